@@ -1,0 +1,58 @@
+"""salesmetrics: is your sales organisation working, and what should you change?
+
+Revenue, retention, pipeline, funnel, SLA, unit-economics and reorg
+diagnostics from tidy pandas tables validated by pandera schemas.
+
+Heavy dependencies (pandera, scipy, plotting) load on first use, so
+``import salesmetrics`` stays cheap. Every public name imports from here::
+
+    >>> import salesmetrics as sm
+    >>> data = sm.load_sample()
+    >>> data.summary().loc["opportunities", "rows"] > 0
+    np.True_
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first attribute access)
+_LAZY = {
+    "SalesData": "salesmetrics.data",
+    "conform": "salesmetrics.data",
+    "read_dir": "salesmetrics.data",
+    "load_sample": "salesmetrics.datasets",
+    "make_company": "salesmetrics.datasets",
+    "BusinessCalendar": "salesmetrics.periods",
+    "to_period": "salesmetrics.periods",
+    "period_range": "salesmetrics.periods",
+    "parse_period": "salesmetrics.periods",
+    "InputValidationError": "salesmetrics.errors",
+    "DataQualityWarning": "salesmetrics.errors",
+    "DefinitionWarning": "salesmetrics.errors",
+    "MissingDependencyError": "salesmetrics.errors",
+}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .data import SalesData, conform, read_dir
+    from .datasets import load_sample, make_company
+    from .errors import DataQualityWarning, DefinitionWarning, InputValidationError, MissingDependencyError
+    from .periods import BusinessCalendar, parse_period, period_range, to_period
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'salesmetrics' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

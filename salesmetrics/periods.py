@@ -1,0 +1,350 @@
+"""Reporting periods (months, fiscal quarters and years) and business time.
+
+This is the one place where salesmetrics turns timestamps into periods and
+measures working time. Every metric that groups by ``freq`` calls
+:func:`to_period`; every response-time measure calls
+:meth:`BusinessCalendar.business_time`.
+
+Fiscal years follow the pandas convention for anchored periods: a fiscal year
+is named after the calendar year in which it *ends*. With
+``fiscal_year_start=7`` the months July 2025 – June 2026 form fiscal year 2026
+and July–September 2025 is ``2026Q1``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "BusinessCalendar",
+    "freq_alias",
+    "parse_period",
+    "period_bounds",
+    "period_range",
+    "to_period",
+]
+
+_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+
+
+def freq_alias(freq: str, fiscal_year_start: int = 1) -> str:
+    """Return the pandas period alias for ``freq`` under a fiscal calendar.
+
+    Parameters
+    ----------
+    freq : {"M", "Q", "Y"}
+        Month, quarter or year (case-insensitive).
+    fiscal_year_start : int, default 1
+        Month number (1–12) in which the fiscal year starts.
+
+    Returns
+    -------
+    str
+        ``"M"``, or an anchored alias such as ``"Q-JUN"`` / ``"Y-JUN"``.
+
+    Examples
+    --------
+    >>> freq_alias("Q", fiscal_year_start=7)
+    'Q-JUN'
+    >>> freq_alias("y")
+    'Y-DEC'
+    """
+    if not isinstance(fiscal_year_start, (int, np.integer)) or not 1 <= fiscal_year_start <= 12:
+        raise ValueError(
+            f"fiscal_year_start must be a month number 1–12, got {fiscal_year_start!r}; "
+            "pass e.g. fiscal_year_start=4 for a year starting in April."
+        )
+    key = str(freq).upper()
+    if key == "M":
+        return "M"
+    if key not in ("Q", "Y"):
+        raise ValueError(f"freq must be 'M', 'Q' or 'Y', got {freq!r}.")
+    end_month = _MONTHS[(int(fiscal_year_start) - 2) % 12]
+    return f"{key}-{end_month}"
+
+
+def _local_naive(values: Any) -> pd.DatetimeIndex:
+    """Wall-clock times of ``values`` (aware ones in their own zone), tz dropped."""
+    idx = pd.DatetimeIndex(values)
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return idx
+
+
+def to_period(values: Any, freq: str = "M", *, fiscal_year_start: int = 1) -> pd.PeriodIndex:
+    """Map timestamps to reporting periods.
+
+    Time-zone-aware timestamps are assigned by their own wall-clock time, so
+    a deal closed at 23:30 on 31 March in Seoul belongs to March, whatever
+    UTC says. (Tables in a :class:`~salesmetrics.SalesData` are already in
+    the bundle's time zone.)
+
+    Parameters
+    ----------
+    values : array-like of datetime
+        Timestamps or dates.
+    freq : {"M", "Q", "Y"}, default "M"
+    fiscal_year_start : int, default 1
+        Month in which the fiscal year starts.
+
+    Returns
+    -------
+    pandas.PeriodIndex
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ts = pd.to_datetime(["2025-03-31 23:30"]).tz_localize("Asia/Seoul")
+    >>> to_period(ts, "Q").astype(str).tolist()
+    ['2025Q1']
+    >>> to_period(ts, "Q", fiscal_year_start=4).astype(str).tolist()
+    ['2025Q4']
+    """
+    return _local_naive(values).to_period(freq_alias(freq, fiscal_year_start))
+
+
+def period_range(start: Any, end: Any, freq: str = "M", *, fiscal_year_start: int = 1) -> pd.PeriodIndex:
+    """All periods from the one holding ``start`` to the one holding ``end``.
+
+    Examples
+    --------
+    >>> period_range("2025-01-15", "2025-07-01", "Q").astype(str).tolist()
+    ['2025Q1', '2025Q2', '2025Q3']
+    """
+    first, last = to_period([pd.Timestamp(start), pd.Timestamp(end)], freq, fiscal_year_start=fiscal_year_start)
+    return pd.period_range(first, last, freq=first.freq)
+
+
+def period_bounds(periods: Any, tz: str | None = None) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    """Half-open bounds ``[start, end)`` of each period, optionally localised.
+
+    Parameters
+    ----------
+    periods : pandas.PeriodIndex or array-like of Period
+    tz : str, optional
+        Time zone to localise the bounds in (the bundle's time zone).
+
+    Returns
+    -------
+    (start, end) : tuple of pandas.DatetimeIndex
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s, e = period_bounds(pd.PeriodIndex(["2025Q3"], freq="Q"), tz="UTC")
+    >>> str(s[0]), str(e[0])
+    ('2025-07-01 00:00:00+00:00', '2025-10-01 00:00:00+00:00')
+    """
+    pidx = pd.PeriodIndex(periods)
+    start = pidx.start_time.normalize()
+    end = (pidx + 1).start_time.normalize()
+    if tz is not None:
+        start = start.tz_localize(tz, ambiguous=np.ones(len(start), dtype=bool), nonexistent="shift_forward")
+        end = end.tz_localize(tz, ambiguous=np.ones(len(end), dtype=bool), nonexistent="shift_forward")
+    return pd.DatetimeIndex(start), pd.DatetimeIndex(end)
+
+
+_PERIOD_PATTERNS = [
+    (re.compile(r"^(?:FY)?(\d{4})\s*-?\s*Q([1-4])$", re.I), "Q"),
+    (re.compile(r"^(\d{4})-(\d{1,2})$"), "M"),
+    (re.compile(r"^(?:FY)?(\d{4})$", re.I), "Y"),
+]
+
+
+def parse_period(text: str, *, fiscal_year_start: int = 1) -> pd.Period:
+    """Parse a target period label: ``2025Q3``, ``2025-07`` or ``2025``.
+
+    Quarters and years are read as fiscal periods when ``fiscal_year_start``
+    is not 1 (``2026Q1`` with a July start is July–September 2025).
+
+    Examples
+    --------
+    >>> parse_period("2025Q3")
+    Period('2025Q3', 'Q-DEC')
+    >>> parse_period("2025-07")
+    Period('2025-07', 'M')
+    >>> parse_period("FY2026", fiscal_year_start=7)
+    Period('2026', 'Y-JUN')
+    """
+    label = str(text).strip()
+    for pattern, kind in _PERIOD_PATTERNS:
+        m = pattern.match(label)
+        if m is None:
+            continue
+        alias = freq_alias(kind, fiscal_year_start)
+        if kind == "Q":
+            return pd.Period(year=int(m.group(1)), quarter=int(m.group(2)), freq=alias)
+        if kind == "M":
+            month = int(m.group(2))
+            if not 1 <= month <= 12:
+                break
+            return pd.Period(year=int(m.group(1)), month=month, freq=alias)
+        return pd.Period(year=int(m.group(1)), freq=alias)
+    raise ValueError(
+        f"cannot read {text!r} as a period; write quarters as '2025Q3', months as '2025-07' "
+        "and years as '2025'."
+    )
+
+
+def _parse_clock(value: str | dt.time | int | float) -> int:
+    """Seconds after midnight of a clock time; '24:00' is allowed as an end."""
+    if isinstance(value, dt.time):
+        return value.hour * 3600 + value.minute * 60 + value.second
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        seconds = int(round(float(value) * 3600))
+    else:
+        m = re.match(r"^\s*(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*$", str(value))
+        if m is None:
+            raise ValueError(f"cannot read {value!r} as a clock time; write it as 'HH:MM', e.g. '09:00'.")
+        seconds = int(m.group(1)) * 3600 + int(m.group(2) or 0) * 60 + int(m.group(3) or 0)
+    if not 0 <= seconds <= 24 * 3600:
+        raise ValueError(f"clock time {value!r} is outside 00:00–24:00.")
+    return seconds
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working time: a time zone, daily working hours, working weekdays, holidays.
+
+    Business time between two instants is the real elapsed time that falls
+    inside working hours on working days, counted in the calendar's own time
+    zone, so it is right across weekends, holidays and daylight-saving changes
+    (a 00:00–24:00 calendar counts 23 hours on a spring-forward day).
+
+    Parameters
+    ----------
+    tz : str, default "UTC"
+        IANA time zone in which working hours are read.
+    start, end : str or datetime.time, default "09:00" and "18:00"
+        Daily working hours ``[start, end)``; ``end`` may be ``"24:00"``.
+        Overnight shifts (end before start) are not supported.
+    weekmask : str, default "Mon Tue Wed Thu Fri"
+        Working weekdays, as numpy's ``busday`` functions read them
+        (``"Mon Tue Wed Thu Fri"`` or ``"1111100"``).
+    holidays : sequence of date-like, default ()
+        Extra non-working dates (local dates in ``tz``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cal = BusinessCalendar("America/New_York", start="09:00", end="17:00")
+    >>> a = pd.Series(pd.to_datetime(["2025-03-07 16:00"]).tz_localize("America/New_York"))
+    >>> b = pd.Series(pd.to_datetime(["2025-03-10 10:00"]).tz_localize("America/New_York"))
+    >>> cal.business_time(a, b).iloc[0]   # Friday 16:00 -> Monday 10:00
+    Timedelta('0 days 02:00:00')
+    """
+
+    tz: str = "UTC"
+    start: str | dt.time = "09:00"
+    end: str | dt.time = "18:00"
+    weekmask: str = "Mon Tue Wed Thu Fri"
+    holidays: Sequence[Any] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        open_s, close_s = _parse_clock(self.start), _parse_clock(self.end)
+        if close_s <= open_s:
+            raise ValueError(
+                f"working hours must end after they start, got {self.start!r}–{self.end!r}; "
+                "overnight shifts are not supported."
+            )
+        try:
+            np.is_busday(np.datetime64("2025-01-01"), weekmask=self.weekmask)
+        except ValueError as exc:
+            raise ValueError(f"weekmask {self.weekmask!r} is not valid: write e.g. 'Mon Tue Wed Thu Fri'.") from exc
+        pd.Timestamp("2025-01-01").tz_localize(self.tz)  # fails early on an unknown zone
+        object.__setattr__(self, "_open_s", open_s)
+        object.__setattr__(self, "_close_s", close_s)
+        object.__setattr__(self, "_holidays", _as_days(self.holidays))
+
+    # -- internals -------------------------------------------------------------------------------------
+    def _instants(self, values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """UTC nanoseconds, local day numbers and a NaT mask for ``values``."""
+        idx = pd.DatetimeIndex(values)
+        if idx.tz is None:
+            idx = idx.tz_localize(self.tz, ambiguous=np.ones(len(idx), dtype=bool), nonexistent="shift_forward")
+        else:
+            idx = idx.tz_convert(self.tz)
+        idx = idx.as_unit("ns")
+        nat = np.asarray(idx.isna())
+        utc_ns = idx.asi8.copy()
+        local_days = idx.tz_localize(None).normalize().asi8 // 86_400_000_000_000
+        return utc_ns, np.asarray(local_days), nat
+
+    def _day_grid(self, first_day: int, last_day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per local day in [first_day, last_day]: opening instant, open ns, cumulative ns before."""
+        days = np.arange(first_day, last_day + 1, dtype="int64")
+        dates = days.astype("datetime64[D]")
+        busy = np.is_busday(dates, weekmask=self.weekmask, holidays=self._holidays)  # type: ignore[attr-defined]
+        base = pd.DatetimeIndex(dates.astype("datetime64[ns]"))
+        n = len(base)
+        opens = (base + pd.Timedelta(seconds=self._open_s)).tz_localize(  # type: ignore[attr-defined]
+            self.tz, ambiguous=np.ones(n, dtype=bool), nonexistent="shift_forward"
+        )
+        closes = (base + pd.Timedelta(seconds=self._close_s)).tz_localize(  # type: ignore[attr-defined]
+            self.tz, ambiguous=np.ones(n, dtype=bool), nonexistent="shift_forward"
+        )
+        open_ns = opens.as_unit("ns").asi8
+        dur = np.where(busy, closes.as_unit("ns").asi8 - open_ns, 0)
+        cum = np.concatenate([[0], np.cumsum(dur)[:-1]])
+        return open_ns, dur, cum
+
+    def _cumulative(self, utc_ns: np.ndarray, days: np.ndarray, valid: np.ndarray, first_day: int, grid: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        open_ns, dur, cum = grid
+        pos = np.where(valid, days - first_day, 0)
+        inside = np.clip(utc_ns - open_ns[pos], 0, dur[pos])
+        return cum[pos] + inside
+
+    # -- public ----------------------------------------------------------------------------------------
+    def business_time(self, start: Any, end: Any) -> pd.Series:
+        """Business time from each ``start`` to the matching ``end``.
+
+        Parameters
+        ----------
+        start, end : array-like of datetime, same length
+            Aware timestamps (any zone) or naive ones, read in the calendar's
+            time zone. Missing values give ``NaT``.
+
+        Returns
+        -------
+        pandas.Series of timedelta64[ns]
+            Negative when ``end`` is before ``start``. Indexed like ``start``
+            when it is a Series.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> cal = BusinessCalendar("UTC", start="09:00", end="17:00", holidays=["2025-12-25"])
+        >>> s = pd.to_datetime(["2025-12-24 16:00", "2025-12-24 16:00"])
+        >>> e = pd.to_datetime(["2025-12-26 10:00", None])
+        >>> cal.business_time(s, e).tolist()
+        [Timedelta('0 days 02:00:00'), NaT]
+        """
+        if len(start) != len(end):
+            raise ValueError(f"start and end must have the same length, got {len(start)} and {len(end)}.")
+        s_ns, s_day, s_nat = self._instants(start)
+        e_ns, e_day, e_nat = self._instants(end)
+        valid = ~(s_nat | e_nat)
+        index = start.index if isinstance(start, pd.Series) else None
+        out = np.full(len(s_ns), np.iinfo("int64").min, dtype="int64")
+        if valid.any():
+            first = int(min(s_day[valid].min(), e_day[valid].min()))
+            last = int(max(s_day[valid].max(), e_day[valid].max()))
+            grid = self._day_grid(first, last)
+            b_start = self._cumulative(s_ns, s_day, valid, first, grid)
+            b_end = self._cumulative(e_ns, e_day, valid, first, grid)
+            out = np.where(valid, b_end - b_start, out)
+        return pd.Series(out.view("timedelta64[ns]"), index=index, name="business_time")
+
+
+def _as_days(values: Iterable[Any]) -> np.ndarray:
+    items = list(values)
+    if not items:
+        return np.array([], dtype="datetime64[D]")
+    return np.asarray(pd.DatetimeIndex([pd.Timestamp(v) for v in items]).tz_localize(None).normalize(), dtype="datetime64[D]")
