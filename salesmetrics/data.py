@@ -744,6 +744,11 @@ class SalesData:
         for name, df in self.tables.items():
             column = _DATE_COLUMN[name]
             values = df[column].dropna()
+            if name == "targets":
+                from .periods import parse_period
+
+                starts = [parse_period(p, fiscal_year_start=self.fiscal_year_start) for p in values.unique()]
+                values = pd.Series([p.start_time for p in starts] + [p.end_time.normalize() for p in starts], dtype="datetime64[ns]")
             first = values.min() if len(values) else None
             last = values.max() if len(values) else None
             records.append(
@@ -905,8 +910,8 @@ def read_dir(
     frames: dict[str, pd.DataFrame] = {}
     ignored = []
     for file in sorted(folder.iterdir()):
-        if file.is_dir() or file.name == "bundle.json" or file.name.startswith("."):
-            continue
+        if file.is_dir() or file.name.startswith(".") or file.suffix.lower() in (".json", ".md", ".txt"):
+            continue  # bundle settings and documentation
         name = file.name
         for suffix in (".csv.gz", ".csv", ".parquet"):
             if name.endswith(suffix):

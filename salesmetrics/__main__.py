@@ -1,0 +1,5 @@
+"""``python -m salesmetrics`` runs the command line."""
+
+from .report.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Reports and the command line (the quarterly deck lands here too)."""

@@ -1,0 +1,158 @@
+"""The ``salesmetrics`` command line.
+
+Exit codes: 0 success; 2 usage error; 3 bad input (validation failures, a
+missing folder); 1 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..data import SalesData
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
+
+
+def _load(path: str | None, args: argparse.Namespace, *, on_invalid: str = "raise") -> SalesData:
+    from ..data import read_dir
+    from ..datasets import sample_dir
+
+    folder = Path(path) if path else sample_dir()
+    return read_dir(folder, timezone=args.timezone, currency=args.currency, on_invalid=on_invalid)  # type: ignore[arg-type]
+
+
+def headline(data: SalesData) -> pd.DataFrame:
+    """Counts that frame the latest quarter: funnel volumes, deals, customers, people.
+
+    Computed from raw counts only (no currency conversion, no rates), so they
+    hold for any bundle; the metric functions give the full KPIs.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> from salesmetrics.report.cli import headline
+    >>> headline(sm.load_sample()).loc["deals won", "value"] > 0
+    np.True_
+    """
+    import pandas as pd
+
+    from ..periods import period_bounds, to_period
+
+    as_of = data.as_of
+    if as_of is None:
+        raise ValueError("the bundle has no time stamps; nothing to summarise.")
+    quarter = to_period([as_of], "Q", fiscal_year_start=data.fiscal_year_start)[0]
+    start, end = (b[0] for b in period_bounds(pd.PeriodIndex([quarter]), tz=data.timezone))
+    rows: list[tuple[str, object]] = []
+
+    def within(s: pd.Series) -> int:
+        return int(((s >= start) & (s < end)).sum())
+
+    if data.leads is not None:
+        rows += [("leads created", within(data.leads["created_at"])), ("MQLs", within(data.leads["mql_at"])),
+                 ("SQLs", within(data.leads["sql_at"]))]
+    if data.opportunities is not None:
+        o = data.opportunities
+        closed = o["closed_at"]
+        rows += [("opportunities created", within(o["created_at"])),
+                 ("deals won", within(closed[o["status"] == "won"])),
+                 ("deals lost", within(closed[o["status"] == "lost"])),
+                 ("open opportunities at as_of", int((o["status"] == "open").sum()))]
+    if data.subscriptions is not None:
+        s = data.subscriptions
+        day = as_of.tz_localize(None).normalize()
+        active = (s["start_date"] <= day) & (s["end_date"].isna() | (s["end_date"] > day)) & (s["amount"] > 0)
+        rows.append(("customers at as_of", int(s.loc[active, "account_id"].nunique())))
+    if data.reps is not None:
+        r = data.reps
+        in_post = (r["hired_at"] <= as_of) & (r["terminated_at"].isna() | (r["terminated_at"] > as_of))
+        rows += [("reps in post at as_of", int(in_post.sum())), ("reps who left in the quarter", within(r["terminated_at"]))]
+    out = pd.DataFrame(rows, columns=["kpi", "value"]).set_index("kpi")
+    out.attrs["quarter"] = str(quarter)
+    out.attrs["as_of"] = str(as_of)
+    return out
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    data = _load(args.data_dir, args, on_invalid="quarantine")
+    source = args.data_dir or "the bundled sample company"
+    print(f"salesmetrics summary of {source}")
+    print(f"time zone {data.timezone}, currency {data.currency}, fiscal year starts in month {data.fiscal_year_start}\n")
+    with pd.option_context("display.width", 120):
+        print(data.summary().to_string())
+        quarantined = sum(len(v) for v in data.quarantine.values())
+        if quarantined:
+            print(f"\n{quarantined} row(s) quarantined; run `salesmetrics validate {args.data_dir or ''}` to see why.")
+        kpis = headline(data)
+        print(f"\nHeadline for {kpis.attrs['quarter']} (as of {kpis.attrs['as_of']}):")
+        print(kpis.to_string())
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ..errors import InputValidationError
+
+    try:
+        data = _load(args.data_dir, args)
+    except InputValidationError as err:
+        print(str(err), file=sys.stderr)
+        with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", 500):
+            print(err.failure_cases.to_string(index=False))
+        return EXIT_BAD_INPUT
+    print(f"valid: {data!r}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salesmetrics", description="Sales-organisation metrics and reorg diagnostics.")
+    parser.add_argument("--timezone", help="reporting time zone (default: the folder's bundle.json, else UTC)")
+    parser.add_argument("--currency", help="reporting currency (default: the folder's bundle.json, else USD)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("summary", help="tables, date ranges, quarantined rows and headline counts")
+    p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
+    p.set_defaults(func=_cmd_summary)
+    p = sub.add_parser("validate", help="check a folder of tables and print every failure")
+    p.add_argument("data_dir", help="folder of CSV/Parquet tables")
+    p.set_defaults(func=_cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    Examples
+    --------
+    >>> main(["validate", "/no/such/folder"])
+    3
+    """
+    from ..errors import InputValidationError
+
+    args = build_parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            return int(args.func(args))
+    except InputValidationError as err:
+        print(f"salesmetrics: invalid input:\n{err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (FileNotFoundError, NotADirectoryError, ValueError) as err:
+        print(f"salesmetrics: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as err:  # noqa: BLE001 - last-resort handler for the command line
+        print(f"salesmetrics: internal error ({type(err).__name__}: {err}); please report it with the command you ran.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
