@@ -89,6 +89,10 @@ class Company:
     end: pd.Timestamp
     settings: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
+        return f"Company(seed={self.seed}, scenario={self.scenario!r}, {self.start.date()}–{self.end.date()}, {rows})"
+
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
         if name in tables:
@@ -630,7 +634,7 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
     satisfaction = np.clip(satisfaction + rng.normal(0, 0.1, (n_acc, M)), 1, 5)
 
     # first paid subscription per customer: initial customers and new-business wins
-    won = opps[opps["status"] == "won"]
+    won = opps[opps["status"] == "won"].sort_values("closed_at", kind="stable")
     init_idx = np.flatnonzero(initial)
     init_acv, _ = _cycle_and_amount(rng, segment[init_idx])
     init_start = month_starts[0] - rng.integers(31, 3 * 365, len(init_idx)).astype("timedelta64[D]")
@@ -638,7 +642,7 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
     won_start = won["closed_at"].to_numpy("datetime64[D]") + 1
     won_acv = won["amount"].to_numpy(float)
     won_cur = won["currency"].to_numpy(object)
-    # a customer who wins twice keeps the first deal as its subscription; later wins are expansions here
+    # a customer's first win starts its main subscription; later wins add subscriptions beside it (below)
     first_win = ~pd.Series(won_idx).duplicated().to_numpy()
     acc = np.concatenate([init_idx, won_idx[first_win]])
     start = np.concatenate([init_start, won_start[first_win]])
@@ -665,7 +669,7 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
             break
         mi = np.clip(_month_of(renew_day, month_starts), 0, M - 1)
         sat = np.where(_month_of(renew_day, month_starts) >= 0, satisfaction[acc, mi], sat0[acc])
-        hazard = churn_m * np.exp(1.1 * np.clip(3.9 - sat, -1, 3))
+        hazard = churn_m * np.exp(1.7 * np.clip(3.9 - sat, -1, 3))
         p = 1 - (1 - np.clip(hazard, 0, 0.5)) ** billing
         churns = active_now & (rng.random(n) < p) & (renew_day >= month_starts[0])
         end = np.where(churns, renew_day, end)
@@ -684,8 +688,18 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
     ]
     final_end = end  # the account's churn day (NaT while a customer at the end)
 
+    # further new-business wins on a customer: another subscription, ending when the account churns
+    later = ~first_win
+    l_start = won_start[later]
+    l_end = pd.Series(final_end, index=acc).reindex(won_idx[later]).to_numpy("datetime64[D]")
+    l_end = np.where(~np.isnat(l_end) & (l_end > l_start), l_end, np.datetime64("NaT"))
+    l_bm = np.where(segment[won_idx[later]] == "Enterprise", 12, 1)
+    sub_rows.append(dict(acc=won_idx[later], start=l_start, end=l_end, acv=won_acv[later], billing=l_bm, cur=won_cur[later], product="Platform"))
+
     # free pilots before some SMB starts (zero amount: not revenue, not "active")
-    pilot = (segment[acc] == "SMB") & (rng.random(n) < 0.05) & (start > month_starts[0] + 31)
+    eligible = np.flatnonzero((segment[acc] == "SMB") & (start > month_starts[0] + 31))
+    pilot = np.zeros(n, dtype=bool)
+    pilot[rng.choice(eligible, size=min(len(eligible), max(1, round(0.08 * len(eligible)))), replace=False)] = True
     sub_rows.append(dict(acc=acc[pilot], start=start[pilot] - 30, end=start[pilot], acv=np.zeros(int(pilot.sum())), billing=np.ones(int(pilot.sum()), dtype=int), cur=cur[pilot], product="Pilot"))
 
     # expansions, owned by account managers
