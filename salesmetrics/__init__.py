@@ -36,7 +36,22 @@ _LAZY = {
     "MissingDependencyError": "salesmetrics.errors",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "BusinessCalendar",
+    "DataQualityWarning",
+    "DefinitionWarning",
+    "InputValidationError",
+    "MissingDependencyError",
+    "SalesData",
+    "__version__",
+    "conform",
+    "load_sample",
+    "make_company",
+    "parse_period",
+    "period_range",
+    "read_dir",
+    "to_period",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData, conform, read_dir

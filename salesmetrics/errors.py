@@ -50,7 +50,7 @@ class InputValidationError(ValueError):
     ...     sm.SalesData(accounts=bad)
     ... except sm.InputValidationError as err:
     ...     print(err.failure_cases[["table", "column", "check"]].iloc[0].tolist())
-    ['accounts', 'account_id', 'unique', ...]
+    ['accounts', 'account_id', 'unique']
     """
 
     def __init__(self, message: str, failure_cases: pd.DataFrame) -> None:

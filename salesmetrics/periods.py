@@ -198,7 +198,7 @@ def _parse_clock(value: str | dt.time | int | float) -> int:
     if isinstance(value, dt.time):
         return value.hour * 3600 + value.minute * 60 + value.second
     if isinstance(value, (int, float, np.integer, np.floating)):
-        seconds = int(round(float(value) * 3600))
+        seconds = round(float(value) * 3600)
     else:
         m = re.match(r"^\s*(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*$", str(value))
         if m is None:

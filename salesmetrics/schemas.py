@@ -25,6 +25,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 __all__ = [
+    "TABLES",
     "Accounts",
     "Activities",
     "FxRates",
@@ -35,7 +36,6 @@ __all__ = [
     "StageHistory",
     "Subscriptions",
     "Surveys",
-    "TABLES",
     "Targets",
     "table_schema",
 ]

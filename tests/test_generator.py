@@ -97,7 +97,8 @@ def _segment_bookings(co, segment: str) -> pd.Series:
     t = co.tables
     opps = t["opportunities"].merge(t["accounts"][["account_id", "segment"]], on="account_id")
     won = opps[(opps["status"] == "won") & (opps["type"] == "new_business") & (opps["segment"] == segment)].copy()
-    fx = t["fx_rates"].sort_values("date")
+    won["currency"] = won["currency"].fillna("USD").astype(str)
+    fx = t["fx_rates"].sort_values("date").astype({"currency": str})
     won["day"] = won["closed_at"].dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
     won = pd.merge_asof(won.sort_values("day"), fx.rename(columns={"date": "day"}), on="day", by="currency", direction="backward")
     usd = won["amount"] * won["rate"].where(won["currency"] == "EUR", 1.0)

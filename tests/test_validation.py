@@ -134,7 +134,7 @@ def test_quarantine_keeps_exactly_the_valid_rows_and_accounts_for_the_rest(table
 
 
 def test_structural_problems_raise_even_in_quarantine_mode(tables):
-    with pytest.raises(sm.InputValidationError, match="opportunities.status"):
+    with pytest.raises(sm.InputValidationError, match=r"opportunities\.status"):
         sm.SalesData(opportunities=tables["opportunities"].drop(columns="status"), on_invalid="quarantine")
 
 

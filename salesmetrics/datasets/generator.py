@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Company", "make_company"]
 
+_NONE = np.array(None, dtype=object)  # a missing value for np.where on object columns
+
 Scenario = Literal["reorg", "healthy"]
 
 SEGMENTS = ["SMB", "Mid-Market", "Enterprise"]
@@ -103,7 +105,9 @@ class Company:
         """Validate the tables into a :class:`~salesmetrics.SalesData`."""
         from ..data import SalesData
 
-        return SalesData(**self.tables, timezone=self.timezone, currency=self.currency, fiscal_year_start=self.fiscal_year_start, **kwargs)
+        options: dict[str, Any] = {**self.tables, "timezone": self.timezone, "currency": self.currency,
+                                   "fiscal_year_start": self.fiscal_year_start, **kwargs}
+        return SalesData(**options)
 
     def to_dir(self, path: str | Path, *, format: Literal["csv", "parquet"] = "csv") -> Path:
         """Write one file per table plus ``bundle.json`` (settings and the planted signs); return the folder."""
@@ -260,8 +264,8 @@ def make_company(
     staff = _Staff(reps, month_starts[:M])
 
     # -- accounts -----------------------------------------------------------------------------------------
-    n_initial = int(round(accounts * 0.12))
-    n_new_seg = int(round(accounts * 0.06)) if reorg else 0
+    n_initial = round(accounts * 0.12)
+    n_new_seg = round(accounts * 0.06) if reorg else 0
     n_prospect = accounts - n_initial - n_new_seg
     # prospects arrive from ten months before the history starts, so the lead stream is steady from month one
     lead_in = 10
@@ -323,7 +327,7 @@ def make_company(
     rep_ids = reps["rep_id"].to_numpy()
     for frame in (leads, opps, activities):
         idx = frame.pop("_owner").to_numpy()
-        frame.insert(frame.columns.get_loc("created_at" if "created_at" in frame else "occurred_at") + 1, "owner_id",
+        frame.insert(list(frame.columns).index("created_at" if "created_at" in frame else "occurred_at") + 1, "owner_id",
                      np.where(idx >= 0, rep_ids[np.maximum(idx, 0)], None))
     tables = {
         "accounts": accounts_df,
@@ -385,7 +389,7 @@ def _make_reps(rng: np.random.Generator, scale: float, M: int, month_starts: np.
     hired: list[np.ndarray] = []
     left: list[np.ndarray] = []
     for role, (_team, base, hazard) in ROLES.items():
-        n0 = max(1, int(round(base * scale)))
+        n0 = max(1, round(base * scale))
         # initial staff, hired up to four years before the history starts
         h = month_starts[0] - rng.integers(30, 4 * 365, n0).astype("timedelta64[D]")
         term = np.full(n0, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -580,7 +584,7 @@ def _make_new_business(rng: np.random.Generator, leads: pd.DataFrame, lead_month
         "stage": None,
         "lead_id": lead_ids,
         "source": leads["source"].to_numpy()[li],
-        "currency": np.where(eur, "EUR", None),
+        "currency": np.where(eur, "EUR", _NONE),
         "_segment": segment,
     })
 
@@ -605,7 +609,7 @@ def _plant_decline(rng: np.random.Generator, won: np.ndarray, p_win: np.ndarray,
 
 
 def _make_fx(rng: np.random.Generator, month_starts: np.ndarray, earliest: np.datetime64) -> pd.DataFrame:
-    first = min(np.datetime64(earliest, "M"), month_starts[0].astype("datetime64[M]")) - 1
+    first = min(np.asarray(earliest).astype("datetime64[M]"), month_starts[0].astype("datetime64[M]")) - 1
     months = np.arange(first, month_starts[-1].astype("datetime64[M]") + 1)
     walk = np.cumsum(rng.normal(0, 0.012, len(months)))
     rate = np.round(1.08 * np.exp(walk - walk.mean()), 4)
@@ -647,7 +651,7 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
     acc = np.concatenate([init_idx, won_idx[first_win]])
     start = np.concatenate([init_start, won_start[first_win]])
     acv = np.concatenate([init_acv, won_acv[first_win]])
-    cur = np.concatenate([np.where((region[init_idx] == "EMEA") & (rng.random(len(init_idx)) < 0.6), "EUR", None), won_cur[first_win]])
+    cur = np.concatenate([np.where((region[init_idx] == "EMEA") & (rng.random(len(init_idx)) < 0.6), "EUR", _NONE), won_cur[first_win]])
     acv = np.where((cur == "EUR") & np.isin(np.arange(len(acc)), np.arange(len(init_idx))), np.round(acv / 1.08, -2), acv)
     annual_share = pd.Series(segment[acc]).map({k: v[5] for k, v in _SEG.items()}).to_numpy(float)
     u = rng.random(len(acc))
@@ -874,7 +878,7 @@ def _make_activities(rng: np.random.Generator, leads: pd.DataFrame, opps: pd.Dat
     t_i = np.flatnonzero(~np.isnat(ft))
     on_account = rng.random(len(t_i)) < 0.1
     add(owner[t_i], ft[t_i], _choice(rng, ["call", "email"], [0.6, 0.4], len(t_i)),
-        np.where(on_account, None, lead_ids[t_i]), None, lead_acc[t_i])
+        np.where(on_account, _NONE, lead_ids[t_i]), None, lead_acc[t_i])
     fu = rng.poisson(1.5, len(t_i))
     j, fu_t = _spread(rng, ft[t_i], ft[t_i] + 10 * 24 * 60, fu)
     add(owner[t_i][j], fu_t, _choice(rng, ["call", "email", "meeting"], [0.45, 0.4, 0.15], len(j)), lead_ids[t_i][j], None, lead_acc[t_i][j])
@@ -960,7 +964,7 @@ def _make_surveys(rng: np.random.Generator, subs: pd.DataFrame, accounts: pd.Dat
                 4: "Good product, helpful team", 5: "Great support, easy to use"}
     pick = rng.random(len(surveys)) < 0.2
     band = np.where(surveys["kind"] == "csat", surveys["score"], np.ceil(surveys["score"] / 2).clip(1, 5)).astype(int)
-    surveys["comment"] = np.where(pick, pd.Series(band).map(comments).to_numpy(), None)
+    surveys["comment"] = np.where(pick, pd.Series(band).map(comments).to_numpy(), _NONE)
     # CRMs hold whatever customers type, markup and spreadsheet formulas included
     if len(surveys) > 20:
         surveys.loc[5, "comment"] = "<b>Love it</b> & the <script>alert('x')</script> team"

@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, NotADirectoryError, ValueError) as err:
         print(f"salesmetrics: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as err:  # noqa: BLE001 - last-resort handler for the command line
+    except Exception as err:
         print(f"salesmetrics: internal error ({type(err).__name__}: {err}); please report it with the command you ran.", file=sys.stderr)
         return EXIT_INTERNAL
 

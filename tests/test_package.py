@@ -1,0 +1,107 @@
+"""Packaging: the public API, lazy imports, optional extras, the wheel carrying the sample, the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import salesmetrics as sm
+from salesmetrics.errors import MissingDependencyError, import_optional
+from salesmetrics.report.cli import EXIT_BAD_INPUT, EXIT_OK, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_public_name_resolves():
+    for name in sm.__all__:
+        assert getattr(sm, name) is not None, name
+    with pytest.raises(AttributeError):
+        sm.not_a_thing  # noqa: B018
+
+
+def test_import_is_light():
+    """`import salesmetrics` loads none of the heavy dependencies (the import-time figure is in benchmarks/)."""
+    code = (
+        "import sys, salesmetrics;"
+        "heavy = [m for m in ('pandera', 'scipy', 'matplotlib', 'plotly', 'pptx', 'pandas') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
+
+
+def test_missing_extra_names_the_pip_command():
+    with pytest.raises(MissingDependencyError, match=r"pip install 'salesmetrics\[plot\]'"):
+        import_optional("surely_not_installed_module_xyz", "plot")
+    assert issubclass(MissingDependencyError, ImportError)
+
+
+def test_py_typed_is_shipped():
+    assert (ROOT / "salesmetrics" / "py.typed").exists()
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    hatchling = pytest.importorskip("hatchling.builders.wheel", reason="hatchling (in the dev extra) builds the wheel")
+    out = tmp_path_factory.mktemp("wheel")
+    builder = hatchling.WheelBuilder(str(ROOT))
+    (path,) = list(builder.build(directory=str(out), versions=["standard"]))
+    return Path(path)
+
+
+def test_wheel_carries_the_sample_and_py_typed(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "salesmetrics/py.typed" in names
+    for table in ("accounts", "opportunities", "subscriptions", "activities"):
+        assert f"salesmetrics/datasets/sample/{table}.csv" in names
+    assert "salesmetrics/datasets/sample/bundle.json" in names
+
+
+def test_load_sample_works_from_the_installed_wheel(wheel, tmp_path):
+    """Unpack the wheel elsewhere and load the sample from it, not from this checkout."""
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = (
+        "import salesmetrics as sm, salesmetrics.datasets as d;"
+        "data = sm.load_sample();"
+        "print(sm.__file__); print(d.sample_dir()); print(len(data.accounts))"
+    )
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, check=True).stdout.split("\n")
+    assert out[0].startswith(str(site))
+    assert out[1] == str(site / "salesmetrics" / "datasets" / "sample")
+    assert out[2] == "2000"
+
+
+def test_cli_summary_of_the_sample(capsys):
+    assert main(["summary"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "opportunities" in out and "Headline for 2025Q3" in out and "deals won" in out
+
+
+def test_cli_validate_prints_every_failure_and_exits_non_zero(tmp_path, capsys, tables):
+    bad = tables["opportunities"].copy()
+    bad.loc[0, "amount"] = "-3"
+    bad.loc[1, "status"] = "stalled"
+    bad.to_csv(tmp_path / "opportunities.csv", index=False)
+    assert main(["validate", str(tmp_path)]) == EXIT_BAD_INPUT
+    captured = capsys.readouterr()
+    assert "not_negative" in captured.out and "allowed_values" in captured.out
+    assert "opportunities.amount" in captured.err
+
+
+def test_cli_validate_good_folder_and_missing_folder(tmp_path, capsys, tables):
+    tables["accounts"].to_csv(tmp_path / "accounts.csv", index=False)
+    assert main(["validate", str(tmp_path)]) == EXIT_OK
+    assert main(["validate", str(tmp_path / "absent")]) == EXIT_BAD_INPUT
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_console_script_runs_as_a_module():
+    res = subprocess.run([sys.executable, "-m", "salesmetrics", "summary"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "Headline" in res.stdout
