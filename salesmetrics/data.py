@@ -154,6 +154,13 @@ def _suggest(column: str, present: list[str]) -> str | None:
     return norm[match[0]] if match else None
 
 
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _format_message(failures: pd.DataFrame, *, quarantine_hint: bool = True) -> str:
     n_rows = failures.dropna(subset=["row"]).groupby("table")["row"].nunique().sum()
     groups = failures.groupby(["table", "column", "check"], sort=False, dropna=False)
@@ -171,8 +178,8 @@ def _format_message(failures: pd.DataFrame, *, quarantine_hint: bool = True) -> 
         if len(rows):
             shown = ", ".join(str(int(r)) for r in rows.iloc[:5])
             where = f" {len(rows)} row(s) (rows {shown}{', ...' if len(rows) > 5 else ''})"
-            examples = ", ".join(repr(v) for v in pd.unique(g["value"].astype(str))[:3])
-            where += f", e.g. {examples}"
+            shown_values = list(dict.fromkeys("(empty)" if _is_missing(v) else repr(str(v)) for v in g["value"]))
+            where += f", e.g. {', '.join(shown_values[:3])}"
         lines.append(f"  {table}.{column} [{check}]:{where}. Fix: {g['fix'].iloc[0]}.")
     if quarantine_hint and n_rows:
         lines.append(

@@ -105,3 +105,19 @@ def test_console_script_runs_as_a_module():
     res = subprocess.run([sys.executable, "-m", "salesmetrics", "summary"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "Headline" in res.stdout
+
+
+def test_readme_example_runs():
+    """The README's Python example is executed as written."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    assert isinstance(namespace["data"], sm.SalesData)
+
+
+def test_readme_states_the_two_setup_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make demo" in text and "make test" in text
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in ci
