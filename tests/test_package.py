@@ -112,7 +112,7 @@ def test_readme_example_runs():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     code = text.split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict[str, object] = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    exec(compile(code, "README.md", "exec"), namespace)
     assert isinstance(namespace["data"], sm.SalesData)
 
 
