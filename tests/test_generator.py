@@ -236,3 +236,18 @@ def test_generator_scales_linearly_in_rows():
     large = make_company(seed=5, accounts=4_000, months=24)
     ratio = sum(map(len, large.tables.values())) / sum(map(len, small.tables.values()))
     assert 3.0 < ratio < 5.0
+
+
+def test_documented_sample_sizes_are_true(sample):
+    """The README and load_sample's docstring quote the sample's sizes; keep them honest."""
+    from pathlib import Path
+
+    from salesmetrics.datasets import load_sample
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").replace("\n", " ")
+    doc = " ".join((load_sample.__doc__ or "").split())
+    total = sum(len(df) for df in sample.tables.values())
+    for text in (readme, doc):
+        for table in ("leads", "opportunities", "subscriptions", "activities"):
+            assert f"{len(sample.tables[table]):,} {table}" in text, (table, len(sample.tables[table]))
+        assert f"{total:,} rows" in text

@@ -46,8 +46,8 @@ def load_sample(**kwargs: Any) -> SalesData:
 
     A fictional B2B SaaS company, October 2022 – September 2025, in
     America/New_York and USD (part of EMEA business in EUR): 2,000 accounts,
-    about 5,900 leads, 2,000 opportunities, 960 subscriptions and 46,000
-    activities across eleven tables, 5 MB of CSV. It is the "reorg"
+    5,885 leads, 1,978 opportunities, 1,094 subscriptions and 48,282
+    activities across eleven tables (70,512 rows), 5 MB of CSV. It is the "reorg"
     scenario: the five signs are planted (listed under "planted" in the
     folder's ``bundle.json``, and in ``make_company(**SAMPLE_SETTINGS).planted``).
 
