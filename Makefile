@@ -35,7 +35,8 @@ sample: $(VENV)/.core
 	$(PY) -m salesmetrics.datasets --out data/sample
 
 bench: $(VENV)/.dev
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/foundation.py
+	$(PY) benchmarks/revenue.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

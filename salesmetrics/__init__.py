@@ -30,6 +30,12 @@ _LAZY = {
     "to_period": "salesmetrics.periods",
     "period_range": "salesmetrics.periods",
     "parse_period": "salesmetrics.periods",
+    "mrr": "salesmetrics.revenue",
+    "mrr_movements": "salesmetrics.revenue",
+    "mrr_bridge": "salesmetrics.revenue",
+    "retention": "salesmetrics.revenue",
+    "cohort_retention": "salesmetrics.revenue",
+    "cohort_triangle": "salesmetrics.revenue",
     "InputValidationError": "salesmetrics.errors",
     "DataQualityWarning": "salesmetrics.errors",
     "DefinitionWarning": "salesmetrics.errors",
@@ -44,12 +50,18 @@ __all__ = [
     "MissingDependencyError",
     "SalesData",
     "__version__",
+    "cohort_retention",
+    "cohort_triangle",
     "conform",
     "load_sample",
     "make_company",
+    "mrr",
+    "mrr_bridge",
+    "mrr_movements",
     "parse_period",
     "period_range",
     "read_dir",
+    "retention",
     "to_period",
 ]
 
@@ -58,6 +70,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .datasets import load_sample, make_company
     from .errors import DataQualityWarning, DefinitionWarning, InputValidationError, MissingDependencyError
     from .periods import BusinessCalendar, parse_period, period_range, to_period
+    from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention
 
 
 def __getattr__(name: str) -> Any:

@@ -976,3 +976,106 @@ def read_dir(
         fiscal_year_start=fiscal_year_start or int(meta.get("fiscal_year_start", 1)),
         on_invalid=on_invalid,
     )
+
+
+# ----------------------------------------------------------------------------------------------------------
+# what metric functions receive: a SalesData, or bare canonical frames
+# ----------------------------------------------------------------------------------------------------------
+
+
+class Inputs:
+    """The tables and bundle settings one metric call works on (see :func:`resolve`)."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], timezone: str, currency: str, fiscal_year_start: int,
+                 as_of: pd.Timestamp | None) -> None:
+        self.tables = tables
+        self.timezone = timezone
+        self.currency = currency
+        self.fiscal_year_start = fiscal_year_start
+        self.as_of = as_of
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    def require(self, name: str, purpose: str) -> pd.DataFrame:
+        df = self.tables.get(name)
+        if df is None:
+            raise ValueError(f"{purpose} needs the {name} table; pass a SalesData that has it, or {name}=<DataFrame>.")
+        return df
+
+    def as_of_timestamp(self, as_of: Any = None) -> pd.Timestamp:
+        """``as_of`` as an aware time stamp in the bundle's zone; ``None`` means the data's latest time stamp."""
+        if as_of is None:
+            if self.as_of is None:
+                raise ValueError("as_of cannot be inferred from empty data; pass as_of='YYYY-MM-DD'.")
+            return self.as_of
+        ts = pd.Timestamp(as_of)
+        return ts.tz_convert(self.timezone) if ts.tz is not None else ts.tz_localize(self.timezone)
+
+
+def _is_canonical(df: pd.DataFrame, table: str) -> bool:
+    from .schemas import column_kinds
+
+    for column, (kind, _required) in column_kinds(table).items():
+        if column not in df.columns:
+            return False
+        dtype = df[column].dtype
+        ok = {
+            "timestamp": isinstance(dtype, pd.DatetimeTZDtype),
+            "date": pd.api.types.is_datetime64_dtype(dtype) and not isinstance(dtype, pd.DatetimeTZDtype),
+            "float": pd.api.types.is_float_dtype(dtype),
+            "int": pd.api.types.is_integer_dtype(dtype),
+            "bool": pd.api.types.is_bool_dtype(dtype),
+            "str": pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype),
+        }[kind]
+        if not ok:
+            return False
+    return True
+
+
+def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame | None) -> Inputs:
+    """Tables for a metric function from a SalesData or from bare frames.
+
+    A SalesData is used as it is (it was validated when built). A bare frame
+    is used as it is when it already has canonical columns and types, and is
+    otherwise passed through :func:`conform` first (so a raw export works, and
+    bad input still gets a clear error). ``others`` name further tables
+    (``accounts=``, ``fx_rates=``) that override or add to the bundle's.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({"subscription_id": ["s1"], "account_id": ["a"], "start_date": ["2025-01-01"], "amount": ["120"]})
+    >>> inputs = resolve(subs, "subscriptions")
+    >>> str(inputs.tables["subscriptions"]["start_date"].dtype), inputs.currency
+    ('datetime64[ns]', 'USD')
+    """
+    if isinstance(data, SalesData):
+        tables = dict(data.tables)
+        for name, df in others.items():
+            if df is not None:
+                tables[name] = df if _is_canonical(df, name) else conform(df, name, timezone=data.timezone, currency=data.currency)
+        return Inputs(tables, data.timezone, data.currency, data.fiscal_year_start, data.as_of)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"expected a SalesData or a pandas DataFrame of {table}, got {type(data).__name__}.")
+    frames = {table: data, **{k: v for k, v in others.items() if v is not None}}
+    timezone = "UTC"
+    for df in frames.values():
+        zones = [getattr(df[c].dtype, "tz", None) for c in df.columns if isinstance(df[c].dtype, pd.DatetimeTZDtype)]
+        if zones:
+            timezone = str(zones[0])
+            break
+    currency = "USD"
+    if "currency" in data.columns:
+        codes = data["currency"].dropna().unique()
+        if len(codes) == 1:
+            currency = str(codes[0])
+    tables = {name: df if _is_canonical(df, name) else conform(df, name, timezone=timezone, currency=currency) for name, df in frames.items()}
+    latest = []
+    for df in tables.values():
+        for c in df.columns:
+            if isinstance(df[c].dtype, pd.DatetimeTZDtype) and str(c).endswith("_at") and df[c].notna().any():
+                latest.append(df[c].max())
+            elif c in ("start_date", "end_date") and df[c].notna().any():
+                latest.append(pd.Timestamp(df[c].max()).tz_localize(timezone))
+    return Inputs(tables, timezone, currency, 1, max(latest) if latest else None)

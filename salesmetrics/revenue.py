@@ -1,0 +1,594 @@
+"""Revenue and retention: MRR/ARR, movements and the MRR bridge, churn, GRR/NRR, cohorts.
+
+Definitions follow METRICS.md ("Revenue and retention"):
+
+- An account's MRR for a period is the sum of amount / billing_months over its
+  subscriptions active at the period's end (a subscription is active on
+  ``[start_date, end_date)``; no end date means still active). The period that
+  holds ``as_of`` is snapshot at ``as_of``. Zero amounts do not make an
+  account active.
+- Movements compare month-end MRR with the previous month-end: new (0 → >0,
+  never active before), reactivation (0 → >0, active before), churn (>0 → 0),
+  expansion (up), contraction (down). Values are signed.
+- Other currencies convert at the fx rate of each subscription's start date.
+
+Exactness: each subscription's monthly amount is rounded once to the cent of
+the reporting currency; everything after is integer-cent arithmetic, so a
+bridge reconciles exactly (ending = starting + movements) and quarters are
+exact sums of their months. Money columns are floats holding whole cents.
+
+How it computes (and scales). The per-account step turns subscriptions into
+*change points*: the months in which an account's MRR changes, with the MRR
+before and after and whether the account was ever active before. That is a
+sort of two events per subscription, so memory grows with the number of
+subscriptions, never with accounts × months. Every table here is then an
+aggregation of change points (a ``bincount`` over period and group). The
+per-account step can run on partitions by account (Dask ``map_partitions``,
+Spark ``applyInPandas``) and the aggregations combine by summation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .data import Inputs, resolve
+from .money import to_reporting
+from .periods import freq_alias
+from .stats import ratio, wilson_interval
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .data import SalesData
+
+__all__ = ["MOVEMENTS", "cohort_retention", "cohort_triangle", "mrr", "mrr_bridge", "mrr_movements", "retention"]
+
+MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
+_NEW, _EXPANSION, _CONTRACTION, _CHURN, _REACTIVATION = range(5)
+MISSING_GROUP = "(missing)"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# per-account step: subscriptions -> month ranges in cents -> change points
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Points:
+    """Months in which an account's MRR changes (sorted by account, month)."""
+
+    accounts: pd.Index  # account_id labels; codes index into it
+    account: np.ndarray  # int codes
+    month: np.ndarray  # epoch month (Period ordinal)
+    before: np.ndarray  # MRR in cents at the previous month-end
+    after: np.ndarray  # MRR in cents at this month-end
+    movement: np.ndarray  # 0..4, see MOVEMENTS
+    first_month: int  # first month with any MRR
+    last_month: int  # the month holding as_of
+    inputs: Inputs
+
+    @property
+    def change(self) -> np.ndarray:
+        return self.after - self.before
+
+
+def _months(ordinals: np.ndarray) -> pd.PeriodIndex:
+    """Monthly periods from epoch-month numbers (1970-01 is 0)."""
+    return pd.PeriodIndex.from_ordinals(ordinals, freq="M")  # type: ignore[attr-defined]
+
+
+def _change_points(data: SalesData | pd.DataFrame, as_of: Any, **others: pd.DataFrame | None) -> _Points:
+    inputs = resolve(data, "subscriptions", **others)
+    subs = inputs.require("subscriptions", "MRR")
+    as_of_ts = inputs.as_of_timestamp(as_of)
+    as_of_day = np.datetime64(as_of_ts.tz_localize(None).normalize().date(), "D")
+    last = int(as_of_day.astype("datetime64[M]").astype("int64"))
+
+    start = subs["start_date"].to_numpy("datetime64[D]")
+    end = subs["end_date"].to_numpy("datetime64[D]")
+    amount = subs["amount"].to_numpy(float)
+    if not (subs["currency"] == inputs.currency).all():
+        amount = to_reporting(amount, subs["currency"].to_numpy(object), subs["start_date"], inputs.get("fx_rates"), inputs.currency)
+    monthly = amount / subs["billing_months"].to_numpy(float)
+    cents = np.rint(monthly * 100).astype("int64")
+
+    # active at the snapshot of month m: start <= snapshot(m) < end, snapshot = month end, or as_of in the last month
+    first = start.astype("datetime64[M]").astype("int64")
+    first = np.where((first > last) | ((first == last) & (start > as_of_day)), last + 1, first)
+    end_month = np.where(np.isnat(end), last + 1, end.astype("datetime64[M]").astype("int64"))
+    stop = np.where(end_month < last, end_month, np.where((end_month == last) & (end <= as_of_day), last, last + 1))
+    keep = (first < stop) & (cents > 0)
+
+    codes, accounts = pd.factorize(subs["account_id"])
+    code = codes[keep]
+    first, stop, cents = first[keep], stop[keep], cents[keep]
+    if not len(cents):
+        empty = np.array([], dtype="int64")
+        return _Points(accounts, empty, empty, empty, empty, empty, last, last, inputs)
+    base = int(first.min())
+    span = last - base + 2
+    ends = stop <= last
+    acc = np.concatenate([code, code[ends]])
+    month = np.concatenate([first, stop[ends]]) - base
+    delta = np.concatenate([cents, -cents[ends]])
+    key = acc.astype("int64") * span + month
+    order = np.argsort(key, kind="stable")
+    key, delta = key[order], delta[order]
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    dsum = np.add.reduceat(delta, starts)
+    key = key[starts]
+    p_acc = key // span
+    p_month = key % span + base
+    n = len(key)
+    new_account = np.concatenate([[True], p_acc[1:] != p_acc[:-1]])
+    head = np.maximum.accumulate(np.where(new_account, np.arange(n), 0))
+    running = np.cumsum(dsum)
+    after = running - running[head] + dsum[head]
+    before = after - dsum
+    active = after > 0
+    seen = np.cumsum(active)
+    prior = (seen - active) - (seen[head] - active[head])  # active months-ends before this point, same account
+    moved = before != after
+    movement = np.select(
+        [(before == 0) & (prior == 0), before == 0, after == 0, after > before],
+        [_NEW, _REACTIVATION, _CHURN, _EXPANSION],
+        _CONTRACTION,
+    )
+    return _Points(accounts, p_acc[moved], p_month[moved], before[moved], after[moved], movement[moved], base, last, inputs)
+
+
+def _groups(points: _Points, by: str | None) -> tuple[np.ndarray, pd.Index]:
+    """Group code per change point and the group labels (one group when ``by`` is None)."""
+    if by is None:
+        return np.zeros(len(points.account), dtype="int64"), pd.Index(["all"])
+    accounts = points.inputs.get("accounts")
+    if accounts is None:
+        raise ValueError(f"by={by!r} needs the accounts table; pass a SalesData with accounts, or accounts=<DataFrame>.")
+    if by not in accounts.columns:
+        raise ValueError(f"by={by!r} is not a column of accounts; columns: {list(accounts.columns)}.")
+    label = accounts.drop_duplicates("account_id").set_index("account_id")[by].reindex(points.accounts)
+    label = label.astype(object).where(label.notna(), MISSING_GROUP)
+    groups = pd.Index(pd.unique(label.to_numpy(object)))
+    groups = pd.Index(sorted(groups, key=lambda g: (g == MISSING_GROUP, str(g))))
+    per_account = groups.get_indexer(label.to_numpy(object))
+    return per_account[points.account], groups
+
+
+def _period_map(points: _Points, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
+    """For each month first..last: the index of its reporting period; and the periods."""
+    months = _months(np.arange(points.first_month, points.last_month + 1))
+    periods = months.asfreq(freq_alias(freq, points.inputs.fiscal_year_start), how="E")
+    unique = pd.PeriodIndex(pd.unique(periods))
+    return unique.get_indexer(periods), unique
+
+
+# ----------------------------------------------------------------------------------------------------------
+# public functions
+# ----------------------------------------------------------------------------------------------------------
+
+_BRIDGE_MONEY = ["starting_mrr", *MOVEMENTS, "ending_mrr"]
+_BRIDGE_COUNTS = ["starting_customers", *[f"{m}_customers" for m in MOVEMENTS], "ending_customers"]
+
+
+def _bridge_cents(points: _Points, freq: str, by: str | None) -> tuple[pd.DataFrame, dict[str, np.ndarray], pd.PeriodIndex, pd.Index]:
+    """Bridge arrays in integer cents, shape (groups, periods)."""
+    month_to_period, periods = _period_map(points, freq)
+    n_months = points.last_month - points.first_month + 1
+    group, groups = _groups(points, by)
+    n_groups = len(groups)
+    cell = group * n_months + (points.month - points.first_month)
+    size = n_groups * n_months
+    change = points.change
+    out: dict[str, np.ndarray] = {}
+    counts: dict[str, np.ndarray] = {}
+    for k, name in enumerate(MOVEMENTS):
+        mask = points.movement == k
+        out[name] = np.rint(np.bincount(cell[mask], weights=change[mask], minlength=size)).astype("int64").reshape(n_groups, n_months)
+        counts[name] = np.bincount(cell[mask], minlength=size).reshape(n_groups, n_months)
+    net = sum(out[m] for m in MOVEMENTS)
+    ending = np.cumsum(net, axis=1)
+    joins = counts["new"] + counts["reactivation"] - counts["churn"]
+    ending_n = np.cumsum(joins, axis=1)
+    # months -> periods: movements sum; starting is the first month's, ending the last month's
+    n_periods = len(periods)
+    first_of = np.searchsorted(month_to_period, np.arange(n_periods), side="left")
+    last_of = np.searchsorted(month_to_period, np.arange(n_periods), side="right") - 1
+    agg: dict[str, np.ndarray] = {}
+    for name in MOVEMENTS:
+        agg[name] = np.add.reduceat(out[name], first_of, axis=1)
+        agg[f"{name}_customers"] = np.add.reduceat(counts[name], first_of, axis=1)
+    agg["ending_mrr"] = ending[:, last_of]
+    agg["starting_mrr"] = (ending - net)[:, first_of]
+    agg["ending_customers"] = ending_n[:, last_of]
+    agg["starting_customers"] = (ending_n - joins)[:, first_of]
+    return pd.DataFrame(), agg, periods, groups
+
+
+def _frame(agg: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index, by: str | None, columns: list[str]) -> pd.DataFrame:
+    n_groups, n_periods = len(groups), len(periods)
+    data: dict[str, Any] = {"period": np.tile(np.asarray(periods), n_groups)}
+    if by is not None:
+        data[by] = np.repeat(np.asarray(groups, dtype=object), n_periods)
+    for name in columns:
+        data[name] = agg[name].reshape(-1)
+    out = pd.DataFrame(data)
+    out["period"] = pd.PeriodIndex(out["period"])
+    sort = ["period", by] if by is not None else ["period"]
+    return out.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+def mrr_bridge(
+    subscriptions: SalesData | pd.DataFrame,
+    *,
+    freq: str = "M",
+    by: str | None = None,
+    as_of: Any = None,
+    arr: bool = False,
+    accounts: pd.DataFrame | None = None,
+    fx_rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The MRR bridge: starting MRR, the five movements, ending MRR, and customer counts per period.
+
+    Parameters
+    ----------
+    subscriptions : SalesData or pandas.DataFrame
+        A bundle, or a subscriptions table (raw exports are conformed first).
+    freq : {"M", "Q", "Y"}, default "M"
+        Quarters and years sum their months' movements; their starting MRR is
+        the first month's and their ending MRR the last month's.
+    by : str, optional
+        An accounts column (segment, region, ...); accounts without a value
+        form the group "(missing)", so groups always sum to the total.
+    as_of : date-like, optional
+        Snapshot date of the last period; default: the latest time stamp in the data.
+    arr : bool, default False
+        Report ARR (12 × MRR): money columns are multiplied by 12 and
+        ``starting_mrr``/``ending_mrr``/``arpa`` become ``starting_arr``/``ending_arr``/``arpa_arr``.
+    accounts, fx_rates : pandas.DataFrame, optional
+        Needed with a bare subscriptions table for ``by=`` and other currencies.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, (``by``), ``starting_mrr``, ``new``, ``expansion``, ``contraction``,
+        ``churn``, ``reactivation``, ``ending_mrr`` (signed: ending = starting +
+        the five, exactly), ``starting_customers``, ``new_customers``,
+        ``expansion_customers``, ``contraction_customers``, ``churn_customers``,
+        ``reactivation_customers``, ``ending_customers``, ``arpa`` (ending MRR /
+        ending customers, NaN when there are none).
+
+    Examples
+    --------
+    An account on $100 a month from January grows to $150 in March and leaves in May:
+
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "a"],
+    ...                      "start_date": ["2025-01-01", "2025-03-01"], "end_date": ["2025-05-01", "2025-05-01"],
+    ...                      "amount": [100, 50]})
+    >>> b = mrr_bridge(subs, as_of="2025-05-31")
+    >>> print(b[["period", "starting_mrr", "new", "expansion", "churn", "ending_mrr"]].to_string(index=False))
+     period  starting_mrr   new  expansion  churn  ending_mrr
+    2025-01           0.0 100.0        0.0    0.0       100.0
+    2025-02         100.0   0.0        0.0    0.0       100.0
+    2025-03         100.0   0.0       50.0    0.0       150.0
+    2025-04         150.0   0.0        0.0    0.0       150.0
+    2025-05         150.0   0.0        0.0 -150.0         0.0
+    """
+    points = _change_points(subscriptions, as_of, accounts=accounts, fx_rates=fx_rates)
+    _, agg, periods, groups = _bridge_cents(points, freq, by)
+    scale = 12 if arr else 1
+    money = {k: agg[k] * scale / 100 for k in _BRIDGE_MONEY}
+    counts = {k: agg[k] for k in _BRIDGE_COUNTS}
+    arpa = ratio(money["ending_mrr"], counts["ending_customers"])
+    columns = _BRIDGE_MONEY[:1] + list(MOVEMENTS) + ["ending_mrr"] + _BRIDGE_COUNTS + ["arpa"]
+    out = _frame({**money, **counts, "arpa": arpa}, periods, groups, by, columns)
+    if arr:
+        out = out.rename(columns={"starting_mrr": "starting_arr", "ending_mrr": "ending_arr", "arpa": "arpa_arr"})
+    out.attrs.update(currency=points.inputs.currency, unit="ARR" if arr else "MRR", freq=freq)
+    return out
+
+
+def mrr_movements(
+    subscriptions: SalesData | pd.DataFrame,
+    *,
+    as_of: Any = None,
+    fx_rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every monthly MRR movement of every account.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``period`` (month), ``mrr``, ``previous_mrr``, ``change``,
+        ``movement`` (new, expansion, contraction, churn, reactivation), one row
+        per account and month in which its month-end MRR changed, sorted by
+        account and month.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "a"],
+    ...                      "start_date": ["2025-01-01", "2025-06-01"], "end_date": ["2025-03-01", None],
+    ...                      "amount": [100, 80]})
+    >>> print(mrr_movements(subs, as_of="2025-06-30")[["period", "previous_mrr", "mrr", "movement"]].to_string(index=False))
+     period  previous_mrr   mrr     movement
+    2025-01           0.0 100.0          new
+    2025-03         100.0   0.0        churn
+    2025-06           0.0  80.0 reactivation
+    """
+    p = _change_points(subscriptions, as_of, fx_rates=fx_rates)
+    return pd.DataFrame({
+        "account_id": np.asarray(p.accounts, dtype=object)[p.account],
+        "period": _months(p.month),
+        "mrr": p.after / 100,
+        "previous_mrr": p.before / 100,
+        "change": p.change / 100,
+        "movement": pd.Categorical.from_codes(p.movement.astype("int64"), categories=pd.Index(MOVEMENTS)),
+    })
+
+
+def _period_end_months(points: _Points, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
+    month_to_period, periods = _period_map(points, freq)
+    last_of = np.searchsorted(month_to_period, np.arange(len(periods)), side="right") - 1
+    return points.first_month + last_of, periods
+
+
+def mrr(
+    subscriptions: SalesData | pd.DataFrame,
+    *,
+    freq: str = "M",
+    as_of: Any = None,
+    by: str | None = None,
+    arr: bool = False,
+    accounts: pd.DataFrame | None = None,
+    fx_rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """MRR (or ARR) per account and period: the snapshot at each period's end.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, (``by``), ``period``, ``mrr`` (or ``arr``): one row per
+        account and period in which the account is active (MRR > 0) at the
+        period's end (at ``as_of`` for the last period).
+
+    Examples
+    --------
+    A $2,000 annual plan is $166.67 MRR (ChartMogul):
+
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({"subscription_id": ["s1"], "account_id": ["a"], "start_date": ["2025-01-15"],
+    ...                      "amount": [2000], "billing_months": [12]})
+    >>> print(mrr(subs, freq="Q", as_of="2025-06-30").to_string(index=False))
+    account_id period    mrr
+             a 2025Q1 166.67
+             a 2025Q2 166.67
+    """
+    points = _change_points(subscriptions, as_of, accounts=accounts, fx_rates=fx_rates)
+    ends, periods = _period_end_months(points, freq)
+    n = len(points.account)
+    nxt = np.full(n, points.last_month + 1, dtype="int64")
+    same = points.account[1:] == points.account[:-1]
+    nxt[:-1] = np.where(same, points.month[1:], points.last_month + 1)
+    live = points.after > 0
+    lo = np.searchsorted(ends, points.month[live], side="left")
+    hi = np.searchsorted(ends, nxt[live], side="left")
+    count = hi - lo
+    rows = np.repeat(np.flatnonzero(live), count)
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
+    period_pos = np.repeat(lo, count) + offsets
+    column = "arr" if arr else "mrr"
+    data: dict[str, Any] = {"account_id": np.asarray(points.accounts, dtype=object)[points.account[rows]]}
+    if by is not None:
+        group, groups = _groups(points, by)
+        data[by] = np.asarray(groups, dtype=object)[group[rows]]
+    data["period"] = periods[period_pos]
+    data[column] = points.after[rows] * (12 if arr else 1) / 100
+    out = pd.DataFrame(data).sort_values(["account_id", "period"], kind="stable").reset_index(drop=True)
+    out.attrs.update(currency=points.inputs.currency, freq=freq)
+    return out
+
+
+def _value_at(points: _Points, month: int) -> tuple[np.ndarray, np.ndarray]:
+    """MRR in cents of every account (codes 0..n-1) at the end of ``month``."""
+    n_acc = len(points.accounts)
+    value = np.zeros(n_acc, dtype="int64")
+    if not len(points.account) or month < points.first_month:
+        return np.arange(n_acc), value
+    span = points.last_month - points.first_month + 2
+    keys = points.account * span + (points.month - points.first_month)
+    query = np.arange(n_acc) * span + (min(month, points.last_month) - points.first_month)
+    pos = np.searchsorted(keys, query, side="right") - 1
+    ok = (pos >= 0) & (points.account[np.maximum(pos, 0)] == np.arange(n_acc))
+    value[ok] = points.after[pos[ok]]
+    return np.arange(n_acc), value
+
+
+def retention(
+    subscriptions: SalesData | pd.DataFrame,
+    *,
+    freq: str = "Q",
+    by: str | None = None,
+    as_of: Any = None,
+    accounts: pd.DataFrame | None = None,
+    fx_rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Logo churn, GRR, NRR, gross and net MRR churn and the quick ratio per period.
+
+    Every rate stands beside its numerator and denominator; the logo churn
+    rate has a 95% Wilson interval. A period with nothing to divide by gives NaN.
+
+    - ``logo_churn_rate`` = ``churned_customers`` / ``starting_customers``:
+      accounts active at the period's start and not at its end (accounts that
+      join and leave inside the period are not counted; ChartMogul's B2B form).
+    - ``grr`` = ``retained_mrr`` / ``starting_mrr`` with retained = Σ min(end, start),
+      and ``nrr`` = ``starting_accounts_ending_mrr`` / ``starting_mrr``, both over the
+      accounts active at the start (new and reactivated accounts excluded).
+    - ``gross_mrr_churn_rate`` = ``lost_mrr`` / ``starting_mrr`` with lost = −(churn +
+      contraction); ``net_mrr_churn_rate`` = ``net_lost_mrr`` / ``starting_mrr`` with
+      net lost = −(churn + contraction + expansion + reactivation), negative when
+      growth from customers outweighs losses; ``quick_ratio`` = ``gained_mrr`` /
+      ``lost_mrr`` with gained = new + expansion + reactivation. These three use
+      the bridge's movements summed over the period's months.
+
+    Examples
+    --------
+    ChartMogul's worked example: $100 starting MRR over four accounts, then $10 churn,
+    $10 contraction and $10 expansion:
+
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({
+    ...     "subscription_id": ["a1", "b1", "b2", "c1", "c2", "d1"], "account_id": ["a", "b", "b", "c", "c", "d"],
+    ...     "start_date": ["2024-12-01", "2024-12-01", "2025-02-01", "2024-12-01", "2025-02-01", "2024-12-01"],
+    ...     "end_date":   ["2025-02-01", "2025-02-01", None, "2025-02-01", None, None],
+    ...     "amount": [10, 20, 10, 30, 40, 40]})
+    >>> r = retention(subs, freq="Q", as_of="2025-03-31")
+    >>> print(r.loc[r["period"] == pd.Period("2025Q1", "Q"), ["gross_mrr_churn_rate", "net_mrr_churn_rate", "grr", "nrr"]].to_string(index=False))
+     gross_mrr_churn_rate  net_mrr_churn_rate  grr  nrr
+                      0.2                 0.1  0.8  0.9
+    """
+    points = _change_points(subscriptions, as_of, accounts=accounts, fx_rates=fx_rates)
+    _, agg, periods, groups = _bridge_cents(points, freq, by)
+    ends, _ = _period_end_months(points, freq)
+    month_to_period, _ = _period_map(points, freq)
+    starts = points.first_month + np.searchsorted(month_to_period, np.arange(len(periods)), side="left") - 1
+    if by is None:
+        group_of_account = np.zeros(len(points.accounts), dtype="int64")
+    else:
+        # group per account code (not per change point)
+        accts = points.inputs.get("accounts")
+        assert accts is not None
+        label = accts.drop_duplicates("account_id").set_index("account_id")[by].reindex(points.accounts)
+        label = label.astype(object).where(label.notna(), MISSING_GROUP)
+        group_of_account = groups.get_indexer(pd.Index(label.to_numpy(object)))
+    n_groups, n_periods = len(groups), len(periods)
+    cols = {name: np.zeros((n_groups, n_periods), dtype="int64") for name in
+            ("starting_customers_snap", "churned_customers", "retained_mrr", "starting_accounts_ending_mrr", "starting_mrr_snap")}
+    for i in range(n_periods):
+        _, v0 = _value_at(points, int(starts[i]))
+        _, v1 = _value_at(points, int(ends[i]))
+        live = v0 > 0
+        g = group_of_account[live]
+        cols["starting_customers_snap"][:, i] = np.bincount(g, minlength=n_groups)
+        cols["churned_customers"][:, i] = np.bincount(g, weights=(v1[live] == 0), minlength=n_groups)
+        cols["retained_mrr"][:, i] = np.rint(np.bincount(g, weights=np.minimum(v0, v1)[live], minlength=n_groups))
+        cols["starting_accounts_ending_mrr"][:, i] = np.rint(np.bincount(g, weights=v1[live], minlength=n_groups))
+        cols["starting_mrr_snap"][:, i] = np.rint(np.bincount(g, weights=v0[live], minlength=n_groups))
+    starting_mrr = cols["starting_mrr_snap"]
+    lost = -(agg["churn"] + agg["contraction"])
+    gained = agg["new"] + agg["expansion"] + agg["reactivation"]
+    net_lost = -(agg["churn"] + agg["contraction"] + agg["expansion"] + agg["reactivation"])
+    churned, start_n = cols["churned_customers"], cols["starting_customers_snap"]
+    low, high = wilson_interval(churned, start_n)
+    res = {
+        "starting_customers": start_n,
+        "churned_customers": churned,
+        "logo_churn_rate": ratio(churned, start_n),
+        "logo_churn_rate_low": low,
+        "logo_churn_rate_high": high,
+        "starting_mrr": starting_mrr / 100,
+        "retained_mrr": cols["retained_mrr"] / 100,
+        "grr": ratio(cols["retained_mrr"], starting_mrr),
+        "starting_accounts_ending_mrr": cols["starting_accounts_ending_mrr"] / 100,
+        "nrr": ratio(cols["starting_accounts_ending_mrr"], starting_mrr),
+        "lost_mrr": lost / 100,
+        "gross_mrr_churn_rate": ratio(lost, starting_mrr),
+        "net_lost_mrr": net_lost / 100,
+        "net_mrr_churn_rate": ratio(net_lost, starting_mrr),
+        "gained_mrr": gained / 100,
+        "quick_ratio": ratio(gained, lost),
+    }
+    out = _frame(res, periods, groups, by, list(res))
+    out.attrs.update(currency=points.inputs.currency, freq=freq)
+    return out
+
+
+def cohort_retention(
+    subscriptions: SalesData | pd.DataFrame,
+    *,
+    basis: Literal["logo", "revenue"] = "logo",
+    freq: str = "M",
+    as_of: Any = None,
+    fx_rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Retention of acquisition cohorts by age, in long form.
+
+    An account's cohort is the period of its first active month. Logo
+    retention at age k = cohort accounts active at the end of period
+    cohort + k / cohort size; revenue retention at age k = the cohort's MRR
+    at that point / its MRR at age 0 (the end of the cohort period).
+    Reactivated accounts count as active again in their own cohort.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort``, ``age`` (in periods), ``value``, ``numerator``,
+        ``denominator``, and for ``basis="logo"`` a 95% Wilson interval
+        (``value_low``, ``value_high``). See :func:`cohort_triangle` for the
+        cohort × age table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"],
+    ...                      "start_date": ["2025-01-10", "2025-01-20"], "end_date": [None, "2025-03-01"],
+    ...                      "amount": [100, 300]})
+    >>> c = cohort_retention(subs, basis="revenue", as_of="2025-03-31")
+    >>> print(c[["cohort", "age", "value", "numerator", "denominator"]].to_string(index=False))
+     cohort  age  value  numerator  denominator
+    2025-01    0   1.00      400.0        400.0
+    2025-01    1   1.00      400.0        400.0
+    2025-01    2   0.25      100.0        400.0
+    """
+    if basis not in ("logo", "revenue"):
+        raise ValueError(f"basis must be 'logo' or 'revenue', got {basis!r}.")
+    points = _change_points(subscriptions, as_of, fx_rates=fx_rates)
+    month_to_period, periods = _period_map(points, freq)
+    ends, _ = _period_end_months(points, freq)
+    n_periods = len(periods)
+    n_acc = len(points.accounts)
+    first_active = np.full(n_acc, -1, dtype="int64")
+    is_new = points.movement == _NEW
+    first_active[points.account[is_new]] = points.month[is_new]
+    cohort = month_to_period[first_active[points.account] - points.first_month]
+    n_months = points.last_month - points.first_month + 1
+    cell = cohort * n_months + (points.month - points.first_month)
+    d_active = (points.after > 0).astype("int64") - (points.before > 0).astype("int64")
+    weights = points.change if basis == "revenue" else d_active
+    grid = np.rint(np.bincount(cell, weights=weights, minlength=n_periods * n_months)).astype("int64").reshape(n_periods, n_months)
+    level = np.cumsum(grid, axis=1)[:, ends - points.first_month]  # cohort x period-end
+    size = np.bincount(month_to_period[first_active[first_active >= 0] - points.first_month], minlength=n_periods)
+    rows = []
+    for c in range(n_periods):
+        ages = np.arange(n_periods - c)
+        num = level[c, c:]
+        den = np.full(len(ages), size[c] if basis == "logo" else level[c, c])
+        rows.append(pd.DataFrame({"cohort": periods[c], "age": ages, "numerator": num, "denominator": den}))
+    out = pd.concat(rows, ignore_index=True)
+    out = out[out["denominator"] > 0].reset_index(drop=True) if len(out) else out
+    out["cohort"] = pd.PeriodIndex(out["cohort"])
+    if basis == "revenue":
+        out["numerator"] = out["numerator"] / 100
+        out["denominator"] = out["denominator"] / 100
+    out.insert(2, "value", ratio(out["numerator"], out["denominator"]))
+    if basis == "logo":
+        low, high = wilson_interval(out["numerator"], out["denominator"])
+        out["value_low"], out["value_high"] = low, high
+    out.attrs.update(basis=basis, freq=freq)
+    return out
+
+
+def cohort_triangle(cohorts: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
+    """Pivot :func:`cohort_retention` output to the familiar cohort × age triangle.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"cohort": pd.PeriodIndex(["2025-01", "2025-01", "2025-02"], freq="M"),
+    ...                      "age": [0, 1, 0], "value": [1.0, 0.5, 1.0]})
+    >>> cohort_triangle(long).to_string()
+    'age        0    1\\ncohort           \\n2025-01  1.0  0.5\\n2025-02  1.0  NaN'
+    """
+    return cohorts.pivot(index="cohort", columns="age", values=value)
