@@ -1,6 +1,6 @@
 """Benchmarks: salesmetrics against an equivalent DuckDB query, in the same process, on generated data.
 
-    python benchmarks/run.py [--accounts 100000] [--repeat 3]
+    python benchmarks/foundation.py [--accounts 100000] [--repeat 3]
 
 Each benchmark prints salesmetrics' best time, DuckDB's best time and the ratio (salesmetrics / DuckDB;
 below 1 means salesmetrics is faster). The data comes from the sample-company generator, so any scale

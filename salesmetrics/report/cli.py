@@ -29,10 +29,10 @@ def _load(path: str | None, args: argparse.Namespace, *, on_invalid: str = "rais
 
 
 def headline(data: SalesData) -> pd.DataFrame:
-    """Counts that frame the latest quarter: funnel volumes, deals, customers, people.
+    """Headline figures for the quarter holding ``as_of``: funnel volumes, deals, people, MRR and retention.
 
-    Computed from raw counts only (no currency conversion, no rates), so they
-    hold for any bundle; the metric functions give the full KPIs.
+    Counts come straight from the tables; MRR, ARR and the retention rates
+    from :func:`~salesmetrics.mrr_bridge` and :func:`~salesmetrics.retention`.
 
     Examples
     --------
@@ -51,6 +51,8 @@ def headline(data: SalesData) -> pd.DataFrame:
     quarter = to_period([as_of], "Q", fiscal_year_start=data.fiscal_year_start)[0]
     start, end = (b[0] for b in period_bounds(pd.PeriodIndex([quarter]), tz=data.timezone))
     rows: list[tuple[str, object]] = []
+    money: set[str] = set()
+    rates: set[str] = set()
 
     def within(s: pd.Series) -> int:
         return int(((s >= start) & (s < end)).sum())
@@ -74,7 +76,24 @@ def headline(data: SalesData) -> pd.DataFrame:
         r = data.reps
         in_post = (r["hired_at"] <= as_of) & (r["terminated_at"].isna() | (r["terminated_at"] > as_of))
         rows += [("reps in post at as_of", int(in_post.sum())), ("reps who left in the quarter", within(r["terminated_at"]))]
+    if data.subscriptions is not None:
+        from ..revenue import mrr_bridge, retention
+
+        bridge = mrr_bridge(data, freq="Q")
+        q = bridge[bridge["period"] == quarter]
+        if len(q):
+            q0 = q.iloc[0]
+            money.update({f"MRR at as_of ({data.currency})", f"ARR at as_of ({data.currency})", f"net new MRR in the quarter ({data.currency})"})
+            rows += [(f"MRR at as_of ({data.currency})", float(q0["ending_mrr"])),
+                     (f"ARR at as_of ({data.currency})", float(q0["ending_mrr"]) * 12),
+                     (f"net new MRR in the quarter ({data.currency})", float(q0["ending_mrr"] - q0["starting_mrr"]))]
+            ret = retention(data, freq="Q")
+            last = ret[ret["period"] == quarter].iloc[0]
+            rates.update({"logo churn rate in the quarter", "NRR in the quarter", "GRR in the quarter"})
+            rows += [("logo churn rate in the quarter", float(last["logo_churn_rate"])),
+                     ("NRR in the quarter", float(last["nrr"])), ("GRR in the quarter", float(last["grr"]))]
     out = pd.DataFrame(rows, columns=["kpi", "value"]).set_index("kpi")
+    out["unit"] = ["money" if k in money else "rate" if k in rates else "count" for k in out.index]
     out.attrs["quarter"] = str(quarter)
     out.attrs["as_of"] = str(as_of)
     return out
@@ -94,7 +113,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             print(f"\n{quarantined} row(s) quarantined; run `salesmetrics validate {args.data_dir or ''}` to see why.")
         kpis = headline(data)
         print(f"\nHeadline for {kpis.attrs['quarter']} (as of {kpis.attrs['as_of']}):")
-        print(kpis.to_string())
+        shown = [f"{v:,.2f}" if u == "money" else f"{v:.1%}" if u == "rate" else f"{int(v):,}" for v, u in zip(kpis["value"], kpis["unit"], strict=True)]
+        print(pd.Series(shown, index=kpis.index, name="value").to_string())
     return EXIT_OK
 
 
