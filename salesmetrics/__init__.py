@@ -36,6 +36,20 @@ _LAZY = {
     "retention": "salesmetrics.revenue",
     "cohort_retention": "salesmetrics.revenue",
     "cohort_triangle": "salesmetrics.revenue",
+    "win_rate": "salesmetrics.pipeline",
+    "close_rate": "salesmetrics.pipeline",
+    "deal_size": "salesmetrics.pipeline",
+    "sales_cycle": "salesmetrics.pipeline",
+    "sales_velocity": "salesmetrics.pipeline",
+    "pipeline_coverage": "salesmetrics.pipeline",
+    "lead_journeys": "salesmetrics.funnels",
+    "funnel": "salesmetrics.funnels",
+    "lead_quality": "salesmetrics.funnels",
+    "stage_durations": "salesmetrics.funnels",
+    "bottlenecks": "salesmetrics.funnels",
+    "LEAD_STAGES": "salesmetrics.funnels",
+    "kaplan_meier": "salesmetrics.stats",
+    "wilson_interval": "salesmetrics.stats",
     "InputValidationError": "salesmetrics.errors",
     "DataQualityWarning": "salesmetrics.errors",
     "DefinitionWarning": "salesmetrics.errors",
@@ -43,6 +57,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "LEAD_STAGES",
     "BusinessCalendar",
     "DataQualityWarning",
     "DefinitionWarning",
@@ -50,9 +65,16 @@ __all__ = [
     "MissingDependencyError",
     "SalesData",
     "__version__",
+    "bottlenecks",
+    "close_rate",
     "cohort_retention",
     "cohort_triangle",
     "conform",
+    "deal_size",
+    "funnel",
+    "kaplan_meier",
+    "lead_journeys",
+    "lead_quality",
     "load_sample",
     "make_company",
     "mrr",
@@ -60,26 +82,37 @@ __all__ = [
     "mrr_movements",
     "parse_period",
     "period_range",
+    "pipeline_coverage",
     "read_dir",
     "retention",
+    "sales_cycle",
+    "sales_velocity",
+    "stage_durations",
     "to_period",
+    "wilson_interval",
+    "win_rate",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData, conform, read_dir
     from .datasets import load_sample, make_company
     from .errors import DataQualityWarning, DefinitionWarning, InputValidationError, MissingDependencyError
+    from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations
     from .periods import BusinessCalendar, parse_period, period_range, to_period
+    from .pipeline import close_rate, deal_size, pipeline_coverage, sales_cycle, sales_velocity, win_rate
     from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention
+    from .stats import kaplan_meier, wilson_interval
 
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'salesmetrics' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    loaded = importlib.import_module(module)
+    for public, home in _LAZY.items():  # bind every name of that module at once
+        if home == module:
+            globals()[public] = getattr(loaded, public)
+    return globals()[name]
 
 
 def __dir__() -> list[str]:

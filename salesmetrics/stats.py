@@ -66,3 +66,173 @@ def wilson_interval(successes: Any, trials: Any, confidence: float = 0.95) -> tu
     low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
     high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
     return low, high
+
+
+def group_quantiles(cell: np.ndarray, values: np.ndarray, n_cells: int, qs: tuple[float, ...]) -> dict[float, np.ndarray]:
+    """Quantiles of ``values`` within each cell (linear interpolation, as numpy's default), vectorised.
+
+    Cells without values give NaN. NaN values are ignored.
+
+    Examples
+    --------
+    >>> out = group_quantiles(np.array([0, 0, 0, 1]), np.array([3.0, 1.0, 2.0, 5.0]), 3, (0.5,))
+    >>> out[0.5].tolist()
+    [2.0, 5.0, nan]
+    """
+    ok = ~np.isnan(values)
+    cell, values = cell[ok], values[ok]
+    order = np.lexsort((values, cell))
+    v = values[order]
+    counts = np.bincount(cell, minlength=n_cells)
+    starts = np.cumsum(counts) - counts
+    out = {}
+    for q in qs:
+        pos = (counts - 1) * q
+        lo = np.floor(pos).astype("int64")
+        hi = np.ceil(pos).astype("int64")
+        have = counts > 0
+        a = np.where(have, v[np.minimum(starts + lo, max(len(v) - 1, 0))] if len(v) else np.nan, np.nan)
+        b = np.where(have, v[np.minimum(starts + hi, max(len(v) - 1, 0))] if len(v) else np.nan, np.nan)
+        out[q] = np.where(have, a + (b - a) * (pos - lo), np.nan)
+    return out
+
+
+def kaplan_meier(durations: Any, observed: Any, groups: Any = None) -> Any:
+    """Kaplan–Meier survival estimate, vectorised over groups.
+
+    Parameters
+    ----------
+    durations : array-like of float
+        Time to the event or to censoring.
+    observed : array-like of bool
+        True where the event happened, False where the time is censored.
+    groups : array-like, optional
+        One curve per group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group`` (when given), ``time``, ``at_risk``, ``events``, ``censored``,
+        ``survival`` — one row per distinct time per group. S(t) = Π (1 − d_i / n_i)
+        over event times t_i ≤ t (Kaplan & Meier 1958).
+
+    Examples
+    --------
+    >>> km = kaplan_meier([1, 2, 2, 3], [True, True, False, True])
+    >>> km[["time", "at_risk", "events", "survival"]].values.tolist()
+    [[1.0, 4.0, 1.0, 0.75], [2.0, 3.0, 1.0, 0.5], [3.0, 1.0, 1.0, 0.0]]
+    """
+    import pandas as pd
+
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(observed, dtype=bool)
+    if groups is None:
+        codes, labels = np.zeros(len(t), dtype="int64"), None
+    else:
+        codes, labels = pd.factorize(pd.Series(groups), use_na_sentinel=False)
+    cell, time, at_risk, events, censored, survival = _km_arrays(codes, t, e)
+    out = pd.DataFrame({"time": time, "at_risk": at_risk.astype(float), "events": events.astype(float),
+                        "censored": censored.astype(float), "survival": survival})
+    if labels is not None:
+        out.insert(0, "group", np.asarray(labels, dtype=object)[cell])
+    return out
+
+
+def _km_arrays(cell: np.ndarray, t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per (cell, distinct time): cell, time, at risk, events, censored, survival; sorted by cell and time."""
+    ok = ~np.isnan(t)
+    cell, t, e = cell[ok], t[ok], e[ok]
+    order = np.lexsort((t, cell))
+    cell, t, e = cell[order], t[order], e[order]
+    if not len(t):
+        empty = np.array([])
+        return empty.astype("int64"), empty, empty, empty, empty, empty
+    new = np.concatenate([[True], (cell[1:] != cell[:-1]) | (t[1:] != t[:-1])])
+    starts = np.flatnonzero(new)
+    d = np.add.reduceat(e.astype("int64"), starts)
+    c = np.add.reduceat((~e).astype("int64"), starts)
+    u_cell, u_time = cell[starts], t[starts]
+    size = np.bincount(cell)
+    first_of_cell = np.concatenate([[True], u_cell[1:] != u_cell[:-1]])
+    leaving = d + c
+    before = np.cumsum(leaving) - leaving  # left before this time, all cells
+    head = np.maximum.accumulate(np.where(first_of_cell, np.arange(len(u_cell)), 0))
+    at_risk = size[u_cell] - (before - before[head])
+    # S = prod(1 - d/n) within each cell, as exp(cumulative log); a step to zero (d == n) is tracked apart
+    # so that -inf never mixes into the running sums of later cells
+    zero = d >= at_risk
+    log_s = np.where(zero, 0.0, np.log1p(-np.where(zero, 0, d) / at_risk))
+    cum = np.cumsum(log_s)
+    cum = cum - (cum[head] - log_s[head])
+    zeros = np.cumsum(zero)
+    zeros = zeros - (zeros[head] - zero[head])
+    return u_cell, u_time, at_risk, d, c, np.where(zeros > 0, 0.0, np.exp(cum))
+
+
+def km_summary(cell: np.ndarray, t: np.ndarray, e: np.ndarray, n_cells: int) -> dict[str, np.ndarray]:
+    """Per cell: n, events, censored, median and quartiles (smallest t with S(t) <= 1 - p) and restricted mean.
+
+    The restricted mean is the area under S(t) up to the cell's last observed time. A quantile the
+    curve never reaches is NaN.
+    """
+    u_cell, u_time, _at_risk, d, c, s = _km_arrays(cell, t, e)
+    out: dict[str, np.ndarray] = {
+        "n": np.bincount(u_cell, weights=d + c, minlength=n_cells),
+        "events": np.bincount(u_cell, weights=d, minlength=n_cells),
+        "censored": np.bincount(u_cell, weights=c, minlength=n_cells),
+    }
+    for name, level in (("p25", 0.75), ("median", 0.5), ("p75", 0.25)):
+        hit = s <= level + 1e-12
+        first = np.full(n_cells, np.nan)
+        if hit.any():
+            cells_hit, idx = np.unique(u_cell[hit], return_index=True)
+            first[cells_hit] = u_time[hit][idx]
+        out[name] = first
+    # restricted mean: sum of S(previous time) x (time - previous time), starting from S(0) = 1 at t = 0
+    first_of_cell = np.concatenate([[True], u_cell[1:] != u_cell[:-1]]) if len(u_cell) else np.array([], dtype=bool)
+    prev_s = np.concatenate([[1.0], s[:-1]]) if len(s) else s
+    prev_t = np.concatenate([[0.0], u_time[:-1]]) if len(s) else u_time
+    prev_s = np.where(first_of_cell, 1.0, prev_s)
+    prev_t = np.where(first_of_cell, 0.0, prev_t)
+    area = np.bincount(u_cell, weights=prev_s * (u_time - prev_t), minlength=n_cells)
+    out["mean"] = np.where(out["n"] > 0, area, np.nan)
+    return out
+
+
+def beta_binomial_prior(successes: Any, trials: Any) -> tuple[float, float]:
+    """Fit a Beta(α, β) prior to group rates by maximum marginal likelihood (beta-binomial).
+
+    Used for empirical-Bayes shrinkage: a group's shrunk rate is (k + α) / (n + α + β).
+    Falls back to the method of moments when the optimiser fails, and to a
+    flat-ish prior centred on the pooled rate when the groups show no extra
+    variation.
+
+    Examples
+    --------
+    >>> a, b = beta_binomial_prior([10, 20, 30, 5], [100, 100, 100, 100])
+    >>> abs(a / (a + b) - 65 / 400) < 0.01   # the prior mean sits near the pooled rate
+    True
+    """
+    from scipy import optimize, special
+
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    keep = n > 0
+    k, n = k[keep], n[keep]
+    pooled = k.sum() / n.sum() if n.sum() > 0 else 0.5
+    pooled = min(max(pooled, 1e-6), 1 - 1e-6)
+
+    def nll(params: np.ndarray) -> float:
+        a, b = np.exp(params)
+        ll = special.betaln(k + a, n - k + b) - special.betaln(a, b)
+        return float(-ll.sum())
+
+    fallback = (pooled * 1000.0, (1 - pooled) * 1000.0)  # no extra-binomial variation: near-total pooling
+    if len(k) < 2:
+        return fallback
+    res = optimize.minimize(nll, x0=np.log([pooled * 10, (1 - pooled) * 10]), method="Nelder-Mead",
+                            options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 5000})
+    a, b = np.exp(res.x)
+    if not res.success or not np.isfinite(a + b) or a + b > 1e6:
+        return fallback
+    return float(a), float(b)

@@ -1,0 +1,523 @@
+"""The lead funnel and the opportunity stages: journeys, conversion, lead quality, stage times, bottlenecks.
+
+Definitions follow METRICS.md ("Lead funnel and SLA", "Pipeline"):
+
+- A funnel is an ordered list of stage time-stamp columns on one row per
+  entity. An entity has reached a stage if that stage *or any later one* has a
+  time stamp (stages can be skipped); a skipped stage is entered at the first
+  later time stamp.
+- Cohort conversion (the default, and the correct probability): of the
+  entities that reached stage k in period P, the share that reached stage k+1,
+  optionally within a window. An entity not converted yet whose window has not
+  passed by ``as_of`` is pending: not a failure; it leaves the denominator and
+  flags its cohort incomplete.
+- Period conversion: entries into k+1 in P / entries into k in P, an
+  operational volume ratio that can exceed 1 (so it carries no interval).
+- Lead quality: conversion per group with a Wilson interval and an
+  empirical-Bayes (beta-binomial) shrunk rate, so a source with 3 of 65 is not
+  ranked on noise.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .data import Inputs, resolve
+from .pipeline import _NAT, Cells, _ns, group_labels, parse_window, period_span
+from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .data import SalesData
+
+__all__ = ["LEAD_STAGES", "bottlenecks", "funnel", "lead_journeys", "lead_quality", "stage_durations"]
+
+LEAD_STAGES = ["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at"]
+"""The lead funnel's stages in :func:`lead_journeys` output."""
+
+_DAY_NS = 86_400_000_000_000
+
+
+def lead_journeys(data: SalesData) -> pd.DataFrame:
+    """One row per lead with every funnel time stamp: lead → MQL → SQL → opportunity → won.
+
+    The opportunity is the lead's ``opportunity_id``, or else the earliest
+    opportunity whose ``lead_id`` is the lead. ``segment`` is the lead's own, or
+    else its account's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lead_id``, ``source``, ``owner_id``, ``account_id``, ``segment``,
+        ``created_at``, ``mql_at``, ``sql_at``, ``disqualified_at``,
+        ``opportunity_id``, ``opportunity_created_at``, ``won_at``, ``lost_at``.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> j = lead_journeys(sm.load_sample())
+    >>> list(j.columns[:6])
+    ['lead_id', 'source', 'owner_id', 'account_id', 'segment', 'created_at']
+    """
+    inputs = resolve(data, "leads")
+    leads = inputs.require("leads", "lead_journeys")
+    opps = inputs.get("opportunities")
+    out = leads[["lead_id", "source", "owner_id", "account_id", "segment", "created_at", "mql_at", "sql_at", "disqualified_at", "opportunity_id"]].copy()
+    accounts = inputs.get("accounts")
+    if accounts is not None and "segment" in accounts.columns:
+        seg = accounts.drop_duplicates("account_id").set_index("account_id")["segment"]
+        out["segment"] = out["segment"].fillna(pd.Series(seg.reindex(out["account_id"]).to_numpy(), index=out.index))
+    tz = inputs.timezone
+    nat = pd.Series(pd.NaT, index=out.index, dtype=pd.DatetimeTZDtype("ns", tz))
+    out["opportunity_created_at"], out["won_at"], out["lost_at"] = nat, nat.copy(), nat.copy()
+    if opps is not None:
+        by_lead = opps.dropna(subset=["lead_id"]).sort_values("created_at", kind="stable").drop_duplicates("lead_id")
+        fallback = by_lead.set_index("lead_id")["opportunity_id"].reindex(out["lead_id"]).to_numpy()
+        out["opportunity_id"] = out["opportunity_id"].fillna(pd.Series(fallback, index=out.index))
+        o = opps.set_index("opportunity_id")
+        o = o[~o.index.duplicated()]
+        pick = o.reindex(out["opportunity_id"])
+        out["opportunity_created_at"] = pick["created_at"].to_numpy()
+        out["won_at"] = pick["closed_at"].where(pick["status"] == "won").to_numpy()
+        out["lost_at"] = pick["closed_at"].where(pick["status"] == "lost").to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _effective(frame: pd.DataFrame, stages: list[str]) -> np.ndarray:
+    """(k, n) int64 ns: the time each entity entered stage k (its own stamp, else the next later one)."""
+    missing = [s for s in stages if s not in frame.columns]
+    if missing:
+        raise ValueError(f"funnel stages {missing} are not columns of the frame; columns: {list(frame.columns)}.")
+    cols = []
+    for s in stages:
+        col = frame[s]
+        if not pd.api.types.is_datetime64_any_dtype(col.dtype):
+            raise ValueError(f"funnel stage column {s!r} must hold time stamps, got {col.dtype}; convert it with pandas.to_datetime.")
+        cols.append(_ns(col))
+    eff = np.vstack(cols)
+    for k in range(len(stages) - 2, -1, -1):
+        eff[k] = np.where(eff[k] == _NAT, eff[k + 1], eff[k])
+    return eff
+
+
+def funnel(
+    frame: pd.DataFrame,
+    stages: list[str],
+    *,
+    by: str | None = None,
+    freq: str | None = None,
+    method: Literal["cohort", "period"] = "cohort",
+    window: Any = None,
+    as_of: Any = None,
+    fiscal_year_start: int = 1,
+) -> pd.DataFrame:
+    """Stage-to-stage conversion on any one-row-per-entity frame with ordered stage time stamps.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        For leads, the output of :func:`lead_journeys`.
+    stages : list of str
+        Time-stamp columns in funnel order, e.g. ``LEAD_STAGES``.
+    by : str, optional
+        A column of ``frame`` (source, segment, owner_id, ...).
+    freq : {"M", "Q", "Y"} or None
+        Cohort (or entry) period; None gives one row per stage for all time.
+    method : {"cohort", "period"}, default "cohort"
+    window : days or Timedelta-like, optional
+        Cohort method: conversion must happen within the window after entering the stage.
+    as_of : date-like, optional
+        Default: the latest time stamp in the stage columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        (``period``), (``by``), ``stage``, ``next_stage``, ``entered``, ``converted``,
+        ``pending``, ``rate``, ``rate_low``, ``rate_high``, ``incomplete``.
+
+    Examples
+    --------
+    Four leads: two become MQLs, one skips straight to SQL, and one of the
+    three that reached MQL becomes an SQL within 7 days:
+
+    >>> import pandas as pd
+    >>> t = lambda s: pd.Timestamp(s, tz="UTC") if s else pd.NaT
+    >>> leads = pd.DataFrame({"created_at": [t("2025-01-01"), t("2025-01-02"), t("2025-01-03"), t("2025-01-04")],
+    ...                       "mql_at": [t("2025-01-02"), t("2025-01-03"), None, None],
+    ...                       "sql_at": [t("2025-01-05"), None, t("2025-01-04"), None]})
+    >>> f = funnel(leads, ["created_at", "mql_at", "sql_at"], window=7, as_of="2025-03-01")
+    >>> print(f[["stage", "next_stage", "entered", "converted", "rate"]].to_string(index=False))
+         stage next_stage  entered  converted     rate
+    created_at     mql_at        4          3 0.750000
+        mql_at     sql_at        3          2 0.666667
+    """
+    if method not in ("cohort", "period"):
+        raise ValueError(f"method must be 'cohort' or 'period', got {method!r}.")
+    if len(stages) < 2:
+        raise ValueError("a funnel needs at least two stages.")
+    eff = _effective(frame, stages)
+    win = parse_window(window)
+    if as_of is None:
+        now = int(eff[eff != _NAT].max()) if (eff != _NAT).any() else 0
+    else:
+        ts = pd.Timestamp(as_of)
+        tz = next((c.dtype.tz for c in (frame[s] for s in stages) if isinstance(c.dtype, pd.DatetimeTZDtype)), None)
+        now = (ts.tz_convert("UTC") if ts.tz is not None else ts.tz_localize(tz or "UTC")).value
+    inputs = Inputs({}, "UTC", "USD", fiscal_year_start, None)
+    labels = group_labels(inputs, frame, by)
+    zone = next((getattr(frame[s].dtype, "tz", None) for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)), None)
+
+    def stamps(ns: np.ndarray) -> pd.Series:
+        """Entry times as time stamps in the frame's own zone, so periods are cut in local time."""
+        idx = pd.DatetimeIndex(ns.view("datetime64[ns]"))
+        return pd.Series(idx.tz_localize("UTC").tz_convert(zone) if zone is not None else idx)
+
+    span = period_span([stamps(row) for row in eff], freq, fiscal_year_start)  # every stage on one period grid
+    parts = []
+    for k in range(len(stages) - 1):
+        t0, t1 = eff[k], eff[k + 1]
+        entered = t0 != _NAT
+        reached = t1 != _NAT
+        when = stamps(np.where(entered, t0, _NAT))
+        if method == "period":
+            # entries into k and into k+1 counted on one grid of periods and groups
+            both = pd.concat([when, stamps(np.where(reached, t1, _NAT))], ignore_index=True)
+            both_labels = None if labels is None else pd.concat([labels, labels], ignore_index=True)
+            grid = Cells(both, both_labels, freq, fiscal_year_start, by, 2 * len(frame), span)
+            none = np.zeros(len(frame), dtype=bool)
+            n_in = grid.count(np.concatenate([entered, none]))
+            n_out = grid.count(np.concatenate([none, reached]))
+            block = grid.frame({"entered": n_in, "converted": n_out, "pending": np.zeros_like(n_in),
+                                "rate": ratio(n_out, n_in), "rate_low": np.nan, "rate_high": np.nan,
+                                "incomplete": np.zeros(len(n_in), dtype=bool)})
+        else:
+            converted = entered & reached
+            pending = np.zeros(len(frame), dtype=bool)
+            if win is not None:
+                converted &= (t1 - t0) <= win.value
+                pending = entered & ~converted & ((now - t0) < win.value)
+            cells = Cells(when, labels, freq, fiscal_year_start, by, len(frame), span)
+            n_in, n_conv, n_pend = cells.count(entered), cells.count(converted), cells.count(pending)
+            low, high = wilson_interval(n_conv, n_in - n_pend)
+            block = cells.frame({"entered": n_in, "converted": n_conv, "pending": n_pend, "rate": ratio(n_conv, n_in - n_pend),
+                                 "rate_low": low, "rate_high": high, "incomplete": n_pend > 0})
+        keys_end = len(block.columns) - 7  # period and by columns come first
+        block.insert(keys_end, "stage", stages[k])
+        block.insert(keys_end + 1, "next_stage", stages[k + 1])
+        block["_k"] = k
+        parts.append(block)
+    out = pd.concat(parts, ignore_index=True)
+    keys = (["period"] if freq is not None else []) + ([by] if by is not None else [])
+    out = out.sort_values([*keys, "_k"], kind="stable").drop(columns="_k").reset_index(drop=True)
+    out.attrs.update(method=method, freq=freq, window=str(win) if win is not None else None)
+    return out
+
+
+def lead_quality(
+    journeys: pd.DataFrame,
+    *,
+    by: str = "source",
+    to: str = "won_at",
+    start: str | None = None,
+) -> pd.DataFrame:
+    """Conversion per group (source, owner, segment, ...), with intervals and empirical-Bayes shrinkage, ranked.
+
+    The shrunk rate is the posterior mean (k + α) / (n + α + β) under a Beta(α, β)
+    prior fitted to all groups by maximum marginal likelihood (beta-binomial),
+    so small groups are pulled towards the overall rate and are not ranked on noise.
+
+    Parameters
+    ----------
+    journeys : pandas.DataFrame
+        One row per lead (see :func:`lead_journeys`).
+    by : str, default "source"
+    to : str, default "won_at"
+        The stage that counts as converted (reached when it has a time stamp).
+    start : str, optional
+        Count only rows that reached this stage (e.g. ``"mql_at"``); default all rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, ``by``, ``leads``, ``converted``, ``rate``, ``rate_low``, ``rate_high``,
+        ``shrunk_rate``, ``prior_mean``; sorted by ``shrunk_rate`` (best first).
+
+    Examples
+    --------
+    Five sources of 100 leads each convert 10–20%; a sixth converted 2 of its 2 leads:
+
+    >>> import pandas as pd
+    >>> wins = {"a": 20, "b": 10, "c": 15, "d": 12, "e": 18}
+    >>> j = pd.DataFrame({"source": [s for s in wins for _ in range(100)] + ["tiny", "tiny"],
+    ...                   "won_at": [1.0 if i < k else None for k in wins.values() for i in range(100)] + [1.0, 1.0]})
+    >>> q = lead_quality(j)
+    >>> q["source"].tolist()[0], q.loc[q["source"] == "tiny", "rate"].item()   # 2 of 2 is not ranked best
+    ('a', 1.0)
+    """
+    if by not in journeys.columns or to not in journeys.columns:
+        raise ValueError(f"lead_quality needs columns {by!r} and {to!r}; the frame has {list(journeys.columns)}.")
+    rows = journeys if start is None else journeys[journeys[start].notna()]
+    labels = rows[by].astype(object).where(rows[by].notna(), "(missing)")
+    converted = rows[to].notna().to_numpy()
+    g = pd.DataFrame({"group": labels.to_numpy(), "converted": converted}).groupby("group", sort=True)["converted"]
+    n = g.size()
+    k = g.sum()
+    alpha, beta = beta_binomial_prior(k.to_numpy(), n.to_numpy())
+    low, high = wilson_interval(k.to_numpy(), n.to_numpy())
+    out = pd.DataFrame({by: n.index.to_numpy(dtype=object), "leads": n.to_numpy(), "converted": k.to_numpy().astype("int64"),
+                        "rate": ratio(k.to_numpy(), n.to_numpy()), "rate_low": low, "rate_high": high,
+                        "shrunk_rate": (k.to_numpy() + alpha) / (n.to_numpy() + alpha + beta),
+                        "prior_mean": alpha / (alpha + beta)})
+    out = out.sort_values(["shrunk_rate", "leads"], ascending=[False, False], kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    out.attrs.update(alpha=alpha, beta=beta, to=to)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# opportunity stages
+# ----------------------------------------------------------------------------------------------------------
+
+_LOST = re.compile(r"lost|disqualif|dead", re.I)
+_CLOSED = re.compile(r"won|lost|closed", re.I)
+
+
+def _history(data: SalesData | pd.DataFrame, by: str | None, stages: list[str] | None) -> tuple[Inputs, pd.DataFrame, list[str]]:
+    inputs = resolve(data, "stage_history")
+    hist = inputs.require("stage_history", "stage durations")
+    hist = hist.sort_values(["opportunity_id", "entered_at"], kind="stable").reset_index(drop=True)
+    if by is not None and by not in hist.columns:
+        opps = inputs.get("opportunities")
+        if opps is not None and (by in opps.columns or by not in hist.columns):
+            cols = ["opportunity_id", "account_id"] + ([by] if by in opps.columns and by != "account_id" else [])
+            hist = hist.merge(opps[cols].drop_duplicates("opportunity_id"), on="opportunity_id", how="left")
+    if stages is None:
+        position = hist.groupby("opportunity_id").cumcount()
+        med = position.groupby(hist["stage"]).median()
+        closed = med.index.to_series().str.contains(_CLOSED)
+        stages = list(med[~closed].sort_values(kind="stable").index) + sorted(med[closed].index, key=lambda s: bool(_LOST.search(s)))
+    return inputs, hist, stages
+
+
+def _entries(hist: pd.DataFrame, stages: list[str]) -> dict[str, np.ndarray]:
+    """Per stage entry: the next entry's time in the same deal, and whether that next move goes forward."""
+    opp_codes, _ = pd.factorize(hist["opportunity_id"])
+    t = _ns(hist["entered_at"])
+    n = len(hist)
+    same_next = np.zeros(n, dtype=bool)
+    same_next[:-1] = opp_codes[1:] == opp_codes[:-1]
+    nxt = np.full(n, _NAT, dtype="int64")
+    nxt[:-1] = np.where(same_next[:-1], t[1:], _NAT)
+    order = pd.Index(stages).get_indexer(pd.Index(hist["stage"]))  # -1 for stages not in the list
+    forward = np.where(pd.Series(hist["stage"]).str.contains(_LOST).to_numpy(), -1, order)
+    # an entry converts when the deal's very next move is to a stage further along (not a lost stage)
+    later = np.full(n, -1, dtype="int64")
+    later[:-1] = np.where(same_next[:-1], forward[1:], -1)
+    return {"t": t, "next": nxt, "order": order, "converted": later > order}
+
+
+def stage_durations(
+    stage_history: SalesData | pd.DataFrame,
+    *,
+    stages: list[str] | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Time spent in each stage and conversion onward, from stage_history.
+
+    Each entry into a stage lasts until the deal's next entry (into any stage);
+    re-entries (a lost deal reopened, a step back) are entries of their own. An
+    entry *converts* when the deal moves on to a stage further along
+    ``stages`` with its very next move (lost-like stages never count as progress;
+    a step back is not progress either). Entries still open
+    (the deal's latest) have no duration yet: ``in_stage`` counts them, and
+    they leave the conversion denominator.
+
+    Parameters
+    ----------
+    stages : list of str, optional
+        Stage order. Default: open stages by their typical position in a deal's
+        history, then won, then lost stages.
+    by : str, optional
+        A column of stage_history or of the opportunities (segment via accounts is
+        not joined here; add it to stage_history first).
+
+    Returns
+    -------
+    pandas.DataFrame
+        (``by``), ``stage``, ``entries``, ``exited``, ``in_stage``, ``converted``,
+        ``conversion``, ``conversion_low``, ``conversion_high``, ``median_days``,
+        ``mean_days``, ``p75_days``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"opportunity_id": ["a", "a", "a", "b", "b"],
+    ...     "stage": ["Discovery", "Proposal", "Closed Won", "Discovery", "Closed Lost"],
+    ...     "entered_at": pd.to_datetime(["2025-01-01", "2025-01-11", "2025-01-31", "2025-01-01", "2025-01-05"], utc=True)})
+    >>> print(stage_durations(h)[["stage", "entries", "converted", "conversion", "median_days"]].to_string(index=False))
+          stage  entries  converted  conversion  median_days
+      Discovery        2          1         0.5          7.0
+       Proposal        1          1         1.0         20.0
+     Closed Won        1          0         NaN          NaN
+    Closed Lost        1          0         NaN          NaN
+    """
+    inputs, hist, order = _history(stage_history, by, stages)
+    e = _entries(hist, order)
+    known = e["order"] >= 0
+    exited = e["next"] != _NAT
+    days = np.where(exited, (e["next"] - e["t"]) / _DAY_NS, np.nan)
+    labels = group_labels(inputs, hist, by)
+    stage_codes = np.where(known, e["order"], 0)
+    n_groups = 1
+    group = np.zeros(len(hist), dtype="int64")
+    groups = pd.Index(["all"])
+    if labels is not None:
+        codes, uniq = pd.factorize(labels)
+        group, groups, n_groups = codes, pd.Index(uniq), len(uniq)
+    cell = np.where(known, group * len(order) + stage_codes, -1)
+    size = n_groups * len(order)
+    sel = cell >= 0
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(cell[sel & mask], minlength=size)
+
+    entries, n_exit, n_conv = count(np.ones(len(hist), bool)), count(exited), count(e["converted"] & exited)
+    q = group_quantiles(cell[sel & exited], days[sel & exited], size, (0.5, 0.75))
+    total_days = np.bincount(cell[sel & exited], weights=days[sel & exited], minlength=size)
+    low, high = wilson_interval(n_conv, n_exit)
+    terminal = np.tile(pd.Series(order).str.contains(_CLOSED).to_numpy(), n_groups)
+    data: dict[str, Any] = {}
+    if by is not None:
+        data[by] = np.repeat(np.asarray(groups, dtype=object), len(order))
+    data.update({
+        "stage": np.tile(np.asarray(order, dtype=object), n_groups),
+        "entries": entries, "exited": n_exit, "in_stage": entries - n_exit, "converted": n_conv,
+        "conversion": np.where(terminal, np.nan, ratio(n_conv, n_exit)),
+        "conversion_low": np.where(terminal, np.nan, low), "conversion_high": np.where(terminal, np.nan, high),
+        "median_days": q[0.5], "mean_days": ratio(total_days, n_exit), "p75_days": q[0.75],
+    })
+    out = pd.DataFrame(data)
+    return out[out["entries"] > 0].reset_index(drop=True)
+
+
+def bottlenecks(
+    stage_history: SalesData | pd.DataFrame,
+    *,
+    stages: list[str] | None = None,
+    by: str | None = None,
+    freq: str = "Q",
+    baseline_periods: int = 4,
+    tolerance: float = 0.2,
+    min_entries: int = 10,
+) -> pd.DataFrame:
+    """Flag stages whose conversion or time-in-stage is markedly worse than their own past or than other groups.
+
+    For each period (of stage entry), stage and group: conversion onward (with
+    a Wilson interval) and median days in stage, beside two baselines —
+
+    - the same stage's trailing baseline: pooled conversion and the median of
+      the median days over the previous ``baseline_periods`` periods;
+    - with ``by``: the other groups' pooled conversion in the same period.
+
+    A stage is flagged ``slow_conversion`` when its conversion is below
+    baseline × (1 − ``tolerance``) *and* its Wilson upper bound is below the
+    baseline (so noise alone does not flag it); ``slow_duration`` when its median
+    days exceed baseline × (1 + ``tolerance``); ``behind_others`` likewise against the
+    other groups. Cells with fewer than ``min_entries`` exits are never flagged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, (``by``), ``stage``, ``exited``, ``converted``, ``conversion``,
+        ``conversion_low``, ``conversion_high``, ``baseline_conversion``,
+        ``median_days``, ``baseline_median_days``, (``others_conversion``),
+        ``slow_conversion``, ``slow_duration``, (``behind_others``), ``bottleneck``, ``reason``.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> b = bottlenecks(sm.load_sample(), by="segment")
+    >>> bool(b["bottleneck"].any())
+    True
+    """
+    inputs, hist, order = _history(stage_history, by, stages)
+    e = _entries(hist, order)
+    open_stage = ~pd.Series(order).str.contains(_CLOSED).to_numpy()
+    known = (e["order"] >= 0)
+    known[known] &= open_stage[e["order"][known]]
+    exited = (e["next"] != _NAT) & known
+    days = np.where(exited, (e["next"] - e["t"]) / _DAY_NS, np.nan)
+    labels = group_labels(inputs, hist, by)
+    cells = Cells(hist["entered_at"], labels, freq, inputs.fiscal_year_start, by, len(hist))
+    n_stage = len(order)
+    cell = np.where(exited & (cells.cell >= 0), cells.cell * n_stage + np.maximum(e["order"], 0), -1)
+    size = cells.size * n_stage
+    sel = cell >= 0
+    n_exit = np.bincount(cell[sel], minlength=size).reshape(cells.n_periods, cells.n_groups, n_stage)
+    n_conv = np.bincount(cell[sel & e["converted"]], minlength=size).reshape(cells.n_periods, cells.n_groups, n_stage)
+    med = group_quantiles(cell[sel], days[sel], size, (0.5,))[0.5].reshape(cells.n_periods, cells.n_groups, n_stage)
+    # trailing baselines over the previous periods (same group and stage)
+    cum_exit = np.cumsum(n_exit, axis=0)
+    cum_conv = np.cumsum(n_conv, axis=0)
+    lag = baseline_periods
+
+    def trailing(cum: np.ndarray) -> np.ndarray:
+        prev = np.concatenate([np.zeros((1, *cum.shape[1:]), dtype=cum.dtype), cum[:-1]])
+        older = np.concatenate([np.zeros((lag + 1, *cum.shape[1:]), dtype=cum.dtype), cum[:-lag - 1]]) if cum.shape[0] > lag + 1 \
+            else np.zeros_like(cum)
+        return prev - older[: cum.shape[0]]
+
+    base_exit, base_conv = trailing(cum_exit), trailing(cum_conv)
+    baseline = ratio(base_conv, base_exit)
+    base_days = np.full(med.shape, np.nan)
+    for p in range(1, cells.n_periods):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, as intended
+            base_days[p] = np.nanmedian(med[max(0, p - lag):p], axis=0)
+    conversion = ratio(n_conv, n_exit)
+    low, high = wilson_interval(n_conv, n_exit)
+    enough = n_exit >= min_entries
+    slow_conv = enough & (conversion < baseline * (1 - tolerance)) & (high < baseline)
+    slow_days = enough & (med > base_days * (1 + tolerance))
+    frame: dict[str, Any] = {
+        "exited": n_exit, "converted": n_conv, "conversion": conversion, "conversion_low": low, "conversion_high": high,
+        "baseline_conversion": baseline, "median_days": med, "baseline_median_days": base_days,
+    }
+    flags = slow_conv | slow_days
+    if by is not None:
+        others_exit = n_exit.sum(axis=1, keepdims=True) - n_exit
+        others_conv = n_conv.sum(axis=1, keepdims=True) - n_conv
+        others = ratio(others_conv, others_exit)
+        behind = enough & (conversion < others * (1 - tolerance)) & (high < others)
+        frame["others_conversion"] = others
+        frame["behind_others"] = behind
+        flags = flags | behind
+    frame["slow_conversion"], frame["slow_duration"], frame["bottleneck"] = slow_conv, slow_days, flags
+    data: dict[str, Any] = {}
+    idx_p, idx_g, idx_s = np.meshgrid(np.arange(cells.n_periods), np.arange(cells.n_groups), np.arange(n_stage), indexing="ij")
+    if cells.periods is not None:
+        data["period"] = cells.periods[idx_p.reshape(-1)]
+    if by is not None:
+        data[by] = np.asarray(cells.groups, dtype=object)[idx_g.reshape(-1)]
+    data["stage"] = np.asarray(order, dtype=object)[idx_s.reshape(-1)]
+    for name, values in frame.items():
+        data[name] = np.asarray(values).reshape(-1)
+    out = pd.DataFrame(data)
+    out = out[np.tile(open_stage, cells.n_periods * cells.n_groups) & (out["exited"] > 0)].reset_index(drop=True)
+    reasons = []
+    for r in out.itertuples(index=False):
+        parts = []
+        if r.slow_conversion:
+            parts.append(f"conversion {r.conversion:.0%} vs {r.baseline_conversion:.0%} over the previous {lag} periods")
+        if r.slow_duration:
+            parts.append(f"median {r.median_days:.0f} days in stage vs {r.baseline_median_days:.0f}")
+        if by is not None and r.behind_others:
+            parts.append(f"conversion {r.conversion:.0%} vs {r.others_conversion:.0%} in the other groups")
+        reasons.append("; ".join(parts))
+    out["reason"] = reasons
+    out.attrs.update(freq=freq, baseline_periods=lag, tolerance=tolerance)
+    return out

@@ -1,0 +1,536 @@
+"""Pipeline: win rate, close rate, deal size, sales cycle (with Kaplan–Meier), velocity and coverage.
+
+Definitions follow METRICS.md ("Pipeline"):
+
+- Win rate = won / (won + lost) among opportunities *closed* in the period;
+  open deals are not in it. ``weight="amount"`` gives won amount / closed amount.
+- Close rate (deal closing ratio) = won / all opportunities *created* in the
+  period (open ones count), optionally won within a window after creation.
+- Average deal size = mean amount of won opportunities closed in the period.
+- Sales cycle = days from creation to close of won deals closed in the period;
+  ``method="km"`` estimates time to close (won or lost) by Kaplan–Meier with
+  open deals censored at ``as_of``, so long-open deals are not ignored.
+- Sales velocity (per day) = open opportunities × win rate × average deal size / median cycle days.
+- Pipeline coverage = open pipeline for the period / the period's bookings target.
+
+Amounts convert to the reporting currency at the rate of the close date (or
+the creation date for open deals). ``by=`` takes any column of the
+opportunities table or of the accounts joined to it; rows without a value
+form the group "(missing)". Every rate stands beside its numerator and
+denominator, and rates of counts carry a 95% Wilson interval. Aggregations are
+integer-coded bincounts, so they stay fast at tens of millions of rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .data import Inputs, resolve
+from .money import to_reporting
+from .periods import freq_alias, parse_period
+from .stats import group_quantiles, km_summary, ratio, wilson_interval
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .data import SalesData
+
+__all__ = ["close_rate", "deal_size", "pipeline_coverage", "sales_cycle", "sales_velocity", "win_rate"]
+
+MISSING_GROUP = "(missing)"
+_DAY_NS = 86_400_000_000_000
+
+
+# ----------------------------------------------------------------------------------------------------------
+# shared machinery: groups, periods, cells, result frames (also used by funnel.py)
+# ----------------------------------------------------------------------------------------------------------
+
+
+def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Series | None:
+    """Labels for ``by``: a column of ``frame``, else of accounts joined on ``account_id``; missing -> "(missing)"."""
+    if by is None:
+        return None
+    if by in frame.columns:
+        labels = frame[by]
+    else:
+        accounts = inputs.get("accounts")
+        if accounts is None or by not in accounts.columns or "account_id" not in frame.columns:
+            options = sorted(set(frame.columns) | (set(accounts.columns) if accounts is not None else set()))
+            raise ValueError(f"by={by!r} is neither a column of this table nor of accounts; choose one of {options}.")
+        lookup = accounts.drop_duplicates("account_id").set_index("account_id")[by]
+        labels = pd.Series(lookup.reindex(frame["account_id"]).to_numpy(), index=frame.index)
+    return labels.astype(object).where(labels.notna(), MISSING_GROUP)
+
+
+class Cells:
+    """Integer cells (period x group) for bincount aggregation, and the frame they become."""
+
+    def __init__(self, when: pd.Series | None, labels: pd.Series | None, freq: str | None, fiscal_year_start: int,
+                 by: str | None, n: int, span: tuple[int, int] | None = None) -> None:
+        self.by = by
+        self.freq = freq
+        if freq is None or when is None:
+            self.period = np.zeros(n, dtype="int64")
+            self.periods: pd.PeriodIndex | None = None
+        else:
+            local = pd.DatetimeIndex(when)
+            if local.tz is not None:
+                local = local.tz_localize(None)
+            ordinals = np.asarray(local.to_period(freq_alias(freq, fiscal_year_start)).asi8)
+            valid = ordinals != np.iinfo("int64").min
+            lo = int(ordinals[valid].min()) if valid.any() else 0
+            hi = int(ordinals[valid].max()) if valid.any() else -1
+            if span is not None:  # a fixed range of period ordinals, shared by several tables
+                lo, hi = span
+                valid &= (ordinals >= lo) & (ordinals <= hi)
+            self.period = np.where(valid, ordinals - lo, -1)
+            alias = freq_alias(freq, fiscal_year_start)
+            self.periods = pd.PeriodIndex(pd.period_range(pd.Period(ordinal=lo, freq=alias), periods=hi - lo + 1, freq=alias)) \
+                if hi >= lo else pd.PeriodIndex([], freq=alias)
+        if labels is None:
+            self.group = np.zeros(n, dtype="int64")
+            self.groups = pd.Index(["all"])
+        else:
+            codes, uniques = pd.factorize(labels)
+            order = sorted(range(len(uniques)), key=lambda i: (uniques[i] == MISSING_GROUP, str(uniques[i])))
+            remap = np.empty(len(uniques), dtype="int64")
+            remap[order] = np.arange(len(uniques))
+            self.group = remap[codes]
+            self.groups = pd.Index(np.asarray(uniques, dtype=object)[order])
+        self.n_periods = 1 if self.periods is None else len(self.periods)
+        self.n_groups = len(self.groups)
+        self.size = self.n_periods * self.n_groups
+        self.cell = np.where(self.period >= 0, self.period * self.n_groups + self.group, -1)
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        sel = mask & (self.cell >= 0)
+        return np.bincount(self.cell[sel], minlength=self.size)
+
+    def total(self, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        sel = mask & (self.cell >= 0) & ~np.isnan(values)
+        return np.bincount(self.cell[sel], weights=values[sel], minlength=self.size)
+
+    def frame(self, columns: dict[str, Any]) -> pd.DataFrame:
+        data: dict[str, Any] = {}
+        if self.periods is not None:
+            data["period"] = self.periods[np.repeat(np.arange(self.n_periods), self.n_groups)]
+        if self.by is not None:
+            data[self.by] = np.tile(np.asarray(self.groups, dtype=object), self.n_periods)
+        for name, values in columns.items():
+            data[name] = values
+        return pd.DataFrame(data)
+
+
+def period_span(stamps: list[pd.Series], freq: str | None, fiscal_year_start: int) -> tuple[int, int] | None:
+    """The (first, last) period ordinals covering every time stamp in ``stamps``."""
+    if freq is None:
+        return None
+    lows, highs = [], []
+    for s in stamps:
+        local = pd.DatetimeIndex(s)
+        local = local.tz_localize(None) if local.tz is not None else local
+        o = np.asarray(local.to_period(freq_alias(freq, fiscal_year_start)).asi8)
+        o = o[o != np.iinfo("int64").min]
+        if len(o):
+            lows.append(int(o.min()))
+            highs.append(int(o.max()))
+    return (min(lows), max(highs)) if lows else None
+
+
+def parse_window(window: Any) -> pd.Timedelta | None:
+    """``None``, a number of days, or anything ``pandas.Timedelta`` reads ("90D", "12 hours")."""
+    if window is None:
+        return None
+    if isinstance(window, (int, float, np.integer, np.floating)):
+        return pd.Timedelta(days=float(window))
+    return pd.Timedelta(window)
+
+
+def _opportunities(data: SalesData | pd.DataFrame, accounts: pd.DataFrame | None, fx_rates: pd.DataFrame | None) -> tuple[Inputs, pd.DataFrame]:
+    inputs = resolve(data, "opportunities", accounts=accounts, fx_rates=fx_rates)
+    return inputs, inputs.require("opportunities", "this pipeline metric")
+
+
+def _amounts(inputs: Inputs, opps: pd.DataFrame, when: pd.Series) -> np.ndarray:
+    """Amounts in the reporting currency at the rate of ``when`` (the creation date where ``when`` is missing)."""
+    amount = opps["amount"].to_numpy(float)
+    if (opps["currency"] == inputs.currency).all():
+        return amount
+    return to_reporting(amount, opps["currency"].to_numpy(object), when.fillna(opps["created_at"]), inputs.get("fx_rates"), inputs.currency)
+
+
+def _ns(s: pd.Series) -> np.ndarray:
+    """Time stamps as int64 nanoseconds (UTC); NaT -> int64 min."""
+    return np.asarray(pd.DatetimeIndex(s).as_unit("ns").asi8)
+
+
+_NAT = np.iinfo("int64").min
+
+
+# ----------------------------------------------------------------------------------------------------------
+# public functions
+# ----------------------------------------------------------------------------------------------------------
+
+
+def win_rate(
+    opportunities: SalesData | pd.DataFrame,
+    *,
+    freq: str | None = "Q",
+    by: str | None = None,
+    weight: Literal["count", "amount"] = "count",
+    accounts: pd.DataFrame | None = None,
+    fx_rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Win rate of the opportunities closed in each period (open deals are not in it).
+
+    Parameters
+    ----------
+    opportunities : SalesData or pandas.DataFrame
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        None gives one row for all time.
+    by : str, optional
+        A column of opportunities or of accounts (segment, region, owner_id, source, ...).
+    weight : {"count", "amount"}, default "count"
+        "amount": won amount / (won + lost amount), in the reporting currency.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, (``by``), ``won``, ``lost``, ``win_rate``, ``win_rate_low``,
+        ``win_rate_high`` (95% Wilson). With ``weight="amount"``: ``won``, ``lost``,
+        ``won_amount``, ``lost_amount``, ``win_rate`` (no interval: amounts are not counts).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> opps = pd.DataFrame({"opportunity_id": ["a", "b", "c", "d"],
+    ...     "created_at": ["2025-01-05", "2025-01-10", "2025-02-01", "2025-03-01"],
+    ...     "status": ["won", "lost", "won", "open"], "closed_at": ["2025-02-01", "2025-03-01", "2025-04-02", None],
+    ...     "amount": [100, 300, 50, 999]})
+    >>> print(win_rate(opps, freq="Q")[["period", "won", "lost", "win_rate"]].to_string(index=False))
+    period  won  lost  win_rate
+    2025Q1    1     1       0.5
+    2025Q2    1     0       1.0
+    """
+    if weight not in ("count", "amount"):
+        raise ValueError(f"weight must be 'count' or 'amount', got {weight!r}.")
+    inputs, opps = _opportunities(opportunities, accounts, fx_rates)
+    status = opps["status"].to_numpy(object)
+    won, lost = status == "won", status == "lost"
+    cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
+    n_won, n_lost = cells.count(won), cells.count(lost)
+    if weight == "amount":
+        amount = _amounts(inputs, opps, opps["closed_at"])
+        won_amount, lost_amount = cells.total(won, amount), cells.total(lost, amount)
+        out = cells.frame({"won": n_won, "lost": n_lost, "won_amount": won_amount, "lost_amount": lost_amount,
+                           "win_rate": ratio(won_amount, won_amount + lost_amount)})
+    else:
+        low, high = wilson_interval(n_won, n_won + n_lost)
+        out = cells.frame({"won": n_won, "lost": n_lost, "win_rate": ratio(n_won, n_won + n_lost),
+                           "win_rate_low": low, "win_rate_high": high})
+    out.attrs.update(currency=inputs.currency, freq=freq, weight=weight)
+    return out
+
+
+def close_rate(
+    opportunities: SalesData | pd.DataFrame,
+    *,
+    freq: str | None = "Q",
+    by: str | None = None,
+    window: Any = None,
+    as_of: Any = None,
+    accounts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Close rate (deal closing ratio) of the cohort of opportunities created in each period.
+
+    ``close_rate`` = ``won`` / ``created``, where open deals count in ``created``.
+    With ``window`` (days, or e.g. ``"90D"``), a deal counts as won only when it
+    was won within the window after creation; a deal not yet won whose window
+    has not passed by ``as_of`` is ``pending``: not a failure, so it leaves the
+    denominator, and its cohort is flagged ``incomplete``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, (``by``), ``created``, ``won``, ``pending``, ``close_rate``,
+        ``close_rate_low``, ``close_rate_high``, ``incomplete``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> opps = pd.DataFrame({"opportunity_id": ["a", "b", "c", "d"],
+    ...     "created_at": ["2025-01-05", "2025-01-10", "2025-02-01", "2025-03-20"],
+    ...     "status": ["won", "lost", "won", "open"], "closed_at": ["2025-02-01", "2025-03-01", "2025-06-01", None],
+    ...     "amount": [100, 300, 50, 999]})
+    >>> r = close_rate(opps, freq="Q", window=30, as_of="2025-04-01")
+    >>> print(r[["period", "created", "won", "pending", "close_rate", "incomplete"]].to_string(index=False))
+    period  created  won  pending  close_rate  incomplete
+    2025Q1        4    1        1    0.333333        True
+
+    Deal a was won in 27 days (a win); b was lost; c was won after 121 days,
+    outside the window (a failure); d, open for 12 days, is pending: 1 / (4 − 1).
+    """
+    inputs, opps = _opportunities(opportunities, accounts, None)
+    win = parse_window(window)
+    created = _ns(opps["created_at"])
+    closed = _ns(opps["closed_at"])
+    won = (opps["status"] == "won").to_numpy()
+    pending = np.zeros(len(opps), dtype=bool)
+    if win is not None:
+        limit = win.value
+        won = won & (closed - created <= limit)
+        now = inputs.as_of_timestamp(as_of).value
+        pending = ~won & (now - created < limit) & ~((opps["status"] == "lost").to_numpy() & (closed - created <= limit))
+    cells = Cells(opps["created_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
+    everyone = np.ones(len(opps), dtype=bool)
+    n_created = cells.count(everyone)
+    n_won = cells.count(won)
+    n_pending = cells.count(pending)
+    denominator = n_created - n_pending
+    low, high = wilson_interval(n_won, denominator)
+    out = cells.frame({"created": n_created, "won": n_won, "pending": n_pending, "close_rate": ratio(n_won, denominator),
+                       "close_rate_low": low, "close_rate_high": high, "incomplete": n_pending > 0})
+    out.attrs.update(freq=freq, window=str(win) if win is not None else None)
+    return out
+
+
+def deal_size(
+    opportunities: SalesData | pd.DataFrame,
+    *,
+    freq: str | None = "Q",
+    by: str | None = None,
+    accounts: pd.DataFrame | None = None,
+    fx_rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Size of the deals won in each period, in the reporting currency.
+
+    Won deals without an amount are left out (they were reported when the data was loaded).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, (``by``), ``won``, ``total``, ``mean``, ``median``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> opps = pd.DataFrame({"opportunity_id": list("abc"), "created_at": ["2025-01-01"] * 3,
+    ...     "status": ["won", "won", "won"], "closed_at": ["2025-02-01", "2025-02-15", "2025-03-01"],
+    ...     "amount": [100, 200, 900]})
+    >>> print(deal_size(opps, freq="Q").to_string(index=False))
+    period  won  total  mean  median
+    2025Q1    3 1200.0 400.0   200.0
+    """
+    inputs, opps = _opportunities(opportunities, accounts, fx_rates)
+    won = (opps["status"] == "won").to_numpy()
+    amount = _amounts(inputs, opps, opps["closed_at"])
+    sized = won & ~np.isnan(amount)
+    cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
+    n = cells.count(sized)
+    total = cells.total(sized, amount)
+    sel = sized & (cells.cell >= 0)
+    med = group_quantiles(cells.cell[sel], amount[sel], cells.size, (0.5,))[0.5]
+    out = cells.frame({"won": n, "total": total, "mean": ratio(total, n), "median": med})
+    out.attrs.update(currency=inputs.currency, freq=freq)
+    return out
+
+
+def sales_cycle(
+    opportunities: SalesData | pd.DataFrame,
+    *,
+    freq: str | None = None,
+    by: str | None = None,
+    method: Literal["won", "km"] = "won",
+    as_of: Any = None,
+    accounts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Sales-cycle length in days.
+
+    ``method="won"`` (the headline): days from creation to close of the won
+    deals closed in each period. ``method="km"``: Kaplan–Meier time from
+    creation to close (won or lost) for the deals *created* in each period,
+    with deals still open at ``as_of`` censored there (deals closed after
+    ``as_of`` count as open), so a pile of long-open deals lengthens the cycle
+    instead of vanishing. KM quantiles are the first time the survival curve
+    falls to 1 − p (NaN if it never does); ``mean_days`` is then the mean
+    restricted to the longest observed time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        (``period``), (``by``), ``n``, ``median_days``, ``mean_days``, ``p25_days``,
+        ``p75_days``; for "km" also ``events`` and ``censored``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> opps = pd.DataFrame({"opportunity_id": list("abcd"),
+    ...     "created_at": ["2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01"],
+    ...     "status": ["won", "won", "lost", "open"], "closed_at": ["2025-01-11", "2025-01-31", "2025-01-21", None]})
+    >>> print(sales_cycle(opps).to_string(index=False))
+     n  median_days  mean_days  p25_days  p75_days
+     2         20.0       20.0      15.0      25.0
+    >>> print(sales_cycle(opps, method="km", as_of="2025-02-10").to_string(index=False))
+     n  events  censored  median_days  mean_days  p25_days  p75_days
+     4       3         1         20.0       25.0      10.0      30.0
+
+    By hand: closes at 10, 20 and 30 days, one deal open for 40 days (censored):
+    S = 3/4, 2/4, 1/4 after each close; the median is 20 days and the restricted
+    mean 10·1 + 10·0.75 + 10·0.5 + 10·0.25 = 25 days.
+    """
+    if method not in ("won", "km"):
+        raise ValueError(f"method must be 'won' or 'km', got {method!r}.")
+    inputs, opps = _opportunities(opportunities, accounts, None)
+    created = _ns(opps["created_at"])
+    closed = _ns(opps["closed_at"])
+    labels = group_labels(inputs, opps, by)
+    if method == "won":
+        won = (opps["status"] == "won").to_numpy()
+        days = np.where(won, (closed - created) / _DAY_NS, np.nan)
+        cells = Cells(opps["closed_at"], labels, freq, inputs.fiscal_year_start, by, len(opps))
+        sel = won & (cells.cell >= 0)
+        q = group_quantiles(cells.cell[sel], days[sel], cells.size, (0.25, 0.5, 0.75))
+        n = cells.count(won)
+        out = cells.frame({"n": n, "median_days": q[0.5], "mean_days": ratio(cells.total(won, days), n),
+                           "p25_days": q[0.25], "p75_days": q[0.75]})
+    else:
+        now = inputs.as_of_timestamp(as_of).value
+        known = created <= now
+        ended = (closed != _NAT) & (closed <= now)
+        days = np.where(ended, closed - created, now - created) / _DAY_NS
+        cells = Cells(opps["created_at"], labels, freq, inputs.fiscal_year_start, by, len(opps))
+        sel = known & (cells.cell >= 0)
+        s = km_summary(cells.cell[sel], days[sel], ended[sel], cells.size)
+        out = cells.frame({"n": s["n"].astype("int64"), "events": s["events"].astype("int64"), "censored": s["censored"].astype("int64"),
+                           "median_days": s["median"], "mean_days": s["mean"], "p25_days": s["p25"], "p75_days": s["p75"]})
+    out.attrs.update(freq=freq, method=method)
+    return out
+
+
+def _open_at(created: np.ndarray, closed: np.ndarray, instant: int) -> np.ndarray:
+    return (created <= instant) & ((closed == _NAT) | (closed > instant))
+
+
+def sales_velocity(
+    opportunities: SalesData | pd.DataFrame,
+    *,
+    freq: str = "Q",
+    by: str | None = None,
+    as_of: Any = None,
+    accounts: pd.DataFrame | None = None,
+    fx_rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Sales velocity per day = open opportunities × win rate × average deal size / median cycle days.
+
+    Open opportunities are counted at each period's end (at ``as_of`` for the
+    last); win rate, deal size and the median cycle of won deals are the
+    period's own, and stand beside the result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, (``by``), ``open_opportunities``, ``win_rate``, ``mean_deal_size``,
+        ``median_cycle_days``, ``velocity_per_day``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> opps = pd.DataFrame({"opportunity_id": list("abcd"), "created_at": ["2025-01-01"] * 4,
+    ...     "status": ["won", "lost", "open", "open"], "closed_at": ["2025-01-21", "2025-02-01", None, None],
+    ...     "amount": [1000, 500, 800, 800]})
+    >>> print(sales_velocity(opps, as_of="2025-03-31")[["open_opportunities", "win_rate", "velocity_per_day"]].to_string(index=False))
+     open_opportunities  win_rate  velocity_per_day
+                      2       0.5              50.0
+    """
+    wr = win_rate(opportunities, freq=freq, by=by, accounts=accounts, fx_rates=fx_rates)
+    size = deal_size(opportunities, freq=freq, by=by, accounts=accounts, fx_rates=fx_rates)
+    cycle = sales_cycle(opportunities, freq=freq, by=by, accounts=accounts)
+    inputs, opps = _opportunities(opportunities, accounts, fx_rates)
+    keys = ["period"] + ([by] if by else [])
+    out = wr[[*keys, "win_rate"]].merge(size[[*keys, "mean"]], on=keys, how="outer").merge(
+        cycle[[*keys, "median_days"]], on=keys, how="outer")
+    out = out.rename(columns={"mean": "mean_deal_size", "median_days": "median_cycle_days"})
+    created, closed = _ns(opps["created_at"]), _ns(opps["closed_at"])
+    labels = group_labels(inputs, opps, by)
+    now = inputs.as_of_timestamp(as_of)
+    counts: list[dict[str, Any]] = []
+    for period in pd.PeriodIndex(out["period"]).unique():
+        instant = min(pd.Timestamp(period.end_time).tz_localize(inputs.timezone, ambiguous=True, nonexistent="shift_forward"), now)
+        live = _open_at(created, closed, instant.value)
+        if labels is None:
+            counts.append({"period": period, "open_opportunities": int(live.sum())})
+        else:
+            for g, n in pd.Series(live).groupby(labels.to_numpy()).sum().items():
+                counts.append({"period": period, str(by): g, "open_opportunities": int(n)})
+    out = out.merge(pd.DataFrame(counts), on=keys, how="left")
+    out["open_opportunities"] = out["open_opportunities"].fillna(0).astype("int64")
+    out["velocity_per_day"] = ratio(out["open_opportunities"] * out["win_rate"] * out["mean_deal_size"], out["median_cycle_days"])
+    cols = [*keys, "open_opportunities", "win_rate", "mean_deal_size", "median_cycle_days", "velocity_per_day"]
+    out = out[cols].sort_values(keys, kind="stable").reset_index(drop=True)
+    out.attrs.update(currency=inputs.currency, freq=freq)
+    return out
+
+
+def pipeline_coverage(
+    opportunities: SalesData | pd.DataFrame,
+    targets: pd.DataFrame | None = None,
+    *,
+    freq: str = "Q",
+    metric: str = "bookings",
+    scope: str = "company",
+    expected_close: str = "expected_close_at",
+    fx_rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Pipeline coverage = open pipeline for the period / the period's bookings target.
+
+    The open pipeline of a period is the amount of the deals open at its start.
+    When the opportunities carry an expected close date (column
+    ``expected_close``, e.g. exported from the CRM), only deals expected to
+    close inside the period count. Targets are the rows of the targets table
+    with this ``metric`` and ``scope`` whose period matches.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, ``open_deals``, ``pipeline``, ``target``, ``coverage``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> opps = pd.DataFrame({"opportunity_id": list("abc"), "created_at": ["2025-03-01", "2025-03-10", "2025-05-01"],
+    ...     "status": ["won", "open", "open"], "closed_at": ["2025-05-01", None, None], "amount": [300, 200, 1000]})
+    >>> targets = pd.DataFrame({"period": ["2025Q2"], "metric": ["bookings"], "target": [250.0]})
+    >>> print(pipeline_coverage(opps, targets).to_string(index=False))
+    period  open_deals  pipeline  target  coverage
+    2025Q2           2     500.0   250.0       2.0
+    """
+    inputs = resolve(opportunities, "opportunities", fx_rates=fx_rates, **({"targets": targets} if targets is not None else {}))
+    opps = inputs.require("opportunities", "pipeline coverage")
+    tgt = inputs.require("targets", "pipeline coverage")
+    tgt = tgt[(tgt["metric"] == metric) & (tgt["scope"] == scope)]
+    if tgt.empty:
+        raise ValueError(f"no targets with metric={metric!r} and scope={scope!r}; the targets table has metrics {sorted(inputs.tables['targets']['metric'].unique())}.")
+    alias = freq_alias(freq, inputs.fiscal_year_start)
+    parsed = [parse_period(p, fiscal_year_start=inputs.fiscal_year_start) for p in tgt["period"]]
+    keep = [p.freqstr == pd.Period(p.start_time, alias).freqstr for p in parsed]
+    rows = [(p, float(t)) for p, t, k in zip(parsed, tgt["target"], keep, strict=True) if k]
+    if not rows:
+        raise ValueError(f"no {metric} targets at freq={freq!r}; their periods are {sorted(set(tgt['period']))}.")
+    created, closed = _ns(opps["created_at"]), _ns(opps["closed_at"])
+    amount = _amounts(inputs, opps, opps["created_at"])
+    expected = _ns(opps[expected_close]) if expected_close in opps.columns else None
+    out = []
+    for period, target in sorted(rows):
+        start = pd.Timestamp(period.start_time).tz_localize(inputs.timezone, ambiguous=True, nonexistent="shift_forward")
+        end = pd.Timestamp((period + 1).start_time).tz_localize(inputs.timezone, ambiguous=True, nonexistent="shift_forward")
+        live = (created < start.value) & ((closed == _NAT) | (closed >= start.value))
+        if expected is not None:
+            live &= (expected >= start.value) & (expected < end.value)
+        pipe = float(np.nansum(amount[live]))
+        out.append({"period": period, "open_deals": int(live.sum()), "pipeline": pipe, "target": target,
+                    "coverage": float(ratio(pipe, target))})
+    frame = pd.DataFrame(out)
+    frame["period"] = pd.PeriodIndex(frame["period"])
+    frame.attrs.update(currency=inputs.currency, freq=freq)
+    return frame
