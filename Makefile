@@ -37,6 +37,7 @@ sample: $(VENV)/.core
 bench: $(VENV)/.dev
 	$(PY) benchmarks/foundation.py
 	$(PY) benchmarks/revenue.py
+	$(PY) benchmarks/pipeline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .data import Inputs, resolve
+from .errors import DataQualityWarning
 from .pipeline import _NAT, Cells, _ns, group_labels, parse_window, period_span
 from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
 
@@ -93,14 +94,29 @@ def _effective(frame: pd.DataFrame, stages: list[str]) -> np.ndarray:
     if missing:
         raise ValueError(f"funnel stages {missing} are not columns of the frame; columns: {list(frame.columns)}.")
     cols = []
+    zones = {str(getattr(frame[s].dtype, "tz", "")) for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)}
     for s in stages:
         col = frame[s]
         if not pd.api.types.is_datetime64_any_dtype(col.dtype):
-            raise ValueError(f"funnel stage column {s!r} must hold time stamps, got {col.dtype}; convert it with pandas.to_datetime.")
+            # a raw export: read the text (ISO dates, or whatever pandas can parse), naive = wall-clock time
+            parsed = pd.to_datetime(col, errors="coerce", format="mixed")
+            bad = col.notna() & parsed.isna()
+            if bad.any():
+                raise ValueError(f"funnel stage column {s!r} has values that are not dates, e.g. {col[bad].iloc[:3].tolist()}; "
+                                 "clean them or convert the column with pandas.to_datetime.")
+            col = parsed
+        if zones and not isinstance(col.dtype, pd.DatetimeTZDtype):
+            raise ValueError(f"funnel stage column {s!r} has no time zone while {sorted(zones)} do; give all stage columns "
+                             "the same kind of time stamps (all aware or all naive).")
         cols.append(_ns(col))
     eff = np.vstack(cols)
     for k in range(len(stages) - 2, -1, -1):
         eff[k] = np.where(eff[k] == _NAT, eff[k + 1], eff[k])
+    backwards = [(stages[k], stages[k + 1], int(((eff[k + 1] < eff[k]) & (eff[k + 1] != _NAT)).sum())) for k in range(len(stages) - 1)]
+    for early, late, n in backwards:
+        if n:
+            warnings.warn(f"funnel: {n} row(s) reach {late} before {early}; they count as converted at once. "
+                          "Check the export's dates.", DataQualityWarning, stacklevel=3)
     return eff
 
 
@@ -120,7 +136,9 @@ def funnel(
     Parameters
     ----------
     frame : pandas.DataFrame
-        For leads, the output of :func:`lead_journeys`.
+        For leads, the output of :func:`lead_journeys`; or any export with one row per
+        entity. Stage columns may be aware or naive time stamps, or text dates
+        (parsed; naive values are taken as wall-clock times).
     stages : list of str
         Time-stamp columns in funnel order, e.g. ``LEAD_STAGES``.
     by : str, optional
@@ -165,11 +183,15 @@ def funnel(
         now = int(eff[eff != _NAT].max()) if (eff != _NAT).any() else 0
     else:
         ts = pd.Timestamp(as_of)
-        tz = next((c.dtype.tz for c in (frame[s] for s in stages) if isinstance(c.dtype, pd.DatetimeTZDtype)), None)
-        now = (ts.tz_convert("UTC") if ts.tz is not None else ts.tz_localize(tz or "UTC")).value
+        tz = next((getattr(frame[s].dtype, "tz", None) for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)), None)
+        if tz is None:
+            now = (ts.tz_localize(None) if ts.tz is not None else ts).as_unit("ns").value
+        else:
+            now = (ts.tz_convert("UTC") if ts.tz is not None else ts.tz_localize(tz)).value
     inputs = Inputs({}, "UTC", "USD", fiscal_year_start, None)
     labels = group_labels(inputs, frame, by)
     zone = next((getattr(frame[s].dtype, "tz", None) for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)), None)
+    # naive stage columns are wall-clock times: periods are cut on them as they are
 
     def stamps(ns: np.ndarray) -> pd.Series:
         """Entry times as time stamps in the frame's own zone, so periods are cut in local time."""

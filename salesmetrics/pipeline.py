@@ -30,7 +30,7 @@ import pandas as pd
 
 from .data import Inputs, resolve
 from .money import to_reporting
-from .periods import freq_alias, parse_period
+from .periods import freq_alias, parse_period, period_ordinals
 from .stats import group_quantiles, km_summary, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +60,8 @@ def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Seri
             raise ValueError(f"by={by!r} is neither a column of this table nor of accounts; choose one of {options}.")
         lookup = accounts.drop_duplicates("account_id").set_index("account_id")[by]
         labels = pd.Series(lookup.reindex(frame["account_id"]).to_numpy(), index=frame.index)
+    if pd.api.types.is_string_dtype(labels.dtype) and labels.dtype != object:
+        return labels.fillna(MISSING_GROUP)  # stays a (pyarrow) string column: factorizing it is fast
     return labels.astype(object).where(labels.notna(), MISSING_GROUP)
 
 
@@ -74,10 +76,7 @@ class Cells:
             self.period = np.zeros(n, dtype="int64")
             self.periods: pd.PeriodIndex | None = None
         else:
-            local = pd.DatetimeIndex(when)
-            if local.tz is not None:
-                local = local.tz_localize(None)
-            ordinals = np.asarray(local.to_period(freq_alias(freq, fiscal_year_start)).asi8)
+            ordinals = period_ordinals(when, freq, fiscal_year_start=fiscal_year_start)
             valid = ordinals != np.iinfo("int64").min
             lo = int(ordinals[valid].min()) if valid.any() else 0
             hi = int(ordinals[valid].max()) if valid.any() else -1
@@ -128,9 +127,7 @@ def period_span(stamps: list[pd.Series], freq: str | None, fiscal_year_start: in
         return None
     lows, highs = [], []
     for s in stamps:
-        local = pd.DatetimeIndex(s)
-        local = local.tz_localize(None) if local.tz is not None else local
-        o = np.asarray(local.to_period(freq_alias(freq, fiscal_year_start)).asi8)
+        o = period_ordinals(s, freq, fiscal_year_start=fiscal_year_start)
         o = o[o != np.iinfo("int64").min]
         if len(o):
             lows.append(int(o.min()))
@@ -216,8 +213,7 @@ def win_rate(
     if weight not in ("count", "amount"):
         raise ValueError(f"weight must be 'count' or 'amount', got {weight!r}.")
     inputs, opps = _opportunities(opportunities, accounts, fx_rates)
-    status = opps["status"].to_numpy(object)
-    won, lost = status == "won", status == "lost"
+    won, lost = (opps["status"] == "won").to_numpy(), (opps["status"] == "lost").to_numpy()
     cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
     n_won, n_lost = cells.count(won), cells.count(lost)
     if weight == "amount":
