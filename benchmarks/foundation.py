@@ -54,6 +54,7 @@ def bench_load_validate(folder: Path, repeat: int) -> tuple[float, float]:
 
     def duck() -> None:
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
         for csv in folder.glob("*.csv"):
             con.execute(f"CREATE TABLE {csv.stem} AS SELECT * FROM read_csv('{csv}', header=true, all_varchar=false)")
         checks = [
@@ -94,6 +95,7 @@ def bench_business_time(n: int, repeat: int) -> tuple[float, float]:
     ours = best_of(lambda: cal.business_time(start, end), repeat)
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute("SET TimeZone='UTC'")
     pairs = pd.DataFrame({"i": np.arange(n), "s": start, "e": end})
     con.register("pairs", pairs)

@@ -140,6 +140,7 @@ def main() -> None:
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     n = args.rows
 
     leads = make_leads(n)

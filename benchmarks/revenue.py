@@ -159,6 +159,7 @@ def run(accounts: int, months: int, repeat: int, pandas_accounts: int) -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.register("subs", subs)
     sql = DUCKDB_BRIDGE.format(last=last)
     duck_s, duck = timed(lambda: con.execute(sql).df(), repeat)

@@ -394,12 +394,14 @@ def sales_cycle(
         now = inputs.as_of_timestamp(as_of).value
         known = created <= now
         ended = (closed != _NAT) & (closed <= now)
-        days = np.where(ended, closed - created, now - created) / _DAY_NS
+        seconds = np.where(ended, closed - created, now - created) // 1_000_000_000  # whole seconds: an exact, fast sort key
         cells = Cells(opps["created_at"], labels, freq, inputs.fiscal_year_start, by, len(opps))
         sel = known & (cells.cell >= 0)
-        s = km_summary(cells.cell[sel], days[sel], ended[sel], cells.size)
+        s = km_summary(cells.cell[sel], seconds[sel], ended[sel], cells.size)
+        day = 86_400.0
         out = cells.frame({"n": s["n"].astype("int64"), "events": s["events"].astype("int64"), "censored": s["censored"].astype("int64"),
-                           "median_days": s["median"], "mean_days": s["mean"], "p25_days": s["p25"], "p75_days": s["p75"]})
+                           "median_days": s["median"] / day, "mean_days": s["mean"] / day, "p25_days": s["p25"] / day,
+                           "p75_days": s["p75"] / day})
     out.attrs.update(freq=freq, method=method)
     return out
 
