@@ -124,16 +124,18 @@ def period_ordinals(values: Any, freq: str, *, fiscal_year_start: int = 1) -> np
     >>> str(pd.Period(ordinal=int(ords[0]), freq="Q")), int(ords[1]) == np.iinfo("int64").min
     ('2025Q3', True)
     """
-    months = _local_naive(values).to_numpy("datetime64[M]").astype("int64")
+    local = np.asarray(_local_naive(values).as_unit("ns").asi8)
     nat = np.iinfo("int64").min
-    valid = months != nat
-    out = np.full(len(months), nat, dtype="int64")
+    valid = local != nat
+    out = np.full(len(local), nat, dtype="int64")
     if not valid.any():
         return out
-    lo, hi = int(months[valid].min()), int(months[valid].max())
-    table = np.asarray(pd.PeriodIndex.from_ordinals(np.arange(lo, hi + 1), freq="M")  # type: ignore[attr-defined]
-                       .asfreq(freq_alias(freq, fiscal_year_start)).asi8)
-    out[valid] = table[months[valid] - lo]
+    days = np.floor_divide(local[valid], 86_400_000_000_000)
+    lo, hi = int(days.min()), int(days.max())
+    # one lookup table over the (short) range of calendar days: day -> period ordinal
+    table = np.asarray(pd.DatetimeIndex(np.arange(lo, hi + 1).astype("datetime64[D]"))
+                       .to_period(freq_alias(freq, fiscal_year_start)).asi8)
+    out[valid] = table[days - lo]
     return out
 
 

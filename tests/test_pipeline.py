@@ -271,3 +271,23 @@ def test_sample_company_shows_the_planted_mid_market_win_rate_drop(sample):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sm.deal_size(sample)  # open EUR deals convert at their creation date: no fx warning
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["open", "won", "lost"]), st.integers(0, 700), st.integers(0, 200),
+                               st.sampled_from(["x", "y", "z", None])), min_size=1, max_size=80))
+def test_property_pipeline_groups_sum_to_the_total(rows):
+    base = pd.Timestamp("2024-01-01")
+    frame = opps(*[(f"o{i}", str(base + pd.Timedelta(days=c)), s, None if s == "open" else str(base + pd.Timedelta(days=c + d)), 10.0 * (i + 1), a)
+                   for i, (s, c, d, a) in enumerate(rows)])
+    total_w = sm.win_rate(frame, freq="Q")
+    by_w = sm.win_rate(frame, freq="Q", by="segment", accounts=ACCOUNTS)
+    summed = by_w.groupby("period")[["won", "lost"]].sum()
+    assert (summed.to_numpy() == total_w.set_index("period")[["won", "lost"]].to_numpy()).all()
+    total_c = sm.close_rate(frame, freq="Q", window=60, as_of="2026-01-01")
+    by_c = sm.close_rate(frame, freq="Q", window=60, as_of="2026-01-01", by="segment", accounts=ACCOUNTS)
+    assert (by_c.groupby("period")[["created", "won", "pending"]].sum().to_numpy() == total_c[["created", "won", "pending"]].to_numpy()).all()
+    rates = pd.concat([total_w["win_rate"], by_w["win_rate"], total_c["close_rate"]]).dropna()
+    assert ((rates >= 0) & (rates <= 1)).all()
+    km = sm.sales_cycle(frame, method="km", as_of="2026-01-01", by="segment", accounts=ACCOUNTS)
+    assert km["n"].sum() == len(frame) and (km["events"] + km["censored"] == km["n"]).all()
