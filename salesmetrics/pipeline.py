@@ -240,11 +240,12 @@ def close_rate(
 ) -> pd.DataFrame:
     """Close rate (deal closing ratio) of the cohort of opportunities created in each period.
 
-    ``close_rate`` = ``won`` / ``created``, where open deals count in ``created``.
-    With ``window`` (days, or e.g. ``"90D"``), a deal counts as won only when it
-    was won within the window after creation; a deal not yet won whose window
-    has not passed by ``as_of`` is ``pending``: not a failure, so it leaves the
-    denominator, and its cohort is flagged ``incomplete``.
+    ``close_rate`` = ``won`` / ``created``, where open deals count in ``created``
+    (METRICS.md). With ``window`` (days, or e.g. ``"90D"``), a deal counts as won
+    only when it was won within the window after creation; deals not yet won
+    whose window has not passed by ``as_of`` are counted in ``pending`` and flag
+    their cohort ``incomplete``: its rate can still rise, so read it as a lower
+    bound (``won + pending`` over ``created`` is the upper bound).
 
     Returns
     -------
@@ -262,10 +263,10 @@ def close_rate(
     >>> r = close_rate(opps, freq="Q", window=30, as_of="2025-04-01")
     >>> print(r[["period", "created", "won", "pending", "close_rate", "incomplete"]].to_string(index=False))
     period  created  won  pending  close_rate  incomplete
-    2025Q1        4    1        1    0.333333        True
+    2025Q1        4    1        1        0.25        True
 
     Deal a was won in 27 days (a win); b was lost; c was won after 121 days,
-    outside the window (a failure); d, open for 12 days, is pending: 1 / (4 − 1).
+    outside the window; d, open for 12 days, may still close in time: 1 / 4, incomplete.
     """
     inputs, opps = _opportunities(opportunities, accounts, None)
     win = parse_window(window)
@@ -283,9 +284,8 @@ def close_rate(
     n_created = cells.count(everyone)
     n_won = cells.count(won)
     n_pending = cells.count(pending)
-    denominator = n_created - n_pending
-    low, high = wilson_interval(n_won, denominator)
-    out = cells.frame({"created": n_created, "won": n_won, "pending": n_pending, "close_rate": ratio(n_won, denominator),
+    low, high = wilson_interval(n_won, n_created)
+    out = cells.frame({"created": n_created, "won": n_won, "pending": n_pending, "close_rate": ratio(n_won, n_created),
                        "close_rate_low": low, "close_rate_high": high, "incomplete": n_pending > 0})
     out.attrs.update(freq=freq, window=str(win) if win is not None else None)
     return out

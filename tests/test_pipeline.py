@@ -66,7 +66,9 @@ def test_deals_without_account_or_owner_form_a_missing_group():
 def test_zero_denominators_are_nan():
     only_open = opps(("a", "2025-01-05", "open", None, 100))
     cr = sm.close_rate(only_open, window=10, as_of="2025-01-06")
-    assert cr["pending"].item() == 1 and np.isnan(cr["close_rate"].item()) and cr["incomplete"].item()
+    assert cr["pending"].item() == 1 and cr["close_rate"].item() == 0 and cr["incomplete"].item()
+    assert np.isnan(sm.funnel(pd.DataFrame({"a": [pd.Timestamp("2025-01-01")], "b": [pd.NaT]}), ["a", "b"], window=10,
+                              as_of="2025-01-02")["rate"].item())  # everyone pending: nothing to divide by
     w = sm.win_rate(opps(("a", "2025-01-05", "won", "2025-01-09", 1), ("b", "2025-04-05", "won", "2025-07-09", 1)), freq="Q")
     assert w["won"].tolist() == [1, 0, 1] and np.isnan(w["win_rate"].iloc[1])  # an empty quarter in between
 
