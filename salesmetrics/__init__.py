@@ -50,6 +50,9 @@ _LAZY = {
     "LEAD_STAGES": "salesmetrics.funnels",
     "kaplan_meier": "salesmetrics.stats",
     "wilson_interval": "salesmetrics.stats",
+    "qualify": "salesmetrics.sla",
+    "response_sla": "salesmetrics.sla",
+    "attainment": "salesmetrics.sla",
     "InputValidationError": "salesmetrics.errors",
     "DataQualityWarning": "salesmetrics.errors",
     "DefinitionWarning": "salesmetrics.errors",
@@ -65,6 +68,7 @@ __all__ = [
     "MissingDependencyError",
     "SalesData",
     "__version__",
+    "attainment",
     "bottlenecks",
     "close_rate",
     "cohort_retention",
@@ -83,7 +87,9 @@ __all__ = [
     "parse_period",
     "period_range",
     "pipeline_coverage",
+    "qualify",
     "read_dir",
+    "response_sla",
     "retention",
     "sales_cycle",
     "sales_velocity",
@@ -101,6 +107,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .periods import BusinessCalendar, parse_period, period_range, to_period
     from .pipeline import close_rate, deal_size, pipeline_coverage, sales_cycle, sales_velocity, win_rate
     from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention
+    from .sla import attainment, qualify, response_sla
     from .stats import kaplan_meier, wilson_interval
 
 

@@ -1,0 +1,135 @@
+"""Response-SLA benchmark: salesmetrics.response_sla against DuckDB, same data, same process.
+
+    python benchmarks/sla.py [--leads 1000000] [--activities 20000000] [--repeat 3]
+
+Leads become MQLs; reps (and a few non-reps, and marketing automation) log activities on leads and on
+accounts. salesmetrics runs twice — wall-clock (checked equal to DuckDB's query, count by count) and with
+a 09:00–18:00 weekday business calendar in New York (the figure the goal is about); DuckDB runs the
+wall-clock query. Peak memory is tracemalloc's peak during the business-calendar call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+T0 = pd.Timestamp("2024-01-01", tz="UTC").value
+SEC = 1_000_000_000
+AS_OF = "2025-01-01"
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def ts(ns: np.ndarray) -> pd.Series:
+    return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"))
+
+
+def make(n_leads: int, n_acts: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    span = 365 * 86_400 * SEC
+    created = T0 + rng.integers(0, span, n_leads)
+    mql = np.where(rng.random(n_leads) < 0.7, created + (rng.exponential(6, n_leads) * 3600 * SEC).astype("int64"), np.iinfo("int64").min)
+    n_accounts = max(1, n_leads // 3)
+    account = rng.integers(0, n_accounts, n_leads)
+    leads = pd.DataFrame({
+        "lead_id": pd.Series(np.char.add("l", np.arange(n_leads).astype(str))).astype("str"),
+        "account_id": pd.Series(np.char.add("a", account.astype(str))).astype("str"),
+        "created_at": ts(created), "mql_at": ts(mql),
+        "source": pd.Series(np.array(["web", "event", "partner", "outbound"])[rng.integers(0, 4, n_leads)]).astype("str"),
+    })
+    target = rng.integers(0, n_leads, n_acts)
+    on_lead = rng.random(n_acts) < 0.6
+    when = created[target] + (rng.exponential(40, n_acts) * 3600 * SEC).astype("int64")
+    acts = pd.DataFrame({
+        "activity_id": pd.Series(np.char.add("x", np.arange(n_acts).astype(str))).astype("str"),
+        "owner_id": pd.Series(np.char.add("r", rng.integers(0, 1050, n_acts).astype(str))).astype("str"),  # r1000+ are not reps
+        "occurred_at": ts(when),
+        "type": pd.Series(["call"] * n_acts).astype("str"),
+        "lead_id": pd.Series(np.where(on_lead, leads["lead_id"].to_numpy(object)[target], None)).astype("str"),
+        "opportunity_id": pd.Series([None] * n_acts, dtype="str"),
+        "account_id": pd.Series(np.where(on_lead, None, leads["account_id"].to_numpy(object)[target])).astype("str"),
+        "automated": rng.random(n_acts) < 0.2,
+    })
+    reps = pd.DataFrame({"rep_id": pd.Series([f"r{i}" for i in range(1000)]).astype("str"), "team": "SDR", "role": "SDR",
+                         "hired_at": ts(np.full(1000, T0 - 400 * 86_400 * SEC)), "terminated_at": ts(np.full(1000, np.iinfo("int64").min))})
+    return leads, acts, reps
+
+
+SQL = """
+WITH touch AS (
+  SELECT a.lead_id, a.account_id, a.occurred_at FROM acts a SEMI JOIN reps r ON a.owner_id = r.rep_id
+  WHERE NOT a.automated AND a.occurred_at <= TIMESTAMPTZ '{as_of}'
+), m AS (SELECT lead_id, account_id, mql_at FROM leads WHERE mql_at IS NOT NULL AND mql_at <= TIMESTAMPTZ '{as_of}'),
+by_lead AS (
+  SELECT m.lead_id, min(t.occurred_at) AS first_at FROM m JOIN touch t ON t.lead_id = m.lead_id AND t.occurred_at >= m.mql_at GROUP BY m.lead_id
+), by_account AS (
+  SELECT m.lead_id, min(t.occurred_at) AS first_at FROM m JOIN touch t ON t.account_id = m.account_id AND t.occurred_at >= m.mql_at GROUP BY m.lead_id
+), f AS (
+  SELECT m.lead_id, m.mql_at, least(l.first_at, a.first_at) AS first_at
+  FROM m LEFT JOIN by_lead l USING (lead_id) LEFT JOIN by_account a USING (lead_id)
+), s AS (
+  SELECT date_trunc('month', mql_at) AS month,
+         CASE WHEN first_at IS NOT NULL AND first_at - mql_at <= INTERVAL 24 HOUR THEN 'met'
+              WHEN first_at IS NOT NULL OR TIMESTAMPTZ '{as_of}' - mql_at > INTERVAL 24 HOUR THEN 'breached'
+              ELSE 'pending' END AS status
+  FROM f
+)
+SELECT month, count(*) FILTER (status = 'met') AS met, count(*) FILTER (status = 'breached') AS breached,
+       count(*) FILTER (status = 'pending') AS pending
+FROM s GROUP BY month ORDER BY month
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--activities", type=int, default=20_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    import duckdb
+
+    import salesmetrics as sm
+
+    leads, acts, reps = make(args.leads, args.activities)
+    data = sm.SalesData.__new__(sm.SalesData)  # already canonical: skip validation, as a loaded bundle would
+    data.__dict__.update({name: None for name in ("accounts", "opportunities", "stage_history", "subscriptions", "spend",
+                                                  "surveys", "targets", "fx_rates")})
+    data.__dict__.update(leads=leads, activities=acts, reps=reps, timezone="UTC", currency="USD", fiscal_year_start=1,
+                         quarantine={}, failure_cases=None)
+    cal = sm.BusinessCalendar("America/New_York", start="09:00", end="18:00")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    for name, df in (("leads", leads), ("acts", acts), ("reps", reps)):
+        con.register(name, df)
+    wall_s, wall = timed(lambda: sm.response_sla(data, freq="M", as_of=AS_OF), args.repeat)
+    duck_s, duck = timed(lambda: con.execute(SQL.format(as_of=AS_OF)).df(), args.repeat)
+    assert isinstance(wall, pd.DataFrame) and isinstance(duck, pd.DataFrame)
+    w = wall.assign(month=wall["period"].dt.start_time).set_index("month")[["met", "breached", "pending"]]
+    d = duck.assign(month=pd.to_datetime(duck["month"]).dt.tz_localize(None)).set_index("month")[["met", "breached", "pending"]]
+    assert (w.loc[d.index].to_numpy() == d.to_numpy()).all(), "wall-clock SLA counts differ from DuckDB"
+    cal_s, _ = timed(lambda: sm.response_sla(data, freq="M", as_of=AS_OF, calendar=cal), args.repeat)
+    tracemalloc.start()
+    sm.response_sla(data, freq="M", as_of=AS_OF, calendar=cal)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"response_sla, {args.leads:,} leads and {args.activities:,} activities:")
+    print(f"  wall-clock: salesmetrics {wall_s:.2f} s, DuckDB {duck_s:.2f} s, ratio {wall_s / duck_s:.2f} (counts equal)")
+    print(f"  business calendar (New York 09-18, weekdays): salesmetrics {cal_s:.2f} s, ratio to DuckDB's wall-clock query "
+          f"{cal_s / duck_s:.2f}; peak memory during the call {peak / 2**30:.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()
