@@ -53,6 +53,10 @@ _LAZY = {
     "qualify": "salesmetrics.sla",
     "response_sla": "salesmetrics.sla",
     "attainment": "salesmetrics.sla",
+    "OrgDesign": "salesmetrics.org",
+    "scorecard": "salesmetrics.org",
+    "plan_funnel": "salesmetrics.org",
+    "KPIS": "salesmetrics.org",
     "InputValidationError": "salesmetrics.errors",
     "DataQualityWarning": "salesmetrics.errors",
     "DefinitionWarning": "salesmetrics.errors",
@@ -60,12 +64,14 @@ _LAZY = {
 }
 
 __all__ = [
+    "KPIS",
     "LEAD_STAGES",
     "BusinessCalendar",
     "DataQualityWarning",
     "DefinitionWarning",
     "InputValidationError",
     "MissingDependencyError",
+    "OrgDesign",
     "SalesData",
     "__version__",
     "attainment",
@@ -87,12 +93,14 @@ __all__ = [
     "parse_period",
     "period_range",
     "pipeline_coverage",
+    "plan_funnel",
     "qualify",
     "read_dir",
     "response_sla",
     "retention",
     "sales_cycle",
     "sales_velocity",
+    "scorecard",
     "stage_durations",
     "to_period",
     "wilson_interval",
@@ -104,6 +112,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .datasets import load_sample, make_company
     from .errors import DataQualityWarning, DefinitionWarning, InputValidationError, MissingDependencyError
     from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations
+    from .org import KPIS, OrgDesign, plan_funnel, scorecard
     from .periods import BusinessCalendar, parse_period, period_range, to_period
     from .pipeline import close_rate, deal_size, pipeline_coverage, sales_cycle, sales_velocity, win_rate
     from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention
