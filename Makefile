@@ -38,6 +38,7 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/foundation.py
 	$(PY) benchmarks/revenue.py
 	$(PY) benchmarks/pipeline.py
+	$(PY) benchmarks/sla.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
