@@ -14,28 +14,18 @@ Each comparison asserts that both engines give the same numbers before printing 
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from common import timed, utc_stamps
 
 T0 = pd.Timestamp("2022-01-01", tz="UTC").value
 DAY = 86_400_000_000_000
 AS_OF = "2025-01-01"
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
-def stamps(ns: np.ndarray) -> pd.Series:
-    return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"))
 
 
 def make_leads(n: int, seed: int = 0) -> pd.DataFrame:
@@ -50,7 +40,7 @@ def make_leads(n: int, seed: int = 0) -> pd.DataFrame:
         steps.append(np.where(ok & (nxt < pd.Timestamp(AS_OF, tz="UTC").value), nxt, nat))
     skip = rng.random(n) < 0.05  # some leads skip MQL (straight to SQL)
     steps[1] = np.where(skip & (steps[2] != nat), nat, steps[1])
-    frame = pd.DataFrame({name: stamps(s) for name, s in zip(["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at"], steps, strict=True)})
+    frame = pd.DataFrame({name: utc_stamps(s) for name, s in zip(["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at"], steps, strict=True)})
     frame.insert(0, "source", pd.Series(np.array(["paid_search", "content", "events", "partners", "outbound", "referral"])[rng.integers(0, 6, n)]).astype("str"))
     return frame
 
@@ -66,9 +56,9 @@ def make_opportunities(n: int, seed: int = 1) -> pd.DataFrame:
     nat = np.iinfo("int64").min
     return pd.DataFrame({
         "opportunity_id": pd.Series(np.char.add("o", np.arange(n).astype(str))).astype("str"),
-        "created_at": stamps(created),
+        "created_at": utc_stamps(created),
         "status": pd.Series(status).astype("str"),
-        "closed_at": stamps(np.where(is_open, nat, closed)),
+        "closed_at": utc_stamps(np.where(is_open, nat, closed)),
         "amount": np.round(rng.lognormal(9, 1, n), 2),
         "account_id": pd.Series(np.char.add("a", rng.integers(0, n // 3 + 1, n).astype(str))).astype("str"),
         "owner_id": pd.Series(np.char.add("r", rng.integers(0, 500, n).astype(str))).astype("str"),

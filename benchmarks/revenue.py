@@ -12,12 +12,11 @@ other time; lower is better). Peak memory is tracemalloc's peak during the sales
 from __future__ import annotations
 
 import argparse
-import time
 import tracemalloc
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from common import timed
 
 MOVES = ["new", "expansion", "contraction", "churn", "reactivation"]
 
@@ -135,13 +134,6 @@ def pandas_apply_bridge(subs: pd.DataFrame, as_of: str) -> pd.DataFrame:
     return moves.groupby(["m", "movement"])["change"].sum().unstack(fill_value=0)
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 def run(accounts: int, months: int, repeat: int, pandas_accounts: int) -> None:

@@ -11,29 +11,19 @@ wall-clock query. Peak memory is tracemalloc's peak during the business-calendar
 from __future__ import annotations
 
 import argparse
-import time
 import tracemalloc
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from common import timed, utc_stamps
 
 T0 = pd.Timestamp("2024-01-01", tz="UTC").value
 SEC = 1_000_000_000
 AS_OF = "2025-01-01"
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
-def ts(ns: np.ndarray) -> pd.Series:
-    return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"))
 
 
 def make(n_leads: int, n_acts: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -46,7 +36,7 @@ def make(n_leads: int, n_acts: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Dat
     leads = pd.DataFrame({
         "lead_id": pd.Series(np.char.add("l", np.arange(n_leads).astype(str))).astype("str"),
         "account_id": pd.Series(np.char.add("a", account.astype(str))).astype("str"),
-        "created_at": ts(created), "mql_at": ts(mql),
+        "created_at": utc_stamps(created), "mql_at": utc_stamps(mql),
         "source": pd.Series(np.array(["web", "event", "partner", "outbound"])[rng.integers(0, 4, n_leads)]).astype("str"),
     })
     target = rng.integers(0, n_leads, n_acts)
@@ -55,7 +45,7 @@ def make(n_leads: int, n_acts: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Dat
     acts = pd.DataFrame({
         "activity_id": pd.Series(np.char.add("x", np.arange(n_acts).astype(str))).astype("str"),
         "owner_id": pd.Series(np.char.add("r", rng.integers(0, 1050, n_acts).astype(str))).astype("str"),  # r1000+ are not reps
-        "occurred_at": ts(when),
+        "occurred_at": utc_stamps(when),
         "type": pd.Series(["call"] * n_acts).astype("str"),
         "lead_id": pd.Series(np.where(on_lead, leads["lead_id"].to_numpy(object)[target], None)).astype("str"),
         "opportunity_id": pd.Series([None] * n_acts, dtype="str"),
@@ -63,7 +53,7 @@ def make(n_leads: int, n_acts: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Dat
         "automated": rng.random(n_acts) < 0.2,
     })
     reps = pd.DataFrame({"rep_id": pd.Series([f"r{i}" for i in range(1000)]).astype("str"), "team": "SDR", "role": "SDR",
-                         "hired_at": ts(np.full(1000, T0 - 400 * 86_400 * SEC)), "terminated_at": ts(np.full(1000, np.iinfo("int64").min))})
+                         "hired_at": utc_stamps(np.full(1000, T0 - 400 * 86_400 * SEC)), "terminated_at": utc_stamps(np.full(1000, np.iinfo("int64").min))})
     return leads, acts, reps
 
 
