@@ -1079,3 +1079,45 @@ def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame |
             elif c in ("start_date", "end_date") and df[c].notna().any():
                 latest.append(pd.Timestamp(df[c].max()).tz_localize(timezone))
     return Inputs(tables, timezone, currency, 1, max(latest) if latest else None)
+
+
+MISSING_GROUP = "(missing)"
+"""The group of rows whose ``by`` value is missing, so that groups always sum to the total."""
+
+
+def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Series | None:
+    """Labels for ``by=``: a column of ``frame``, else of accounts joined on ``account_id``; missing -> "(missing)".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inputs = Inputs({"accounts": pd.DataFrame({"account_id": ["a"], "segment": ["SMB"]})}, "UTC", "USD", 1, None)
+    >>> group_labels(inputs, pd.DataFrame({"account_id": ["a", "b"]}), "segment").tolist()
+    ['SMB', '(missing)']
+    """
+    if by is None:
+        return None
+    if by in frame.columns:
+        labels = frame[by]
+    else:
+        accounts = inputs.get("accounts")
+        if accounts is None or "account_id" not in frame.columns:
+            raise ValueError(f"by={by!r} is not a column of this table, and looking it up needs the accounts table; "
+                             "pass a SalesData with accounts, or accounts=<DataFrame>.")
+        if by not in accounts.columns:
+            options = sorted(set(frame.columns) | set(accounts.columns))
+            raise ValueError(f"by={by!r} is not a column of this table or of accounts; choose one of {options}.")
+        lookup = accounts.drop_duplicates("account_id").set_index("account_id")[by]
+        labels = pd.Series(lookup.reindex(frame["account_id"]).to_numpy(), index=frame.index)
+    if pd.api.types.is_string_dtype(labels.dtype) and labels.dtype != object:
+        return labels.fillna(MISSING_GROUP)  # stays a (pyarrow) string column: factorizing it is fast
+    return labels.astype(object).where(labels.notna(), MISSING_GROUP)
+
+
+def group_codes(labels: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes for group labels, groups sorted by name with "(missing)" last."""
+    codes, uniques = pd.factorize(labels)
+    order = sorted(range(len(uniques)), key=lambda i: (uniques[i] == MISSING_GROUP, str(uniques[i])))
+    remap = np.empty(len(uniques), dtype="int64")
+    remap[order] = np.arange(len(uniques))
+    return remap[codes], pd.Index(np.asarray(uniques, dtype=object)[order])

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .data import Inputs, resolve
+from .data import Inputs, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
-from .pipeline import _NAT, Cells, _ns, group_labels, parse_window, period_span
+from .pipeline import _NAT, Cells, _ns, parse_window, period_span
 from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -283,7 +283,8 @@ def lead_quality(
     if by not in journeys.columns or to not in journeys.columns:
         raise ValueError(f"lead_quality needs columns {by!r} and {to!r}; the frame has {list(journeys.columns)}.")
     rows = journeys if start is None else journeys[journeys[start].notna()]
-    labels = rows[by].astype(object).where(rows[by].notna(), "(missing)")
+    labels = group_labels(Inputs({}, "UTC", "USD", 1, None), rows, by)
+    assert labels is not None
     converted = rows[to].notna().to_numpy()
     g = pd.DataFrame({"group": labels.to_numpy(), "converted": converted}).groupby("group", sort=True)["converted"]
     n = g.size()
@@ -398,8 +399,8 @@ def stage_durations(
     group = np.zeros(len(hist), dtype="int64")
     groups = pd.Index(["all"])
     if labels is not None:
-        codes, uniq = pd.factorize(labels)
-        group, groups, n_groups = codes, pd.Index(uniq), len(uniq)
+        group, groups = group_codes(labels)
+        n_groups = len(groups)
     cell = np.where(known, group * len(order) + stage_codes, -1)
     size = n_groups * len(order)
     sel = cell >= 0

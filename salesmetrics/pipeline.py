@@ -16,7 +16,7 @@ Definitions follow METRICS.md ("Pipeline"):
 Amounts convert to the reporting currency at the rate of the close date (or
 the creation date for open deals). ``by=`` takes any column of the
 opportunities table or of the accounts joined to it; rows without a value
-form the group "(missing)". Every rate stands beside its numerator and
+form the group "(missing)" (:func:`salesmetrics.data.group_labels`). Every rate stands beside its numerator and
 denominator, and rates of counts carry a 95% Wilson interval. Aggregations are
 integer-coded bincounts, so they stay fast at tens of millions of rows.
 """
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .data import Inputs, resolve
+from .data import Inputs, group_codes, group_labels, resolve
 from .money import to_reporting
 from .periods import freq_alias, parse_period, period_ordinals
 from .stats import group_quantiles, km_summary, ratio, wilson_interval
@@ -38,31 +38,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["close_rate", "deal_size", "pipeline_coverage", "sales_cycle", "sales_velocity", "win_rate"]
 
-MISSING_GROUP = "(missing)"
 _DAY_NS = 86_400_000_000_000
 
 
 # ----------------------------------------------------------------------------------------------------------
 # shared machinery: groups, periods, cells, result frames (also used by funnel.py)
 # ----------------------------------------------------------------------------------------------------------
-
-
-def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Series | None:
-    """Labels for ``by``: a column of ``frame``, else of accounts joined on ``account_id``; missing -> "(missing)"."""
-    if by is None:
-        return None
-    if by in frame.columns:
-        labels = frame[by]
-    else:
-        accounts = inputs.get("accounts")
-        if accounts is None or by not in accounts.columns or "account_id" not in frame.columns:
-            options = sorted(set(frame.columns) | (set(accounts.columns) if accounts is not None else set()))
-            raise ValueError(f"by={by!r} is neither a column of this table nor of accounts; choose one of {options}.")
-        lookup = accounts.drop_duplicates("account_id").set_index("account_id")[by]
-        labels = pd.Series(lookup.reindex(frame["account_id"]).to_numpy(), index=frame.index)
-    if pd.api.types.is_string_dtype(labels.dtype) and labels.dtype != object:
-        return labels.fillna(MISSING_GROUP)  # stays a (pyarrow) string column: factorizing it is fast
-    return labels.astype(object).where(labels.notna(), MISSING_GROUP)
 
 
 class Cells:
@@ -91,12 +72,7 @@ class Cells:
             self.group = np.zeros(n, dtype="int64")
             self.groups = pd.Index(["all"])
         else:
-            codes, uniques = pd.factorize(labels)
-            order = sorted(range(len(uniques)), key=lambda i: (uniques[i] == MISSING_GROUP, str(uniques[i])))
-            remap = np.empty(len(uniques), dtype="int64")
-            remap[order] = np.arange(len(uniques))
-            self.group = remap[codes]
-            self.groups = pd.Index(np.asarray(uniques, dtype=object)[order])
+            self.group, self.groups = group_codes(labels)
         self.n_periods = 1 if self.periods is None else len(self.periods)
         self.n_groups = len(self.groups)
         self.size = self.n_periods * self.n_groups

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .data import Inputs, resolve
+from .data import Inputs, group_codes, group_labels, resolve
 from .money import to_reporting
 from .periods import freq_alias
 from .stats import ratio, wilson_interval
@@ -47,7 +47,6 @@ __all__ = ["MOVEMENTS", "cohort_retention", "cohort_triangle", "mrr", "mrr_bridg
 
 MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
 _NEW, _EXPANSION, _CONTRACTION, _CHURN, _REACTIVATION = range(5)
-MISSING_GROUP = "(missing)"
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -139,20 +138,19 @@ def _change_points(data: SalesData | pd.DataFrame, as_of: Any, **others: pd.Data
     return _Points(accounts, p_acc[moved], p_month[moved], before[moved], after[moved], movement[moved], base, last, inputs)
 
 
-def _groups(points: _Points, by: str | None) -> tuple[np.ndarray, pd.Index]:
-    """Group code per change point and the group labels (one group when ``by`` is None)."""
+def _account_groups(points: _Points, by: str | None) -> tuple[np.ndarray, pd.Index]:
+    """Group code per account code and the group labels (one group when ``by`` is None)."""
     if by is None:
-        return np.zeros(len(points.account), dtype="int64"), pd.Index(["all"])
-    accounts = points.inputs.get("accounts")
-    if accounts is None:
-        raise ValueError(f"by={by!r} needs the accounts table; pass a SalesData with accounts, or accounts=<DataFrame>.")
-    if by not in accounts.columns:
-        raise ValueError(f"by={by!r} is not a column of accounts; columns: {list(accounts.columns)}.")
-    label = accounts.drop_duplicates("account_id").set_index("account_id")[by].reindex(points.accounts)
-    label = label.astype(object).where(label.notna(), MISSING_GROUP)
-    groups = pd.Index(pd.unique(label.to_numpy(object)))
-    groups = pd.Index(sorted(groups, key=lambda g: (g == MISSING_GROUP, str(g))))
-    per_account = groups.get_indexer(label.to_numpy(object))
+        return np.zeros(len(points.accounts), dtype="int64"), pd.Index(["all"])
+    frame = pd.DataFrame({"account_id": np.asarray(points.accounts, dtype=object)})
+    labels = group_labels(points.inputs, frame, by)
+    assert labels is not None
+    return group_codes(labels)
+
+
+def _groups(points: _Points, by: str | None) -> tuple[np.ndarray, pd.Index]:
+    """Group code per change point and the group labels."""
+    per_account, groups = _account_groups(points, by)
     return per_account[points.account], groups
 
 
@@ -172,7 +170,7 @@ _BRIDGE_MONEY = ["starting_mrr", *MOVEMENTS, "ending_mrr"]
 _BRIDGE_COUNTS = ["starting_customers", *[f"{m}_customers" for m in MOVEMENTS], "ending_customers"]
 
 
-def _bridge_cents(points: _Points, freq: str, by: str | None) -> tuple[pd.DataFrame, dict[str, np.ndarray], pd.PeriodIndex, pd.Index]:
+def _bridge_cents(points: _Points, freq: str, by: str | None) -> tuple[dict[str, np.ndarray], pd.PeriodIndex, pd.Index]:
     """Bridge arrays in integer cents, shape (groups, periods)."""
     month_to_period, periods = _period_map(points, freq)
     n_months = points.last_month - points.first_month + 1
@@ -203,7 +201,7 @@ def _bridge_cents(points: _Points, freq: str, by: str | None) -> tuple[pd.DataFr
     agg["starting_mrr"] = (ending - net)[:, first_of]
     agg["ending_customers"] = ending_n[:, last_of]
     agg["starting_customers"] = (ending_n - joins)[:, first_of]
-    return pd.DataFrame(), agg, periods, groups
+    return agg, periods, groups
 
 
 def _frame(agg: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index, by: str | None, columns: list[str]) -> pd.DataFrame:
@@ -277,7 +275,7 @@ def mrr_bridge(
     2025-05         150.0   0.0        0.0 -150.0         0.0
     """
     points = _change_points(subscriptions, as_of, accounts=accounts, fx_rates=fx_rates)
-    _, agg, periods, groups = _bridge_cents(points, freq, by)
+    agg, periods, groups = _bridge_cents(points, freq, by)
     scale = 12 if arr else 1
     money = {k: agg[k] * scale / 100 for k in _BRIDGE_MONEY}
     counts = {k: agg[k] for k in _BRIDGE_COUNTS}
@@ -450,19 +448,11 @@ def retention(
                       0.2                 0.1  0.8  0.9
     """
     points = _change_points(subscriptions, as_of, accounts=accounts, fx_rates=fx_rates)
-    _, agg, periods, groups = _bridge_cents(points, freq, by)
+    agg, periods, groups = _bridge_cents(points, freq, by)
     ends, _ = _period_end_months(points, freq)
     month_to_period, _ = _period_map(points, freq)
     starts = points.first_month + np.searchsorted(month_to_period, np.arange(len(periods)), side="left") - 1
-    if by is None:
-        group_of_account = np.zeros(len(points.accounts), dtype="int64")
-    else:
-        # group per account code (not per change point)
-        accts = points.inputs.get("accounts")
-        assert accts is not None
-        label = accts.drop_duplicates("account_id").set_index("account_id")[by].reindex(points.accounts)
-        label = label.astype(object).where(label.notna(), MISSING_GROUP)
-        group_of_account = groups.get_indexer(pd.Index(label.to_numpy(object)))
+    group_of_account, _ = _account_groups(points, by)
     n_groups, n_periods = len(groups), len(periods)
     cols = {name: np.zeros((n_groups, n_periods), dtype="int64") for name in
             ("starting_customers_snap", "churned_customers", "retained_mrr", "starting_accounts_ending_mrr", "starting_mrr_snap")}
