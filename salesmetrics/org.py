@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .data import resolve
 from .periods import freq_alias, parse_period
 from .stats import ratio
 
@@ -286,14 +285,12 @@ def scorecard(
     {'Customer Success': 5, 'Marketing': 3, 'Sales': 6}
     """
     design = _design(org)
-    inputs = resolve(data, "leads") if data.leads is not None else None
     tz = data.timezone
     stamp = pd.Timestamp(as_of) if as_of is not None else data.as_of
     if stamp is None:
         raise ValueError("scorecard needs as_of or time stamps in the data.")
     stamp = stamp.tz_convert(tz) if stamp.tz is not None else stamp.tz_localize(tz)
     period = pd.Period(stamp.tz_localize(None), freq_alias(freq, data.fiscal_year_start))
-    del inputs
     targets = data.targets
     cache: dict[str, tuple[pd.Series | None, str]] = {}
     rows = []
