@@ -431,7 +431,10 @@ def _validate_table(table: str, df: pd.DataFrame, tz: str, currency: str) -> tup
         dup = [str(c) for c in df.columns[df.columns.duplicated()]]
         return df, _failures(table, dup[0], "duplicate_column", [pd.NA], [dup[0]], "rename or drop the repeated columns")
     coerced, failures = _coerce_table(table, df.reset_index(drop=True), tz, currency)
-    already = {(f["column"].iloc[0], int(r)) for f in failures for r in f["row"]}
+    already: dict[str, np.ndarray] = {}  # rows each column already failed in coercion
+    for f in failures:
+        col = str(f["column"].iloc[0])
+        already[col] = np.union1d(already.get(col, np.array([], dtype="int64")), f["row"].to_numpy("int64"))
     try:
         table_schema(table, tz).validate(coerced, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -444,7 +447,7 @@ def _validate_table(table: str, df: pd.DataFrame, tz: str, currency: str) -> tup
         fc = fc.drop_duplicates(["check_name", "col", "index"])
         for (check, column), g in fc.groupby(["check_name", "col"], sort=False):
             idx = g["index"].astype("int64").to_numpy()
-            keep = np.array([(column, int(i)) not in already for i in idx], dtype=bool)
+            keep = ~np.isin(idx, already.get(str(column), np.array([], dtype="int64")))
             if not keep.any():
                 continue
             idx = idx[keep]
@@ -512,8 +515,11 @@ def _reference_failures(frames: Mapping[str, pd.DataFrame], currency: str, skip:
             out.append(_failures("targets", "scope", "unknown_scope", df.loc[bad, "_row"], df.loc[bad, "scope"], _fix("unknown_scope", "targets", "scope")))
     result = _concat(out)
     if len(result) and skip:
-        already = [r in skip.get(t, set()) for t, r in zip(result["table"], result["row"], strict=True)]
-        result = result[~np.asarray(already, dtype=bool)]
+        seen = np.zeros(len(result), dtype=bool)
+        for t, rows in skip.items():
+            mine = (result["table"] == t).to_numpy()
+            seen[mine] = np.isin(result.loc[mine, "row"].to_numpy("int64"), np.fromiter(rows, dtype="int64", count=len(rows)))
+        result = result[~seen]
     return result.reset_index(drop=True)
 
 

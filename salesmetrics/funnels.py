@@ -29,7 +29,7 @@ import pandas as pd
 
 from .data import Inputs, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
-from .pipeline import _NAT, Cells, _ns, parse_window, period_span
+from .pipeline import _DAY_NS, _NAT, Cells, _ns, parse_window, period_span
 from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +40,6 @@ __all__ = ["LEAD_STAGES", "bottlenecks", "funnel", "lead_journeys", "lead_qualit
 LEAD_STAGES = ["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at"]
 """The lead funnel's stages in :func:`lead_journeys` output."""
 
-_DAY_NS = 86_400_000_000_000
 
 
 def lead_journeys(data: SalesData) -> pd.DataFrame:

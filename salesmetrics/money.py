@@ -60,7 +60,10 @@ def to_reporting(
     [110.0, 105.0, 100.0]
     """
     amount = np.asarray(amounts, dtype=float)
-    cur = pd.Series(np.asarray(currencies, dtype=object)).fillna(reporting_currency).astype(str).to_numpy()
+    codes = currencies if isinstance(currencies, pd.Series) else pd.Series(np.asarray(currencies, dtype=object))
+    if (codes.isna() | (codes == reporting_currency)).all():  # vectorised; no conversion of the column
+        return amount
+    cur = codes.astype(object).fillna(reporting_currency).astype(str).to_numpy()
     foreign = cur != reporting_currency
     if not foreign.any():
         return amount

@@ -127,10 +127,8 @@ def _opportunities(data: SalesData | pd.DataFrame, accounts: pd.DataFrame | None
 
 def _amounts(inputs: Inputs, opps: pd.DataFrame, when: pd.Series) -> np.ndarray:
     """Amounts in the reporting currency at the rate of ``when`` (the creation date where ``when`` is missing)."""
-    amount = opps["amount"].to_numpy(float)
-    if (opps["currency"] == inputs.currency).all():
-        return amount
-    return to_reporting(amount, opps["currency"].to_numpy(object), when.fillna(opps["created_at"]), inputs.get("fx_rates"), inputs.currency)
+    return to_reporting(opps["amount"].to_numpy(float), opps["currency"], when.fillna(opps["created_at"]),
+                        inputs.get("fx_rates"), inputs.currency)
 
 
 def _ns(s: pd.Series) -> np.ndarray:

@@ -87,9 +87,7 @@ def _change_points(data: SalesData | pd.DataFrame, as_of: Any, **others: pd.Data
 
     start = subs["start_date"].to_numpy("datetime64[D]")
     end = subs["end_date"].to_numpy("datetime64[D]")
-    amount = subs["amount"].to_numpy(float)
-    if not (subs["currency"] == inputs.currency).all():
-        amount = to_reporting(amount, subs["currency"].to_numpy(object), subs["start_date"], inputs.get("fx_rates"), inputs.currency)
+    amount = to_reporting(subs["amount"].to_numpy(float), subs["currency"], subs["start_date"], inputs.get("fx_rates"), inputs.currency)
     monthly = amount / subs["billing_months"].to_numpy(float)
     cents = np.rint(monthly * 100).astype("int64")
 
