@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import salesmetrics as sm
-from salesmetrics.org import KPIS, OrgDesign, Team
+from salesmetrics.org import OrgDesign, Team
 
 
 def test_designs_follow_the_seed_article():
