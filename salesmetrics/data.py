@@ -469,20 +469,52 @@ def _allowed(table: str, column: str) -> str:
     return ", ".join(allowed)
 
 
-def _isin(values: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Vectorised membership test (pyarrow's hash set when available: several times faster on strings)."""
+def index_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each value in ``keys`` (-1 when absent or missing): one vectorised hash look-up.
+
+    The one place where ids are matched across tables; it uses pyarrow's hash table when it can
+    (several times faster than pandas on strings).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> index_in(pd.Series(["b", None, "z", "a"]), pd.Series(["a", "b"])).tolist()
+    [1, -1, -1, 0]
+    """
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        found = pc.is_in(pa.array(values.array), value_set=pa.array(ids.dropna().array))
-        return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        found = pc.index_in(pa.array(values.array), value_set=pa.array(keys.array))
+        return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
     except (ImportError, TypeError, ValueError, NotImplementedError):  # pragma: no cover - no pyarrow, odd dtypes
-        return values.isin(ids.dropna()).to_numpy()
+        return np.asarray(pd.Index(keys).get_indexer(pd.Index(values)), dtype="int64")
 
 
-def _reference_failures(frames: Mapping[str, pd.DataFrame], currency: str, skip: Mapping[str, set[int]]) -> pd.DataFrame:
-    """Cross-table checks on the rows not already failed; rows are positions (``_row``)."""
+def _column_token(series: pd.Series) -> tuple[Any, ...]:
+    """What a column's data is now (length, dtype, buffer addresses), so cached look-ups go stale on change.
+
+    Arrow arrays are immutable, so any edit to an Arrow-backed column gives new buffers; a numpy-backed
+    column is identified by its data pointer.
+    """
+    values = series.array
+    if isinstance(values.dtype, pd.ArrowDtype) or getattr(values.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa
+
+        arr = pa.array(values)
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        return (len(series), str(values.dtype), *((c.offset, *(b.address if b is not None else 0 for b in c.buffers())) for c in chunks))
+    data = np.asarray(values)
+    return (len(series), str(values.dtype), data.__array_interface__["data"][0], data.strides)
+
+
+def _reference_failures(frames: Mapping[str, pd.DataFrame], currency: str, skip: Mapping[str, set[int]],
+                        positions: dict[tuple[str, str, str], np.ndarray] | None = None) -> pd.DataFrame:
+    """Cross-table checks on the rows not already failed; rows are positions (``_row``).
+
+    ``positions``, when given, receives each reference's look-up (row -> position in the referenced
+    table, -1 for none), so metrics on the bundle never hash the same ids again.
+    """
     from .schemas import KEYS, REFERENCES
 
     out = []
@@ -491,7 +523,10 @@ def _reference_failures(frames: Mapping[str, pd.DataFrame], currency: str, skip:
             continue
         df = frames[table]
         values = df[column]
-        bad = values.notna().to_numpy() & ~_isin(values, frames[ref][KEYS[ref]])
+        pos = index_in(values, frames[ref][KEYS[ref]])
+        if positions is not None:
+            positions[(table, column, ref)] = pos
+        bad = values.notna().to_numpy() & (pos < 0)
         if bad.any():
             fix = _fix("foreign_key", table, column, ref=f"{ref}.{KEYS[ref]}")
             out.append(_failures(table, column, "foreign_key", df.loc[bad, "_row"], values[bad], fix))
@@ -673,17 +708,19 @@ class SalesData:
         for frame in coerced.values():
             frame["_row"] = np.arange(len(frame))
         bad: dict[str, set[int]] = {str(t): set(g["row"].astype(int)) for t, g in failures.groupby("table")}
+        positions: dict[tuple[str, str, str], np.ndarray] = {}
         if on_invalid == "raise":
-            failures = _concat([failures, _reference_failures(coerced, self.currency, {})])
+            failures = _concat([failures, _reference_failures(coerced, self.currency, {}, positions)])
             if len(failures):
                 raise InputValidationError(_format_message(failures), failures)
         else:
             # Quarantine until stable: a row that references a quarantined row is quarantined too.
             while True:
                 kept = {t: f[~f["_row"].isin(list(bad.get(t, set())))] for t, f in coerced.items()}
-                more = _reference_failures(kept, self.currency, bad)
+                positions.clear()
+                more = _reference_failures(kept, self.currency, bad, positions)
                 if not len(more):
-                    break
+                    break  # the look-ups of this last pass are on exactly the rows kept
                 failures = _concat([failures, more])
                 for t, g in more.groupby("table"):
                     bad.setdefault(str(t), set()).update(int(r) for r in g["row"])
@@ -700,7 +737,21 @@ class SalesData:
             setattr(self, name, frame.loc[~mask].drop(columns="_row").reset_index(drop=True))
             if mask.any():
                 self.quarantine[name] = self._quarantined(name, inputs[name], np.flatnonzero(mask))
+        # id look-ups done by the reference checks, kept for the metrics (see Inputs.positions)
+        self._positions: dict[tuple[str, str, str], tuple[tuple[Any, ...], np.ndarray]] = {}
+        for (table, column, ref), pos in positions.items():
+            self._remember(table, column, ref, pos)
         _quality_warnings({n: getattr(self, n) for n in TABLE_NAMES if getattr(self, n) is not None})
+
+    def _remember(self, table: str, column: str, ref: str, pos: np.ndarray) -> None:
+        from .schemas import KEYS
+
+        frame, keys = getattr(self, table), getattr(self, ref)
+        if frame is None or keys is None or len(pos) != len(frame):
+            return
+        token = (_column_token(frame[column]), _column_token(keys[KEYS[ref]]))
+        small = pos.astype("int32") if len(keys) < 2**31 else pos
+        self.__dict__.setdefault("_positions", {})[(table, column, ref)] = (token, small)
 
     def _quarantined(self, table: str, original: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         f = self.failure_cases[self.failure_cases["table"] == table]
@@ -993,12 +1044,38 @@ class Inputs:
     """The tables and bundle settings one metric call works on (see :func:`resolve`)."""
 
     def __init__(self, tables: dict[str, pd.DataFrame], timezone: str, currency: str, fiscal_year_start: int,
-                 as_of: pd.Timestamp | None) -> None:
+                 as_of: pd.Timestamp | None, positions: dict[Any, Any] | None = None) -> None:
         self.tables = tables
         self.timezone = timezone
         self.currency = currency
         self.fiscal_year_start = fiscal_year_start
         self.as_of = as_of
+        self._positions = {} if positions is None else positions
+
+    def positions(self, table: str, column: str, ref: str) -> np.ndarray:
+        """For each row of ``table``, the position of its ``column`` value among ``ref``'s ids (-1: none).
+
+        On a validated SalesData the reference checks already did this look-up, so it is reused (and
+        kept for later calls when computed here); it is recomputed when either column has changed since.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> inputs = Inputs({"leads": pd.DataFrame({"lead_id": ["l1", "l2"]}),
+        ...                  "activities": pd.DataFrame({"lead_id": ["l2", None, "l9"]})}, "UTC", "USD", 1, None)
+        >>> inputs.positions("activities", "lead_id", "leads").tolist()
+        [1, -1, -1]
+        """
+        from .schemas import KEYS
+
+        frame, keys = self.require(table, "positions"), self.require(ref, "positions")
+        token = (_column_token(frame[column]), _column_token(keys[KEYS[ref]]))
+        cached = self._positions.get((table, column, ref))
+        if cached is not None and cached[0] == token:
+            return np.asarray(cached[1])
+        pos = index_in(frame[column], keys[KEYS[ref]])
+        self._positions[(table, column, ref)] = (token, pos.astype("int32") if len(keys) < 2**31 else pos)
+        return pos
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
@@ -1061,7 +1138,8 @@ def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame |
         for name, df in others.items():
             if df is not None:
                 tables[name] = df if _is_canonical(df, name) else conform(df, name, timezone=data.timezone, currency=data.currency)
-        return Inputs(tables, data.timezone, data.currency, data.fiscal_year_start, data.as_of)
+        return Inputs(tables, data.timezone, data.currency, data.fiscal_year_start, data.as_of,
+                      data.__dict__.setdefault("_positions", {}))
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"expected a SalesData or a pandas DataFrame of {table}, got {type(data).__name__}.")
     frames = {table: data, **{k: v for k, v in others.items() if v is not None}}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .data import resolve
+from .data import index_in, resolve
 from .errors import DefinitionWarning
 from .periods import BusinessCalendar, parse_period
 from .pipeline import _NAT, Cells, _ns, group_labels
@@ -168,24 +168,14 @@ def _first_after(sorted_keys: np.ndarray, query_code: np.ndarray, query_time: np
     if not len(sorted_keys) or not len(query_code):
         return out
     query = (query_code.astype("int64") << _SHIFT) + np.maximum(query_time, 0)
-    pos = np.searchsorted(sorted_keys, query, side="left")
+    order = np.argsort(query)  # sorted queries walk the keys in order: far fewer cache misses
+    pos = np.empty(len(query), dtype="int64")
+    pos[order] = np.searchsorted(sorted_keys, query[order], side="left")
     ok = (query_code >= 0) & (pos < len(sorted_keys))
     found = sorted_keys[np.where(ok, pos, 0)]
     ok &= (found >> _SHIFT) == query_code
     out[ok] = found[ok] & ((1 << _SHIFT) - 1)
     return out
-
-
-def _index_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """Position of each value in ``keys`` (-1 when absent or missing), vectorised."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        found = pc.index_in(pa.array(values.array), value_set=pa.array(keys.array))
-        return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
-    except (ImportError, TypeError, ValueError, NotImplementedError):  # pragma: no cover - no pyarrow, odd dtypes
-        return np.asarray(pd.Index(keys).get_indexer(pd.Index(values)), dtype="int64")
 
 
 def response_sla(
@@ -275,59 +265,44 @@ def response_sla(
     if rep_table is None:
         warnings.warn("response_sla: no reps table, so every activity owner counts as a rep; pass reps= to leave "
                       "non-reps out.", DefinitionWarning, stacklevel=2)
-    has_account = "account_id" in lead_table.columns
-    lead_keys = lead_table["lead_id"].iloc[lead_idx]
-    account_keys = lead_table["account_id"].iloc[lead_idx] if has_account else None
-
-    # The expensive steps are hash look-ups over the activities (Arrow) and sorts (numpy); both release the
-    # GIL, so the independent ones run on two cores.
+    # Which lead (or account) each activity is on: the look-ups the bundle's reference checks already did
+    # (Inputs.positions), so on a validated SalesData no id is hashed again; bare frames hash here, once.
+    lead_rank = np.full(len(lead_table), -1, dtype="int64")
+    lead_rank[lead_idx] = np.arange(len(lead_idx))
+    by_account = "account_id" in lead_table.columns and "account_id" in acts.columns
+    wanted = pd.Series(pd.unique(lead_table["account_id"].iloc[lead_idx].dropna())) if by_account else None
     from concurrent.futures import ThreadPoolExecutor
 
-    def encode(act_keys: pd.Series, keys: pd.Series, part: slice = slice(None)) -> np.ndarray:
-        return _index_in(act_keys.iloc[part], keys)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # uncached look-ups release the GIL: two at a time
+        lead_job = pool.submit(inputs.positions, "activities", "lead_id", "leads")
+        rep_job = pool.submit(inputs.positions, "activities", "owner_id", "reps") if rep_table is not None else None
+        if by_account and inputs.get("accounts") is not None:
+            account_jobs = (pool.submit(inputs.positions, "activities", "account_id", "accounts"),
+                            pool.submit(inputs.positions, "leads", "account_id", "accounts"))
+        elif by_account:  # no accounts table: number the clocked leads' accounts here
+            assert wanted is not None
+            account_jobs = (pool.submit(index_in, acts["account_id"], wanted),
+                            pool.submit(index_in, lead_table["account_id"], wanted))
+        on_lead_pos = lead_job.result()
+        is_rep = np.ones(len(acts), dtype=bool) if rep_job is None else rep_job.result() >= 0
+        act_account, lead_account = (account_jobs[0].result(), account_jobs[1].result()[lead_idx]) if by_account else (None, None)
+    lead_codes = np.where(on_lead_pos >= 0, lead_rank[on_lead_pos], -1)
+    touch = ~acts["automated"].to_numpy(bool) & valid & (t_act <= now_ns) & is_rep  # human, by a rep, not after as_of
 
-    def by_rep() -> np.ndarray:
-        if rep_table is None:
-            return np.ones(len(acts), dtype=bool)
-        return np.asarray(acts["owner_id"].isin(rep_table["rep_id"]).to_numpy(), dtype=bool)
-
-    def search(codes: np.ndarray, query: np.ndarray, touch: np.ndarray) -> np.ndarray:
-        """First touch at or after each lead's start among touches sharing its key (several leads per key)."""
-        use = touch & (codes >= 0)
-        keys = (codes[use] << _SHIFT) + sec_act[use]
+    # each clocked lead is its own key: a filtered minimum, no sort
+    use = touch & (lead_codes >= 0)
+    c, t = lead_codes[use], sec_act[use]
+    keep = t >= s_sec[c]
+    first = np.full(len(lead_idx), np.iinfo("int64").max, dtype="int64")
+    np.minimum.at(first, c[keep], t[keep])
+    both = np.where(first == np.iinfo("int64").max, -1, first)
+    if act_account is not None and lead_account is not None:
+        # several leads share an account: sort (account, time) once, then one search per lead
+        use = touch & (act_account >= 0)
+        keys = (act_account[use].astype("int64") << _SHIFT) + sec_act[use]
         keys.sort()
-        return _first_after(keys, query, s_sec)
-
-    def earliest(codes: np.ndarray, touch: np.ndarray) -> np.ndarray:
-        """First touch at or after the start when each key is one lead: a filtered minimum, no sort."""
-        use = touch & (codes >= 0)
-        c, t = codes[use], sec_act[use]
-        keep = t >= s_sec[c]
-        out = np.full(len(lead_idx), np.iinfo("int64").max, dtype="int64")
-        np.minimum.at(out, c[keep], t[keep])
-        return np.where(out == np.iinfo("int64").max, -1, out)
-
-    n_act = len(acts)
-    halves = (slice(0, n_act // 2), slice(n_act // 2, None))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        # lead ids: each clocked lead is its own key, so its position is its code
-        lead_jobs = [pool.submit(encode, acts["lead_id"], lead_keys.reset_index(drop=True), h) for h in halves]
-        rep_job = pool.submit(by_rep)
-        if account_keys is not None:
-            wanted = pd.Series(pd.unique(account_keys.dropna()))
-            account_jobs = [pool.submit(encode, acts["account_id"], wanted, h) for h in halves]
-            account_query = _index_in(account_keys, wanted)
-        # qualifying touches: human, by a rep, not after as_of
-        touch = ~acts["automated"].to_numpy(bool) & valid & (t_act <= now_ns) & rep_job.result()
-        lead_codes = np.concatenate([j.result() for j in lead_jobs])
-        first_on_lead = pool.submit(earliest, lead_codes, touch)
-        if account_keys is not None:
-            acc_codes = np.concatenate([j.result() for j in account_jobs])
-            on_account = search(acc_codes, account_query, touch)
-            on_lead = first_on_lead.result()
-            both = np.where(on_lead < 0, on_account, np.where(on_account < 0, on_lead, np.minimum(on_lead, on_account)))
-        else:
-            both = first_on_lead.result()
+        on_account = _first_after(keys, lead_account.astype("int64"), s_sec)
+        both = np.where(both < 0, on_account, np.where(on_account < 0, both, np.minimum(both, on_account)))
     touched = both >= 0
     first_ns = np.where(touched, both * 1_000_000_000 + base, _NAT)
 

@@ -168,3 +168,19 @@ def test_attainment_wide_long_and_lower_is_better():
                       value="compliance", by="team")
     assert team["attainment"].item() == 1.0
     assert np.isnan(attainment(pd.DataFrame({"period": periods[1:], "win_rate": [0.3]}), targets, metric="win_rate", scope="SDR")["target"].item())
+
+
+def test_validated_bundle_and_bare_frames_agree_and_edits_are_seen(sample):
+    """On a bundle, response_sla reuses the validation's id look-ups; on bare frames it does its own. Same answer;
+    and after an edit to the activities (every touch moved to another lead) the bundle's answer follows the edit."""
+    as_of = "2025-09-30"
+    bundle = response_sla(sample, freq="Q", as_of=as_of)
+    bare = response_sla(sample.leads, sample.activities, reps=sample.reps, freq="Q", as_of=as_of)
+    pd.testing.assert_frame_equal(bundle, bare[bundle.columns.tolist()], check_dtype=False)
+    edited = sm.SalesData(**sample.tables, timezone=sample.timezone, currency=sample.currency)
+    acts = edited.activities.copy()
+    acts["lead_id"] = acts["lead_id"].where(acts["lead_id"].isna(), edited.leads["lead_id"].iloc[0])
+    acts["account_id"] = None
+    edited.activities = acts
+    after = response_sla(edited, as_of=as_of).iloc[0]
+    assert after["met"] <= 1 and after["met"] < bundle["met"].sum()

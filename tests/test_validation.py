@@ -239,3 +239,25 @@ def test_require_and_as_of(tables):
     assert data.as_of == pd.Timestamp("2025-06-30", tz="UTC")  # the rep's terminated_at is the latest *_at
     with pytest.raises(ValueError, match="needs the leads table"):
         sm.SalesData(accounts=tables["accounts"]).require("leads")
+
+
+def test_reference_lookups_are_kept_for_metrics_and_go_stale_when_a_column_changes(tables):
+    """The reference checks' id look-ups are reused by metrics (Inputs.positions) only while both columns are
+    unchanged: after quarantine they index the kept rows, and an edited or replaced column is looked up afresh."""
+    from salesmetrics.data import index_in, resolve
+    from salesmetrics.schemas import KEYS, REFERENCES
+
+    t = _mutate(dict(tables), "accounts", "account_id", 2, "a1")  # a1 twice: both quarantined, rows shift
+    data = sm.SalesData(**t, on_invalid="quarantine")
+    inputs = resolve(data, "leads")
+    assert data._positions, "validation should hand its look-ups to the metrics"
+    for table, column, ref in REFERENCES:
+        if data.tables.get(table) is None or data.tables.get(ref) is None:
+            continue
+        fresh = index_in(data.tables[table][column], data.tables[ref][KEYS[ref]])
+        assert inputs.positions(table, column, ref).tolist() == fresh.tolist(), (table, column)
+    # replace a table, then edit a column in place: both are noticed
+    data.leads = data.leads.iloc[::-1].reset_index(drop=True)
+    assert resolve(data, "leads").positions("leads", "owner_id", "reps").tolist() == index_in(data.leads["owner_id"], data.reps["rep_id"]).tolist()
+    data.reps.loc[0, "rep_id"] = "r9"
+    assert resolve(data, "leads").positions("leads", "owner_id", "reps").tolist() == index_in(data.leads["owner_id"], data.reps["rep_id"]).tolist()
