@@ -39,6 +39,7 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/revenue.py
 	$(PY) benchmarks/pipeline.py
 	$(PY) benchmarks/sla.py
+	$(PY) benchmarks/economics.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

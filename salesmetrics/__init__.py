@@ -57,6 +57,11 @@ _LAZY = {
     "scorecard": "salesmetrics.org",
     "plan_funnel": "salesmetrics.org",
     "KPIS": "salesmetrics.org",
+    "ShiftedBetaGeometric": "salesmetrics.economics",
+    "cac": "salesmetrics.economics",
+    "cac_payback": "salesmetrics.economics",
+    "ltv": "salesmetrics.economics",
+    "unit_economics": "salesmetrics.economics",
     "InputValidationError": "salesmetrics.errors",
     "DataQualityWarning": "salesmetrics.errors",
     "DefinitionWarning": "salesmetrics.errors",
@@ -73,9 +78,12 @@ __all__ = [
     "MissingDependencyError",
     "OrgDesign",
     "SalesData",
+    "ShiftedBetaGeometric",
     "__version__",
     "attainment",
     "bottlenecks",
+    "cac",
+    "cac_payback",
     "close_rate",
     "cohort_retention",
     "cohort_triangle",
@@ -86,6 +94,7 @@ __all__ = [
     "lead_journeys",
     "lead_quality",
     "load_sample",
+    "ltv",
     "make_company",
     "mrr",
     "mrr_bridge",
@@ -103,6 +112,7 @@ __all__ = [
     "scorecard",
     "stage_durations",
     "to_period",
+    "unit_economics",
     "wilson_interval",
     "win_rate",
 ]
@@ -110,6 +120,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData, conform, read_dir
     from .datasets import load_sample, make_company
+    from .economics import ShiftedBetaGeometric, cac, cac_payback, ltv, unit_economics
     from .errors import DataQualityWarning, DefinitionWarning, InputValidationError, MissingDependencyError
     from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations
     from .org import KPIS, OrgDesign, plan_funnel, scorecard

@@ -484,10 +484,23 @@ def index_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a dependency of pandas' string dtype, but be safe
+        return np.asarray(pd.Index(keys).get_indexer(pd.Index(values)), dtype="int64")
+    try:
+        arr, key_set = pa.array(values.array), pa.array(keys.array)
 
-        found = pc.index_in(pa.array(values.array), value_set=pa.array(keys.array))
-        return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
-    except (ImportError, TypeError, ValueError, NotImplementedError):  # pragma: no cover - no pyarrow, odd dtypes
+        def part(piece: Any) -> np.ndarray:
+            found = pc.index_in(piece, value_set=key_set)
+            return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
+
+        if len(arr) < 4_000_000:
+            return part(arr)
+        from concurrent.futures import ThreadPoolExecutor
+
+        half = len(arr) // 2  # Arrow's kernels release the GIL: two halves run on two cores
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return np.concatenate(list(pool.map(part, (arr.slice(0, half), arr.slice(half)))))
+    except (TypeError, ValueError, NotImplementedError, pa.ArrowException):  # pragma: no cover - odd dtypes
         return np.asarray(pd.Index(keys).get_indexer(pd.Index(values)), dtype="int64")
 
 
@@ -537,7 +550,7 @@ def _reference_failures(frames: Mapping[str, pd.DataFrame], currency: str, skip:
         known = {currency}
         if "fx_rates" in frames:
             known |= set(frames["fx_rates"]["currency"].dropna())
-        bad = df["currency"].notna() & ~df["currency"].isin(list(known))
+        bad = (df["currency"].notna() & ~df["currency"].isin(list(known))).to_numpy()
         if bad.any():
             out.append(
                 _failures(table, "currency", "missing_fx_rate", df.loc[bad, "_row"], df.loc[bad, "currency"], _fix("missing_fx_rate", table, "currency", currency=currency))
@@ -545,7 +558,7 @@ def _reference_failures(frames: Mapping[str, pd.DataFrame], currency: str, skip:
     if "targets" in frames and "reps" in frames:
         df, reps = frames["targets"], frames["reps"]
         allowed = {"company"} | set(reps["team"].dropna()) | set(reps["rep_id"].dropna())
-        bad = ~df["scope"].isin(list(allowed))
+        bad = ~df["scope"].isin(list(allowed)).to_numpy()
         if bad.any():
             out.append(_failures("targets", "scope", "unknown_scope", df.loc[bad, "_row"], df.loc[bad, "scope"], _fix("unknown_scope", "targets", "scope")))
     result = _concat(out)

@@ -121,25 +121,16 @@ def _kpi_sla(data: SalesData, freq: str) -> pd.Series:
 
 
 def _kpi_cac(data: SalesData, freq: str) -> pd.Series:
-    """Sales and marketing spend in the period / new customers in the period (METRICS.md, no lag, all channels)."""
-    from .revenue import mrr_bridge
+    from .economics import cac
 
-    spend = data.require("spend")[0]
-    bridge = _series(mrr_bridge(data, freq=freq), "new_customers")
-    month = pd.PeriodIndex(pd.DatetimeIndex(spend["month"]), freq="M").asfreq(freq_alias(freq, data.fiscal_year_start), how="E")
-    total = spend["amount"].groupby(month).sum().reindex(bridge.index)
-    return pd.Series(ratio(total.to_numpy(float), bridge.to_numpy(float)), index=bridge.index)
+    return _series(cac(data, freq=freq, by=None), "cac")
 
 
 def _kpi_ltv(data: SalesData, freq: str) -> pd.Series:
-    """ARPA / monthly logo churn (trailing 6-month mean) at each period's end, gross margin 1 (ChartMogul's form)."""
-    from .revenue import mrr_bridge, retention
+    """LTV with gross margin 1 (ChartMogul's form): a scorecard has no margin to assume."""
+    from .economics import ltv
 
-    arpa = _series(mrr_bridge(data, freq=freq), "arpa")
-    churn = _series(retention(data, freq="M"), "logo_churn_rate").rolling(6, min_periods=1).mean()
-    months = pd.PeriodIndex(churn.index)
-    churn_at = churn.groupby(months.asfreq(freq_alias(freq, data.fiscal_year_start), how="E")).last().reindex(arpa.index)
-    return pd.Series(ratio(arpa.to_numpy(float), churn_at.to_numpy(float)), index=arpa.index)
+    return _series(ltv(data, freq=freq, warn=False), "ltv")
 
 
 @dataclass(frozen=True)
