@@ -161,7 +161,13 @@ class ShiftedBetaGeometric:
         return self.alpha, self.beta
 
     def survival(self, t: Any) -> np.ndarray:
-        """S(t) = B(α, β+t) / B(α, β): the share of a cohort still customers after t periods."""
+        """S(t) = B(α, β+t) / B(α, β): the share of a cohort still customers after t periods.
+
+        Examples
+        --------
+        >>> ShiftedBetaGeometric(alpha=1.0, beta=1.0).survival([0, 1, 3]).round(3).tolist()
+        [1.0, 0.5, 0.25]
+        """
         from scipy.special import betaln
 
         a, b = self._params()
@@ -169,7 +175,13 @@ class ShiftedBetaGeometric:
         return np.exp(betaln(a, b + t) - betaln(a, b))
 
     def churn_probability(self, t: Any) -> np.ndarray:
-        """P(T = t) = B(α+1, β+t−1) / B(α, β): the share of a cohort lost in period t (t >= 1)."""
+        """P(T = t) = B(α+1, β+t−1) / B(α, β): the share of a cohort lost in period t (t >= 1).
+
+        Examples
+        --------
+        >>> ShiftedBetaGeometric(alpha=1.0, beta=1.0).churn_probability([1, 2, 3]).round(4).tolist()
+        [0.5, 0.1667, 0.0833]
+        """
         from scipy.special import betaln
 
         a, b = self._params()
@@ -177,7 +189,13 @@ class ShiftedBetaGeometric:
         return np.where(t >= 1, np.exp(betaln(a + 1, b + np.maximum(t, 1) - 1) - betaln(a, b)), np.nan)
 
     def retention_rate(self, t: Any) -> np.ndarray:
-        """r(t) = S(t) / S(t−1) = (β+t−1) / (α+β+t−1): the share of period t−1's survivors who renew in period t."""
+        """r(t) = S(t) / S(t−1) = (β+t−1) / (α+β+t−1): the share of period t−1's survivors who renew in period t.
+
+        Examples
+        --------
+        >>> ShiftedBetaGeometric(alpha=1.0, beta=1.0).retention_rate([1, 2, 9]).round(3).tolist()
+        [0.5, 0.667, 0.9]
+        """
         a, b = self._params()
         t = np.asarray(t, dtype=float)
         return np.where(t >= 1, (b + t - 1) / (a + b + t - 1), np.nan)
@@ -189,6 +207,12 @@ class ShiftedBetaGeometric:
         (Fader & Hardie 2010, "Customer-Base Valuation in a Contractual Setting"): the
         expected number of further payments, each discounted at ``discount_rate`` per period,
         counted from the next renewal. Multiply by the payment per period for the residual value.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 869, 743, 653, 593, 551, 517, 491])
+        >>> round(m.derl(0.10, renewals=7), 3)
+        7.53
         """
         from scipy.special import hyp2f1
 
@@ -202,6 +226,12 @@ class ShiftedBetaGeometric:
         """Expected number of periods a new customer pays for: Σ S(t) for t = 0 .. horizon−1.
 
         Without a horizon this is (α+β−1)/(α−1), finite only when α > 1 (NaN otherwise).
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric(alpha=2.0, beta=6.0)
+        >>> m.expected_lifetime(), round(m.expected_lifetime(horizon=1000), 2)
+        (7.0, 6.96)
         """
         a, b = self._params()
         if horizon is None:
