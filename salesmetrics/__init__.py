@@ -58,6 +58,12 @@ _LAZY = {
     "plan_funnel": "salesmetrics.org",
     "KPIS": "salesmetrics.org",
     "ShiftedBetaGeometric": "salesmetrics.economics",
+    "diagnose": "salesmetrics.diagnostics",
+    "sales_decline": "salesmetrics.diagnostics",
+    "rep_turnover": "salesmetrics.diagnostics",
+    "role_clarity": "salesmetrics.diagnostics",
+    "market_response": "salesmetrics.diagnostics",
+    "customer_satisfaction": "salesmetrics.diagnostics",
     "cac": "salesmetrics.economics",
     "cac_payback": "salesmetrics.economics",
     "ltv": "salesmetrics.economics",
@@ -88,7 +94,9 @@ __all__ = [
     "cohort_retention",
     "cohort_triangle",
     "conform",
+    "customer_satisfaction",
     "deal_size",
+    "diagnose",
     "funnel",
     "kaplan_meier",
     "lead_journeys",
@@ -96,6 +104,7 @@ __all__ = [
     "load_sample",
     "ltv",
     "make_company",
+    "market_response",
     "mrr",
     "mrr_bridge",
     "mrr_movements",
@@ -105,9 +114,12 @@ __all__ = [
     "plan_funnel",
     "qualify",
     "read_dir",
+    "rep_turnover",
     "response_sla",
     "retention",
+    "role_clarity",
     "sales_cycle",
+    "sales_decline",
     "sales_velocity",
     "scorecard",
     "stage_durations",
@@ -120,6 +132,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData, conform, read_dir
     from .datasets import load_sample, make_company
+    from .diagnostics import customer_satisfaction, diagnose, market_response, rep_turnover, role_clarity, sales_decline
     from .economics import ShiftedBetaGeometric, cac, cac_payback, ltv, unit_economics
     from .errors import DataQualityWarning, DefinitionWarning, InputValidationError, MissingDependencyError
     from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations

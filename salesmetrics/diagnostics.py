@@ -1,0 +1,875 @@
+"""Reorg diagnostics: the five signs that a sales reorganisation is due, with evidence and what to do.
+
+Definitions follow METRICS.md ("Organisation and reorg diagnostics"); the signs and the advice for each
+come from the seed article:
+
+1. **declining_sales** — bookings falling for several quarters; decomposed into opportunities created ×
+   close ratio × average deal size so the finding names the driver that moved.
+2. **rep_turnover** — annualised attrition of a team far above the rest of the company.
+3. **unclear_roles** — a role working in another role's lane (out-of-lane share), overlap, orphans.
+4. **market_response** — a segment whose leads grow while its conversion falls or nobody owns them.
+5. **customer_satisfaction** — CSAT or NPS falling, and low-satisfaction accounts churning more.
+
+Each part returns an :class:`Assessment` (``table, findings = sm.sales_decline(data)``). A finding is
+raised only when an effect is both *large* (a documented threshold) and *unlikely to be noise* (a
+significance test at a documented level), so that healthy companies of any size stay quiet. Only
+complete periods are assessed: the period holding ``as_of`` counts only when ``as_of`` is on its last day.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .data import MISSING_GROUP, Inputs, group_labels, resolve
+from .money import to_reporting
+from .periods import freq_alias, period_ordinals
+from .stats import poisson_excess_p, proportion_drop_p, ratio, relative_risk, trend
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .data import SalesData
+    from .org import OrgDesign
+
+__all__ = ["FINDING_COLUMNS", "RECOMMENDATIONS", "SIGNS", "Assessment", "customer_satisfaction", "diagnose",
+           "market_response", "rep_turnover", "role_clarity", "sales_decline"]
+
+SIGNS = ("declining_sales", "rep_turnover", "unclear_roles", "market_response", "customer_satisfaction")
+
+RECOMMENDATIONS = {
+    "declining_sales": "Re-examine strategy and the sales process: look for internal, structural causes (strategy, "
+                       "process, division of roles), not only the market.",
+    "rep_turnover": "Revisit the team's structure and compensation; back-fill and hand over the departed reps' "
+                    "accounts and pipeline.",
+    "unclear_roles": "Redefine roles and responsibilities: write down who owns which stage and account, and route work "
+                     "to its owner.",
+    "market_response": "Build a flexible structure that decides fast: give the emerging segment an owner, a team and "
+                       "its own qualification rules.",
+    "customer_satisfaction": "Organise around the customer: run regular CSAT surveys, collect the voice of the "
+                             "customer, and follow up low scores before renewal.",
+}
+"""What the seed article advises for each sign."""
+
+FINDING_COLUMNS = ["sign", "severity", "scope_type", "scope", "metric", "value", "baseline", "period", "evidence",
+                   "recommendation"]
+_SEVERITY = {"critical": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class Assessment:
+    """A metric table and the findings drawn from it; unpacks as ``table, findings``."""
+
+    table: pd.DataFrame
+    findings: pd.DataFrame
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return iter((self.table, self.findings))
+
+
+def _findings(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    if len(out):
+        out["recommendation"] = out["recommendation"].fillna(out["sign"].map(RECOMMENDATIONS))
+        out = out.sort_values(["severity", "sign"], key=lambda s: s.map(_SEVERITY) if s.name == "severity" else s,
+                              kind="stable").reset_index(drop=True)
+    return out
+
+
+def _finding(sign: str, severity: str, scope_type: str, scope: str, metric: str, value: float, baseline: float,
+             period: Any, evidence: str) -> dict[str, Any]:
+    return {"sign": sign, "severity": severity, "scope_type": scope_type, "scope": scope, "metric": metric,
+            "value": float(value) if value is not None else np.nan,
+            "baseline": float(baseline) if baseline is not None else np.nan, "period": str(period),
+            "evidence": evidence, "recommendation": RECOMMENDATIONS[sign]}
+
+
+def _periods(inputs: Inputs, as_of: Any, freq: str) -> tuple[pd.Timestamp, pd.Period]:
+    """as_of, and the last complete period (the one holding as_of when as_of is on its last day)."""
+    now = inputs.as_of_timestamp(as_of)
+    alias = freq_alias(freq, inputs.fiscal_year_start)
+    local = now.tz_localize(None) if now.tz is not None else now
+    current = local.to_period(alias)
+    complete = local.normalize() >= current.end_time.normalize()
+    return now, current if complete else current - 1
+
+
+def _ordinals(stamps: pd.Series, inputs: Inputs, freq: str) -> np.ndarray:
+    return period_ordinals(stamps, freq, fiscal_year_start=inputs.fiscal_year_start)
+
+
+def _money(value: float, currency: str) -> str:
+    """Compact money for evidence sentences: $1.2M, $350k (the plot and deck formatting comes later)."""
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩", "JPY": "¥"}.get(currency, currency + " ")
+    v = abs(value)
+    text = f"{v / 1e6:.1f}M" if v >= 1e6 else f"{v / 1e3:.0f}k" if v >= 1e3 else f"{v:.0f}"
+    return ("-" if value < 0 else "") + symbol + text
+
+
+def _word(freq: str) -> str:
+    return {"M": "month", "Q": "quarter", "Y": "year"}.get(freq, "period")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 1. declining sales
+# ----------------------------------------------------------------------------------------------------------
+
+
+def sales_decline(
+    data: SalesData,
+    *,
+    freq: str = "Q",
+    by: str | None = "segment",
+    as_of: Any = None,
+    min_declines: int = 2,
+    min_drop: float = 0.2,
+    alpha: float = 0.05,
+    baseline_periods: int = 4,
+    trend_periods: int = 8,
+    min_deals: int = 8,
+) -> Assessment:
+    """Bookings falling for several periods, in total and per segment, with the driver that moved.
+
+    Bookings are new-business won amounts (reporting currency) closed in the period. They decompose
+    exactly as opportunities created × close ratio × average deal size, with close ratio = won /
+    created in the same period, so the log-changes of the three add up to the change in bookings and
+    the finding names the factor that fell most.
+
+    A finding needs a run of at least ``min_declines`` consecutive period-on-period declines ending with
+    the last complete period, a total fall of at least ``min_drop``, and bookings over the run
+    significantly below the ``baseline_periods`` before it (one-sided compound-Poisson z-test at
+    ``alpha``: each deal's amount squared estimates the variance). A significant Theil–Sen /
+    Mann–Kendall downtrend over ``trend_periods`` with the same level test also counts. Critical: three
+    or more declines and a fall of 35% or more. Scopes with fewer than ``min_deals`` won deals in the
+    baseline are not assessed.
+
+    Returns
+    -------
+    Assessment
+        ``table``: ``period``, ``scope_type``, ``scope``, ``opportunities``, ``won``, ``close_ratio``,
+        ``avg_deal``, ``bookings``; ``findings``: see :func:`diagnose`.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> table, findings = sm.sales_decline(sm.load_sample())
+    >>> findings[["severity", "scope"]].values.tolist()[:1]
+    [['critical', 'Mid-Market']]
+    """
+    inputs = resolve(data, "opportunities")
+    opps = inputs.require("opportunities", "sales_decline")
+    now, last = _periods(inputs, as_of, freq)
+    nb = opps if "type" not in opps.columns else opps[opps["type"].isna() | (opps["type"] == "new_business")]
+    nb = nb.reset_index(drop=True)
+    won = (nb["status"] == "won").to_numpy() & (nb["closed_at"] <= now).to_numpy()
+    amount = np.where(won, to_reporting(nb["amount"].to_numpy(float), nb["currency"], nb["closed_at"].fillna(nb["created_at"]),
+                                        inputs.get("fx_rates"), inputs.currency), 0.0)
+    amount = np.nan_to_num(amount)
+    created_p = _ordinals(nb["created_at"], inputs, freq)
+    closed_p = _ordinals(nb["closed_at"], inputs, freq)
+    first = int(created_p.min()) if len(nb) else last.ordinal
+    span = np.arange(first, last.ordinal + 1)
+    scopes: list[tuple[str, str, np.ndarray]] = [("company", "company", np.ones(len(nb), dtype=bool))]
+    if by is not None:
+        labels = group_labels(inputs, nb, by)
+        assert labels is not None
+        for g in sorted(pd.unique(labels.dropna())):
+            if g != MISSING_GROUP:
+                scopes.append((by, str(g), (labels == g).to_numpy()))
+    rows, findings = [], []
+    for scope_type, scope, mask in scopes:
+        n_created = np.bincount(created_p[mask] - first, minlength=len(span))[: len(span)] if mask.any() else np.zeros(len(span))
+        w = mask & won & (closed_p >= first) & (closed_p <= last.ordinal)
+        idx = closed_p[w] - first
+        n_won = np.bincount(idx, minlength=len(span))
+        booked = np.bincount(idx, weights=amount[w], minlength=len(span))
+        squares = np.bincount(idx, weights=amount[w] ** 2, minlength=len(span))
+        for i, p in enumerate(span):
+            rows.append((pd.Period(ordinal=int(p), freq=freq_alias(freq, inputs.fiscal_year_start)), scope_type, scope,
+                         int(n_created[i]), int(n_won[i]), ratio(n_won[i], n_created[i]).item(), ratio(booked[i], n_won[i]).item(),
+                         float(booked[i])))
+        finding = _decline_finding(scope_type, scope, span, n_created, n_won, booked, squares, inputs, freq, min_declines,
+                                   min_drop, alpha, baseline_periods, trend_periods, min_deals)
+        if finding is not None:
+            findings.append(finding)
+    table = pd.DataFrame(rows, columns=["period", "scope_type", "scope", "opportunities", "won", "close_ratio", "avg_deal", "bookings"])
+    table.attrs.update(currency=inputs.currency, freq=freq)
+    return Assessment(table, _findings(findings))
+
+
+def _decline_finding(scope_type: str, scope: str, span: np.ndarray, created: np.ndarray, won: np.ndarray, booked: np.ndarray,
+                     squares: np.ndarray, inputs: Inputs, freq: str, min_declines: int, min_drop: float, alpha: float,
+                     baseline_periods: int, trend_periods: int, min_deals: int) -> dict[str, Any] | None:
+    n = len(span)
+    if n < 3:
+        return None
+    run = 0
+    while run < n - 1 and booked[n - 1 - run] < booked[n - 2 - run]:
+        run += 1
+    slope, p_trend = trend(booked[-trend_periods:]) if n >= 4 else (np.nan, np.nan)
+    recent = max(run, 2)
+    start = n - recent
+    base = slice(max(0, start - baseline_periods), start)
+    if won[base].sum() < min_deals or booked[base].sum() <= 0:
+        return None
+    k_b = base.stop - base.start
+    m_r, m_b = booked[start:].mean(), booked[base].mean()
+    var = squares[start:].sum() / recent**2 + squares[base].sum() / k_b**2
+    p_level = NormalDist().cdf((m_r - m_b) / var**0.5) if var > 0 else 1.0
+    drop = 1 - booked[-1] / booked[start - 1] if run and booked[start - 1] > 0 else 1 - m_r / m_b
+    by_run = run >= min_declines and drop >= min_drop and p_level < alpha
+    by_trend = (not np.isnan(p_trend) and p_trend < alpha and slope < 0 and slope / max(booked[-trend_periods:].mean(), 1e-9) <= -0.05
+                and p_level < alpha and m_r < (1 - min_drop) * m_b)
+    if not (by_run or by_trend):
+        return None
+    # the driver: log-changes of the three factors between the baseline and the recent window
+    c_b, c_r = created[base].sum() / k_b, created[start:].sum() / recent
+    r_b, r_r = ratio(won[base].sum(), created[base].sum()).item(), ratio(won[start:].sum(), created[start:].sum()).item()
+    d_b, d_r = ratio(booked[base].sum(), won[base].sum()).item(), ratio(booked[start:].sum(), won[start:].sum()).item()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        parts = {"opportunities created": np.log(c_r / c_b), "close ratio": np.log(r_r / r_b), "average deal size": np.log(d_r / d_b)}
+    parts = {k: (v if np.isfinite(v) else -np.inf if k != "average deal size" or won[start:].sum() else np.nan) for k, v in parts.items()}
+    driver = min((k for k in parts if not np.isnan(parts[k])), key=lambda k: parts[k])
+    severity = "critical" if run >= 3 and drop >= 0.35 else "warning"
+    fmt = {"opportunities created": f"{c_b:.1f} → {c_r:.1f} a {_word(freq)}", "close ratio": f"{r_b:.0%} → {r_r:.0%}",
+           "average deal size": f"{_money(d_b, inputs.currency)} → {_money(d_r, inputs.currency) if won[start:].sum() else 'no deals'}"}
+    others = ", ".join(f"{k} {fmt[k]}" for k in parts if k != driver)
+    label = "the company" if scope_type == "company" else scope
+    periods = [pd.Period(ordinal=int(p), freq=freq_alias(freq, inputs.fiscal_year_start)) for p in span]
+    how = (f"fell {run} {_word(freq)}s running" if run >= min_declines else f"has trended down over {min(trend_periods, n)} {_word(freq)}s "
+           f"(Mann–Kendall p = {p_trend:.3f})")
+    evidence = (f"New-business bookings of {label} {how}: {_money(booked[start - 1] if run else m_b, inputs.currency)} in "
+                f"{periods[start - 1] if run else 'the baseline'} to {_money(booked[-1], inputs.currency)} in {periods[-1]} "
+                f"({-drop:+.0%}; p = {p_level:.3f} against the {k_b} {_word(freq)}s before). The driver is the {driver} "
+                f"({fmt[driver]}); {others}.")
+    return _finding("declining_sales", severity, scope_type, scope, "bookings", booked[-1], m_b, periods[-1], evidence)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 2. rep turnover
+# ----------------------------------------------------------------------------------------------------------
+
+
+def rep_turnover(
+    data: SalesData,
+    *,
+    freq: str = "Q",
+    as_of: Any = None,
+    window_periods: int = 4,
+    min_departures: int = 3,
+    min_ratio: float = 2.0,
+    min_rate: float = 0.25,
+    alpha: float = 0.01,
+) -> Assessment:
+    """Annualised rep attrition per team and role against the rest of the company, and what the leavers left.
+
+    Attrition = departures / average headcount × 12 / months (METRICS.md), over the last
+    ``window_periods`` complete periods. A team is flagged when its attrition is at least ``min_ratio``
+    times the rest of the company's and at least ``min_rate`` a year, with ``min_departures`` or more
+    departures, and more departures than the rest's rate predicts (Poisson, one-sided, at ``alpha``).
+    Critical: three times the rest and at least 50% a year. When the flagged team works leads (an SDR
+    team) and first-response SLA compliance fell significantly, that consequence is a finding too.
+
+    Returns
+    -------
+    Assessment
+        ``table``: ``scope_type`` (company, team, role), ``scope``, ``headcount_start``, ``headcount_end``,
+        ``avg_headcount``, ``departures``, ``attrition``, ``median_tenure_months`` (of leavers),
+        ``open_deals``, ``open_pipeline``, ``open_leads`` (leads of the last 180 days with no deal and no
+        disqualification), ``accounts`` (of those deals and leads) left with departed owners.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> table, findings = sm.rep_turnover(sm.load_sample())
+    >>> findings.loc[findings["metric"] == "attrition", "scope"].tolist()
+    ['SDR']
+    """
+    inputs = resolve(data, "reps")
+    reps = inputs.require("reps", "rep_turnover")
+    now, last = _periods(inputs, as_of, freq)
+    alias = freq_alias(freq, inputs.fiscal_year_start)
+    first = last - (window_periods - 1)
+    start, end = first.start_time.tz_localize(inputs.timezone), (last + 1).start_time.tz_localize(inputs.timezone)
+    months = pd.date_range(first.start_time, (last + 1).start_time, freq="MS", inclusive="left").tz_localize(inputs.timezone)
+    n_months = len(months)
+    hired = reps["hired_at"].to_numpy("datetime64[ns]")
+    left = reps["terminated_at"].to_numpy("datetime64[ns]")
+    grid = months.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]")
+    in_post = (hired[:, None] <= grid[None, :]) & (np.isnat(left)[:, None] | (left[:, None] > grid[None, :]))
+    s, e = np.datetime64(start.tz_convert("UTC").tz_localize(None), "ns"), np.datetime64(end.tz_convert("UTC").tz_localize(None), "ns")
+    gone = ~np.isnat(left) & (left >= s) & (left < e)
+    tenure = (left - hired).astype("timedelta64[D]").astype(float) / 30.44
+    departed_ids = set(reps.loc[~np.isnat(left) & (left <= np.datetime64(now.tz_convert("UTC").tz_localize(None), "ns")), "rep_id"])
+    left_behind = _left_behind(inputs, departed_ids, now)
+    rows = []
+    groups = [("company", "company", np.ones(len(reps), dtype=bool))]
+    groups += [("team", str(t), (reps["team"] == t).to_numpy()) for t in sorted(reps["team"].dropna().unique())]
+    groups += [("role", str(r), (reps["role"] == r).to_numpy()) for r in sorted(reps["role"].dropna().unique())]
+    for scope_type, scope, m in groups:
+        avg = in_post[m].sum(axis=0).mean() if n_months else 0.0
+        d = int((gone & m).sum())
+        owners = set(reps.loc[m, "rep_id"]) & departed_ids
+        lb = left_behind[left_behind["owner_id"].isin(owners)] if len(left_behind) else left_behind
+        rows.append({"scope_type": scope_type, "scope": scope, "headcount_start": int(in_post[m, 0].sum()) if n_months else 0,
+                     "headcount_end": int(((hired <= e) & (np.isnat(left) | (left > e)) & m).sum()),
+                     "avg_headcount": float(avg), "departures": d,
+                     "attrition": ratio(d, avg).item() * 12 / max(n_months, 1),
+                     "median_tenure_months": float(np.median(tenure[gone & m])) if d else np.nan,
+                     "open_deals": int((lb["kind"] == "deal").sum()) if len(lb) else 0,
+                     "open_pipeline": float(lb["amount"].sum()) if len(lb) else 0.0,
+                     "open_leads": int((lb["kind"] == "lead").sum()) if len(lb) else 0,
+                     "accounts": int(lb["account_id"].nunique()) if len(lb) else 0})
+    table = pd.DataFrame(rows)
+    table.attrs.update(window=f"{first}–{last}", months=n_months, currency=inputs.currency)
+    company = table.iloc[0]
+    findings = []
+    teams = table[table["scope_type"] == "team"]
+    for _, row in teams.iterrows():
+        rest_d = company["departures"] - row["departures"]
+        rest_avg = company["avg_headcount"] - row["avg_headcount"]
+        rest_rate = ratio(rest_d, rest_avg).item() * 12 / max(n_months, 1)
+        expected = rest_rate * row["avg_headcount"] * n_months / 12
+        p = poisson_excess_p(row["departures"], expected)
+        if (row["departures"] >= min_departures and row["attrition"] >= min_rate and p < alpha
+                and (np.isnan(rest_rate) or row["attrition"] >= min_ratio * rest_rate)):
+            severity = "critical" if row["attrition"] >= 0.5 and (np.isnan(rest_rate) or row["attrition"] >= 3 * rest_rate) else "warning"
+            evidence = (f"{row['scope']}: {row['departures']} of about {row['avg_headcount']:.0f} reps left in {first}–{last}, "
+                        f"{row['attrition']:.0%} a year against {rest_rate:.0%} in the rest of the company (p = {p:.4f}); "
+                        f"headcount {row['headcount_start']} → {row['headcount_end']}; leavers' median tenure "
+                        f"{row['median_tenure_months']:.0f} months; they left {row['open_deals']} open deals "
+                        f"({_money(row['open_pipeline'], inputs.currency)}) and {row['open_leads']} open leads behind.")
+            findings.append(_finding("rep_turnover", severity, "team", row["scope"], "attrition", row["attrition"], rest_rate,
+                                     last, evidence))
+            sla = _sla_consequence(data, reps, row["scope"], freq, now, first, last, alpha)
+            if sla is not None:
+                findings.append(sla)
+    return Assessment(table, _findings(findings))
+
+
+_OPEN_LEAD_DAYS = 180
+"""A lead with no opportunity and no disqualification counts as open for this many days after it arrived."""
+
+
+def _left_behind(inputs: Inputs, departed: set[str], now: pd.Timestamp) -> pd.DataFrame:
+    """Open deals and open leads whose owner has left, with amounts in the reporting currency."""
+    parts = []
+    opps = inputs.get("opportunities")
+    if opps is not None and "owner_id" in opps.columns:
+        o = opps[(opps["created_at"] <= now) & ((opps["status"] == "open") | (opps["closed_at"] > now))
+                 & opps["owner_id"].isin(list(departed))]
+        amount = to_reporting(o["amount"].to_numpy(float), o["currency"], o["created_at"], inputs.get("fx_rates"), inputs.currency)
+        parts.append(pd.DataFrame({"kind": "deal", "owner_id": o["owner_id"].to_numpy(object),
+                                   "account_id": o["account_id"].to_numpy(object), "amount": np.nan_to_num(amount)}))
+    leads = inputs.get("leads")
+    if leads is not None and "owner_id" in leads.columns:
+        open_lead = (leads["opportunity_id"].isna() & leads["disqualified_at"].isna() & (leads["created_at"] <= now)
+                     & (leads["created_at"] > now - pd.Timedelta(days=_OPEN_LEAD_DAYS)))
+        lo = leads[open_lead & leads["owner_id"].isin(list(departed))]
+        parts.append(pd.DataFrame({"kind": "lead", "owner_id": lo["owner_id"].to_numpy(object),
+                                   "account_id": lo["account_id"].to_numpy(object) if "account_id" in lo.columns else None,
+                                   "amount": 0.0}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["kind", "owner_id", "account_id", "amount"])
+
+
+def _sla_consequence(data: SalesData, reps: pd.DataFrame, team: str, freq: str, now: pd.Timestamp, first: pd.Period,
+                     last: pd.Period, alpha: float) -> dict[str, Any] | None:
+    """When a lead-working team shrinks: did 24-hour first-response compliance fall (last two periods vs before)?"""
+    from .sla import response_sla
+
+    if not (reps.loc[reps["team"] == team, "role"] == "SDR").any():
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = response_sla(data, freq=freq, as_of=now)
+    except ValueError:
+        return None
+    s = s[s["period"] <= last].set_index("period")
+    recent, base = s.iloc[-2:], s.iloc[-6:-2]
+    if len(base) < 2:
+        return None
+    xr, nr = recent["met"].sum(), recent["met"].sum() + recent["breached"].sum()
+    xb, nb = base["met"].sum(), base["met"].sum() + base["breached"].sum()
+    p = proportion_drop_p(xr, nr, xb, nb)
+    cr, cb = ratio(xr, nr).item(), ratio(xb, nb).item()
+    if not (p < alpha and cb - cr >= 0.10):
+        return None
+    evidence = (f"With the {team} team shrinking, 24-hour first-response compliance fell from {cb:.0%} "
+                f"({base.index[0]}–{base.index[-1]}) to {cr:.0%} ({recent.index[0]}–{recent.index[-1]}); p = {p:.4f}.")
+    return _finding("rep_turnover", "warning", "team", team, "sla_compliance", cr, cb, last, evidence)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 3. unclear roles
+# ----------------------------------------------------------------------------------------------------------
+
+_STAGE_LANES = {
+    "created_at": ("lead",), "mql_at": ("lead",), "sql_at": ("lead", "prospect"),
+    "opportunity_created_at": ("new_business", "prospect"), "won_at": ("new_business", "prospect"),
+    "expansion": ("expansion", "customer"), "renewal": ("renewal", "customer"), "retention": ("customer",),
+}
+"""Funnel stage owned by a role → the kinds of work it covers (the 'lanes' of activities)."""
+
+
+def _lanes(inputs: Inputs, acts: pd.DataFrame) -> np.ndarray:
+    """Each activity's lane: lead, new_business, expansion, renewal (by the deal's type), customer or prospect."""
+    lane = np.full(len(acts), "prospect", dtype=object)
+    opps = inputs.get("opportunities")
+    has_opp = acts["opportunity_id"].notna().to_numpy()
+    if opps is not None and has_opp.any():
+        pos = inputs.positions("activities", "opportunity_id", "opportunities")
+        kind = opps["type"].fillna("new_business").to_numpy(object) if "type" in opps.columns else np.full(len(opps), "new_business", object)
+        ok = has_opp & (pos >= 0)
+        lane[ok] = kind[pos[ok]]
+    on_lead = ~has_opp & acts["lead_id"].notna().to_numpy()
+    lane[on_lead] = "lead"
+    account_only = ~has_opp & ~on_lead & acts["account_id"].notna().to_numpy()
+    subs = inputs.get("subscriptions")
+    if subs is not None and account_only.any():
+        paid = subs[subs["amount"] > 0]
+        first = paid.groupby("account_id")["start_date"].min()
+        when = acts.loc[account_only, "occurred_at"].dt.tz_localize(None).to_numpy("datetime64[ns]")
+        began = first.reindex(acts.loc[account_only, "account_id"]).to_numpy("datetime64[ns]")
+        customer = ~np.isnat(began) & (began <= when)
+        idx = np.flatnonzero(account_only)
+        lane[idx[customer]] = "customer"
+    return lane
+
+
+def role_clarity(
+    data: SalesData,
+    *,
+    org: str | OrgDesign = "process",
+    freq: str = "Q",
+    as_of: Any = None,
+    recent_periods: int = 2,
+    baseline_periods: int = 4,
+    min_share: float = 0.03,
+    min_ratio: float = 2.0,
+    alpha: float = 0.001,
+) -> Assessment:
+    """Who works in whose lane: out-of-lane share per role, overlap, orphaned work and handoff latency.
+
+    Each activity falls in a lane — lead, prospect, new_business, expansion, renewal or customer — and
+    the org design's role → stages map says which lanes each role owns (an AE owns new business, an AM
+    expansion and renewal). Out-of-lane share = a role's activities in lanes it does not own / all its
+    activities. A role is flagged when its share over the last ``recent_periods`` is at least
+    ``min_share``, at least ``min_ratio`` times its own share over the ``baseline_periods`` before, and
+    the rise is significant (two-proportion z-test at ``alpha``). The finding's scope names the role
+    and the owners of the lanes it entered (``"AM,AE"``); two roles in each other's lanes are one
+    finding, critical.
+
+    Returns
+    -------
+    Assessment
+        ``table``: long format, ``period``, ``scope_type``, ``scope``, ``metric``, ``value``,
+        ``numerator``, ``denominator`` with metrics ``out_of_lane_share`` (per role),
+        ``overlap_rate`` (deals worked by two or more reps of the same role, per role), and at company
+        level ``orphan_rate`` (open leads and deals whose owner has left or is missing) and
+        ``handoff_hours`` (median hours from SQL to the first AE touch).
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> table, findings = sm.role_clarity(sm.load_sample())
+    >>> findings["scope"].tolist()
+    ['AM,AE']
+    """
+    from .org import _design
+
+    inputs = resolve(data, "activities")
+    acts = inputs.require("activities", "role_clarity")
+    reps = inputs.require("reps", "role_clarity")
+    design = _design(org)
+    now, last = _periods(inputs, as_of, freq)
+    alias = freq_alias(freq, inputs.fiscal_year_start)
+    owned = {role: {lane for st in stages for lane in _STAGE_LANES.get(st, ())} for role, stages in design.role_stages().items()}
+    owners_of: dict[str, list[str]] = {}
+    for role, lanes in owned.items():
+        for lane in lanes:
+            owners_of.setdefault(lane, []).append(role)
+    human = ~acts["automated"].to_numpy(bool) & (acts["occurred_at"] <= now).to_numpy()
+    rep_pos = inputs.positions("activities", "owner_id", "reps")
+    role = np.where(rep_pos >= 0, reps["role"].to_numpy(object)[np.maximum(rep_pos, 0)], None)
+    lane = _lanes(inputs, acts)
+    period = _ordinals(acts["occurred_at"], inputs, freq)
+    first = last.ordinal - recent_periods - baseline_periods + 1
+    rows: list[tuple[Any, ...]] = []
+    findings: list[dict[str, Any]] = []
+    intrusions: dict[str, tuple[float, float, float, list[str]]] = {}
+    for r, lanes in owned.items():
+        if not lanes:
+            continue
+        m = human & (role == r) & (period >= first) & (period <= last.ordinal)
+        out = m & ~np.isin(lane, list(lanes))
+        per_n = np.bincount(period[m] - first, minlength=recent_periods + baseline_periods)
+        per_x = np.bincount(period[out] - first, minlength=recent_periods + baseline_periods)
+        for i in range(len(per_n)):
+            rows.append((pd.Period(ordinal=first + i, freq=alias), "role", r, "out_of_lane_share", ratio(per_x[i], per_n[i]).item(),
+                         int(per_x[i]), int(per_n[i])))
+        xb, nb = per_x[:baseline_periods].sum(), per_n[:baseline_periods].sum()
+        xr, nr = per_x[baseline_periods:].sum(), per_n[baseline_periods:].sum()
+        share_r, share_b = ratio(xr, nr).item(), ratio(xb, nb).item()
+        p = proportion_drop_p(xb, nb, xr, nr)  # the baseline share lower than the recent one
+        if nr > 0 and share_r >= min_share and (nb == 0 or share_r >= min_ratio * share_b) and p < alpha:
+            recent_lanes = pd.Series(lane[out & (period > last.ordinal - recent_periods)]).value_counts()
+            into = [o for ln in recent_lanes.index for o in owners_of.get(ln, []) if o != r]
+            into = list(dict.fromkeys(into)) or ["(no owner)"]
+            intrusions[r] = (share_r, share_b, p, into, recent_lanes.index[:2].tolist())  # type: ignore[assignment]
+    done: set[str] = set()
+    for r, (share_r, share_b, p, into, lanes_in) in sorted(intrusions.items(), key=lambda kv: -kv[1][0]):  # type: ignore[misc]
+        if r in done:
+            continue
+        mutual = [o for o in into if o in intrusions and r in intrusions[o][3]]  # type: ignore[operator]
+        scope = ",".join([r, *into[:1]]) if not mutual else ",".join([r, mutual[0]])
+        done.update([r, *mutual])
+        period_label = f"{last - recent_periods + 1}–{last}"
+        evidence = (f"{r}s did {share_r:.0%} of their work in other roles' lanes ({', '.join(str(x) for x in lanes_in)}) in "
+                    f"{period_label}, against {share_b:.0%} before (p = {p:.1e})")
+        if mutual:
+            o = mutual[0]
+            evidence += (f"; at the same time {o}s did {intrusions[o][0]:.0%} of theirs in other lanes "
+                         f"(against {intrusions[o][1]:.0%}): the two roles work the same deals and accounts.")
+        else:
+            evidence += f", mostly where {', '.join(into[:2])} should work."
+        findings.append(_finding("unclear_roles", "critical" if mutual else "warning", "role", scope, "out_of_lane_share",
+                                 share_r, share_b, last, evidence))
+    rows += _overlap_rows(inputs, acts, role, human, period, first, last, alias)
+    rows += _orphan_rows(inputs, reps, now, last)
+    table = pd.DataFrame(rows, columns=["period", "scope_type", "scope", "metric", "value", "numerator", "denominator"])
+    table.attrs.update(org=design.name, freq=freq)
+    return Assessment(table, _findings(findings))
+
+
+def _overlap_rows(inputs: Inputs, acts: pd.DataFrame, role: np.ndarray, human: np.ndarray, period: np.ndarray, first: int,
+                  last: pd.Period, alias: str) -> list[tuple[Any, ...]]:
+    """Per role and period: deals worked by two or more reps of that role / deals it worked."""
+    m = human & acts["opportunity_id"].notna().to_numpy() & (period >= first) & (period <= last.ordinal) & (role != None)  # noqa: E711
+    frame = pd.DataFrame({"p": period[m], "role": role[m], "deal": acts["opportunity_id"].to_numpy(object)[m],
+                          "rep": acts["owner_id"].to_numpy(object)[m]})
+    reps_per = frame.drop_duplicates().groupby(["p", "role", "deal"]).size()
+    shared = (reps_per >= 2).groupby(level=["p", "role"]).agg(["sum", "size"])
+    return [(pd.Period(ordinal=int(p), freq=alias), "role", str(r), "overlap_rate", ratio(s, n).item(), int(s), int(n))
+            for (p, r), (s, n) in shared.iterrows()]
+
+
+def _orphan_rows(inputs: Inputs, reps: pd.DataFrame, now: pd.Timestamp, last: pd.Period) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    active = set(reps.loc[reps["terminated_at"].isna() | (reps["terminated_at"] > now), "rep_id"])
+    leads, opps = inputs.get("leads"), inputs.get("opportunities")
+    n_open = n_orphan = 0
+    if leads is not None:
+        open_lead = (leads["opportunity_id"].isna() & leads["disqualified_at"].isna() & (leads["created_at"] <= now)
+                     & (leads["created_at"] > now - pd.Timedelta(days=_OPEN_LEAD_DAYS)))
+        n_open += int(open_lead.sum())
+        n_orphan += int((open_lead & ~leads["owner_id"].isin(list(active))).sum())
+    if opps is not None:
+        open_deal = (opps["created_at"] <= now) & ((opps["status"] == "open") | (opps["closed_at"] > now))
+        n_open += int(open_deal.sum())
+        n_orphan += int((open_deal & ~opps["owner_id"].isin(list(active))).sum())
+    rows.append((last, "company", "company", "orphan_rate", ratio(n_orphan, n_open).item(), n_orphan, n_open))
+    acts = inputs.get("activities")
+    if leads is not None and acts is not None and opps is not None:
+        sql = leads.dropna(subset=["sql_at", "opportunity_id"])
+        ae = set(reps.loc[reps["role"] == "AE", "rep_id"])
+        touches = acts[acts["owner_id"].isin(list(ae)) & acts["opportunity_id"].isin(sql["opportunity_id"])]
+        first_touch = touches.groupby("opportunity_id")["occurred_at"].min()
+        hours = (first_touch.reindex(sql["opportunity_id"]).to_numpy() - sql["sql_at"].to_numpy()) / pd.Timedelta(hours=1)
+        hours = hours[~np.isnan(hours.astype(float))].astype(float)
+        rows.append((last, "company", "company", "handoff_hours", float(np.median(hours)) if len(hours) else np.nan,
+                     np.nan, len(hours)))
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 4. market response
+# ----------------------------------------------------------------------------------------------------------
+
+
+def market_response(
+    data: SalesData,
+    *,
+    freq: str = "Q",
+    by: str = "segment",
+    as_of: Any = None,
+    recent_periods: int = 4,
+    min_growth: float = 0.5,
+    min_unowned: float = 0.3,
+    window_days: int = 60,
+    alpha: float = 0.01,
+) -> Assessment:
+    """Shifts in the lead and bookings mix, and segments whose leads grow while conversion falls or nobody owns them.
+
+    Per ``by`` group and period: leads, their share of all leads, conversion (leads reaching SQL within
+    ``window_days``; the last ``window_days`` of leads are left out as not yet decided), the share of
+    leads with no owner (or an owner who has left), and the group's share of bookings. A group is
+    flagged when its leads over the last ``recent_periods`` grew by at least ``min_growth`` against the
+    same span before (or it is new) *and* either its conversion is significantly below the rest of the
+    company's (two-proportion z-test at ``alpha``, and at most half of it), or at least ``min_unowned``
+    of its recent leads have no active owner. Both at once: critical.
+
+    Returns
+    -------
+    Assessment
+        ``table``: ``period``, ``by``, ``leads``, ``lead_share``, ``converted``, ``conversion``,
+        ``unowned_share``, ``bookings_share``.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> table, findings = sm.market_response(sm.load_sample())
+    >>> findings[["severity", "scope"]].values.tolist()
+    [['critical', 'Digital Native']]
+    """
+    inputs = resolve(data, "leads")
+    leads = inputs.require("leads", "market_response")
+    now, last = _periods(inputs, as_of, freq)
+    alias = freq_alias(freq, inputs.fiscal_year_start)
+    labels = group_labels(inputs, leads, by)
+    assert labels is not None
+    period = _ordinals(leads["created_at"], inputs, freq)
+    horizon = now - pd.Timedelta(days=window_days)
+    decided = (leads["created_at"] <= horizon).to_numpy()
+    converted = (leads["sql_at"].notna() & (leads["sql_at"] - leads["created_at"] <= pd.Timedelta(days=window_days))).to_numpy()
+    reps = inputs.get("reps")
+    if reps is not None and "owner_id" in leads.columns:
+        active = set(reps.loc[reps["terminated_at"].isna() | (reps["terminated_at"] > now), "rep_id"])
+        unowned = ~leads["owner_id"].isin(list(active)).to_numpy()
+    else:
+        unowned = leads["owner_id"].isna().to_numpy() if "owner_id" in leads.columns else np.zeros(len(leads), dtype=bool)
+    first = last.ordinal - 2 * recent_periods + 1
+    in_span = (period >= first) & (period <= last.ordinal)
+    groups = sorted(g for g in pd.unique(labels) if g != MISSING_GROUP)
+    bookings = _bookings_by(inputs, by, freq, now)
+    rows, findings = [], []
+    total_leads = np.bincount(period[in_span] - first, minlength=2 * recent_periods)
+    lab = labels.to_numpy(object)
+    for g in groups:
+        m = in_span & (lab == g)
+        n = np.bincount(period[m] - first, minlength=2 * recent_periods)
+        d = np.bincount(period[m & decided] - first, minlength=2 * recent_periods)
+        c = np.bincount(period[m & decided & converted] - first, minlength=2 * recent_periods)
+        u = np.bincount(period[m & unowned] - first, minlength=2 * recent_periods)
+        for i in range(2 * recent_periods):
+            p = pd.Period(ordinal=first + i, freq=alias)
+            rows.append((p, g, int(n[i]), ratio(n[i], total_leads[i]).item(), int(c[i]), ratio(c[i], d[i]).item(),
+                         ratio(u[i], n[i]).item(), bookings.get((p, g), np.nan)))
+        before, recent = n[:recent_periods].sum(), n[recent_periods:].sum()
+        growth = ratio(recent - before, before).item() if before else np.inf
+        slope, _ = trend(n[recent_periods:])
+        if not (recent >= 20 and growth >= min_growth and slope > 0):
+            continue
+        rest = in_span & (lab != g) & decided & (period > last.ordinal - recent_periods)
+        mine = m & decided & (period > last.ordinal - recent_periods)
+        x_g, n_g = int((mine & converted).sum()), int(mine.sum())
+        x_o, n_o = int((rest & converted).sum()), int(rest.sum())
+        p_conv = proportion_drop_p(x_g, n_g, x_o, n_o)
+        conv_g, conv_o = ratio(x_g, n_g).item(), ratio(x_o, n_o).item()
+        low_conversion = n_g > 0 and p_conv < alpha and conv_g <= 0.5 * conv_o
+        share_unowned = ratio(u[recent_periods:].sum(), recent).item()
+        unowned_flag = share_unowned >= min_unowned
+        if not (low_conversion or unowned_flag):
+            continue
+        severity = "critical" if low_conversion and unowned_flag else "warning"
+        grew = "is new" if not before else f"grew {growth:+.0%}"
+        evidence = (f"{g} leads {grew} ({before} in the {recent_periods} {_word(freq)}s before, {recent} in the last "
+                    f"{recent_periods}) while {conv_g:.0%} of them reached SQL within {window_days} days against {conv_o:.0%} "
+                    f"elsewhere (p = {p_conv:.1e}); {share_unowned:.0%} of its recent leads have no active owner.")
+        findings.append(_finding("market_response", severity, by, g, "lead_conversion", conv_g, conv_o, last, evidence))
+    table = pd.DataFrame(rows, columns=["period", by, "leads", "lead_share", "converted", "conversion", "unowned_share", "bookings_share"])
+    table.attrs.update(freq=freq, window_days=window_days)
+    return Assessment(table, _findings(findings))
+
+
+def _bookings_by(inputs: Inputs, by: str, freq: str, now: pd.Timestamp) -> dict[tuple[pd.Period, str], float]:
+    """Share of new-business bookings per (period, group)."""
+    opps = inputs.get("opportunities")
+    if opps is None:
+        return {}
+    won = opps[(opps["status"] == "won") & (opps["closed_at"] <= now)].reset_index(drop=True)
+    labels = group_labels(inputs, won, by)
+    if labels is None or not len(won):
+        return {}
+    amount = np.nan_to_num(to_reporting(won["amount"].to_numpy(float), won["currency"], won["closed_at"], inputs.get("fx_rates"),
+                                        inputs.currency))
+    alias = freq_alias(freq, inputs.fiscal_year_start)
+    frame = pd.DataFrame({"p": _ordinals(won["closed_at"], inputs, freq), "g": labels.to_numpy(object), "a": amount})
+    totals = frame.groupby(["p", "g"])["a"].sum()
+    shares = totals / totals.groupby(level="p").transform("sum")
+    return {(pd.Period(ordinal=int(p), freq=alias), str(g)): float(v) for (p, g), v in shares.items()}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 5. customer satisfaction
+# ----------------------------------------------------------------------------------------------------------
+
+
+def customer_satisfaction(
+    data: SalesData,
+    *,
+    freq: str = "Q",
+    by: str = "region",
+    as_of: Any = None,
+    recent_periods: int = 4,
+    min_drop: float = 0.3,
+    alpha: float = 0.01,
+    low_score: float = 2,
+) -> Assessment:
+    """CSAT and NPS per group and period, their trend, and whether low-satisfaction accounts churn more.
+
+    CSAT: mean score (1–5) and share of 4 or 5; NPS = % promoters (9–10) − % detractors (0–6). A group
+    (and the company) is flagged when its mean CSAT over the last ``recent_periods`` fell by at least
+    ``min_drop`` points against the periods before, significantly (Welch's t-test, one-sided, at
+    ``alpha``). Churn link: accounts whose mean CSAT is ``low_score`` or below against the rest, churn =
+    no MRR at ``as_of`` after having had some (relative risk with a 95% Katz interval); when the interval
+    lies above 1 it is added to the evidence and makes the finding critical.
+
+    Returns
+    -------
+    Assessment
+        ``table``: ``period``, ``by``, ``csat``, ``csat_4plus``, ``csat_responses``, ``nps``, ``nps_responses``
+        (the company as ``by`` = "(all)"); ``table.attrs["churn_relative_risk"]`` holds the churn link.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> table, findings = sm.customer_satisfaction(sm.load_sample())
+    >>> findings[["scope_type", "scope"]].values.tolist()[:1]
+    [['region', 'APAC']]
+    """
+    from scipy.stats import ttest_ind
+
+    inputs = resolve(data, "surveys")
+    surveys = inputs.require("surveys", "customer_satisfaction")
+    now, last = _periods(inputs, as_of, freq)
+    alias = freq_alias(freq, inputs.fiscal_year_start)
+    s = surveys[surveys["responded_at"] <= now].reset_index(drop=True)
+    labels = group_labels(inputs, s, by)
+    assert labels is not None
+    period = _ordinals(s["responded_at"], inputs, freq)
+    frame = pd.DataFrame({"period": period, "group": labels.to_numpy(object), "kind": s["kind"].to_numpy(object),
+                          "score": s["score"].to_numpy(float), "account_id": s["account_id"].to_numpy(object)})
+    frame = frame[frame["period"] <= last.ordinal]
+    both = pd.concat([frame, frame.assign(group="(all)")], ignore_index=True)
+    csat = both[both["kind"] == "csat"]
+    nps = both[both["kind"] == "nps"]
+    c = csat.groupby(["period", "group"])["score"].agg(csat="mean", csat_4plus=lambda x: (x >= 4).mean(), csat_responses="size")
+    n = nps.groupby(["period", "group"])["score"].agg(nps=lambda x: ((x >= 9).mean() - (x <= 6).mean()) * 100, nps_responses="size")
+    table = c.join(n, how="outer").reset_index()
+    table["period"] = [pd.Period(ordinal=int(p), freq=alias) for p in table["period"]]
+    table = table.rename(columns={"group": by})
+    rr = _churn_link(inputs, frame, now, low_score)
+    table.attrs.update(freq=freq, churn_relative_risk=rr)
+    findings = []
+    cut = last.ordinal - recent_periods
+    for g, rows in csat.groupby("group"):
+        recent = rows.loc[rows["period"] > cut, "score"].to_numpy(float)
+        before = rows.loc[(rows["period"] <= cut) & (rows["period"] > cut - 2 * recent_periods), "score"].to_numpy(float)
+        if len(recent) < 20 or len(before) < 20:
+            continue
+        drop = before.mean() - recent.mean()
+        p = float(ttest_ind(recent, before, equal_var=False, alternative="less").pvalue)
+        if drop < min_drop or p >= alpha:
+            continue
+        scope_type, scope = ("company", "company") if g == "(all)" else (by, str(g))
+        link = rr.get(scope) if scope_type != "company" else rr.get("company")
+        linked = link is not None and link["low"] > 1
+        evidence = (f"Mean CSAT of {'the company' if scope_type == 'company' else scope} fell from {before.mean():.2f} to "
+                    f"{recent.mean():.2f} (of 5) in {last - recent_periods + 1}–{last} ({len(recent)} responses; p = {p:.1e})")
+        if link is not None and not np.isnan(link["rr"]):
+            evidence += (f"; accounts scoring {low_score:g} or less churned {link['rr']:.1f}× as often as the rest "
+                         f"(95% CI {link['low']:.1f}–{link['high']:.1f}).")
+        else:
+            evidence += "."
+        findings.append(_finding("customer_satisfaction", "critical" if linked else "warning", scope_type, scope, "csat",
+                                 recent.mean(), before.mean(), last, evidence))
+    return Assessment(table, _findings(findings))
+
+
+def _churn_link(inputs: Inputs, frame: pd.DataFrame, now: pd.Timestamp, low_score: float) -> dict[str, dict[str, float]]:
+    """Relative risk of churn for accounts with a low mean CSAT, for the company and each group."""
+    from .revenue import mrr
+
+    subs = inputs.get("subscriptions")
+    if subs is None:
+        return {}
+    try:
+        m = mrr(subs, freq="M", as_of=now, fx_rates=inputs.get("fx_rates"))
+    except ValueError:
+        return {}
+    ever = m.groupby("account_id")["mrr"].max() > 0
+    at_end = m[m["period"] == m["period"].max()].set_index("account_id")["mrr"] > 0
+    churned = ever & ~at_end.reindex(ever.index, fill_value=False)
+    scores = frame[frame["kind"] == "csat"].groupby("account_id").agg(score=("score", "mean"), group=("group", "last"))
+    scores = scores[scores.index.isin(ever.index[ever])]
+    scores["churned"] = churned.reindex(scores.index).to_numpy(bool)
+    scores["low"] = scores["score"] <= low_score
+    out = {}
+    for key, part in [("company", scores), *scores.groupby("group")]:
+        a, n1 = int(part.loc[part["low"], "churned"].sum()), int(part["low"].sum())
+        c, n2 = int(part.loc[~part["low"], "churned"].sum()), int((~part["low"]).sum())
+        rr, low, high = relative_risk(a, n1, c, n2)
+        out[str(key)] = {"rr": float(rr), "low": float(low), "high": float(high), "low_churned": a, "low_accounts": n1,
+                         "rest_churned": c, "rest_accounts": n2}
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# all five
+# ----------------------------------------------------------------------------------------------------------
+
+_PARTS: dict[str, tuple[Callable[..., Assessment], tuple[str, ...]]] = {
+    "declining_sales": (sales_decline, ("opportunities",)),
+    "rep_turnover": (rep_turnover, ("reps",)),
+    "unclear_roles": (role_clarity, ("activities", "reps")),
+    "market_response": (market_response, ("leads",)),
+    "customer_satisfaction": (customer_satisfaction, ("surveys",)),
+}
+
+
+def diagnose(
+    data: SalesData,
+    *,
+    as_of: Any = None,
+    freq: str = "Q",
+    org: str | OrgDesign = "process",
+) -> pd.DataFrame:
+    """Do we need to reorganise, and where? The five signs, each with evidence and a recommendation.
+
+    Runs :func:`sales_decline`, :func:`rep_turnover`, :func:`role_clarity`, :func:`market_response` and
+    :func:`customer_satisfaction` with their documented defaults. A sign that cannot be assessed (its
+    table is missing) gets an ``info`` finding saying what to add, instead of failing or staying silent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finding, most severe first: ``sign``, ``severity`` (critical, warning, info),
+        ``scope_type`` (company, segment, team, region, role), ``scope``, ``metric``, ``value``,
+        ``baseline``, ``period``, ``evidence`` (one sentence with the numbers), ``recommendation``.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> found = sm.diagnose(sm.load_sample())
+    >>> sorted(found.loc[found["severity"] != "info", "sign"].unique())
+    ['customer_satisfaction', 'declining_sales', 'market_response', 'rep_turnover', 'unclear_roles']
+    """
+    tables = data.tables if hasattr(data, "tables") else {}
+    parts = []
+    for sign, (fn, needs) in _PARTS.items():
+        missing = [t for t in needs if tables.get(t) is None]
+        if missing:
+            parts.append(_findings([_finding(sign, "info", "company", "company", "not_assessed", np.nan, np.nan, "",
+                                             f"Cannot assess {sign.replace('_', ' ')}: the bundle has no {' or '.join(missing)} "
+                                             f"table. Add it to the data folder (see the data model) to include this sign.")]))
+            continue
+        kwargs: dict[str, Any] = {"as_of": as_of, "freq": freq}
+        if sign == "unclear_roles":
+            kwargs["org"] = org
+        parts.append(fn(data, **kwargs).findings)
+    return _findings([row for part in parts for row in part.to_dict("records")])
