@@ -211,16 +211,17 @@ def _decline_finding(scope_type: str, scope: str, span: np.ndarray, created: np.
     while run < n - 1 and booked[n - 1 - run] < booked[n - 2 - run]:
         run += 1
     slope, p_trend = trend(booked[-trend_periods:]) if n >= 4 else (np.nan, np.nan)
-    recent = max(run, 2)
+    recent = 2  # the last two periods against the baseline: up to baseline_periods ending with the peak before the run
     start = n - recent
-    base = slice(max(0, start - baseline_periods), start)
+    peak = n - 1 - run if run >= recent else start - 1
+    base = slice(max(0, peak + 1 - baseline_periods), peak + 1)
     if won[base].sum() < min_deals or booked[base].sum() <= 0:
         return None
     k_b = base.stop - base.start
     m_r, m_b = booked[start:].mean(), booked[base].mean()
     var = squares[start:].sum() / recent**2 + squares[base].sum() / k_b**2
     p_level = NormalDist().cdf((m_r - m_b) / var**0.5) if var > 0 else 1.0
-    drop = 1 - booked[-1] / booked[start - 1] if run and booked[start - 1] > 0 else 1 - m_r / m_b
+    drop = 1 - booked[-1] / booked[peak] if run >= min_declines and booked[peak] > 0 else 1 - m_r / m_b
     by_run = run >= min_declines and drop >= min_drop and p_level < alpha
     by_trend = (not np.isnan(p_trend) and p_trend < alpha and slope < 0 and slope / max(booked[-trend_periods:].mean(), 1e-9) <= -0.05
                 and p_level < alpha and m_r < (1 - min_drop) * m_b)
@@ -242,9 +243,11 @@ def _decline_finding(scope_type: str, scope: str, span: np.ndarray, created: np.
     periods = [pd.Period(ordinal=int(p), freq=freq_alias(freq, inputs.fiscal_year_start)) for p in span]
     how = (f"fell {run} {_word(freq)}s running" if run >= min_declines else f"has trended down over {min(trend_periods, n)} {_word(freq)}s "
            f"(Mann–Kendall p = {p_trend:.3f})")
-    evidence = (f"New-business bookings of {label} {how}: {_money(booked[start - 1] if run else m_b, inputs.currency)} in "
-                f"{periods[start - 1] if run else 'the baseline'} to {_money(booked[-1], inputs.currency)} in {periods[-1]} "
-                f"({-drop:+.0%}; p = {p_level:.3f} against the {k_b} {_word(freq)}s before). The driver is the {driver} "
+    since = run >= min_declines
+    evidence = (f"New-business bookings of {label} {how}: {_money(booked[peak] if since else m_b, inputs.currency)} in "
+                f"{periods[peak] if since else 'the baseline'} to {_money(booked[-1], inputs.currency)} in {periods[-1]} "
+                f"({-drop:+.0%}; the last two {_word(freq)}s against the {k_b} up to {periods[base.stop - 1]}: p = {p_level:.3f}). "
+                f"The driver is the {driver} "
                 f"({fmt[driver]}); {others}.")
     return _finding("declining_sales", severity, scope_type, scope, "bookings", booked[-1], m_b, periods[-1], evidence)
 
@@ -262,8 +265,8 @@ def rep_turnover(
     window_periods: int = 4,
     min_departures: int = 3,
     min_ratio: float = 2.0,
-    min_rate: float = 0.25,
-    alpha: float = 0.01,
+    min_rate: float = 0.4,
+    alpha: float = 0.001,
 ) -> Assessment:
     """Annualised rep attrition per team and role against the rest of the company, and what the leavers left.
 
@@ -292,7 +295,6 @@ def rep_turnover(
     inputs = resolve(data, "reps")
     reps = inputs.require("reps", "rep_turnover")
     now, last = _periods(inputs, as_of, freq)
-    alias = freq_alias(freq, inputs.fiscal_year_start)
     first = last - (window_periods - 1)
     start, end = first.start_time.tz_localize(inputs.timezone), (last + 1).start_time.tz_localize(inputs.timezone)
     months = pd.date_range(first.start_time, (last + 1).start_time, freq="MS", inclusive="left").tz_localize(inputs.timezone)
@@ -338,8 +340,9 @@ def rep_turnover(
         if (row["departures"] >= min_departures and row["attrition"] >= min_rate and p < alpha
                 and (np.isnan(rest_rate) or row["attrition"] >= min_ratio * rest_rate)):
             severity = "critical" if row["attrition"] >= 0.5 and (np.isnan(rest_rate) or row["attrition"] >= 3 * rest_rate) else "warning"
-            evidence = (f"{row['scope']}: {row['departures']} of about {row['avg_headcount']:.0f} reps left in {first}–{last}, "
-                        f"{row['attrition']:.0%} a year against {rest_rate:.0%} in the rest of the company (p = {p:.4f}); "
+            evidence = (f"{row['scope']}: {row['departures']} reps left in {first}–{last} (average headcount "
+                        f"{row['avg_headcount']:.1f}), {row['attrition']:.0%} a year against {rest_rate:.0%} in the rest of the "
+                        f"company (p = {p:.1e}); "
                         f"headcount {row['headcount_start']} → {row['headcount_end']}; leavers' median tenure "
                         f"{row['median_tenure_months']:.0f} months; they left {row['open_deals']} open deals "
                         f"({_money(row['open_pipeline'], inputs.currency)}) and {row['open_leads']} open leads behind.")
@@ -490,18 +493,20 @@ def role_clarity(
     alias = freq_alias(freq, inputs.fiscal_year_start)
     owned = {role: {lane for st in stages for lane in _STAGE_LANES.get(st, ())} for role, stages in design.role_stages().items()}
     owners_of: dict[str, list[str]] = {}
-    for role, lanes in owned.items():
-        for lane in lanes:
-            owners_of.setdefault(lane, []).append(role)
+    for owner, owner_lanes in owned.items():
+        for one in owner_lanes:
+            owners_of.setdefault(one, []).append(owner)
     human = ~acts["automated"].to_numpy(bool) & (acts["occurred_at"] <= now).to_numpy()
     rep_pos = inputs.positions("activities", "owner_id", "reps")
-    role = np.where(rep_pos >= 0, reps["role"].to_numpy(object)[np.maximum(rep_pos, 0)], None)
+    role = np.full(len(acts), None, dtype=object)
+    known = rep_pos >= 0
+    role[known] = reps["role"].to_numpy(object)[rep_pos[known]]
     lane = _lanes(inputs, acts)
     period = _ordinals(acts["occurred_at"], inputs, freq)
     first = last.ordinal - recent_periods - baseline_periods + 1
     rows: list[tuple[Any, ...]] = []
     findings: list[dict[str, Any]] = []
-    intrusions: dict[str, tuple[float, float, float, list[str]]] = {}
+    intrusions: dict[str, tuple[float, float, float, list[str], list[str]]] = {}
     for r, lanes in owned.items():
         if not lanes:
             continue
@@ -520,12 +525,12 @@ def role_clarity(
             recent_lanes = pd.Series(lane[out & (period > last.ordinal - recent_periods)]).value_counts()
             into = [o for ln in recent_lanes.index for o in owners_of.get(ln, []) if o != r]
             into = list(dict.fromkeys(into)) or ["(no owner)"]
-            intrusions[r] = (share_r, share_b, p, into, recent_lanes.index[:2].tolist())  # type: ignore[assignment]
+            intrusions[r] = (share_r, share_b, p, into, [str(x) for x in recent_lanes.index[:2]])
     done: set[str] = set()
-    for r, (share_r, share_b, p, into, lanes_in) in sorted(intrusions.items(), key=lambda kv: -kv[1][0]):  # type: ignore[misc]
+    for r, (share_r, share_b, p, into, lanes_in) in sorted(intrusions.items(), key=lambda kv: -kv[1][0]):
         if r in done:
             continue
-        mutual = [o for o in into if o in intrusions and r in intrusions[o][3]]  # type: ignore[operator]
+        mutual = [o for o in into if o in intrusions and r in intrusions[o][3]]
         scope = ",".join([r, *into[:1]]) if not mutual else ",".join([r, mutual[0]])
         done.update([r, *mutual])
         period_label = f"{last - recent_periods + 1}–{last}"
@@ -554,8 +559,9 @@ def _overlap_rows(inputs: Inputs, acts: pd.DataFrame, role: np.ndarray, human: n
                           "rep": acts["owner_id"].to_numpy(object)[m]})
     reps_per = frame.drop_duplicates().groupby(["p", "role", "deal"]).size()
     shared = (reps_per >= 2).groupby(level=["p", "role"]).agg(["sum", "size"])
+    p_level, r_level = shared.index.get_level_values(0), shared.index.get_level_values(1)
     return [(pd.Period(ordinal=int(p), freq=alias), "role", str(r), "overlap_rate", ratio(s, n).item(), int(s), int(n))
-            for (p, r), (s, n) in shared.iterrows()]
+            for p, r, s, n in zip(p_level, r_level, shared["sum"], shared["size"], strict=True)]
 
 
 def _orphan_rows(inputs: Inputs, reps: pd.DataFrame, now: pd.Timestamp, last: pd.Period) -> list[tuple[Any, ...]]:
@@ -701,7 +707,8 @@ def _bookings_by(inputs: Inputs, by: str, freq: str, now: pd.Timestamp) -> dict[
     frame = pd.DataFrame({"p": _ordinals(won["closed_at"], inputs, freq), "g": labels.to_numpy(object), "a": amount})
     totals = frame.groupby(["p", "g"])["a"].sum()
     shares = totals / totals.groupby(level="p").transform("sum")
-    return {(pd.Period(ordinal=int(p), freq=alias), str(g)): float(v) for (p, g), v in shares.items()}
+    keys = zip(shares.index.get_level_values(0), shares.index.get_level_values(1), shares.to_numpy(float), strict=True)
+    return {(pd.Period(ordinal=int(p), freq=alias), str(g)): float(v) for p, g, v in keys}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -872,4 +879,5 @@ def diagnose(
         if sign == "unclear_roles":
             kwargs["org"] = org
         parts.append(fn(data, **kwargs).findings)
-    return _findings([row for part in parts for row in part.to_dict("records")])
+    rows: list[dict[str, Any]] = [{str(k): v for k, v in row.items()} for part in parts for row in part.to_dict("records")]
+    return _findings(rows)
