@@ -40,6 +40,7 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/pipeline.py
 	$(PY) benchmarks/sla.py
 	$(PY) benchmarks/economics.py
+	$(PY) benchmarks/diagnostics.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

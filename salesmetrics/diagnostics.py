@@ -19,7 +19,7 @@ complete periods are assessed: the period holding ``as_of`` counts only when ``a
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
@@ -845,12 +845,15 @@ def diagnose(
     as_of: Any = None,
     freq: str = "Q",
     org: str | OrgDesign = "process",
+    thresholds: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Do we need to reorganise, and where? The five signs, each with evidence and a recommendation.
 
     Runs :func:`sales_decline`, :func:`rep_turnover`, :func:`role_clarity`, :func:`market_response` and
-    :func:`customer_satisfaction` with their documented defaults. A sign that cannot be assessed (its
-    table is missing) gets an ``info`` finding saying what to add, instead of failing or staying silent.
+    :func:`customer_satisfaction` with their documented defaults, or with ``thresholds`` per sign
+    (``{"rep_turnover": {"min_rate": 0.3}}``: any keyword of that function). A sign that cannot be
+    assessed (its table is missing) gets an ``info`` finding saying what to add, instead of failing or
+    staying silent.
 
     Returns
     -------
@@ -866,6 +869,9 @@ def diagnose(
     >>> sorted(found.loc[found["severity"] != "info", "sign"].unique())
     ['customer_satisfaction', 'declining_sales', 'market_response', 'rep_turnover', 'unclear_roles']
     """
+    unknown = sorted(set(thresholds or {}) - set(SIGNS))
+    if unknown:
+        raise ValueError(f"thresholds has unknown signs {unknown}; the signs are {', '.join(SIGNS)}.")
     tables = data.tables if hasattr(data, "tables") else {}
     parts = []
     for sign, (fn, needs) in _PARTS.items():
@@ -878,6 +884,7 @@ def diagnose(
         kwargs: dict[str, Any] = {"as_of": as_of, "freq": freq}
         if sign == "unclear_roles":
             kwargs["org"] = org
+        kwargs.update((thresholds or {}).get(sign, {}))
         parts.append(fn(data, **kwargs).findings)
     rows: list[dict[str, Any]] = [{str(k): v for k, v in row.items()} for part in parts for row in part.to_dict("records")]
     return _findings(rows)

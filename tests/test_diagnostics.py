@@ -67,6 +67,13 @@ def test_findings_on_the_sample_carry_numbers_and_advice(sample):
     assert "driver is the close ratio" in decline["evidence"]  # the planted decline is the win rate's alone
 
 
+def test_thresholds_are_parameters(sample):
+    strict = sm.diagnose(sample, thresholds={"rep_turnover": {"min_rate": 5.0}})
+    assert not ((strict["sign"] == "rep_turnover") & (strict["severity"] != "info")).any()
+    with pytest.raises(ValueError, match="unknown signs"):
+        sm.diagnose(sample, thresholds={"turnover": {}})
+
+
 def test_a_sign_that_cannot_be_assessed_says_so(sample):
     tables = {k: v for k, v in sample.tables.items() if k != "surveys"}
     data = sm.SalesData(**tables, timezone=sample.timezone, currency=sample.currency)

@@ -1,0 +1,81 @@
+"""Diagnostics benchmark: diagnose() and its five parts on the bundled sample, and on a company 10x its size.
+
+    python benchmarks/diagnostics.py [--repeat 5]
+
+Target (issue 7): diagnose on the bundled sample in under 5 seconds. As a yardstick, DuckDB computes the
+table behind the first sign (new-business bookings, deals created and won per segment and quarter) on the
+same tables in the same run; the run checks that its bookings equal salesmetrics'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+SQL = """
+WITH nb AS (
+  SELECT o.*, a.segment FROM opportunities o JOIN accounts a USING (account_id)
+  WHERE o.type IS NULL OR o.type = 'new_business'
+), fx AS (SELECT currency, date, rate FROM fx_rates)
+SELECT date_trunc('quarter', nb.closed_at) AS q, nb.segment,
+       sum(nb.amount * coalesce(CASE WHEN nb.currency = '{currency}' THEN 1 END,
+           (SELECT rate FROM fx WHERE fx.currency = nb.currency AND fx.date <= CAST(nb.closed_at AS DATE) ORDER BY date DESC LIMIT 1)))
+         AS bookings, count(*) AS won
+FROM nb WHERE nb.status = 'won' GROUP BY ALL ORDER BY q, segment
+"""
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    import duckdb
+    import numpy as np
+    import pandas as pd
+
+    import salesmetrics as sm
+    from salesmetrics.datasets import make_company
+
+    warnings.simplefilter("ignore")
+    sample = sm.load_sample()
+    big = make_company(seed=7, accounts=20_000, months=36).to_sales_data()
+    print(f"diagnose (median of {args.repeat} runs):")
+    for label, data in (("bundled sample (70,512 rows)", sample), ("10x company (20,000 accounts)", big)):
+        sm.diagnose(data)
+        total = median_time(lambda data=data: sm.diagnose(data), args.repeat)
+        parts = {name: median_time(lambda data=data, name=name: getattr(sm, name)(data), args.repeat)
+                 for name in ("sales_decline", "rep_turnover", "role_clarity", "market_response", "customer_satisfaction")}
+        print(f"  {label}: diagnose {total:.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()) + ")")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'America/New_York'")
+    for name in ("opportunities", "accounts", "fx_rates"):
+        con.register(name, sample.tables[name])
+    query = SQL.format(currency=sample.currency)
+    duck = median_time(lambda: con.execute(query).df(), args.repeat)
+    ours = median_time(lambda: sm.sales_decline(sample), args.repeat)
+    theirs = con.execute(query).df()
+    table = sm.sales_decline(sample).table
+    seg = table[table["scope_type"] == "segment"].set_index(["period", "scope"])["bookings"]
+    q = pd.PeriodIndex(pd.to_datetime(theirs["q"]).dt.tz_localize(None), freq="Q")
+    duck_bookings = pd.Series(theirs["bookings"].to_numpy(float), index=pd.MultiIndex.from_arrays([q, theirs["segment"]]))
+    common = seg.index.intersection(duck_bookings.index)
+    assert len(common) and np.allclose(seg.loc[common].to_numpy(), duck_bookings.loc[common].to_numpy()), "bookings differ"
+    print(f"  sales_decline on the sample {ours * 1000:.0f} ms; DuckDB's bookings-by-segment query {duck * 1000:.0f} ms "
+          f"(ratio {ours / duck:.1f}; bookings equal on {len(common)} segment-quarters)")
+
+
+if __name__ == "__main__":
+    main()
