@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .data import MISSING_GROUP, Inputs, group_labels, resolve
+from .formatting import format_money
 from .money import to_reporting
 from .periods import freq_alias, period_ordinals
 from .stats import poisson_excess_p, proportion_drop_p, ratio, relative_risk, trend
@@ -103,11 +104,7 @@ def _ordinals(stamps: pd.Series, inputs: Inputs, freq: str) -> np.ndarray:
 
 
 def _money(value: float, currency: str) -> str:
-    """Compact money for evidence sentences: $1.2M, $350k (the plot and deck formatting comes later)."""
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩", "JPY": "¥"}.get(currency, currency + " ")
-    v = abs(value)
-    text = f"{v / 1e6:.1f}M" if v >= 1e6 else f"{v / 1e3:.0f}k" if v >= 1e3 else f"{v:.0f}"
-    return ("-" if value < 0 else "") + symbol + text
+    return format_money(value, currency, compact=True)
 
 
 def _word(freq: str) -> str:

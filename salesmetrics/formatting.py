@@ -1,0 +1,137 @@
+"""How numbers look for people: money, percentages, the palette. One place, used by every plot and report.
+
+The palette is Okabe & Ito's (2008) colour-blind-safe set. Money keeps two decimals where the currency
+has a minor unit and none where it does not (KRW, JPY); ``compact=True`` gives axis-style $1.2M / $350k.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["MUTED", "NEGATIVE", "PALETTE", "POSITIVE", "SEVERITY_COLOURS", "format_duration", "format_money", "format_number",
+           "format_percent",
+           "format_value", "money_axis", "percent_axis"]
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+"""Okabe–Ito: blue, orange, green, vermillion, purple, sky blue, yellow, black."""
+POSITIVE, NEGATIVE, MUTED = "#009E73", "#D55E00", "#8C8C8C"
+SEVERITY_COLOURS = {"critical": "#D55E00", "warning": "#E69F00", "info": "#56B4E9", "ok": "#009E73"}
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩", "JPY": "¥", "CNY": "¥", "INR": "₹"}
+_NO_MINOR_UNIT = {"KRW", "JPY", "VND", "IDR", "CLP", "ISK", "HUF"}
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_money(value: Any, currency: str = "USD", *, compact: bool = False) -> str:
+    """Money for people.
+
+    Examples
+    --------
+    >>> format_money(1234567.891, "USD"), format_money(1234000, "KRW"), format_money(-350_000, "EUR", compact=True)
+    ('$1,234,567.89', '₩1,234,000', '-€350k')
+    >>> format_money(1_450_000, compact=True), format_money(40_600, compact=True)
+    ('$1.45M', '$40.6k')
+    >>> format_money(float("nan"))
+    '–'
+    """
+    if _missing(value):
+        return "–"
+    v = float(value)
+    symbol = _SYMBOLS.get(currency, currency + " ")
+    sign = "-" if v < 0 else ""
+    v = abs(v)
+    if compact:
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if v >= size:
+                digits = 2 if v < 10 * size else 1 if v < 100 * size else 0
+                text = f"{v / size:.{digits}f}"
+                text = text.rstrip("0").rstrip(".") if "." in text else text
+                return f"{sign}{symbol}{text}{suffix}"
+        return f"{sign}{symbol}{v:.0f}"
+    digits = 0 if currency in _NO_MINOR_UNIT else 2
+    return f"{sign}{symbol}{v:,.{digits}f}"
+
+
+def format_percent(value: Any, digits: int = 0) -> str:
+    """A share as a percentage.
+
+    Examples
+    --------
+    >>> format_percent(0.4567), format_percent(0.4567, 1), format_percent(None)
+    ('46%', '45.7%', '–')
+    """
+    if _missing(value):
+        return "–"
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def format_number(value: Any, digits: int = 0) -> str:
+    """A count or amount with thousands separators.
+
+    Examples
+    --------
+    >>> format_number(12345.6), format_number(2.345, 2)
+    ('12,346', '2.35')
+    """
+    if _missing(value):
+        return "–"
+    return f"{float(value):,.{digits}f}"
+
+
+def format_value(value: Any, unit: str, currency: str = "USD", *, compact: bool = False) -> str:
+    """A KPI value by its unit ("money", "rate", "count", "days", "hours", "months").
+
+    Examples
+    --------
+    >>> format_value(0.25, "rate"), format_value(1500, "money"), format_value(34.2, "days")
+    ('25%', '$1,500.00', '34 days')
+    """
+    if unit == "money":
+        return format_money(value, currency, compact=compact)
+    if unit == "rate":
+        return format_percent(value)
+    if unit in ("days", "hours", "months"):
+        return "–" if _missing(value) else f"{float(value):,.0f} {unit}"
+    return format_number(value, 0 if _missing(value) or float(value) >= 100 else 2 if float(value) % 1 else 0)
+
+
+def format_duration(value: Any) -> str:
+    """A time span the way people say it: 24h, 3 days, 45 min.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> format_duration(pd.Timedelta("24h")), format_duration("72h"), format_duration("45min")
+    ('24h', '3 days', '45 min')
+    """
+    import pandas as pd
+
+    span = pd.Timedelta(value)
+    hours = span.total_seconds() / 3600
+    if hours < 1:
+        return f"{span.total_seconds() / 60:.0f} min"
+    if hours <= 48 or hours % 24:
+        return f"{hours:g}h"
+    return f"{hours / 24:g} days"
+
+
+def money_axis(ax: Any, currency: str, axis: str = "y") -> None:
+    """Compact money tick labels on a matplotlib axis ($1.2M)."""
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, _pos: format_money(v, currency, compact=True))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def percent_axis(ax: Any, axis: str = "y") -> None:
+    """Percentage tick labels on a matplotlib axis (0.25 -> 25%)."""
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))

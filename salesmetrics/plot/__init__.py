@@ -1,0 +1,307 @@
+"""Matplotlib charts of salesmetrics results, for decks and reports.
+
+Every function takes the frame a metric function returned and an optional ``ax``, draws on it (or on a
+new figure's axes), and returns the Axes. Nothing here touches pyplot's global state, so charts never
+leak between notebook cells or threads. The same names exist in :mod:`salesmetrics.plotly`.
+
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import plot
+    >>> ax = plot.mrr_bridge(sm.mrr_bridge(sm.load_sample(), freq="Q"))
+    >>> ax.get_title()
+    'MRR bridge, 2025Q3'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import import_optional
+from ..formatting import (
+    MUTED,
+    NEGATIVE,
+    PALETTE,
+    POSITIVE,
+    SEVERITY_COLOURS,
+    format_duration,
+    format_money,
+    format_percent,
+    money_axis,
+    percent_axis,
+)
+
+__all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
+           "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "win_rate"]
+
+_SIGN_LABELS = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
+                "market_response": "Market response", "customer_satisfaction": "Customer satisfaction"}
+
+
+def _axes(ax: Any, size: tuple[float, float] = (8, 4.5)) -> Any:
+    """The given Axes, or the Axes of a new Figure (not a pyplot figure: nothing global is touched)."""
+    if ax is not None:
+        return ax
+    import_optional("matplotlib", "plot")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=110, layout="constrained")
+    return fig.add_subplot()
+
+
+def _style(ax: Any, title: str, ylabel: str | None = None, xlabel: str | None = None) -> None:
+    ax.set_title(title, loc="left", fontsize=13, fontweight="bold")
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="y", color="#E5E5E5", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def _labels(periods: Any) -> list[str]:
+    return [str(p) for p in periods]
+
+
+def _currency(frame: pd.DataFrame, default: str = "USD") -> str:
+    return str(frame.attrs.get("currency", default))
+
+
+def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None) -> Any:
+    """Waterfall of one period's MRR bridge: starting MRR, each movement, ending MRR (default: the last period)."""
+    ax = _axes(ax)
+    frame = bridge if "period" in bridge.columns else bridge.reset_index()
+    if period is not None:
+        frame = frame[frame["period"].astype(str) == str(period)]
+    if "by" in frame.attrs or len(frame) == 0:
+        pass
+    numeric = frame.select_dtypes("number")
+    row = numeric.groupby(frame["period"].astype(str)).sum().iloc[-1]
+    label = str(frame["period"].iloc[-1])
+    start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
+    end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
+    steps = [("Start", row[start_col])] + [(m.capitalize(), row[m]) for m in ("new", "expansion", "reactivation", "contraction", "churn")]
+    level = 0.0
+    for i, (_name, value) in enumerate(steps):
+        if i == 0:
+            ax.bar(i, value, color=PALETTE[0])
+            level = value
+            continue
+        bottom = level if value >= 0 else level + value
+        ax.bar(i, abs(value), bottom=bottom, color=POSITIVE if value >= 0 else NEGATIVE)
+        ax.annotate(format_money(value, _currency(bridge), compact=True), (i, level + max(value, 0)), ha="center", va="bottom",
+                    fontsize=9, xytext=(0, 2), textcoords="offset points")
+        level += value
+    ax.bar(len(steps), row[end_col], color=PALETTE[0])
+    ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + ["End"])
+    money_axis(ax, _currency(bridge))
+    low = min(row[start_col], row[end_col]) * 0.8
+    ax.set_ylim(bottom=max(0, low))
+    _style(ax, f"{'ARR' if 'arr' in start_col else 'MRR'} bridge, {label}", _currency(bridge))
+    return ax
+
+
+def mrr_trend(bridge: pd.DataFrame, ax: Any = None, *, arr: bool = False) -> Any:
+    """Ending MRR (or ARR, ×12) per period; one line per group when the bridge has a ``by`` column."""
+    ax = _axes(ax)
+    col = "ending_arr" if "ending_arr" in bridge.columns else "ending_mrr"
+    scale = 12 if arr and col == "ending_mrr" else 1
+    groups = [c for c in bridge.columns if c not in ("period",) and bridge[c].dtype == object]
+    if groups:
+        wide = bridge.pivot_table(index="period", columns=groups[0], values=col, aggfunc="sum") * scale
+        for i, g in enumerate(wide.columns):
+            ax.plot(_labels(wide.index), wide[g], marker="o", ms=3, color=PALETTE[i % len(PALETTE)], label=str(g))
+        ax.legend(frameon=False, fontsize=9)
+    else:
+        ax.plot(_labels(bridge["period"]), bridge[col] * scale, marker="o", ms=3, color=PALETTE[0])
+    money_axis(ax, _currency(bridge))
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    _style(ax, "ARR" if arr or col == "ending_arr" else "MRR", _currency(bridge))
+    return ax
+
+
+def cohort_heatmap(cohorts: pd.DataFrame, ax: Any = None, *, value: str = "value", last: int = 12) -> Any:
+    """Retention by acquisition cohort (rows) and age (columns), the last ``last`` cohorts."""
+    ax = _axes(ax, (8, 5))
+    grid = cohorts.pivot(index="cohort", columns="age", values=value).tail(last).dropna(axis=1, how="all")
+    values = grid.to_numpy(float)
+    image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=max(0.0, float(np.nanmin(values)) - 0.15), vmax=max(1.0, float(np.nanmax(values))))
+    ax.set_yticks(range(len(grid)), [str(c) for c in grid.index], fontsize=8)
+    ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], fontsize=8)
+    if grid.size <= 400:
+        for (i, j), v in np.ndenumerate(grid.to_numpy(float)):
+            if not np.isnan(v):
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6, color="white" if v > 0.6 else "black")
+    ax.figure.colorbar(image, ax=ax, format=lambda v, _p: f"{v:.0%}")
+    ax.set_title("Retention by cohort", loc="left", fontsize=13, fontweight="bold")
+    ax.set_xlabel("months since first revenue")
+    return ax
+
+
+def funnel(stages: pd.DataFrame, ax: Any = None) -> Any:
+    """Entities reaching each stage, with the conversion to the next stage on each bar (output of ``funnel``)."""
+    ax = _axes(ax)
+    frame = stages.groupby("stage", sort=False)[["entered", "converted"]].sum().reset_index() if "stage" in stages.columns else stages
+    counts = [*frame["entered"], frame["converted"].iloc[-1]]
+    names = [str(s).replace("_at", "").replace("_", " ") for s in frame["stage"]] + [str(stages["next_stage"].iloc[-1]).replace("_at", "").replace("_", " ")]
+    y = np.arange(len(counts))[::-1]
+    ax.barh(y, counts, color=PALETTE[0], height=0.6)
+    for i, (yy, c) in enumerate(zip(y, counts, strict=True)):
+        text = f"{c:,.0f}"
+        if i:
+            text += f"  ({counts[i] / counts[i - 1]:.0%} of the stage before)" if counts[i - 1] else ""
+        ax.annotate(text, (c, yy), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, max(counts) * 1.45 if max(counts) else 1)
+    _style(ax, "Lead funnel", xlabel="leads")
+    ax.grid(False)
+    return ax
+
+
+def _band(ax: Any, frame: pd.DataFrame, value: str, low: str, high: str, title: str) -> Any:
+    groups = [c for c in frame.columns if frame[c].dtype == object]
+    parts = frame.groupby(groups[0]) if groups else [(None, frame)]
+    for i, (g, part) in enumerate(parts):
+        x = _labels(part["period"]) if "period" in part.columns else [str(i)]
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(x, part[value], marker="o", ms=3, color=colour, label=None if g is None else str(g))
+        ax.fill_between(x, part[low], part[high], color=colour, alpha=0.15, linewidth=0)
+    if groups:
+        ax.legend(frameon=False, fontsize=9)
+    percent_axis(ax)
+    ax.set_ylim(0, 1)
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    _style(ax, title)
+    return ax
+
+
+def win_rate(rates: pd.DataFrame, ax: Any = None) -> Any:
+    """Win rate per period with its 95% Wilson band (output of ``win_rate``)."""
+    return _band(_axes(ax), rates, "win_rate", "win_rate_low", "win_rate_high", "Win rate (95% interval)")
+
+
+def sla_compliance(sla: pd.DataFrame, ax: Any = None, *, target: float | None = None) -> Any:
+    """First-response SLA compliance per period with its 95% band, and the target line (output of ``response_sla``)."""
+    ax = _band(_axes(ax), sla, "compliance", "compliance_low", "compliance_high",
+               f"SLA compliance: first touch within {format_duration(sla.attrs.get('within', '24h'))}")
+    if target is not None:
+        ax.axhline(target, color=NEGATIVE, linestyle="--", linewidth=1)
+        ax.annotate(f"target {format_percent(target)}", (0, target), xytext=(2, 3), textcoords="offset points", color=NEGATIVE,
+                    fontsize=9)
+    return ax
+
+
+def kaplan_meier(km: pd.DataFrame, ax: Any = None) -> Any:
+    """Share of deals still open after t days (Kaplan–Meier; open deals censored), with the median marked."""
+    ax = _axes(ax)
+    t = np.concatenate([[0.0], km["time"].to_numpy(float)])
+    s = np.concatenate([[1.0], km["survival"].to_numpy(float)])
+    ax.step(t, s, where="post", color=PALETTE[0])
+    below = np.flatnonzero(s <= 0.5)
+    if len(below):
+        median = t[below[0]]
+        ax.axvline(median, color=MUTED, linestyle=":", linewidth=1)
+        ax.annotate(f"median {median:.0f} days", (median, 0.5), xytext=(4, 4), textcoords="offset points", fontsize=9)
+    percent_axis(ax)
+    ax.set_ylim(0, 1.02)
+    _style(ax, "Deals still open after … days", "still open", "days since created")
+    return ax
+
+
+def cycle_distribution(days: Any, ax: Any = None, *, bins: int = 30) -> Any:
+    """Histogram of sales-cycle days (created to won) with the median."""
+    ax = _axes(ax)
+    values = pd.Series(days, dtype=float).dropna()
+    ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85)
+    if len(values):
+        ax.axvline(values.median(), color=NEGATIVE, linestyle="--", linewidth=1)
+        ax.annotate(f"median {values.median():.0f} days", (values.median(), ax.get_ylim()[1] * 0.9), xytext=(4, 0),
+                    textcoords="offset points", fontsize=9)
+    _style(ax, "Sales cycle of won deals", "deals", "days from created to won")
+    return ax
+
+
+def scorecard(card: pd.DataFrame, ax: Any = None) -> Any:
+    """The team scorecard as a table: KPI, value, target, attainment (coloured), change."""
+    from ..formatting import format_value
+
+    ax = _axes(ax, (9, 0.4 + 0.32 * len(card)))
+    ax.axis("off")
+    currency = _currency(card)
+    rows = [[str(r.team), str(r.label), format_value(r.value, r.unit, currency, compact=True),
+             format_value(r.target, r.unit, currency, compact=True), format_percent(r.attainment)] for r in card.itertuples()]
+    table = ax.table(cellText=rows, colLabels=["Team", "KPI", "Value", "Target", "Attainment"], loc="upper left",
+                     colLoc="left", cellLoc="left")
+    table.auto_set_font_size(False)
+    table.set_fontsize(9)
+    table.auto_set_column_width(list(range(5)))
+    table.scale(1, 1.3)
+    for i, r in enumerate(card.itertuples(), start=1):
+        if not pd.isna(r.attainment):
+            table[i, 4].set_facecolor("#D9F0E3" if r.attainment >= 1 else "#FBE3D6" if r.attainment < 0.9 else "#FFF3D6")
+    ax.set_title(f"Team scorecard, {card['period'].iloc[0] if len(card) else ''}", loc="left", fontsize=13, fontweight="bold")
+    return ax
+
+
+def attrition(turnover: pd.DataFrame, ax: Any = None) -> Any:
+    """Annualised attrition per team against the company (the table of ``rep_turnover``)."""
+    ax = _axes(ax)
+    teams = turnover[turnover["scope_type"] == "team"].sort_values("attrition")
+    company = turnover.loc[turnover["scope_type"] == "company", "attrition"]
+    rate = float(company.iloc[0]) if len(company) else np.nan
+    colours = [NEGATIVE if v >= 2 * rate else PALETTE[0] for v in teams["attrition"]]
+    ax.barh(teams["scope"].astype(str), teams["attrition"], color=colours)
+    if not np.isnan(rate):
+        ax.axvline(rate, color=MUTED, linestyle="--", linewidth=1)
+        ax.annotate(f"company {rate:.0%}", (rate, len(teams) - 0.5), xytext=(4, 0), textcoords="offset points", fontsize=9)
+    for y, (v, d) in enumerate(zip(teams["attrition"], teams["departures"], strict=True)):
+        ax.annotate(f"{v:.0%} ({d} left)", (v, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+    percent_axis(ax, "x")
+    _style(ax, f"Rep attrition, annualised ({turnover.attrs.get('window', '')})")
+    ax.grid(False)
+    return ax
+
+
+def decline_drivers(decline: pd.DataFrame, ax: Any = None, *, scope: str | None = None, periods: int = 8) -> Any:
+    """Bookings and its three drivers (deals created, close ratio, average deal), indexed to 100 at the first period shown.
+
+    ``decline`` is the table of ``sales_decline``; ``scope`` picks a segment (default: the company).
+    """
+    ax = _axes(ax)
+    part = decline[decline["scope"] == (scope or "company")].tail(periods)
+    x = _labels(part["period"])
+    for i, (col, name) in enumerate((("bookings", "bookings"), ("opportunities", "deals created"), ("close_ratio", "close ratio"),
+                                     ("avg_deal", "average deal"))):
+        base = part[col].iloc[0]
+        ax.plot(x, part[col] / base * 100 if base else part[col] * np.nan, marker="o", ms=3, color=PALETTE[i],
+                linewidth=2.5 if col == "bookings" else 1.5, label=name)
+    ax.axhline(100, color=MUTED, linewidth=0.8)
+    ax.legend(frameon=False, fontsize=9)
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    _style(ax, f"What moved bookings: {scope or 'company'}", f"index ({x[0] if x else ''} = 100)")
+    return ax
+
+
+def findings(found: pd.DataFrame, ax: Any = None) -> Any:
+    """The five signs at a glance: one row per sign, coloured by its most severe finding, with the scopes."""
+    ax = _axes(ax, (9, 3.6))
+    order = list(_SIGN_LABELS)
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    for y, sign in enumerate(order[::-1]):
+        mine = found[found["sign"] == sign]
+        worst = min(mine["severity"], key=lambda s: rank.get(s, 3)) if len(mine) else "ok"
+        colour = SEVERITY_COLOURS.get(worst, MUTED)
+        ax.barh(y, 1, color=colour, height=0.8)
+        alarms = mine[mine["severity"] != "info"]
+        scopes = ", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms) else ("not assessed" if len(mine) else "no sign")
+        ax.text(0.02, y, f"{_SIGN_LABELS[sign]}", va="center", fontsize=11, fontweight="bold", color="white" if worst != "ok" else "black")
+        ax.text(0.45, y, f"{worst.upper()}: {scopes}" if worst not in ("ok", "info") else scopes, va="center", fontsize=10,
+                color="white" if worst != "ok" else "black")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.5, len(order) - 0.5)
+    ax.axis("off")
+    ax.set_title("The five signs of a needed reorg", loc="left", fontsize=13, fontweight="bold")
+    return ax
