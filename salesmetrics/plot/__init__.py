@@ -231,17 +231,19 @@ def scorecard(card: pd.DataFrame, ax: Any = None) -> Any:
     ax = _axes(ax, (9, 0.4 + 0.32 * len(card)))
     ax.axis("off")
     currency = _currency(card)
-    rows = [[str(r.team), str(r.label), format_value(r.value, r.unit, currency, compact=True),
-             format_value(r.target, r.unit, currency, compact=True), format_percent(r.attainment)] for r in card.itertuples()]
+    units = card["unit"].astype(str).tolist()
+    attain = card["attainment"].to_numpy(float)
+    rows = [[str(t), str(k), format_value(v, u, currency, compact=True), format_value(g, u, currency, compact=True), format_percent(a)]
+            for t, k, v, g, u, a in zip(card["team"], card["label"], card["value"], card["target"], units, attain, strict=True)]
     table = ax.table(cellText=rows, colLabels=["Team", "KPI", "Value", "Target", "Attainment"], loc="upper left",
                      colLoc="left", cellLoc="left")
     table.auto_set_font_size(False)
     table.set_fontsize(9)
     table.auto_set_column_width(list(range(5)))
     table.scale(1, 1.3)
-    for i, r in enumerate(card.itertuples(), start=1):
-        if not pd.isna(r.attainment):
-            table[i, 4].set_facecolor("#D9F0E3" if r.attainment >= 1 else "#FBE3D6" if r.attainment < 0.9 else "#FFF3D6")
+    for i, a in enumerate(attain, start=1):
+        if not np.isnan(a):
+            table[i, 4].set_facecolor("#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6")
     ax.set_title(f"Team scorecard, {card['period'].iloc[0] if len(card) else ''}", loc="left", fontsize=13, fontweight="bold")
     return ax
 

@@ -1,0 +1,238 @@
+"""Plotly charts of salesmetrics results, for exploring in Jupyter and for the HTML report.
+
+The same function names as :mod:`salesmetrics.plot`; each takes a result frame and returns a
+``plotly.graph_objects.Figure`` in the library's style (Okabe–Ito colours, compact money, percentages).
+
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import plotly as splot
+    >>> fig = splot.mrr_bridge(sm.mrr_bridge(sm.load_sample(), freq="Q"))
+    >>> fig.layout.title.text
+    'MRR bridge, 2025Q3'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import import_optional
+from ..formatting import (
+    MUTED,
+    NEGATIVE,
+    PALETTE,
+    POSITIVE,
+    SEVERITY_COLOURS,
+    format_duration,
+    format_money,
+    format_percent,
+    format_value,
+)
+
+__all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
+           "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "win_rate"]
+
+_SIGN_LABELS = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
+                "market_response": "Market response", "customer_satisfaction": "Customer satisfaction"}
+
+
+def _go() -> Any:
+    return import_optional("plotly.graph_objects", "plot")
+
+
+def _layout(fig: Any, title: str, *, money: str | None = None, percent: bool = False, height: int = 420) -> Any:
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}}, template="simple_white",
+                      colorway=PALETTE, height=height, margin={"l": 60, "r": 20, "t": 60, "b": 50},
+                      legend={"orientation": "h", "y": -0.2}, font={"family": "Arial, sans-serif", "size": 12})
+    if money:
+        fig.update_yaxes(tickprefix={"USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩"}.get(money, ""), tickformat="~s")
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def _currency(frame: pd.DataFrame) -> str:
+    return str(frame.attrs.get("currency", "USD"))
+
+
+def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None) -> Any:
+    """Waterfall of one period's MRR bridge (default: the last period)."""
+    go = _go()
+    frame = bridge if period is None else bridge[bridge["period"].astype(str) == str(period)]
+    row = frame.select_dtypes("number").groupby(frame["period"].astype(str)).sum().iloc[-1]
+    label = str(frame["period"].iloc[-1])
+    start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
+    end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
+    moves = ["new", "expansion", "reactivation", "contraction", "churn"]
+    cur = _currency(bridge)
+    fig = go.Figure(go.Waterfall(
+        x=["Start", *[m.capitalize() for m in moves], "End"],
+        measure=["absolute", *["relative"] * len(moves), "total"],
+        y=[row[start_col], *[row[m] for m in moves], 0],
+        text=[format_money(v, cur, compact=True) for v in [row[start_col], *[row[m] for m in moves], row[end_col]]],
+        textposition="outside", increasing={"marker": {"color": POSITIVE}}, decreasing={"marker": {"color": NEGATIVE}},
+        totals={"marker": {"color": PALETTE[0]}}, connector={"line": {"color": MUTED}}))
+    low = min(row[start_col], row[end_col]) * 0.8
+    fig.update_yaxes(range=[max(0, low), max(row[start_col], row[end_col]) * 1.08])
+    return _layout(fig, f"{'ARR' if 'arr' in start_col else 'MRR'} bridge, {label}", money=cur)
+
+
+def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False) -> Any:
+    """Ending MRR (or ARR) per period; one line per group when the bridge has a ``by`` column."""
+    go = _go()
+    col = "ending_arr" if "ending_arr" in bridge.columns else "ending_mrr"
+    scale = 12 if arr and col == "ending_mrr" else 1
+    groups = [c for c in bridge.columns if c != "period" and bridge[c].dtype == object]
+    fig = go.Figure()
+    parts = bridge.groupby(groups[0]) if groups else [("MRR", bridge)]
+    for g, part in parts:
+        fig.add_scatter(x=part["period"].astype(str), y=part[col] * scale, mode="lines+markers", name=str(g))
+    return _layout(fig, "ARR" if arr or col == "ending_arr" else "MRR", money=_currency(bridge))
+
+
+def cohort_heatmap(cohorts: pd.DataFrame, *, value: str = "value", last: int = 12) -> Any:
+    """Retention by acquisition cohort and age, the last ``last`` cohorts."""
+    go = _go()
+    grid = cohorts.pivot(index="cohort", columns="age", values=value).tail(last).dropna(axis=1, how="all")
+    text = [[format_percent(v) if not np.isnan(v) else "" for v in row] for row in grid.to_numpy(float)]
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy(float), x=[str(c) for c in grid.columns], y=[str(c) for c in grid.index],
+                               colorscale="Blues", text=text, texttemplate="%{text}", zmin=0, zmax=1,
+                               colorbar={"tickformat": ".0%"}))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="months since first revenue")
+    return _layout(fig, "Retention by cohort", height=460)
+
+
+def funnel(stages: pd.DataFrame) -> Any:
+    """Entities reaching each stage, with stage-to-stage conversion (output of ``funnel``)."""
+    go = _go()
+    frame = stages.groupby("stage", sort=False)[["entered", "converted"]].sum().reset_index()
+    counts = [*frame["entered"], frame["converted"].iloc[-1]]
+    names = [str(s).replace("_at", "").replace("_", " ") for s in [*frame["stage"], stages["next_stage"].iloc[-1]]]
+    fig = go.Figure(go.Funnel(y=names, x=counts, textinfo="value+percent previous", marker={"color": PALETTE[0]}))
+    return _layout(fig, "Lead funnel")
+
+
+def _band(frame: pd.DataFrame, value: str, low: str, high: str, title: str) -> Any:
+    go = _go()
+    fig = go.Figure()
+    groups = [c for c in frame.columns if frame[c].dtype == object]
+    parts = frame.groupby(groups[0]) if groups else [(value.replace("_", " "), frame)]
+    for i, (g, part) in enumerate(parts):
+        x = part["period"].astype(str)
+        colour = PALETTE[i % len(PALETTE)]
+        fig.add_scatter(x=x, y=part[high], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=x, y=part[low], mode="lines", line={"width": 0}, fill="tonexty", fillcolor=_alpha(colour, 0.18),
+                        showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=x, y=part[value], mode="lines+markers", line={"color": colour}, name=str(g))
+    fig.update_yaxes(range=[0, 1])
+    return _layout(fig, title, percent=True)
+
+
+def _alpha(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def win_rate(rates: pd.DataFrame) -> Any:
+    """Win rate per period with its 95% Wilson band."""
+    return _band(rates, "win_rate", "win_rate_low", "win_rate_high", "Win rate (95% interval)")
+
+
+def sla_compliance(sla: pd.DataFrame, *, target: float | None = None) -> Any:
+    """First-response SLA compliance per period with its 95% band and the target."""
+    fig = _band(sla, "compliance", "compliance_low", "compliance_high",
+                f"SLA compliance: first touch within {format_duration(sla.attrs.get('within', '24h'))}")
+    if target is not None:
+        fig.add_hline(y=target, line_dash="dash", line_color=NEGATIVE, annotation_text=f"target {format_percent(target)}")
+    return fig
+
+
+def kaplan_meier(km: pd.DataFrame) -> Any:
+    """Share of deals still open after t days (Kaplan–Meier)."""
+    go = _go()
+    t = np.concatenate([[0.0], km["time"].to_numpy(float)])
+    s = np.concatenate([[1.0], km["survival"].to_numpy(float)])
+    fig = go.Figure(go.Scatter(x=t, y=s, mode="lines", line={"shape": "hv", "color": PALETTE[0]}, name="still open"))
+    below = np.flatnonzero(s <= 0.5)
+    if len(below):
+        fig.add_vline(x=t[below[0]], line_dash="dot", line_color=MUTED, annotation_text=f"median {t[below[0]]:.0f} days")
+    fig.update_xaxes(title="days since created")
+    return _layout(fig, "Deals still open after … days", percent=True)
+
+
+def cycle_distribution(days: Any, *, bins: int = 30) -> Any:
+    """Histogram of sales-cycle days of won deals, with the median."""
+    go = _go()
+    values = pd.Series(days, dtype=float).dropna()
+    fig = go.Figure(go.Histogram(x=values, nbinsx=bins, marker={"color": PALETTE[0]}))
+    if len(values):
+        fig.add_vline(x=float(values.median()), line_dash="dash", line_color=NEGATIVE,
+                      annotation_text=f"median {values.median():.0f} days")
+    fig.update_xaxes(title="days from created to won")
+    return _layout(fig, "Sales cycle of won deals")
+
+
+def scorecard(card: pd.DataFrame) -> Any:
+    """The team scorecard as a table, attainment coloured."""
+    go = _go()
+    cur = _currency(card)
+    colour = ["#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6" if not pd.isna(a) else "white" for a in card["attainment"]]
+    fig = go.Figure(go.Table(
+        header={"values": ["Team", "KPI", "Value", "Target", "Attainment"], "fill_color": PALETTE[0], "font": {"color": "white"},
+                "align": "left"},
+        cells={"values": [card["team"].astype(str), card["label"].astype(str),
+                          [format_value(v, u, cur, compact=True) for v, u in zip(card["value"], card["unit"], strict=True)],
+                          [format_value(v, u, cur, compact=True) for v, u in zip(card["target"], card["unit"], strict=True)],
+                          [format_percent(a) for a in card["attainment"]]],
+               "fill_color": [["white"] * len(card)] * 4 + [colour], "align": "left"}))
+    return _layout(fig, f"Team scorecard, {card['period'].iloc[0] if len(card) else ''}", height=80 + 28 * len(card))
+
+
+def attrition(turnover: pd.DataFrame) -> Any:
+    """Annualised attrition per team against the company."""
+    go = _go()
+    teams = turnover[turnover["scope_type"] == "team"].sort_values("attrition")
+    company = turnover.loc[turnover["scope_type"] == "company", "attrition"]
+    rate = float(company.iloc[0]) if len(company) else np.nan
+    fig = go.Figure(go.Bar(y=teams["scope"].astype(str), x=teams["attrition"], orientation="h",
+                           marker={"color": [NEGATIVE if v >= 2 * rate else PALETTE[0] for v in teams["attrition"]]},
+                           text=[f"{v:.0%} ({d} left)" for v, d in zip(teams["attrition"], teams["departures"], strict=True)],
+                           textposition="outside"))
+    if not np.isnan(rate):
+        fig.add_vline(x=rate, line_dash="dash", line_color=MUTED, annotation_text=f"company {rate:.0%}")
+    fig.update_xaxes(tickformat=".0%")
+    return _layout(fig, f"Rep attrition, annualised ({turnover.attrs.get('window', '')})")
+
+
+def decline_drivers(decline: pd.DataFrame, *, scope: str | None = None, periods: int = 8) -> Any:
+    """Bookings and its three drivers indexed to 100 at the first period shown (table of ``sales_decline``)."""
+    go = _go()
+    part = decline[decline["scope"] == (scope or "company")].tail(periods)
+    fig = go.Figure()
+    for col, name in (("bookings", "bookings"), ("opportunities", "deals created"), ("close_ratio", "close ratio"), ("avg_deal", "average deal")):
+        base = part[col].iloc[0]
+        fig.add_scatter(x=part["period"].astype(str), y=part[col] / base * 100 if base else part[col] * np.nan, mode="lines+markers",
+                        name=name, line={"width": 3 if col == "bookings" else 1.5})
+    fig.add_hline(y=100, line_color=MUTED)
+    return _layout(fig, f"What moved bookings: {scope or 'company'}")
+
+
+def findings(found: pd.DataFrame) -> Any:
+    """The five signs at a glance, coloured by each sign's most severe finding."""
+    go = _go()
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    labels, colours, texts = [], [], []
+    for sign, label in _SIGN_LABELS.items():
+        mine = found[found["sign"] == sign]
+        worst = min(mine["severity"], key=lambda s: rank.get(s, 3)) if len(mine) else "ok"
+        alarms = mine[mine["severity"] != "info"]
+        scopes = ", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms) else ("not assessed" if len(mine) else "no sign")
+        labels.append(label)
+        colours.append(SEVERITY_COLOURS.get(worst, MUTED))
+        texts.append(f"{worst.upper()}: {scopes}" if worst in ("critical", "warning") else scopes)
+    fig = go.Figure(go.Bar(y=labels[::-1], x=[1] * len(labels), orientation="h", marker={"color": colours[::-1]},
+                           text=texts[::-1], textposition="inside", insidetextanchor="start", hoverinfo="text"))
+    fig.update_xaxes(visible=False, range=[0, 1])
+    return _layout(fig, "The five signs of a needed reorg", height=320)
