@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .data import MISSING_GROUP, Inputs, group_labels, resolve
-from .formatting import format_money
+from .formatting import format_money, format_p
 from .money import to_reporting
 from .periods import freq_alias, period_ordinals
 from .stats import poisson_excess_p, proportion_drop_p, ratio, relative_risk, trend
@@ -239,11 +239,11 @@ def _decline_finding(scope_type: str, scope: str, span: np.ndarray, created: np.
     label = "the company" if scope_type == "company" else scope
     periods = [pd.Period(ordinal=int(p), freq=freq_alias(freq, inputs.fiscal_year_start)) for p in span]
     how = (f"fell {run} {_word(freq)}s running" if run >= min_declines else f"has trended down over {min(trend_periods, n)} {_word(freq)}s "
-           f"(Mann–Kendall p = {p_trend:.3f})")
+           f"(Mann–Kendall {format_p(p_trend)})")
     since = run >= min_declines
     evidence = (f"New-business bookings of {label} {how}: {_money(booked[peak] if since else m_b, inputs.currency)} in "
                 f"{periods[peak] if since else 'the baseline'} to {_money(booked[-1], inputs.currency)} in {periods[-1]} "
-                f"({-drop:+.0%}; the last two {_word(freq)}s against the {k_b} up to {periods[base.stop - 1]}: p = {p_level:.3f}). "
+                f"({-drop:+.0%}; the last two {_word(freq)}s against the {k_b} up to {periods[base.stop - 1]}: {format_p(p_level)}). "
                 f"The driver is the {driver} "
                 f"({fmt[driver]}); {others}.")
     return _finding("declining_sales", severity, scope_type, scope, "bookings", booked[-1], m_b, periods[-1], evidence)
@@ -339,7 +339,7 @@ def rep_turnover(
             severity = "critical" if row["attrition"] >= 0.5 and (np.isnan(rest_rate) or row["attrition"] >= 3 * rest_rate) else "warning"
             evidence = (f"{row['scope']}: {row['departures']} reps left in {first}–{last} (average headcount "
                         f"{row['avg_headcount']:.1f}), {row['attrition']:.0%} a year against {rest_rate:.0%} in the rest of the "
-                        f"company (p = {p:.1e}); "
+                        f"company ({format_p(p)}); "
                         f"headcount {row['headcount_start']} → {row['headcount_end']}; leavers' median tenure "
                         f"{row['median_tenure_months']:.0f} months; they left {row['open_deals']} open deals "
                         f"({_money(row['open_pipeline'], inputs.currency)}) and {row['open_leads']} open leads behind.")
@@ -400,7 +400,7 @@ def _sla_consequence(data: SalesData, reps: pd.DataFrame, team: str, freq: str, 
     if not (p < alpha and cb - cr >= 0.10):
         return None
     evidence = (f"With the {team} team shrinking, 24-hour first-response compliance fell from {cb:.0%} "
-                f"({base.index[0]}–{base.index[-1]}) to {cr:.0%} ({recent.index[0]}–{recent.index[-1]}); p = {p:.4f}.")
+                f"({base.index[0]}–{base.index[-1]}) to {cr:.0%} ({recent.index[0]}–{recent.index[-1]}); {format_p(p)}.")
     return _finding("rep_turnover", "warning", "team", team, "sla_compliance", cr, cb, last, evidence)
 
 
@@ -532,7 +532,7 @@ def role_clarity(
         done.update([r, *mutual])
         period_label = f"{last - recent_periods + 1}–{last}"
         evidence = (f"{r}s did {share_r:.0%} of their work in other roles' lanes ({', '.join(str(x) for x in lanes_in)}) in "
-                    f"{period_label}, against {share_b:.0%} before (p = {p:.1e})")
+                    f"{period_label}, against {share_b:.0%} before ({format_p(p)})")
         if mutual:
             o = mutual[0]
             evidence += (f"; at the same time {o}s did {intrusions[o][0]:.0%} of theirs in other lanes "
@@ -682,7 +682,7 @@ def market_response(
         grew = "is new" if not before else f"grew {growth:+.0%}"
         evidence = (f"{g} leads {grew} ({before} in the {recent_periods} {_word(freq)}s before, {recent} in the last "
                     f"{recent_periods}) while {conv_g:.0%} of them reached SQL within {window_days} days against {conv_o:.0%} "
-                    f"elsewhere (p = {p_conv:.1e}); {share_unowned:.0%} of its recent leads have no active owner.")
+                    f"elsewhere ({format_p(p_conv)}); {share_unowned:.0%} of its recent leads have no active owner.")
         findings.append(_finding("market_response", severity, by, g, "lead_conversion", conv_g, conv_o, last, evidence))
     table = pd.DataFrame(rows, columns=["period", by, "leads", "lead_share", "converted", "conversion", "unowned_share", "bookings_share"])
     table.attrs.update(freq=freq, window_days=window_days)
@@ -784,7 +784,7 @@ def customer_satisfaction(
         link = rr.get(scope) if scope_type != "company" else rr.get("company")
         linked = link is not None and link["low"] > 1
         evidence = (f"Mean CSAT of {'the company' if scope_type == 'company' else scope} fell from {before.mean():.2f} to "
-                    f"{recent.mean():.2f} (of 5) in {last - recent_periods + 1}–{last} ({len(recent)} responses; p = {p:.1e})")
+                    f"{recent.mean():.2f} (of 5) in {last - recent_periods + 1}–{last} ({len(recent)} responses; {format_p(p)})")
         if link is not None and not np.isnan(link["rr"]):
             evidence += (f"; accounts scoring {low_score:g} or less churned {link['rr']:.1f}× as often as the rest "
                          f"(95% CI {link['low']:.1f}–{link['high']:.1f}).")

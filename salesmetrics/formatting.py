@@ -9,9 +9,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["MUTED", "NEGATIVE", "PALETTE", "POSITIVE", "SEVERITY_COLOURS", "format_duration", "format_money", "format_number",
-           "format_percent",
-           "format_value", "money_axis", "percent_axis"]
+__all__ = [
+    "MUTED",
+    "NEGATIVE",
+    "PALETTE",
+    "POSITIVE",
+    "SEVERITY_COLOURS",
+    "format_duration",
+    "format_money",
+    "format_number",
+    "format_p",
+    "format_percent",
+    "format_value",
+    "money_axis",
+    "percent_axis",
+]
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 """Okabe–Ito: blue, orange, green, vermillion, purple, sky blue, yellow, black."""
@@ -100,6 +112,19 @@ def format_value(value: Any, unit: str, currency: str = "USD", *, compact: bool 
     if unit in ("days", "hours", "months"):
         return "–" if _missing(value) else f"{float(value):,.0f} {unit}"
     return format_number(value, 0 if _missing(value) or float(value) >= 100 else 2 if float(value) % 1 else 0)
+
+
+def format_p(p: Any) -> str:
+    """A p-value as a reader needs it: "p = 0.012", "p < 0.001".
+
+    Examples
+    --------
+    >>> format_p(0.01234), format_p(3e-12)
+    ('p = 0.012', 'p < 0.001')
+    """
+    if _missing(p):
+        return "p n/a"
+    return "p < 0.001" if float(p) < 0.001 else f"p = {float(p):.3f}"
 
 
 def format_duration(value: Any) -> str:

@@ -33,7 +33,7 @@ from ..formatting import (
 )
 
 __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
-           "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "win_rate"]
+           "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
 
 _SIGN_LABELS = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
                 "market_response": "Market response", "customer_satisfaction": "Customer satisfaction"}
@@ -262,6 +262,7 @@ def attrition(turnover: pd.DataFrame, ax: Any = None) -> Any:
     for y, (v, d) in enumerate(zip(teams["attrition"], teams["departures"], strict=True)):
         ax.annotate(f"{v:.0%} ({d} left)", (v, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
     percent_axis(ax, "x")
+    ax.set_xlim(0, max(float(teams["attrition"].max()) if len(teams) else 0, 0 if np.isnan(rate) else rate) * 1.3 + 0.05)
     _style(ax, f"Rep attrition, annualised ({turnover.attrs.get('window', '')})")
     ax.grid(False)
     return ax
@@ -306,4 +307,30 @@ def findings(found: pd.DataFrame, ax: Any = None) -> Any:
     ax.set_ylim(-0.5, len(order) - 0.5)
     ax.axis("off")
     ax.set_title("The five signs of a needed reorg", loc="left", fontsize=13, fontweight="bold")
+    return ax
+
+
+def trend(frame: pd.DataFrame, ax: Any = None, *, value: str, by: str | None = None, title: str = "", unit: str = "count",
+          highlight: Any = None) -> Any:
+    """Any metric over periods, one line per ``by`` group; ``highlight`` names groups drawn bold (the rest muted).
+
+    Used for the evidence of the signs without a chart of their own: out-of-lane share per role
+    (``role_clarity``), leads per segment (``market_response``), CSAT per region (``customer_satisfaction``).
+    """
+    ax = _axes(ax)
+    marked = {str(h) for h in ([highlight] if isinstance(highlight, str) else highlight or [])}
+    parts = frame.groupby(by) if by else [(value, frame)]
+    for i, (g, part) in enumerate(parts):
+        strong = not marked or str(g) in marked
+        ax.plot(_labels(part["period"]), part[value], marker="o", ms=3, label=str(g),
+                color=PALETTE[i % len(PALETTE)] if strong else MUTED, linewidth=2.5 if marked and strong else 1.2,
+                alpha=1 if strong else 0.6)
+    if unit == "rate":
+        percent_axis(ax)
+    elif unit == "money":
+        money_axis(ax, _currency(frame))
+    if by:
+        ax.legend(frameon=False, fontsize=9)
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    _style(ax, title or value.replace("_", " "))
     return ax

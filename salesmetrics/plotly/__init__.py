@@ -31,7 +31,7 @@ from ..formatting import (
 )
 
 __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
-           "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "win_rate"]
+           "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
 
 _SIGN_LABELS = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
                 "market_response": "Market response", "customer_satisfaction": "Customer satisfaction"}
@@ -110,7 +110,11 @@ def funnel(stages: pd.DataFrame) -> Any:
     frame = stages.groupby("stage", sort=False)[["entered", "converted"]].sum().reset_index()
     counts = [*frame["entered"], frame["converted"].iloc[-1]]
     names = [str(s).replace("_at", "").replace("_", " ") for s in [*frame["stage"], stages["next_stage"].iloc[-1]]]
-    fig = go.Figure(go.Funnel(y=names, x=counts, textinfo="value+percent previous", marker={"color": PALETTE[0]}))
+    text = [f"{c:,.0f}" + (f"  ({c / counts[i - 1]:.0%} of the stage before)" if i and counts[i - 1] else "") for i, c in enumerate(counts)]
+    fig = go.Figure(go.Bar(y=names, x=counts, orientation="h", marker={"color": PALETTE[0]}, text=text, textposition="outside",
+                           cliponaxis=False))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, max(counts) * 1.6 if max(counts) else 1], title="leads")
     return _layout(fig, "Lead funnel")
 
 
@@ -202,7 +206,7 @@ def attrition(turnover: pd.DataFrame) -> Any:
                            textposition="outside"))
     if not np.isnan(rate):
         fig.add_vline(x=rate, line_dash="dash", line_color=MUTED, annotation_text=f"company {rate:.0%}")
-    fig.update_xaxes(tickformat=".0%")
+    fig.update_xaxes(tickformat=".0%", range=[0, max(float(teams["attrition"].max()) if len(teams) else 0, rate if rate == rate else 0) * 1.3 + 0.05])
     return _layout(fig, f"Rep attrition, annualised ({turnover.attrs.get('window', '')})")
 
 
@@ -236,3 +240,18 @@ def findings(found: pd.DataFrame) -> Any:
                            text=texts[::-1], textposition="inside", insidetextanchor="start", hoverinfo="text"))
     fig.update_xaxes(visible=False, range=[0, 1])
     return _layout(fig, "The five signs of a needed reorg", height=320)
+
+
+def trend(frame: pd.DataFrame, *, value: str, by: str | None = None, title: str = "", unit: str = "count",
+          highlight: Any = None) -> Any:
+    """Any metric over periods, one line per ``by`` group; ``highlight`` names groups drawn bold (the rest muted)."""
+    go = _go()
+    marked = {str(h) for h in ([highlight] if isinstance(highlight, str) else highlight or [])}
+    fig = go.Figure()
+    parts = frame.groupby(by) if by else [(value, frame)]
+    for i, (g, part) in enumerate(parts):
+        strong = not marked or str(g) in marked
+        fig.add_scatter(x=part["period"].astype(str), y=part[value], mode="lines+markers", name=str(g),
+                        line={"color": PALETTE[i % len(PALETTE)] if strong else MUTED, "width": 3 if marked and strong else 1.5},
+                        opacity=1 if strong else 0.6)
+    return _layout(fig, title or value.replace("_", " "), percent=unit == "rate", money=_currency(frame) if unit == "money" else None)

@@ -1,6 +1,7 @@
 """The ``salesmetrics`` command line.
 
-Exit codes: 0 success; 2 usage error; 3 bad input (validation failures, a
+Commands: ``summary``, ``validate``, ``diagnose`` and ``report`` (the quarterly deck). Exit codes:
+0 success; 2 usage error (including a missing optional extra); 3 bad input (validation failures, a
 missing folder); 1 an internal error (a bug: please report it).
 """
 
@@ -134,6 +135,71 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class ProgressBar:
+    """A one-line progress bar on stderr for steps that take more than a moment (silent when stderr is not a terminal
+    unless ``force``)."""
+
+    def __init__(self, total: int, label: str, *, force: bool = False) -> None:
+        self.total, self.label, self.done = max(total, 1), label, 0
+        self.enabled = force or sys.stderr.isatty()
+
+    def __call__(self, step: str) -> None:
+        self.done = min(self.done + 1, self.total)
+        if self.enabled:
+            filled = int(30 * self.done / self.total)
+            sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} {step[:30]:<30}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _print_findings(found: pd.DataFrame) -> None:
+    import textwrap
+
+    if not len(found):
+        print("No findings: none of the five signs shows at warning level or above.")
+        return
+    for r in found.itertuples():
+        print(f"[{str(r.severity).upper()}] {r.sign} · {r.scope_type} {r.scope}")
+        print(textwrap.indent(textwrap.fill(str(r.evidence), 100), "    "))
+        if r.severity != "info":
+            print(textwrap.indent(textwrap.fill("What to do: " + str(r.recommendation), 100), "    "))
+
+
+def _cmd_diagnose(args: argparse.Namespace) -> int:
+    from ..diagnostics import diagnose
+    from .deck import to_csv
+
+    data = _load(args.data_dir, args, on_invalid="quarantine")
+    found = diagnose(data, org=args.org)
+    _print_findings(found)
+    if args.csv:
+        to_csv(found, args.csv)
+        print(f"\nfindings written to {args.csv}")
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ..diagnostics import diagnose
+    from .deck import report
+
+    outs = args.out or ["review.pptx"]
+    data = _load(args.data_dir, args, on_invalid="quarantine")
+    bar = ProgressBar(14 + 17 * len(outs), "building the review")
+    try:
+        paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar)
+    finally:
+        bar.close()
+    for p in paths:
+        print(f"wrote {p}")
+    print()
+    _print_findings(diagnose(data, org=args.org))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salesmetrics", description="Sales-organisation metrics and reorg diagnostics.")
     parser.add_argument("--timezone", help="reporting time zone (default: the folder's bundle.json, else UTC)")
@@ -145,6 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a folder of tables and print every failure")
     p.add_argument("data_dir", help="folder of CSV/Parquet tables")
     p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("diagnose", help="the five signs that a reorg is due, with evidence and advice")
+    p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
+    p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for role lanes")
+    p.add_argument("--csv", help="also write the findings to this CSV file (formula-safe)")
+    p.set_defaults(func=_cmd_diagnose)
+    p = sub.add_parser("report", help="build the quarterly review deck (PPTX and/or HTML) and print the findings")
+    p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
+    p.add_argument("--quarter", help="e.g. 2025Q3 (default: the last complete quarter)")
+    p.add_argument("--out", action="append", help="review.pptx or review.html; repeat for both (default: review.pptx)")
+    p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for the scorecards")
+    p.set_defaults(func=_cmd_report)
     return parser
 
 
@@ -169,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, NotADirectoryError, ValueError) as err:
         print(f"salesmetrics: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ImportError as err:  # a missing optional extra: the message names the pip install
+        print(f"salesmetrics: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as err:
         print(f"salesmetrics: internal error ({type(err).__name__}: {err}); please report it with the command you ran.", file=sys.stderr)
         return EXIT_INTERNAL

@@ -1,0 +1,475 @@
+"""The quarterly reorg review: one deck, as PPTX (python-pptx, matplotlib images) or self-contained HTML (plotly).
+
+The content is built once (:func:`review`) as a list of slides — title, charts (named plot functions
+with their result frames), bullets and tables of already formatted strings — and then rendered by
+either backend, so both files always tell the same story.
+
+Everything that comes from the data is treated as untrusted: HTML escapes every string (and plotly's
+JSON is made safe inside ``<script>``), PPTX drops characters XML cannot hold, and CSV exports
+(:func:`to_csv`) neutralise cells a spreadsheet would run as a formula (= + - @).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import import_optional
+from ..formatting import format_duration, format_money, format_number, format_percent, format_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..data import SalesData
+    from ..org import OrgDesign
+
+__all__ = ["Slide", "report", "review", "to_csv"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Chart:
+    """A chart to draw: the name of a function in salesmetrics.plot / salesmetrics.plotly, and its arguments."""
+
+    name: str
+    frame: Any
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Slide:
+    """One page of the review."""
+
+    title: str
+    subtitle: str = ""
+    charts: list[Chart] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
+    table: pd.DataFrame | None = None  # strings, ready to show
+
+    @property
+    def kind(self) -> str:
+        return "chart" if self.charts else "table" if self.table is not None else "text"
+
+
+_SIGN_TITLES = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
+                "market_response": "Slow response to market change", "customer_satisfaction": "Falling customer satisfaction"}
+
+
+def _quarter(data: SalesData, quarter: Any) -> tuple[pd.Period, pd.Timestamp]:
+    from ..periods import freq_alias, parse_period
+
+    alias = freq_alias("Q", data.fiscal_year_start)
+    if data.as_of is None:
+        raise ValueError("the bundle has no time stamps; nothing to report.")
+    if quarter is None:
+        local = data.as_of.tz_localize(None)
+        q = local.to_period(alias)
+        if local.normalize() < q.end_time.normalize():
+            q -= 1
+    else:
+        q = parse_period(str(quarter), fiscal_year_start=data.fiscal_year_start).asfreq(alias)
+    end = pd.Timestamp(q.end_time.normalize()).tz_localize(data.timezone) + pd.Timedelta(hours=23, minutes=59)
+    return q, min(end, data.as_of)
+
+
+def _strings(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), "–").astype(str)
+
+
+def review(
+    data: SalesData,
+    *,
+    quarter: Any = None,
+    org: str | OrgDesign = "process",
+    progress: Progress | None = None,
+) -> list[Slide]:
+    """The slides of the quarterly reorg review, ready for :func:`report` to render.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> slides = review(sm.load_sample(), quarter="2025Q3")
+    >>> [s.title for s in slides][:3]
+    ['Quarterly sales review, 2025Q3', 'Headline KPIs against targets', 'Do we need to reorganise? The five signs']
+    """
+    import salesmetrics as sm
+
+    step = progress or (lambda _name: None)
+    q, as_of = _quarter(data, quarter)
+    cur = data.currency
+    slides: list[Slide] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DefinitionWarning)
+        step("scorecards")
+        card = sm.scorecard(data, org=org, as_of=as_of)
+        design = card.attrs.get("org", org if isinstance(org, str) else org.name)
+        slides.append(Slide(f"Quarterly sales review, {q}",
+                            f"Data as of {as_of:%Y-%m-%d} ({data.timezone}, {cur}); org design: {design}."))
+        head = card.drop_duplicates("kpi")
+        table = pd.DataFrame({
+            "KPI": head["label"], "Value": [format_value(v, u, cur) for v, u in zip(head["value"], head["unit"], strict=True)],
+            "Target": [format_value(v, u, cur) for v, u in zip(head["target"], head["unit"], strict=True)],
+            "Attainment": [format_percent(a) for a in head["attainment"]],
+            "Previous quarter": [format_value(v, u, cur) for v, u in zip(head["previous"], head["unit"], strict=True)]})
+        slides.append(Slide("Headline KPIs against targets", f"{q}; attainment is actual ÷ target (target ÷ actual where lower is better)",
+                            table=table))
+
+        step("diagnostics")
+        found = sm.diagnose(data, as_of=as_of, org=org)
+        alarms = found[found["severity"] != "info"]
+        slides.append(Slide("Do we need to reorganise? The five signs", f"{len(alarms)} finding(s) at warning or critical",
+                            charts=[Chart("findings", found)],
+                            bullets=[f"{str(sev).upper()} · {_SIGN_TITLES[str(sign)]} · {scope}: {ev}" for sev, sign, scope, ev in
+                                     zip(alarms["severity"], alarms["sign"], alarms["scope"], alarms["evidence"], strict=True)][:6]))
+        parts = {
+            "declining_sales": sm.sales_decline(data, as_of=as_of),
+            "rep_turnover": sm.rep_turnover(data, as_of=as_of),
+            "unclear_roles": sm.role_clarity(data, as_of=as_of, org=org) if data.activities is not None else None,
+            "market_response": sm.market_response(data, as_of=as_of) if data.leads is not None else None,
+            "customer_satisfaction": sm.customer_satisfaction(data, as_of=as_of) if data.surveys is not None else None,
+        }
+        for i, (sign, part) in enumerate(parts.items(), start=1):
+            step(sign)
+            mine = found[(found["sign"] == sign) & (found["severity"] != "info")]
+            scope = str(mine["scope"].iloc[0]) if len(mine) else None
+            charts = []
+            if part is not None:
+                charts = [_sign_chart(sign, part, scope)]
+            bullets = [f"{r.evidence}" for r in mine.itertuples()] or ["No sign at warning level or above."]
+            if len(mine):
+                bullets.append(f"What to do: {mine['recommendation'].iloc[0]}")
+            slides.append(Slide(f"Sign {i}: {_SIGN_TITLES[sign]}", f"scope: {scope}" if scope else "", charts=charts, bullets=bullets))
+
+        step("revenue")
+        if data.subscriptions is not None:
+            bridge = sm.mrr_bridge(data, freq="Q", as_of=as_of)
+            ret = sm.retention(data, freq="Q", as_of=as_of)
+            r = ret[ret["period"] == q]
+            bullets = []
+            if len(r):
+                r0 = r.iloc[0]
+                bullets = [f"NRR {format_percent(r0['nrr'], 1)}, GRR {format_percent(r0['grr'], 1)}, logo churn "
+                           f"{format_percent(r0['logo_churn_rate'], 1)} ({r0['churned_customers']:.0f} of {r0['starting_customers']:.0f} customers)"]
+            slides.append(Slide("Revenue: how MRR moved", str(q), charts=[Chart("mrr_bridge", bridge, {"period": q}), Chart("mrr_trend", bridge)],
+                                bullets=bullets))
+            slides.append(Slide("Retention by acquisition cohort", "share of each month's new customers still paying",
+                                charts=[Chart("cohort_heatmap", sm.cohort_retention(data, as_of=as_of))]))
+
+        step("funnel and SLA")
+        if data.leads is not None:
+            journeys = sm.lead_journeys(data)
+            recent = journeys[journeys["created_at"] > as_of - pd.Timedelta(days=365)]
+            stages = sm.funnel(recent, sm.LEAD_STAGES, freq=None, as_of=as_of)
+            charts = [Chart("funnel", stages)]
+            bullets = []
+            if data.activities is not None:
+                sla = sm.response_sla(data, freq="Q", as_of=as_of)
+                charts.append(Chart("sla_compliance", sla, {"target": 0.9}))
+                last = sla[sla["period"] == q]
+                if len(last):
+                    bullets.append(f"{q}: {format_percent(last['compliance'].iloc[0])} of MQLs touched within "
+                                   f"{format_duration(sla.attrs.get('within', '24h'))}; median first response "
+                                   f"{last['median_response_hours'].iloc[0]:.1f} h")
+            slides.append(Slide("Funnel and the marketing–sales SLA", "leads of the last twelve months; SLA per quarter", charts=charts,
+                                bullets=bullets))
+
+        step("pipeline")
+        if data.opportunities is not None:
+            o = data.opportunities
+            closed = o["closed_at"].notna() & (o["closed_at"] <= as_of)
+            seen = o[o["created_at"] <= as_of]
+            days = ((seen["closed_at"].where(closed[seen.index], as_of)) - seen["created_at"]).dt.total_seconds() / 86_400
+            km = sm.kaplan_meier(days, closed[seen.index])
+            wins = sm.win_rate(data)
+            slides.append(Slide("Pipeline: win rate and sales cycle", "win rate of deals closed per quarter; time to close, open deals censored",
+                                charts=[Chart("win_rate", wins[wins["period"] <= q]), Chart("kaplan_meier", km)]))
+            slides.append(Slide("Largest open deals", f"open at {as_of:%Y-%m-%d}", table=_open_deals(data, as_of)))
+
+        step("unit economics")
+        if data.spend is not None and data.subscriptions is not None:
+            ue = sm.unit_economics(data, gross_margin=0.8, as_of=as_of).tail(4)
+            slides.append(Slide("Unit economics", "gross margin 80% assumed; LTV = ARPA × margin ÷ monthly churn (6-month mean)",
+                                table=pd.DataFrame({
+                                    "Quarter": ue["period"].astype(str), "ARPA": [format_money(v, cur) for v in ue["arpa"]],
+                                    "Monthly churn": [format_percent(v, 1) for v in ue["monthly_logo_churn"]],
+                                    "LTV": [format_money(v, cur, compact=True) for v in ue["ltv"]],
+                                    "CAC": [format_money(v, cur, compact=True) for v in ue["cac"]],
+                                    "LTV:CAC": [format_number(v, 1) for v in ue["ltv_cac"]],
+                                    "Payback (months)": [format_number(v, 1) for v in ue["payback_months"]]})))
+
+        slides.append(Slide(f"Team scorecards: {design} design", str(q), charts=[Chart("scorecard", card)]))
+
+        step("plan")
+        try:
+            target = card.loc[card["kpi"] == "bookings", "target"]
+            goal = float(target.iloc[0]) if len(target) and not np.isnan(target.iloc[0]) else float(card.loc[card["kpi"] == "bookings", "value"].iloc[0])
+            plan = sm.plan_funnel(data, target_bookings=goal, period=str(q + 1))
+            slides.append(Slide(f"Next quarter's plan: what {format_money(goal, cur, compact=True)} of bookings takes", f"{q + 1}, reverse funnel",
+                                table=pd.DataFrame({"Item": plan["item"], "Value": [format_number(v, 1) for v in plan["value"]],
+                                                    "Per month": [format_number(v, 1) for v in plan["per_month"]],
+                                                    "Basis": plan["basis"]})))
+        except (ValueError, IndexError, KeyError) as err:
+            slides.append(Slide("Next quarter's plan", bullets=[f"Not available: {err}"]))
+
+        step("data quality")
+        summary = data.summary().reset_index()
+        quarantined = int(summary["quarantined"].sum()) if "quarantined" in summary.columns else 0
+        slides.append(Slide("Data quality", f"{quarantined} row(s) quarantined; every figure above is computed on the rows kept",
+                            table=_strings(summary)))
+    return slides
+
+
+def _sign_chart(sign: str, part: Any, scope: str | None) -> Chart:
+    table = part.table
+    if sign == "declining_sales":
+        return Chart("decline_drivers", table, {"scope": scope if scope and scope in set(table["scope"]) else None})
+    if sign == "rep_turnover":
+        return Chart("attrition", table)
+    if sign == "unclear_roles":
+        lanes = table[table["metric"] == "out_of_lane_share"]
+        return Chart("trend", lanes, {"value": "value", "by": "scope", "unit": "rate", "title": "Share of work in other roles' lanes",
+                                      "highlight": scope.split(",") if scope else None})
+    if sign == "market_response":
+        by = next(c for c in table.columns if c not in ("period", "leads", "lead_share", "converted", "conversion", "unowned_share",
+                                                    "bookings_share"))
+        return Chart("trend", table, {"value": "leads", "by": by, "title": f"Leads per {by}", "highlight": scope})
+    by = next(c for c in table.columns if c not in ("period", "csat", "csat_4plus", "csat_responses", "nps", "nps_responses"))
+    return Chart("trend", table[table[by] != "(all)"], {"value": "csat", "by": by, "title": f"Mean CSAT (1–5) per {by}", "highlight": scope})
+
+
+def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10) -> pd.DataFrame:
+    from ..money import to_reporting
+
+    o = data.opportunities
+    assert o is not None
+    live = o[(o["created_at"] <= as_of) & ((o["status"] == "open") | (o["closed_at"] > as_of))].copy()
+    live["_amount"] = to_reporting(live["amount"].to_numpy(float), live["currency"], live["created_at"], data.fx_rates, data.currency)
+    top = live.sort_values("_amount", ascending=False).head(n)
+    names = data.accounts.set_index("account_id")["name"] if data.accounts is not None and "name" in data.accounts.columns else pd.Series(dtype=object)
+    owners = data.reps.set_index("rep_id")["name"] if data.reps is not None and "name" in data.reps.columns else pd.Series(dtype=object)
+    return pd.DataFrame({
+        "Account": [str(names.get(a, a)) for a in top["account_id"]],
+        "Owner": [str(owners.get(r, r)) for r in top["owner_id"]],
+        "Stage": top["stage"].fillna("–").astype(str) if "stage" in top.columns else "–",
+        "Amount": [format_money(v, data.currency, compact=True) for v in top["_amount"]],
+        "Days open": [f"{(as_of - c).days}" for c in top["created_at"]],
+    })
+
+
+# ----------------------------------------------------------------------------------------------------------
+# rendering
+# ----------------------------------------------------------------------------------------------------------
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: Any) -> str:
+    return _XML_BAD.sub("", str(text))
+
+
+def _pptx(slides: list[Slide], path: Path, progress: Progress | None) -> None:
+    import_optional("pptx", "deck")
+    from pptx import Presentation
+    from pptx.util import Emu, Inches, Pt
+
+    from .. import plot
+
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    for i, s in enumerate(slides):
+        if progress:
+            progress(f"slide {i + 1}")
+        if i == 0:
+            slide = prs.slides.add_slide(prs.slide_layouts[0])
+            slide.shapes.title.text = _xml_safe(s.title)
+            slide.placeholders[1].text = _xml_safe(s.subtitle)
+            continue
+        slide = prs.slides.add_slide(prs.slide_layouts[5])
+        slide.shapes.title.text = _xml_safe(s.title)
+        title = slide.shapes.title
+        title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.2), Inches(12.5), Inches(0.8)
+        title.text_frame.paragraphs[0].font.size = Pt(28)
+        top = Inches(1.0)
+        if s.subtitle:
+            box = slide.shapes.add_textbox(Inches(0.45), Inches(0.95), Inches(12.4), Inches(0.4))
+            box.text_frame.text = _xml_safe(s.subtitle)
+            box.text_frame.paragraphs[0].font.size = Pt(13)
+            top = Inches(1.4)
+        chart_h = Inches(4.2) if s.bullets else Inches(5.6)
+        width = Inches(12.4) / max(1, len(s.charts))
+        for j, chart in enumerate(s.charts):
+            ax = getattr(plot, chart.name)(chart.frame, **chart.kwargs)
+            fig = ax.figure
+            fig.set_size_inches(12.4 / len(s.charts), (4.2 if s.bullets else 5.6))
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=150)
+            buf.seek(0)
+            slide.shapes.add_picture(buf, Inches(0.45) + Emu(int(width * j)), top, width=Emu(int(width)))
+        y = top + (chart_h if s.charts else 0)
+        if s.table is not None:
+            _pptx_table(slide, s.table, Inches(0.45), y, Inches(12.4), Inches(7.5) - y - Inches(0.3))
+        if s.bullets:
+            box = slide.shapes.add_textbox(Inches(0.45), y + Inches(0.1), Inches(12.4), Inches(7.3) - y)
+            frame = box.text_frame
+            frame.word_wrap = True
+            for k, text in enumerate(s.bullets):
+                para = frame.paragraphs[0] if k == 0 else frame.add_paragraph()
+                para.text = "• " + _xml_safe(text)
+                para.font.size = Pt(12 if s.charts else 14)
+    prs.save(str(path))
+
+
+def _pptx_table(slide: Any, table: pd.DataFrame, left: Any, top: Any, width: Any, height: Any) -> None:
+    from pptx.util import Pt
+
+    rows, cols = len(table) + 1, len(table.columns)
+    shape = slide.shapes.add_table(rows, cols, left, top, width, min(height, int(height / 14 * rows)))
+    grid = shape.table
+    for j, c in enumerate(table.columns):
+        grid.cell(0, j).text = _xml_safe(c)
+    for i, row in enumerate(table.itertuples(index=False), start=1):
+        for j, v in enumerate(row):
+            grid.cell(i, j).text = _xml_safe(v)
+    for cell in (grid.cell(i, j) for i in range(rows) for j in range(cols)):
+        for p in cell.text_frame.paragraphs:
+            p.font.size = Pt(11 if rows < 12 else 9)
+
+
+_CSS = """
+body{font-family:Arial,Helvetica,sans-serif;margin:0;color:#222;background:#f6f6f6}
+section{background:#fff;margin:24px auto;max-width:1200px;padding:24px 32px;border-radius:6px;box-shadow:0 1px 3px #0002}
+h1{font-size:32px;margin:0 0 8px} h2{font-size:24px;margin:0 0 4px} .sub{color:#555;margin:0 0 16px}
+.charts{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(480px,1fr))} .chart{min-width:0;overflow:hidden}
+table{border-collapse:collapse;font-size:14px;margin-top:8px} th,td{border-bottom:1px solid #ddd;padding:6px 10px;text-align:left}
+th{background:#0072B2;color:#fff} li{margin:6px 0;line-height:1.4}
+"""
+
+
+def _safe_json(obj: Any) -> str:
+    """JSON that cannot end a <script> element or open a comment, whatever strings the data holds."""
+    text = obj if isinstance(obj, str) else json.dumps(obj)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
+    import_optional("plotly", "plot")
+    from plotly.offline import get_plotlyjs
+
+    from .. import plotly as splot
+
+    esc = html.escape
+    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+             f"<title>{esc(slides[0].title)}</title><style>{_CSS}</style>",
+             f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"]
+    n = 0
+    for i, s in enumerate(slides):
+        if progress:
+            progress(f"page {i + 1}")
+        tag = "h1" if i == 0 else "h2"
+        parts.append(f"<section><{tag}>{esc(s.title)}</{tag}>")
+        if s.subtitle:
+            parts.append(f"<p class='sub'>{esc(s.subtitle)}</p>")
+        if s.charts:
+            parts.append("<div class='charts'>")
+            for chart in s.charts:
+                fig = getattr(splot, chart.name)(chart.frame, **chart.kwargs)
+                n += 1
+                div = f"chart-{n}"
+                spec = _safe_json(fig.to_json())
+                parts.append(f"<div class='chart' id='{div}'></div><script>(function(){{var f={spec};f.layout.autosize=true;"
+                             f"delete f.layout.width;Plotly.newPlot('{div}',f.data,f.layout,{{responsive:true,displaylogo:false}});}})();</script>")
+            parts.append("</div>")
+        if s.bullets:
+            parts.append("<ul>" + "".join(f"<li>{esc(b)}</li>" for b in s.bullets) + "</ul>")
+        if s.table is not None:
+            head = "".join(f"<th>{esc(str(c))}</th>" for c in s.table.columns)
+            body = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in s.table.itertuples(index=False))
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        parts.append("</section>")
+    parts.append("<script>window.addEventListener('load',function(){document.querySelectorAll('.js-plotly-plot')"
+                 ".forEach(function(d){Plotly.Plots.resize(d);});});</script></body></html>")
+    path.write_text("".join(parts), encoding="utf-8")
+
+
+def report(
+    data: SalesData,
+    *,
+    quarter: Any = None,
+    out: str | Path | list[str | Path] = "review.pptx",
+    org: str | OrgDesign = "process",
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Build the quarterly reorg review as PPTX and/or self-contained HTML.
+
+    Pages: title; headline KPIs against targets; the five signs, then one page per sign with its
+    evidence chart and advice; revenue bridge and retention; funnel and SLA; pipeline; the largest open
+    deals; unit economics; team scorecards under the chosen org design; next quarter's reverse-funnel
+    plan; data quality (tables, date ranges, quarantined rows).
+
+    Parameters
+    ----------
+    data : SalesData
+    quarter : str, optional
+        "2025Q3"; default: the last complete quarter of the data.
+    out : path or list of paths
+        ``.pptx`` (python-pptx with matplotlib images; no browser needed) and/or ``.html`` (plotly.js
+        embedded, so it opens offline).
+    org : "process", "functional" or an OrgDesign
+    progress : callable, optional
+        Called with the name of each step (the command line draws a progress bar with it).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import salesmetrics as sm
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> [p.name for p in sm.report(sm.load_sample(), quarter="2025Q3", out=folder / "review.html")]
+    ['review.html']
+    """
+    paths = [Path(p) for p in (out if isinstance(out, list) else [out])]
+    for p in paths:
+        if p.suffix.lower() not in (".pptx", ".html", ".htm"):
+            raise ValueError(f"out must end in .pptx or .html, got {p.name!r}.")
+    slides = review(data, quarter=quarter, org=org, progress=progress)
+    for p in paths:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        (_pptx if p.suffix.lower() == ".pptx" else _html)(slides, p, progress)
+    return paths
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_csv(frame: pd.DataFrame, path: str | Path | None = None) -> str | None:
+    """Write a frame as CSV for spreadsheets, with text cells that would run as formulas made inert.
+
+    A text cell starting with = + - @ (or a tab or carriage return) gets a leading apostrophe
+    (OWASP's advice against CSV injection); numbers are left as they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(to_csv(pd.DataFrame({"account": ['=HYPERLINK("x")', "Acme"], "mrr": [-5.0, 10.0]})), end="")
+    account,mrr
+    "'=HYPERLINK(""x"")",-5.0
+    Acme,10.0
+    """
+    safe = frame.copy()
+    for c in safe.columns:
+        if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
+            safe[c] = safe[c].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA) else v)
+    return safe.to_csv(path, index=False)
