@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint sample bench clean
+.PHONY: demo test lint browser sample bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,18 +17,27 @@ $(VENV)/.core: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -q -e .
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -q -e ".[dev,plot,deck,notebooks]"
+$(VENV)/.deck: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e ".[plot,deck]"
 	touch $@ $(VENV)/.core
 
-demo: $(VENV)/.core
-	$(VENV)/bin/salesmetrics summary
+$(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e ".[dev,plot,deck,notebooks]"
+	touch $@ $(VENV)/.core $(VENV)/.deck
+
+demo: $(VENV)/.deck
+	$(VENV)/bin/salesmetrics report --out review.pptx --out review.html
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check salesmetrics tests benchmarks
 	$(PY) -m mypy
 
-test: lint
+# the HTML report's test opens it in headless Chromium (Debian's package)
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "chromium could not be installed here; the browser test will say so"
+
+test: lint browser
 	$(PY) -m pytest -q
 
 sample: $(VENV)/.core
@@ -41,6 +50,7 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/sla.py
 	$(PY) benchmarks/economics.py
 	$(PY) benchmarks/diagnostics.py
+	$(PY) benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -59,6 +59,7 @@ _LAZY = {
     "KPIS": "salesmetrics.org",
     "ShiftedBetaGeometric": "salesmetrics.economics",
     "diagnose": "salesmetrics.diagnostics",
+    "report": "salesmetrics.reports.deck",
     "sales_decline": "salesmetrics.diagnostics",
     "rep_turnover": "salesmetrics.diagnostics",
     "role_clarity": "salesmetrics.diagnostics",
@@ -115,6 +116,7 @@ __all__ = [
     "qualify",
     "read_dir",
     "rep_turnover",
+    "report",
     "response_sla",
     "retention",
     "role_clarity",
@@ -139,6 +141,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .org import KPIS, OrgDesign, plan_funnel, scorecard
     from .periods import BusinessCalendar, parse_period, period_range, to_period
     from .pipeline import close_rate, deal_size, pipeline_coverage, sales_cycle, sales_velocity, win_rate
+    from .reports.deck import report
     from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention
     from .sla import attainment, qualify, response_sla
     from .stats import kaplan_meier, wilson_interval

@@ -1,5 +1,5 @@
 """``python -m salesmetrics`` runs the command line."""
 
-from .report.cli import main
+from .reports.cli import main
 
 raise SystemExit(main())

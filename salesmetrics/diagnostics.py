@@ -37,10 +37,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData
     from .org import OrgDesign
 
-__all__ = ["FINDING_COLUMNS", "RECOMMENDATIONS", "SIGNS", "Assessment", "customer_satisfaction", "diagnose",
+__all__ = ["FINDING_COLUMNS", "RECOMMENDATIONS", "SIGNS", "SIGN_LABELS", "Assessment", "customer_satisfaction", "diagnose",
            "market_response", "rep_turnover", "role_clarity", "sales_decline"]
 
 SIGNS = ("declining_sales", "rep_turnover", "unclear_roles", "market_response", "customer_satisfaction")
+
+SIGN_LABELS = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
+               "market_response": "Slow response to market change", "customer_satisfaction": "Falling customer satisfaction"}
+"""How charts and the deck name each sign (the seed article's words)."""
 
 RECOMMENDATIONS = {
     "declining_sales": "Re-examine strategy and the sales process: look for internal, structural causes (strategy, "

@@ -11,7 +11,7 @@ import pytest
 
 import salesmetrics as sm
 from salesmetrics.errors import MissingDependencyError, import_optional
-from salesmetrics.report.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from salesmetrics.reports.cli import EXIT_BAD_INPUT, EXIT_OK, main
 
 ROOT = Path(__file__).resolve().parents[1]
 

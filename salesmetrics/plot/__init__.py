@@ -7,7 +7,7 @@ leak between notebook cells or threads. The same names exist in :mod:`salesmetri
     >>> import salesmetrics as sm
     >>> from salesmetrics import plot
     >>> ax = plot.mrr_bridge(sm.mrr_bridge(sm.load_sample(), freq="Q"))
-    >>> ax.get_title()
+    >>> ax.get_title(loc="left")
     'MRR bridge, 2025Q3'
 """
 
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..diagnostics import SIGN_LABELS as _SIGN_LABELS
 from ..errors import import_optional
 from ..formatting import (
     MUTED,
@@ -35,8 +36,6 @@ from ..formatting import (
 __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
            "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
 
-_SIGN_LABELS = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
-                "market_response": "Market response", "customer_satisfaction": "Customer satisfaction"}
 
 
 def _axes(ax: Any, size: tuple[float, float] = (8, 4.5)) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..diagnostics import SIGN_LABELS as _SIGN_LABELS
 from ..errors import import_optional
 from ..formatting import (
     MUTED,
@@ -33,8 +34,6 @@ from ..formatting import (
 __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
            "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
 
-_SIGN_LABELS = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
-                "market_response": "Market response", "customer_satisfaction": "Customer satisfaction"}
 
 
 def _go() -> Any:

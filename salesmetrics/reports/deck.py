@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..diagnostics import SIGN_LABELS as _SIGN_TITLES
 from ..errors import import_optional
 from ..formatting import format_duration, format_money, format_number, format_percent, format_value
 
@@ -60,8 +61,6 @@ class Slide:
         return "chart" if self.charts else "table" if self.table is not None else "text"
 
 
-_SIGN_TITLES = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
-                "market_response": "Slow response to market change", "customer_satisfaction": "Falling customer satisfaction"}
 
 
 def _quarter(data: SalesData, quarter: Any) -> tuple[pd.Period, pd.Timestamp]:

@@ -38,7 +38,7 @@ def headline(data: SalesData) -> pd.DataFrame:
     Examples
     --------
     >>> import salesmetrics as sm
-    >>> from salesmetrics.report.cli import headline
+    >>> from salesmetrics.reports.cli import headline
     >>> headline(sm.load_sample()).loc["deals won", "value"] > 0
     np.True_
     """

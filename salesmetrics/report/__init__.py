@@ -1,1 +1,0 @@
-"""Reports and the command line (the quarterly deck lands here too)."""

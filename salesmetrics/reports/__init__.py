@@ -1,0 +1,1 @@
+"""The quarterly review deck (:mod:`.deck`) and the command line (:mod:`.cli`)."""
