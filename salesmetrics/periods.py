@@ -258,7 +258,13 @@ class BusinessCalendar:
         Working weekdays, as numpy's ``busday`` functions read them
         (``"Mon Tue Wed Thu Fri"`` or ``"1111100"``).
     holidays : sequence of date-like, default ()
-        Extra non-working dates (local dates in ``tz``).
+        Extra non-working dates (local dates in ``tz``); they add to the country's.
+    country : str, optional
+        ISO country code ("KR", "US", "DE", ...): its public holidays, lunar ones and substitute days
+        included (Seollal, Chuseok), come from the maintained ``holidays`` package for every year the
+        computation spans.
+    subdiv : str, optional
+        A state or province of ``country`` with holidays of its own ("CA" for California).
 
     Examples
     --------
@@ -268,6 +274,14 @@ class BusinessCalendar:
     >>> b = pd.Series(pd.to_datetime(["2025-03-10 10:00"]).tz_localize("America/New_York"))
     >>> cal.business_time(a, b).iloc[0]   # Friday 16:00 -> Monday 10:00
     Timedelta('0 days 02:00:00')
+
+    Chuseok 2025 (5–7 October, and 8 October in lieu) and Hangul Day (9 October) stop the clock in Seoul:
+
+    >>> seoul = BusinessCalendar("Asia/Seoul", country="KR")
+    >>> a = pd.Series(pd.to_datetime(["2025-10-02 17:00"]).tz_localize("Asia/Seoul"))
+    >>> b = pd.Series(pd.to_datetime(["2025-10-10 10:00"]).tz_localize("Asia/Seoul"))
+    >>> seoul.business_time(a, b).iloc[0]   # 1 h on Thursday 2 Oct, 1 h on Friday 10 Oct (3 Oct is a holiday)
+    Timedelta('0 days 02:00:00')
     """
 
     tz: str = "UTC"
@@ -275,6 +289,8 @@ class BusinessCalendar:
     end: str | dt.time = "18:00"
     weekmask: str = "Mon Tue Wed Thu Fri"
     holidays: Sequence[Any] = field(default_factory=tuple)
+    country: str | None = None
+    subdiv: str | None = None
 
     def __post_init__(self) -> None:
         open_s, close_s = _parse_clock(self.start), _parse_clock(self.end)
@@ -291,6 +307,8 @@ class BusinessCalendar:
         object.__setattr__(self, "_open_s", open_s)
         object.__setattr__(self, "_close_s", close_s)
         object.__setattr__(self, "_holidays", _as_days(self.holidays))
+        if self.country is not None:
+            self._country_holidays(2000, 2000)  # an unknown country fails here, with the fix
 
     # -- internals -------------------------------------------------------------------------------------
     def _instants(self, values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -306,11 +324,30 @@ class BusinessCalendar:
         local_days = idx.tz_localize(None).normalize().asi8 // 86_400_000_000_000
         return utc_ns, np.asarray(local_days), nat
 
+    def _country_holidays(self, first_year: int, last_year: int) -> np.ndarray:
+        """The country's public holidays for the years given (the ``holidays`` package), as numpy days."""
+        if self.country is None:
+            return np.array([], dtype="datetime64[D]")
+        try:
+            import holidays as _hol
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise ImportError("BusinessCalendar(country=...) needs the holidays package: pip install holidays") from exc
+        try:
+            found = _hol.country_holidays(self.country, subdiv=self.subdiv, years=range(first_year, last_year + 1))
+        except NotImplementedError as exc:
+            raise ValueError(f"no public-holiday calendar for country={self.country!r} (subdiv={self.subdiv!r}); use an ISO "
+                             f"code such as 'KR', 'US' or 'DE', or pass holidays=[...] yourself.") from exc
+        return np.asarray(sorted(found), dtype="datetime64[D]")
+
     def _day_grid(self, first_day: int, last_day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per local day in [first_day, last_day]: opening instant, open ns, cumulative ns before."""
         days = np.arange(first_day, last_day + 1, dtype="int64")
         dates = days.astype("datetime64[D]")
-        busy = np.is_busday(dates, weekmask=self.weekmask, holidays=self._holidays)  # type: ignore[attr-defined]
+        off = self._holidays  # type: ignore[attr-defined]
+        if self.country is not None and len(days):
+            years = dates[[0, -1]].astype("datetime64[Y]").astype(int) + 1970
+            off = np.union1d(off, self._country_holidays(int(years[0]), int(years[1])))
+        busy = np.is_busday(dates, weekmask=self.weekmask, holidays=off)
         base = pd.DatetimeIndex(dates.astype("datetime64[ns]"))
         n = len(base)
         opens = (base + pd.Timedelta(seconds=self._open_s)).tz_localize(  # type: ignore[attr-defined]

@@ -184,3 +184,28 @@ def test_validated_bundle_and_bare_frames_agree_and_edits_are_seen(sample):
     edited.activities = acts
     after = response_sla(edited, as_of=as_of).iloc[0]
     assert after["met"] <= 1 and after["met"] < bundle["met"].sum()
+
+
+@pytest.mark.parametrize(("mql", "touch", "hours_kr", "hours_plain"), [
+    # Chuseok 2025: Thu 2 Oct 17:30 -> Fri 10 Oct 09:20. Korean calendar: 30 min Thursday + 20 min Friday = 50 min
+    # (Fri 3 Oct National Foundation Day; 6-7 Chuseok; 8 Oct substitute day; 9 Oct Hangul Day). A plain weekday calendar
+    # counts Fri 3, Mon 6 - Thu 9 as working days: 0.5 + 5 x 9 + 20/60 h.
+    ("2025-10-02 17:30", "2025-10-10 09:20", 50 / 60, 0.5 + 45 + 20 / 60),
+    # Seollal 2026 (Mon 16 - Wed 18 Feb): Fri 13 Feb 17:00 -> Thu 19 Feb 10:00 = 1 h + 1 h; plain: 1 + 3 x 9 + 1.
+    ("2026-02-13 17:00", "2026-02-19 10:00", 2.0, 29.0),
+])
+def test_korean_public_holidays_stop_the_clock(mql, touch, hours_kr, hours_plain):
+    korean = sm.BusinessCalendar(SEOUL, start="09:00", end="18:00", country="KR")
+    row = sla_case(mql, [(touch, {})], SEOUL, as_of="2026-03-31", calendar=korean)
+    assert row["response_hours"] == pytest.approx(hours_kr) and row["status"] == "met"
+    plain = sla_case(mql, [(touch, {})], SEOUL, as_of="2026-03-31", calendar=OFFICE_SEOUL)
+    assert plain["response_hours"] == pytest.approx(hours_plain) and plain["status"] == "breached"
+
+
+def test_country_holidays_add_to_explicit_ones_and_unknown_countries_fail():
+    both = sm.BusinessCalendar(SEOUL, country="KR", holidays=["2025-10-10"])
+    a = pd.Series(pd.to_datetime(["2025-10-02 17:00"]).tz_localize(SEOUL))
+    b = pd.Series(pd.to_datetime(["2025-10-13 10:00"]).tz_localize(SEOUL))
+    assert both.business_time(a, b).iloc[0] == pd.Timedelta(hours=2)  # Thu 2 Oct 1 h, Mon 13 Oct 1 h
+    with pytest.raises(ValueError, match="no public-holiday calendar"):
+        sm.BusinessCalendar(SEOUL, country="XX")
