@@ -29,6 +29,7 @@ import pandas as pd
 
 from .data import MISSING_GROUP, Inputs, group_labels, resolve
 from .formatting import format_money, format_p
+from .i18n import text
 from .money import to_reporting
 from .periods import freq_alias, period_ordinals
 from .stats import poisson_excess_p, proportion_drop_p, ratio, relative_risk, trend
@@ -42,23 +43,11 @@ __all__ = ["FINDING_COLUMNS", "RECOMMENDATIONS", "SIGNS", "SIGN_LABELS", "Assess
 
 SIGNS = ("declining_sales", "rep_turnover", "unclear_roles", "market_response", "customer_satisfaction")
 
-SIGN_LABELS = {"declining_sales": "Declining sales", "rep_turnover": "Rep turnover", "unclear_roles": "Unclear roles",
-               "market_response": "Slow response to market change", "customer_satisfaction": "Falling customer satisfaction"}
-"""How charts and the deck name each sign (the seed article's words)."""
+SIGN_LABELS = {sign: text(f"sign.{sign}") for sign in SIGNS}
+"""How charts and the deck name each sign (the seed article's words; other languages in salesmetrics.i18n)."""
 
-RECOMMENDATIONS = {
-    "declining_sales": "Re-examine strategy and the sales process: look for internal, structural causes (strategy, "
-                       "process, division of roles), not only the market.",
-    "rep_turnover": "Revisit the team's structure and compensation; back-fill and hand over the departed reps' "
-                    "accounts and pipeline.",
-    "unclear_roles": "Redefine roles and responsibilities: write down who owns which stage and account, and route work "
-                     "to its owner.",
-    "market_response": "Build a flexible structure that decides fast: give the emerging segment an owner, a team and "
-                       "its own qualification rules.",
-    "customer_satisfaction": "Organise around the customer: run regular CSAT surveys, collect the voice of the "
-                             "customer, and follow up low scores before renewal.",
-}
-"""What the seed article advises for each sign."""
+RECOMMENDATIONS = {sign: text(f"rec.{sign}") for sign in SIGNS}
+"""What the seed article advises for each sign (English; ``text("rec.<sign>", lang)`` for others)."""
 
 FINDING_COLUMNS = ["sign", "severity", "scope_type", "scope", "metric", "value", "baseline", "period", "evidence",
                    "recommendation"]
@@ -86,11 +75,11 @@ def _findings(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _finding(sign: str, severity: str, scope_type: str, scope: str, metric: str, value: float, baseline: float,
-             period: Any, evidence: str) -> dict[str, Any]:
+             period: Any, evidence: str, lang: str = "en") -> dict[str, Any]:
     return {"sign": sign, "severity": severity, "scope_type": scope_type, "scope": scope, "metric": metric,
             "value": float(value) if value is not None else np.nan,
             "baseline": float(baseline) if baseline is not None else np.nan, "period": str(period),
-            "evidence": evidence, "recommendation": RECOMMENDATIONS[sign]}
+            "evidence": evidence, "recommendation": text(f"rec.{sign}", lang)}
 
 
 def _periods(inputs: Inputs, as_of: Any, freq: str) -> tuple[pd.Timestamp, pd.Period]:
@@ -111,8 +100,8 @@ def _money(value: float, currency: str) -> str:
     return format_money(value, currency, compact=True)
 
 
-def _word(freq: str) -> str:
-    return {"M": "month", "Q": "quarter", "Y": "year"}.get(freq, "period")
+def _word(freq: str, lang: str = "en", plural: bool = False) -> str:
+    return text(f"{'units' if plural else 'unit'}.{freq if freq in ('M', 'Q', 'Y') else 'Q'}", lang)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -132,6 +121,7 @@ def sales_decline(
     baseline_periods: int = 4,
     trend_periods: int = 8,
     min_deals: int = 8,
+    lang: str = "en",
 ) -> Assessment:
     """Bookings falling for several periods, in total and per segment, with the driver that moved.
 
@@ -194,7 +184,7 @@ def sales_decline(
                          int(n_created[i]), int(n_won[i]), ratio(n_won[i], n_created[i]).item(), ratio(booked[i], n_won[i]).item(),
                          float(booked[i])))
         finding = _decline_finding(scope_type, scope, span, n_created, n_won, booked, squares, inputs, freq, min_declines,
-                                   min_drop, alpha, baseline_periods, trend_periods, min_deals)
+                                   min_drop, alpha, baseline_periods, trend_periods, min_deals, lang)
         if finding is not None:
             findings.append(finding)
     table = pd.DataFrame(rows, columns=["period", "scope_type", "scope", "opportunities", "won", "close_ratio", "avg_deal", "bookings"])
@@ -204,7 +194,7 @@ def sales_decline(
 
 def _decline_finding(scope_type: str, scope: str, span: np.ndarray, created: np.ndarray, won: np.ndarray, booked: np.ndarray,
                      squares: np.ndarray, inputs: Inputs, freq: str, min_declines: int, min_drop: float, alpha: float,
-                     baseline_periods: int, trend_periods: int, min_deals: int) -> dict[str, Any] | None:
+                     baseline_periods: int, trend_periods: int, min_deals: int, lang: str = "en") -> dict[str, Any] | None:
     n = len(span)
     if n < 3:
         return None
@@ -237,20 +227,24 @@ def _decline_finding(scope_type: str, scope: str, span: np.ndarray, created: np.
     parts = {k: (v if np.isfinite(v) else -np.inf if k != "average deal size" or won[start:].sum() else np.nan) for k, v in parts.items()}
     driver = min((k for k in parts if not np.isnan(parts[k])), key=lambda k: parts[k])
     severity = "critical" if run >= 3 and drop >= 0.35 else "warning"
-    fmt = {"opportunities created": f"{c_b:.1f} → {c_r:.1f} a {_word(freq)}", "close ratio": f"{r_b:.0%} → {r_r:.0%}",
-           "average deal size": f"{_money(d_b, inputs.currency)} → {_money(d_r, inputs.currency) if won[start:].sum() else 'no deals'}"}
-    others = ", ".join(f"{k} {fmt[k]}" for k in parts if k != driver)
-    label = "the company" if scope_type == "company" else scope
+    names = {"opportunities created": text("ev.driver.created", lang), "close ratio": text("ev.driver.close", lang),
+             "average deal size": text("ev.driver.deal", lang)}
+    money = lambda v: format_money(v, inputs.currency, compact=True, lang=lang)  # noqa: E731
+    fmt = {"opportunities created": text("ev.per_unit", lang, before=f"{c_b:.1f}", after=f"{c_r:.1f}", unit=_word(freq, lang)),
+           "close ratio": f"{r_b:.0%} → {r_r:.0%}",
+           "average deal size": f"{money(d_b)} → {money(d_r) if won[start:].sum() else text('ev.no_deals', lang)}"}
+    others = ", ".join(f"{names[k]} {fmt[k]}" for k in parts if k != driver)
+    label = text("ev.company", lang) if scope_type == "company" else scope
     periods = [pd.Period(ordinal=int(p), freq=freq_alias(freq, inputs.fiscal_year_start)) for p in span]
-    how = (f"fell {run} {_word(freq)}s running" if run >= min_declines else f"has trended down over {min(trend_periods, n)} {_word(freq)}s "
-           f"(Mann–Kendall {format_p(p_trend)})")
+    units = _word(freq, lang, plural=True)
+    how = (text("ev.decline.run", lang, run=run, units=units) if run >= min_declines
+           else text("ev.decline.trend", lang, n=min(trend_periods, n), units=units, p=format_p(p_trend)))
     since = run >= min_declines
-    evidence = (f"New-business bookings of {label} {how}: {_money(booked[peak] if since else m_b, inputs.currency)} in "
-                f"{periods[peak] if since else 'the baseline'} to {_money(booked[-1], inputs.currency)} in {periods[-1]} "
-                f"({-drop:+.0%}; the last two {_word(freq)}s against the {k_b} up to {periods[base.stop - 1]}: {format_p(p_level)}). "
-                f"The driver is the {driver} "
-                f"({fmt[driver]}); {others}.")
-    return _finding("declining_sales", severity, scope_type, scope, "bookings", booked[-1], m_b, periods[-1], evidence)
+    evidence = text("ev.decline", lang, label=label, how=how, start_value=money(booked[peak] if since else m_b),
+                    start_period=periods[peak] if since else text("ev.decline.baseline", lang), end_value=money(booked[-1]),
+                    end_period=periods[-1], change=f"{-drop:+.0%}", units=units, k=k_b, base_end=periods[base.stop - 1],
+                    p=format_p(p_level), driver=names[driver], driver_change=fmt[driver], others=others)
+    return _finding("declining_sales", severity, scope_type, scope, "bookings", booked[-1], m_b, periods[-1], evidence, lang)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -268,6 +262,7 @@ def rep_turnover(
     min_ratio: float = 2.0,
     min_rate: float = 0.4,
     alpha: float = 0.001,
+    lang: str = "en",
 ) -> Assessment:
     """Annualised rep attrition per team and role against the rest of the company, and what the leavers left.
 
@@ -341,15 +336,14 @@ def rep_turnover(
         if (row["departures"] >= min_departures and row["attrition"] >= min_rate and p < alpha
                 and (np.isnan(rest_rate) or row["attrition"] >= min_ratio * rest_rate)):
             severity = "critical" if row["attrition"] >= 0.5 and (np.isnan(rest_rate) or row["attrition"] >= 3 * rest_rate) else "warning"
-            evidence = (f"{row['scope']}: {row['departures']} reps left in {first}–{last} (average headcount "
-                        f"{row['avg_headcount']:.1f}), {row['attrition']:.0%} a year against {rest_rate:.0%} in the rest of the "
-                        f"company ({format_p(p)}); "
-                        f"headcount {row['headcount_start']} → {row['headcount_end']}; leavers' median tenure "
-                        f"{row['median_tenure_months']:.0f} months; they left {row['open_deals']} open deals "
-                        f"({_money(row['open_pipeline'], inputs.currency)}) and {row['open_leads']} open leads behind.")
+            evidence = text("ev.turnover", lang, team=row["scope"], departures=row["departures"], window=f"{first}–{last}",
+                            avg=f"{row['avg_headcount']:.1f}", rate=f"{row['attrition']:.0%}", rest=f"{rest_rate:.0%}", p=format_p(p),
+                            start=row["headcount_start"], end=row["headcount_end"], tenure=f"{row['median_tenure_months']:.0f}",
+                            deals=row["open_deals"], pipeline=format_money(row["open_pipeline"], inputs.currency, compact=True, lang=lang),
+                            leads=row["open_leads"])
             findings.append(_finding("rep_turnover", severity, "team", row["scope"], "attrition", row["attrition"], rest_rate,
-                                     last, evidence))
-            sla = _sla_consequence(data, reps, row["scope"], freq, now, first, last, alpha)
+                                     last, evidence, lang))
+            sla = _sla_consequence(data, reps, row["scope"], freq, now, first, last, alpha, lang)
             if sla is not None:
                 findings.append(sla)
     return Assessment(table, _findings(findings))
@@ -381,7 +375,7 @@ def _left_behind(inputs: Inputs, departed: set[str], now: pd.Timestamp) -> pd.Da
 
 
 def _sla_consequence(data: SalesData, reps: pd.DataFrame, team: str, freq: str, now: pd.Timestamp, first: pd.Period,
-                     last: pd.Period, alpha: float) -> dict[str, Any] | None:
+                     last: pd.Period, alpha: float, lang: str = "en") -> dict[str, Any] | None:
     """When a lead-working team shrinks: did 24-hour first-response compliance fall (last two periods vs before)?"""
     from .sla import response_sla
 
@@ -403,9 +397,12 @@ def _sla_consequence(data: SalesData, reps: pd.DataFrame, team: str, freq: str, 
     cr, cb = ratio(xr, nr).item(), ratio(xb, nb).item()
     if not (p < alpha and cb - cr >= 0.10):
         return None
-    evidence = (f"With the {team} team shrinking, 24-hour first-response compliance fell from {cb:.0%} "
-                f"({base.index[0]}–{base.index[-1]}) to {cr:.0%} ({recent.index[0]}–{recent.index[-1]}); {format_p(p)}.")
-    return _finding("rep_turnover", "warning", "team", team, "sla_compliance", cr, cb, last, evidence)
+    from .formatting import format_duration
+
+    evidence = text("ev.sla", lang, team=team, within=format_duration(s.attrs.get("within", "24h")), before=f"{cb:.0%}",
+                    base_window=f"{base.index[0]}–{base.index[-1]}", after=f"{cr:.0%}", recent_window=f"{recent.index[0]}–{recent.index[-1]}",
+                    p=format_p(p))
+    return _finding("rep_turnover", "warning", "team", team, "sla_compliance", cr, cb, last, evidence, lang)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -456,6 +453,7 @@ def role_clarity(
     min_share: float = 0.03,
     min_ratio: float = 2.0,
     alpha: float = 0.001,
+    lang: str = "en",
 ) -> Assessment:
     """Who works in whose lane: out-of-lane share per role, overlap, orphaned work and handoff latency.
 
@@ -534,17 +532,15 @@ def role_clarity(
         mutual = [o for o in into if o in intrusions and r in intrusions[o][3]]
         scope = ",".join([r, *into[:1]]) if not mutual else ",".join([r, mutual[0]])
         done.update([r, *mutual])
-        period_label = f"{last - recent_periods + 1}–{last}"
-        evidence = (f"{r}s did {share_r:.0%} of their work in other roles' lanes ({', '.join(str(x) for x in lanes_in)}) in "
-                    f"{period_label}, against {share_b:.0%} before ({format_p(p)})")
+        evidence = text("ev.roles", lang, role=r, share=f"{share_r:.0%}", lanes=", ".join(str(x) for x in lanes_in),
+                        window=f"{last - recent_periods + 1}–{last}", before=f"{share_b:.0%}", p=format_p(p))
         if mutual:
             o = mutual[0]
-            evidence += (f"; at the same time {o}s did {intrusions[o][0]:.0%} of theirs in other lanes "
-                         f"(against {intrusions[o][1]:.0%}): the two roles work the same deals and accounts.")
+            evidence += text("ev.roles.mutual", lang, other=o, other_share=f"{intrusions[o][0]:.0%}", other_before=f"{intrusions[o][1]:.0%}")
         else:
-            evidence += f", mostly where {', '.join(into[:2])} should work."
+            evidence += text("ev.roles.single", lang, owners=", ".join(into[:2]))
         findings.append(_finding("unclear_roles", "critical" if mutual else "warning", "role", scope, "out_of_lane_share",
-                                 share_r, share_b, last, evidence))
+                                 share_r, share_b, last, evidence, lang))
     rows += _overlap_rows(inputs, acts, role, human, period, first, last, alias)
     rows += _orphan_rows(inputs, reps, now, last)
     table = pd.DataFrame(rows, columns=["period", "scope_type", "scope", "metric", "value", "numerator", "denominator"])
@@ -609,6 +605,7 @@ def market_response(
     min_unowned: float = 0.3,
     window_days: int = 60,
     alpha: float = 0.01,
+    lang: str = "en",
 ) -> Assessment:
     """Shifts in the lead and bookings mix, and segments whose leads grow while conversion falls or nobody owns them.
 
@@ -683,11 +680,11 @@ def market_response(
         if not (low_conversion or unowned_flag):
             continue
         severity = "critical" if low_conversion and unowned_flag else "warning"
-        grew = "is new" if not before else f"grew {growth:+.0%}"
-        evidence = (f"{g} leads {grew} ({before} in the {recent_periods} {_word(freq)}s before, {recent} in the last "
-                    f"{recent_periods}) while {conv_g:.0%} of them reached SQL within {window_days} days against {conv_o:.0%} "
-                    f"elsewhere ({format_p(p_conv)}); {share_unowned:.0%} of its recent leads have no active owner.")
-        findings.append(_finding("market_response", severity, by, g, "lead_conversion", conv_g, conv_o, last, evidence))
+        grew = text("ev.market.new", lang) if not before else text("ev.market.grew", lang, growth=f"{growth:+.0%}")
+        evidence = text("ev.market", lang, segment=g, grew=grew, before=before, n=recent_periods, units=_word(freq, lang, plural=True),
+                        recent=recent, conv=f"{conv_g:.0%}", days=window_days, other=f"{conv_o:.0%}", p=format_p(p_conv),
+                        unowned=f"{share_unowned:.0%}")
+        findings.append(_finding("market_response", severity, by, g, "lead_conversion", conv_g, conv_o, last, evidence, lang))
     table = pd.DataFrame(rows, columns=["period", by, "leads", "lead_share", "converted", "conversion", "unowned_share", "bookings_share"])
     table.attrs.update(freq=freq, window_days=window_days)
     return Assessment(table, _findings(findings))
@@ -727,6 +724,7 @@ def customer_satisfaction(
     min_drop: float = 0.3,
     alpha: float = 0.01,
     low_score: float = 2,
+    lang: str = "en",
 ) -> Assessment:
     """CSAT and NPS per group and period, their trend, and whether low-satisfaction accounts churn more.
 
@@ -787,15 +785,14 @@ def customer_satisfaction(
         scope_type, scope = ("company", "company") if g == "(all)" else (by, str(g))
         link = rr.get(scope) if scope_type != "company" else rr.get("company")
         linked = link is not None and link["low"] > 1
-        evidence = (f"Mean CSAT of {'the company' if scope_type == 'company' else scope} fell from {before.mean():.2f} to "
-                    f"{recent.mean():.2f} (of 5) in {last - recent_periods + 1}–{last} ({len(recent)} responses; {format_p(p)})")
+        evidence = text("ev.csat", lang, label=text("ev.company", lang) if scope_type == "company" else scope, before=f"{before.mean():.2f}",
+                        after=f"{recent.mean():.2f}", window=f"{last - recent_periods + 1}–{last}", n=len(recent), p=format_p(p))
         if link is not None and not np.isnan(link["rr"]):
-            evidence += (f"; accounts scoring {low_score:g} or less churned {link['rr']:.1f}× as often as the rest "
-                         f"(95% CI {link['low']:.1f}–{link['high']:.1f}).")
+            evidence += text("ev.csat.link", lang, low=f"{low_score:g}", rr=f"{link['rr']:.1f}", lo=f"{link['low']:.1f}", hi=f"{link['high']:.1f}")
         else:
             evidence += "."
         findings.append(_finding("customer_satisfaction", "critical" if linked else "warning", scope_type, scope, "csat",
-                                 recent.mean(), before.mean(), last, evidence))
+                                 recent.mean(), before.mean(), last, evidence, lang))
     return Assessment(table, _findings(findings))
 
 
@@ -847,6 +844,7 @@ def diagnose(
     freq: str = "Q",
     org: str | OrgDesign = "process",
     thresholds: Mapping[str, Mapping[str, Any]] | None = None,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Do we need to reorganise, and where? The five signs, each with evidence and a recommendation.
 
@@ -879,10 +877,10 @@ def diagnose(
         missing = [t for t in needs if tables.get(t) is None]
         if missing:
             parts.append(_findings([_finding(sign, "info", "company", "company", "not_assessed", np.nan, np.nan, "",
-                                             f"Cannot assess {sign.replace('_', ' ')}: the bundle has no {' or '.join(missing)} "
-                                             f"table. Add it to the data folder (see the data model) to include this sign.")]))
+                                             text("ev.not_assessed", lang, sign=text(f"sign.{sign}", lang).lower() if lang == "en"
+                                                  else text(f"sign.{sign}", lang), tables=" / ".join(missing)), lang)]))
             continue
-        kwargs: dict[str, Any] = {"as_of": as_of, "freq": freq}
+        kwargs: dict[str, Any] = {"as_of": as_of, "freq": freq, "lang": lang}
         if sign == "unclear_roles":
             kwargs["org"] = org
         kwargs.update((thresholds or {}).get(sign, {}))

@@ -66,6 +66,10 @@ class DefinitionWarning(UserWarning):
     """A metric was computed under a definition the user may not expect."""
 
 
+class FontWarning(UserWarning):
+    """No installed font can draw the text (Hangul, say); the message names the install command."""
+
+
 class MissingDependencyError(ImportError):
     """An optional extra is not installed; the message names the pip command."""
 

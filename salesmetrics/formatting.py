@@ -41,8 +41,11 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def format_money(value: Any, currency: str = "USD", *, compact: bool = False) -> str:
-    """Money for people.
+_KO_UNITS = ((1e12, "조"), (1e8, "억"), (1e7, "천만"), (1e4, "만"))
+
+
+def format_money(value: Any, currency: str = "USD", *, compact: bool = False, lang: str = "en") -> str:
+    """Money for people. In Korean (``lang="ko"``), compact amounts use 조 / 억 / 천만 / 만.
 
     Examples
     --------
@@ -50,6 +53,8 @@ def format_money(value: Any, currency: str = "USD", *, compact: bool = False) ->
     ('$1,234,567.89', '₩1,234,000', '-€350k')
     >>> format_money(1_450_000, compact=True), format_money(40_600, compact=True)
     ('$1.45M', '$40.6k')
+    >>> format_money(120_000_000, "KRW", compact=True, lang="ko"), format_money(34_000_000, "KRW", compact=True, lang="ko")
+    ('₩1.2억', '₩3.4천만')
     >>> format_money(float("nan"))
     '–'
     """
@@ -59,6 +64,12 @@ def format_money(value: Any, currency: str = "USD", *, compact: bool = False) ->
     symbol = _SYMBOLS.get(currency, currency + " ")
     sign = "-" if v < 0 else ""
     v = abs(v)
+    if compact and lang == "ko":
+        for size, suffix in _KO_UNITS:
+            if v >= size:
+                text = f"{v / size:.1f}".rstrip("0").rstrip(".") if v < 1000 * size else f"{v / size:,.0f}"
+                return f"{sign}{symbol}{text}{suffix}"
+        return f"{sign}{symbol}{v:,.0f}"
     if compact:
         for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
             if v >= size:
@@ -97,7 +108,7 @@ def format_number(value: Any, digits: int = 0) -> str:
     return f"{float(value):,.{digits}f}"
 
 
-def format_value(value: Any, unit: str, currency: str = "USD", *, compact: bool = False) -> str:
+def format_value(value: Any, unit: str, currency: str = "USD", *, compact: bool = False, lang: str = "en") -> str:
     """A KPI value by its unit ("money", "rate", "count", "days", "hours", "months").
 
     Examples
@@ -106,11 +117,12 @@ def format_value(value: Any, unit: str, currency: str = "USD", *, compact: bool 
     ('25%', '$1,500.00', '34 days')
     """
     if unit == "money":
-        return format_money(value, currency, compact=compact)
+        return format_money(value, currency, compact=compact, lang=lang)
     if unit == "rate":
         return format_percent(value)
     if unit in ("days", "hours", "months"):
-        return "–" if _missing(value) else f"{float(value):,.0f} {unit}"
+        word = {"days": "일", "hours": "시간", "months": "개월"}[unit] if lang == "ko" else f" {unit}"
+        return "–" if _missing(value) else f"{float(value):,.0f}{word}"
     return format_number(value, 0 if _missing(value) or float(value) >= 100 else 2 if float(value) % 1 else 0)
 
 
@@ -147,11 +159,11 @@ def format_duration(value: Any) -> str:
     return f"{hours / 24:g} days"
 
 
-def money_axis(ax: Any, currency: str, axis: str = "y") -> None:
-    """Compact money tick labels on a matplotlib axis ($1.2M)."""
+def money_axis(ax: Any, currency: str, axis: str = "y", lang: str = "en") -> None:
+    """Compact money tick labels on a matplotlib axis ($1.2M; ₩1.2억 in Korean)."""
     from matplotlib.ticker import FuncFormatter
 
-    fmt = FuncFormatter(lambda v, _pos: format_money(v, currency, compact=True))
+    fmt = FuncFormatter(lambda v, _pos: format_money(v, currency, compact=True, lang=lang))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 

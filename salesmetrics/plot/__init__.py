@@ -13,6 +13,9 @@ leak between notebook cells or threads. The same names exist in :mod:`salesmetri
 
 from __future__ import annotations
 
+import functools
+import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -32,10 +35,62 @@ from ..formatting import (
     money_axis,
     percent_axis,
 )
+from ..i18n import catalogue, text
 
 __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
            "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
 
+
+
+_CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "NanumBarunGothic", "Nanum Gothic", "Malgun Gothic",
+              "Apple SD Gothic Neo", "AppleGothic", "Source Han Sans KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "UnDotum")
+"""Fonts that can draw Hangul, most preferred first."""
+_CJK = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_FONT_FIX = ("no installed font can draw Hangul, so Korean text would show as empty boxes. Install one: "
+             "`sudo apt-get install fonts-noto-cjk` (Debian/Ubuntu), `brew install --cask font-noto-sans-cjk-kr` (macOS), "
+             "or `pip install koreanize-matplotlib` (brings NanumGothic); then restart Python.")
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The first installed font that can draw Hangul (Noto Sans CJK, Nanum, ...), or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in _CJK_FONTS if name in installed), None)
+
+
+def _finish(ax: Any) -> Any:
+    """Give every text that holds Hangul (or other CJK) a font that can draw it; the rest keep the default font.
+
+    The font family becomes [default, CJK font], so matplotlib falls back glyph by glyph: Latin letters and
+    digits stay in the default font. With no CJK font installed, one :class:`~salesmetrics.FontWarning` names
+    the install command instead of drawing empty boxes.
+    """
+    from matplotlib.text import Text
+
+    fig = ax.figure
+    quick = [t.get_text() for t in fig.findobj(Text)]
+    for axis in (a for each in fig.axes for a in (each.xaxis, each.yaxis)):
+        mapping = getattr(axis.units, "_mapping", None) if axis.units is not None else None
+        quick += [str(k) for k in (mapping or {})]
+    if not any(_CJK.search(text) for text in quick):
+        return ax
+    font = cjk_font()
+    if font is None:
+        from ..errors import FontWarning
+
+        warnings.warn(_FONT_FIX, FontWarning, stacklevel=3)
+        return ax
+    from matplotlib import rcParams
+
+    family = [*rcParams["font.sans-serif"][:1], font]
+    for each in fig.axes:
+        each.tick_params(labelfontfamily=family)  # tick labels are made at draw time: they take it from here
+    for artist in fig.findobj(Text):
+        if _CJK.search(artist.get_text()):
+            artist.set_fontfamily(family)
+    return ax
 
 
 def _axes(ax: Any, size: tuple[float, float] = (8, 4.5)) -> Any:
@@ -61,12 +116,22 @@ def _style(ax: Any, title: str, ylabel: str | None = None, xlabel: str | None = 
     ax.set_axisbelow(True)
 
 
+def _stage(stage: Any, lang: str) -> str:
+    key = f"stage.{stage}"
+    return text(key, lang) if key in catalogue(lang) else str(stage).replace("_at", "").replace("_", " ")
+
+
 def _labels(periods: Any) -> list[str]:
     return [str(p) for p in periods]
 
 
 def _currency(frame: pd.DataFrame, default: str = "USD") -> str:
     return str(frame.attrs.get("currency", default))
+
+
+def _lang(frame: Any) -> str:
+    """The language of a result frame's labels (``frame.attrs["lang"]``, set by the deck); English by default."""
+    return str(getattr(frame, "attrs", {}).get("lang", "en"))
 
 
 def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None) -> Any:
@@ -82,7 +147,9 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None) -> A
     label = str(frame["period"].iloc[-1])
     start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
     end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
-    steps = [("Start", row[start_col])] + [(m.capitalize(), row[m]) for m in ("new", "expansion", "reactivation", "contraction", "churn")]
+    lang = _lang(bridge)
+    steps = [(text("chart.start", lang), row[start_col])] + [(text(f"chart.{m}", lang), row[m])
+                                                            for m in ("new", "expansion", "reactivation", "contraction", "churn")]
     level = 0.0
     for i, (_name, value) in enumerate(steps):
         if i == 0:
@@ -91,16 +158,16 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None) -> A
             continue
         bottom = level if value >= 0 else level + value
         ax.bar(i, abs(value), bottom=bottom, color=POSITIVE if value >= 0 else NEGATIVE)
-        ax.annotate(format_money(value, _currency(bridge), compact=True), (i, level + max(value, 0)), ha="center", va="bottom",
+        ax.annotate(format_money(value, _currency(bridge), compact=True, lang=lang), (i, level + max(value, 0)), ha="center", va="bottom",
                     fontsize=9, xytext=(0, 2), textcoords="offset points")
         level += value
     ax.bar(len(steps), row[end_col], color=PALETTE[0])
-    ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + ["End"])
-    money_axis(ax, _currency(bridge))
+    ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + [text("chart.end", lang)])
+    money_axis(ax, _currency(bridge), lang=lang)
     low = min(row[start_col], row[end_col]) * 0.8
     ax.set_ylim(bottom=max(0, low))
-    _style(ax, f"{'ARR' if 'arr' in start_col else 'MRR'} bridge, {label}", _currency(bridge))
-    return ax
+    _style(ax, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=label), _currency(bridge))
+    return _finish(ax)
 
 
 def mrr_trend(bridge: pd.DataFrame, ax: Any = None, *, arr: bool = False) -> Any:
@@ -116,10 +183,11 @@ def mrr_trend(bridge: pd.DataFrame, ax: Any = None, *, arr: bool = False) -> Any
         ax.legend(frameon=False, fontsize=9)
     else:
         ax.plot(_labels(bridge["period"]), bridge[col] * scale, marker="o", ms=3, color=PALETTE[0])
-    money_axis(ax, _currency(bridge))
+    money_axis(ax, _currency(bridge), lang=_lang(bridge))
     ax.tick_params(axis="x", rotation=45, labelsize=8)
-    _style(ax, "ARR" if arr or col == "ending_arr" else "MRR", _currency(bridge))
-    return ax
+    unit = "ARR" if arr or col == "ending_arr" else "MRR"
+    _style(ax, text("chart.mrr_trend", _lang(bridge), unit=text(f"kpi.{unit.lower()}", _lang(bridge))), _currency(bridge))
+    return _finish(ax)
 
 
 def cohort_heatmap(cohorts: pd.DataFrame, ax: Any = None, *, value: str = "value", last: int = 12) -> Any:
@@ -135,9 +203,9 @@ def cohort_heatmap(cohorts: pd.DataFrame, ax: Any = None, *, value: str = "value
             if not np.isnan(v):
                 ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6, color="white" if v > 0.6 else "black")
     ax.figure.colorbar(image, ax=ax, format=lambda v, _p: f"{v:.0%}")
-    ax.set_title("Retention by cohort", loc="left", fontsize=13, fontweight="bold")
-    ax.set_xlabel("months since first revenue")
-    return ax
+    ax.set_title(text("chart.cohorts", _lang(cohorts)), loc="left", fontsize=13, fontweight="bold")
+    ax.set_xlabel(text("chart.cohort_age", _lang(cohorts)))
+    return _finish(ax)
 
 
 def funnel(stages: pd.DataFrame, ax: Any = None) -> Any:
@@ -145,19 +213,20 @@ def funnel(stages: pd.DataFrame, ax: Any = None) -> Any:
     ax = _axes(ax)
     frame = stages.groupby("stage", sort=False)[["entered", "converted"]].sum().reset_index() if "stage" in stages.columns else stages
     counts = [*frame["entered"], frame["converted"].iloc[-1]]
-    names = [str(s).replace("_at", "").replace("_", " ") for s in frame["stage"]] + [str(stages["next_stage"].iloc[-1]).replace("_at", "").replace("_", " ")]
+    lang = _lang(stages)
+    names = [_stage(s, lang) for s in [*frame["stage"], stages["next_stage"].iloc[-1]]]
     y = np.arange(len(counts))[::-1]
     ax.barh(y, counts, color=PALETTE[0], height=0.6)
     for i, (yy, c) in enumerate(zip(y, counts, strict=True)):
-        text = f"{c:,.0f}"
+        label = f"{c:,.0f}"
         if i:
-            text += f"  ({counts[i] / counts[i - 1]:.0%} of the stage before)" if counts[i - 1] else ""
-        ax.annotate(text, (c, yy), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+            label += "  " + text("chart.of_before", lang, share=f"{counts[i] / counts[i - 1]:.0%}") if counts[i - 1] else ""
+        ax.annotate(label, (c, yy), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(y, names)
     ax.set_xlim(0, max(counts) * 1.45 if max(counts) else 1)
-    _style(ax, "Lead funnel", xlabel="leads")
+    _style(ax, text("chart.funnel", lang), xlabel=text("chart.funnel_axis", lang))
     ax.grid(False)
-    return ax
+    return _finish(ax)
 
 
 def _band(ax: Any, frame: pd.DataFrame, value: str, low: str, high: str, title: str) -> Any:
@@ -179,18 +248,18 @@ def _band(ax: Any, frame: pd.DataFrame, value: str, low: str, high: str, title: 
 
 def win_rate(rates: pd.DataFrame, ax: Any = None) -> Any:
     """Win rate per period with its 95% Wilson band (output of ``win_rate``)."""
-    return _band(_axes(ax), rates, "win_rate", "win_rate_low", "win_rate_high", "Win rate (95% interval)")
+    return _finish(_band(_axes(ax), rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", _lang(rates))))
 
 
 def sla_compliance(sla: pd.DataFrame, ax: Any = None, *, target: float | None = None) -> Any:
     """First-response SLA compliance per period with its 95% band, and the target line (output of ``response_sla``)."""
     ax = _band(_axes(ax), sla, "compliance", "compliance_low", "compliance_high",
-               f"SLA compliance: first touch within {format_duration(sla.attrs.get('within', '24h'))}")
+               text("chart.sla", _lang(sla), within=format_duration(sla.attrs.get("within", "24h"))))
     if target is not None:
         ax.axhline(target, color=NEGATIVE, linestyle="--", linewidth=1)
-        ax.annotate(f"target {format_percent(target)}", (0, target), xytext=(2, 3), textcoords="offset points", color=NEGATIVE,
+        ax.annotate(text("chart.target", _lang(sla), value=format_percent(target)), (0, target), xytext=(2, 3), textcoords="offset points", color=NEGATIVE,
                     fontsize=9)
-    return ax
+    return _finish(ax)
 
 
 def kaplan_meier(km: pd.DataFrame, ax: Any = None) -> Any:
@@ -203,11 +272,11 @@ def kaplan_meier(km: pd.DataFrame, ax: Any = None) -> Any:
     if len(below):
         median = t[below[0]]
         ax.axvline(median, color=MUTED, linestyle=":", linewidth=1)
-        ax.annotate(f"median {median:.0f} days", (median, 0.5), xytext=(4, 4), textcoords="offset points", fontsize=9)
+        ax.annotate(text("chart.median_days", _lang(km), days=f"{median:.0f}"), (median, 0.5), xytext=(4, 4), textcoords="offset points", fontsize=9)
     percent_axis(ax)
     ax.set_ylim(0, 1.02)
-    _style(ax, "Deals still open after … days", "still open", "days since created")
-    return ax
+    _style(ax, text("chart.km", _lang(km)), text("chart.km_y", _lang(km)), text("chart.km_x", _lang(km)))
+    return _finish(ax)
 
 
 def cycle_distribution(days: Any, ax: Any = None, *, bins: int = 30) -> Any:
@@ -217,10 +286,10 @@ def cycle_distribution(days: Any, ax: Any = None, *, bins: int = 30) -> Any:
     ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85)
     if len(values):
         ax.axvline(values.median(), color=NEGATIVE, linestyle="--", linewidth=1)
-        ax.annotate(f"median {values.median():.0f} days", (values.median(), ax.get_ylim()[1] * 0.9), xytext=(4, 0),
+        ax.annotate(text("chart.median_days", _lang(days), days=f"{values.median():.0f}"), (values.median(), ax.get_ylim()[1] * 0.9), xytext=(4, 0),
                     textcoords="offset points", fontsize=9)
-    _style(ax, "Sales cycle of won deals", "deals", "days from created to won")
-    return ax
+    _style(ax, text("chart.cycle", _lang(days)), text("chart.cycle_y", _lang(days)), text("chart.cycle_x", _lang(days)))
+    return _finish(ax)
 
 
 def scorecard(card: pd.DataFrame, ax: Any = None) -> Any:
@@ -232,9 +301,12 @@ def scorecard(card: pd.DataFrame, ax: Any = None) -> Any:
     currency = _currency(card)
     units = card["unit"].astype(str).tolist()
     attain = card["attainment"].to_numpy(float)
-    rows = [[str(t), str(k), format_value(v, u, currency, compact=True), format_value(g, u, currency, compact=True), format_percent(a)]
-            for t, k, v, g, u, a in zip(card["team"], card["label"], card["value"], card["target"], units, attain, strict=True)]
-    table = ax.table(cellText=rows, colLabels=["Team", "KPI", "Value", "Target", "Attainment"], loc="upper left",
+    lang = _lang(card)
+    kpis = [text(f"kpi.{k}", lang) if f"kpi.{k}" in catalogue(lang) else str(label) for k, label in zip(card["kpi"], card["label"], strict=True)]
+    rows = [[str(t), k, format_value(v, u, currency, compact=True, lang=lang), format_value(g, u, currency, compact=True, lang=lang),
+             format_percent(a)] for t, k, v, g, u, a in zip(card["team"], kpis, card["value"], card["target"], units, attain, strict=True)]
+    table = ax.table(cellText=rows, colLabels=[text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")],
+                     loc="upper left",
                      colLoc="left", cellLoc="left")
     table.auto_set_font_size(False)
     table.set_fontsize(9)
@@ -243,8 +315,9 @@ def scorecard(card: pd.DataFrame, ax: Any = None) -> Any:
     for i, a in enumerate(attain, start=1):
         if not np.isnan(a):
             table[i, 4].set_facecolor("#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6")
-    ax.set_title(f"Team scorecard, {card['period'].iloc[0] if len(card) else ''}", loc="left", fontsize=13, fontweight="bold")
-    return ax
+    ax.set_title(text("chart.scorecard", lang, period=card["period"].iloc[0] if len(card) else ""), loc="left", fontsize=13,
+                 fontweight="bold")
+    return _finish(ax)
 
 
 def attrition(turnover: pd.DataFrame, ax: Any = None) -> Any:
@@ -257,14 +330,14 @@ def attrition(turnover: pd.DataFrame, ax: Any = None) -> Any:
     ax.barh(teams["scope"].astype(str), teams["attrition"], color=colours)
     if not np.isnan(rate):
         ax.axvline(rate, color=MUTED, linestyle="--", linewidth=1)
-        ax.annotate(f"company {rate:.0%}", (rate, len(teams) - 0.5), xytext=(4, 0), textcoords="offset points", fontsize=9)
+        ax.annotate(text("chart.company_rate", _lang(turnover), rate=f"{rate:.0%}"), (rate, len(teams) - 0.5), xytext=(4, 0), textcoords="offset points", fontsize=9)
     for y, (v, d) in enumerate(zip(teams["attrition"], teams["departures"], strict=True)):
-        ax.annotate(f"{v:.0%} ({d} left)", (v, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+        ax.annotate(text("chart.left", _lang(turnover), rate=f"{v:.0%}", n=d), (v, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
     percent_axis(ax, "x")
     ax.set_xlim(0, max(float(teams["attrition"].max()) if len(teams) else 0, 0 if np.isnan(rate) else rate) * 1.3 + 0.05)
-    _style(ax, f"Rep attrition, annualised ({turnover.attrs.get('window', '')})")
+    _style(ax, text("chart.attrition", _lang(turnover), window=turnover.attrs.get("window", "")))
     ax.grid(False)
-    return ax
+    return _finish(ax)
 
 
 def decline_drivers(decline: pd.DataFrame, ax: Any = None, *, scope: str | None = None, periods: int = 8) -> Any:
@@ -275,16 +348,17 @@ def decline_drivers(decline: pd.DataFrame, ax: Any = None, *, scope: str | None 
     ax = _axes(ax)
     part = decline[decline["scope"] == (scope or "company")].tail(periods)
     x = _labels(part["period"])
-    for i, (col, name) in enumerate((("bookings", "bookings"), ("opportunities", "deals created"), ("close_ratio", "close ratio"),
-                                     ("avg_deal", "average deal"))):
+    lang = _lang(decline)
+    for i, (col, key) in enumerate((("bookings", "bookings"), ("opportunities", "created"), ("close_ratio", "close"), ("avg_deal", "deal"))):
+        name = text(f"drv.{key}", lang)
         base = part[col].iloc[0]
         ax.plot(x, part[col] / base * 100 if base else part[col] * np.nan, marker="o", ms=3, color=PALETTE[i],
                 linewidth=2.5 if col == "bookings" else 1.5, label=name)
     ax.axhline(100, color=MUTED, linewidth=0.8)
     ax.legend(frameon=False, fontsize=9)
     ax.tick_params(axis="x", rotation=45, labelsize=8)
-    _style(ax, f"What moved bookings: {scope or 'company'}", f"index ({x[0] if x else ''} = 100)")
-    return ax
+    _style(ax, text("chart.drivers", lang, scope=scope or text("chart.company", lang)), text("chart.index", lang, period=x[0] if x else ""))
+    return _finish(ax)
 
 
 def findings(found: pd.DataFrame, ax: Any = None) -> Any:
@@ -298,15 +372,17 @@ def findings(found: pd.DataFrame, ax: Any = None) -> Any:
         colour = SEVERITY_COLOURS.get(worst, MUTED)
         ax.barh(y, 1, color=colour, height=0.8)
         alarms = mine[mine["severity"] != "info"]
-        scopes = ", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms) else ("not assessed" if len(mine) else "no sign")
-        ax.text(0.02, y, f"{_SIGN_LABELS[sign]}", va="center", fontsize=11, fontweight="bold", color="white" if worst != "ok" else "black")
-        ax.text(0.45, y, f"{worst.upper()}: {scopes}" if worst not in ("ok", "info") else scopes, va="center", fontsize=10,
+        lang = _lang(found)
+        scopes = (", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms)
+                  else text("chart.not_assessed", lang) if len(mine) else text("chart.no_sign", lang))
+        ax.text(0.02, y, text(f"sign.{sign}", lang), va="center", fontsize=11, fontweight="bold", color="white" if worst != "ok" else "black")
+        ax.text(0.45, y, f"{text('sev.' + worst, lang)}: {scopes}" if worst not in ("ok", "info") else scopes, va="center", fontsize=10,
                 color="white" if worst != "ok" else "black")
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.5, len(order) - 0.5)
     ax.axis("off")
-    ax.set_title("The five signs of a needed reorg", loc="left", fontsize=13, fontweight="bold")
-    return ax
+    ax.set_title(text("chart.findings", _lang(found)), loc="left", fontsize=13, fontweight="bold")
+    return _finish(ax)
 
 
 def trend(frame: pd.DataFrame, ax: Any = None, *, value: str, by: str | None = None, title: str = "", unit: str = "count",
@@ -327,9 +403,9 @@ def trend(frame: pd.DataFrame, ax: Any = None, *, value: str, by: str | None = N
     if unit == "rate":
         percent_axis(ax)
     elif unit == "money":
-        money_axis(ax, _currency(frame))
+        money_axis(ax, _currency(frame), lang=_lang(frame))
     if by:
         ax.legend(frameon=False, fontsize=9)
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     _style(ax, title or value.replace("_", " "))
-    return ax
+    return _finish(ax)

@@ -30,6 +30,7 @@ from ..formatting import (
     format_percent,
     format_value,
 )
+from ..i18n import catalogue, text
 
 __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
            "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
@@ -55,6 +56,25 @@ def _currency(frame: pd.DataFrame) -> str:
     return str(frame.attrs.get("currency", "USD"))
 
 
+def _lang(frame: Any) -> str:
+    return str(getattr(frame, "attrs", {}).get("lang", "en"))
+
+
+def _money_ticks(fig: Any, values: Any, currency: str, lang: str, axis: str = "y") -> None:
+    """Money tick labels from the library's formatter (₩1.2억 in Korean), at round values."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return
+    lo, hi = min(0.0, float(v.min())), float(v.max())
+    span = (hi - lo) or abs(hi) or 1.0
+    step = 10 ** np.floor(np.log10(span / 5))
+    step *= next(m for m in (1, 2, 2.5, 5, 10) if span / (step * m) <= 6)
+    ticks = np.arange(np.floor(lo / step) * step, hi + step, step)
+    labels = [format_money(t, currency, compact=True, lang=lang) for t in ticks]
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(tickvals=ticks, ticktext=labels)
+
+
 def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None) -> Any:
     """Waterfall of one period's MRR bridge (default: the last period)."""
     go = _go()
@@ -64,17 +84,21 @@ def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None) -> Any:
     start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
     end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
     moves = ["new", "expansion", "reactivation", "contraction", "churn"]
-    cur = _currency(bridge)
+    cur, lang = _currency(bridge), _lang(bridge)
     fig = go.Figure(go.Waterfall(
-        x=["Start", *[m.capitalize() for m in moves], "End"],
+        x=[text("chart.start", lang), *[text(f"chart.{m}", lang) for m in moves], text("chart.end", lang)],
         measure=["absolute", *["relative"] * len(moves), "total"],
         y=[row[start_col], *[row[m] for m in moves], 0],
-        text=[format_money(v, cur, compact=True) for v in [row[start_col], *[row[m] for m in moves], row[end_col]]],
+        text=[format_money(v, cur, compact=True, lang=lang) for v in [row[start_col], *[row[m] for m in moves], row[end_col]]],
         textposition="outside", increasing={"marker": {"color": POSITIVE}}, decreasing={"marker": {"color": NEGATIVE}},
         totals={"marker": {"color": PALETTE[0]}}, connector={"line": {"color": MUTED}}))
     low = min(row[start_col], row[end_col]) * 0.8
-    fig.update_yaxes(range=[max(0, low), max(row[start_col], row[end_col]) * 1.08])
-    return _layout(fig, f"{'ARR' if 'arr' in start_col else 'MRR'} bridge, {label}", money=cur)
+    top = max(row[start_col], row[end_col]) * 1.08
+    fig.update_yaxes(range=[max(0, low), top])
+    fig = _layout(fig, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=label), money=cur)
+    if lang != "en":
+        _money_ticks(fig, [max(0, low), top], cur, lang)
+    return fig
 
 
 def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False) -> Any:
@@ -87,20 +111,24 @@ def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False) -> Any:
     parts = bridge.groupby(groups[0]) if groups else [("MRR", bridge)]
     for g, part in parts:
         fig.add_scatter(x=part["period"].astype(str), y=part[col] * scale, mode="lines+markers", name=str(g))
-    return _layout(fig, "ARR" if arr or col == "ending_arr" else "MRR", money=_currency(bridge))
+    unit = "ARR" if arr or col == "ending_arr" else "MRR"
+    fig = _layout(fig, text("chart.mrr_trend", _lang(bridge), unit=text(f"kpi.{unit.lower()}", _lang(bridge))), money=_currency(bridge))
+    if _lang(bridge) != "en":
+        _money_ticks(fig, bridge[col] * scale, _currency(bridge), _lang(bridge))
+    return fig
 
 
 def cohort_heatmap(cohorts: pd.DataFrame, *, value: str = "value", last: int = 12) -> Any:
     """Retention by acquisition cohort and age, the last ``last`` cohorts."""
     go = _go()
     grid = cohorts.pivot(index="cohort", columns="age", values=value).tail(last).dropna(axis=1, how="all")
-    text = [[format_percent(v) if not np.isnan(v) else "" for v in row] for row in grid.to_numpy(float)]
+    cells = [[format_percent(v) if not np.isnan(v) else "" for v in row] for row in grid.to_numpy(float)]
     fig = go.Figure(go.Heatmap(z=grid.to_numpy(float), x=[str(c) for c in grid.columns], y=[str(c) for c in grid.index],
-                               colorscale="Blues", text=text, texttemplate="%{text}", zmin=0, zmax=1,
+                               colorscale="Blues", text=cells, texttemplate="%{text}", zmin=0, zmax=1,
                                colorbar={"tickformat": ".0%"}))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="months since first revenue")
-    return _layout(fig, "Retention by cohort", height=460)
+    fig.update_xaxes(title=text("chart.cohort_age", _lang(cohorts)))
+    return _layout(fig, text("chart.cohorts", _lang(cohorts)), height=460)
 
 
 def funnel(stages: pd.DataFrame) -> Any:
@@ -108,13 +136,16 @@ def funnel(stages: pd.DataFrame) -> Any:
     go = _go()
     frame = stages.groupby("stage", sort=False)[["entered", "converted"]].sum().reset_index()
     counts = [*frame["entered"], frame["converted"].iloc[-1]]
-    names = [str(s).replace("_at", "").replace("_", " ") for s in [*frame["stage"], stages["next_stage"].iloc[-1]]]
-    text = [f"{c:,.0f}" + (f"  ({c / counts[i - 1]:.0%} of the stage before)" if i and counts[i - 1] else "") for i, c in enumerate(counts)]
-    fig = go.Figure(go.Bar(y=names, x=counts, orientation="h", marker={"color": PALETTE[0]}, text=text, textposition="outside",
+    lang = _lang(stages)
+    names = [text(f"stage.{s}", lang) if f"stage.{s}" in catalogue(lang) else str(s).replace("_at", "").replace("_", " ")
+             for s in [*frame["stage"], stages["next_stage"].iloc[-1]]]
+    labels = [f"{c:,.0f}" + ("  " + text("chart.of_before", lang, share=f"{c / counts[i - 1]:.0%}") if i and counts[i - 1] else "")
+              for i, c in enumerate(counts)]
+    fig = go.Figure(go.Bar(y=names, x=counts, orientation="h", marker={"color": PALETTE[0]}, text=labels, textposition="outside",
                            cliponaxis=False))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, max(counts) * 1.6 if max(counts) else 1], title="leads")
-    return _layout(fig, "Lead funnel")
+    fig.update_xaxes(range=[0, max(counts) * 1.6 if max(counts) else 1], title=text("chart.funnel_axis", lang))
+    return _layout(fig, text("chart.funnel", lang))
 
 
 def _band(frame: pd.DataFrame, value: str, low: str, high: str, title: str) -> Any:
@@ -140,15 +171,15 @@ def _alpha(hex_colour: str, alpha: float) -> str:
 
 def win_rate(rates: pd.DataFrame) -> Any:
     """Win rate per period with its 95% Wilson band."""
-    return _band(rates, "win_rate", "win_rate_low", "win_rate_high", "Win rate (95% interval)")
+    return _band(rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", _lang(rates)))
 
 
 def sla_compliance(sla: pd.DataFrame, *, target: float | None = None) -> Any:
     """First-response SLA compliance per period with its 95% band and the target."""
     fig = _band(sla, "compliance", "compliance_low", "compliance_high",
-                f"SLA compliance: first touch within {format_duration(sla.attrs.get('within', '24h'))}")
+                text("chart.sla", _lang(sla), within=format_duration(sla.attrs.get("within", "24h"))))
     if target is not None:
-        fig.add_hline(y=target, line_dash="dash", line_color=NEGATIVE, annotation_text=f"target {format_percent(target)}")
+        fig.add_hline(y=target, line_dash="dash", line_color=NEGATIVE, annotation_text=text("chart.target", _lang(sla), value=format_percent(target)))
     return fig
 
 
@@ -160,9 +191,9 @@ def kaplan_meier(km: pd.DataFrame) -> Any:
     fig = go.Figure(go.Scatter(x=t, y=s, mode="lines", line={"shape": "hv", "color": PALETTE[0]}, name="still open"))
     below = np.flatnonzero(s <= 0.5)
     if len(below):
-        fig.add_vline(x=t[below[0]], line_dash="dot", line_color=MUTED, annotation_text=f"median {t[below[0]]:.0f} days")
-    fig.update_xaxes(title="days since created")
-    return _layout(fig, "Deals still open after … days", percent=True)
+        fig.add_vline(x=t[below[0]], line_dash="dot", line_color=MUTED, annotation_text=text("chart.median_days", _lang(km), days=f"{t[below[0]]:.0f}"))
+    fig.update_xaxes(title=text("chart.km_x", _lang(km)))
+    return _layout(fig, text("chart.km", _lang(km)), percent=True)
 
 
 def cycle_distribution(days: Any, *, bins: int = 30) -> Any:
@@ -172,25 +203,26 @@ def cycle_distribution(days: Any, *, bins: int = 30) -> Any:
     fig = go.Figure(go.Histogram(x=values, nbinsx=bins, marker={"color": PALETTE[0]}))
     if len(values):
         fig.add_vline(x=float(values.median()), line_dash="dash", line_color=NEGATIVE,
-                      annotation_text=f"median {values.median():.0f} days")
-    fig.update_xaxes(title="days from created to won")
-    return _layout(fig, "Sales cycle of won deals")
+                      annotation_text=text("chart.median_days", _lang(days), days=f"{values.median():.0f}"))
+    fig.update_xaxes(title=text("chart.cycle_x", _lang(days)))
+    return _layout(fig, text("chart.cycle", _lang(days)))
 
 
 def scorecard(card: pd.DataFrame) -> Any:
     """The team scorecard as a table, attainment coloured."""
     go = _go()
-    cur = _currency(card)
+    cur, lang = _currency(card), _lang(card)
+    kpis = [text(f"kpi.{k}", lang) if f"kpi.{k}" in catalogue(lang) else str(label) for k, label in zip(card["kpi"], card["label"], strict=True)]
     colour = ["#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6" if not pd.isna(a) else "white" for a in card["attainment"]]
     fig = go.Figure(go.Table(
-        header={"values": ["Team", "KPI", "Value", "Target", "Attainment"], "fill_color": PALETTE[0], "font": {"color": "white"},
+        header={"values": [text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")], "fill_color": PALETTE[0], "font": {"color": "white"},
                 "align": "left"},
-        cells={"values": [card["team"].astype(str), card["label"].astype(str),
-                          [format_value(v, u, cur, compact=True) for v, u in zip(card["value"], card["unit"], strict=True)],
-                          [format_value(v, u, cur, compact=True) for v, u in zip(card["target"], card["unit"], strict=True)],
+        cells={"values": [card["team"].astype(str), kpis,
+                          [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["value"], card["unit"], strict=True)],
+                          [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["target"], card["unit"], strict=True)],
                           [format_percent(a) for a in card["attainment"]]],
                "fill_color": [["white"] * len(card)] * 4 + [colour], "align": "left"}))
-    return _layout(fig, f"Team scorecard, {card['period'].iloc[0] if len(card) else ''}", height=80 + 28 * len(card))
+    return _layout(fig, text("chart.scorecard", lang, period=card["period"].iloc[0] if len(card) else ""), height=80 + 28 * len(card))
 
 
 def attrition(turnover: pd.DataFrame) -> Any:
@@ -201,12 +233,13 @@ def attrition(turnover: pd.DataFrame) -> Any:
     rate = float(company.iloc[0]) if len(company) else np.nan
     fig = go.Figure(go.Bar(y=teams["scope"].astype(str), x=teams["attrition"], orientation="h",
                            marker={"color": [NEGATIVE if v >= 2 * rate else PALETTE[0] for v in teams["attrition"]]},
-                           text=[f"{v:.0%} ({d} left)" for v, d in zip(teams["attrition"], teams["departures"], strict=True)],
+                           text=[text("chart.left", _lang(turnover), rate=f"{v:.0%}", n=d)
+                                 for v, d in zip(teams["attrition"], teams["departures"], strict=True)],
                            textposition="outside"))
     if not np.isnan(rate):
-        fig.add_vline(x=rate, line_dash="dash", line_color=MUTED, annotation_text=f"company {rate:.0%}")
+        fig.add_vline(x=rate, line_dash="dash", line_color=MUTED, annotation_text=text("chart.company_rate", _lang(turnover), rate=f"{rate:.0%}"))
     fig.update_xaxes(tickformat=".0%", range=[0, max(float(teams["attrition"].max()) if len(teams) else 0, rate if rate == rate else 0) * 1.3 + 0.05])
-    return _layout(fig, f"Rep attrition, annualised ({turnover.attrs.get('window', '')})")
+    return _layout(fig, text("chart.attrition", _lang(turnover), window=turnover.attrs.get("window", "")))
 
 
 def decline_drivers(decline: pd.DataFrame, *, scope: str | None = None, periods: int = 8) -> Any:
@@ -214,12 +247,14 @@ def decline_drivers(decline: pd.DataFrame, *, scope: str | None = None, periods:
     go = _go()
     part = decline[decline["scope"] == (scope or "company")].tail(periods)
     fig = go.Figure()
-    for col, name in (("bookings", "bookings"), ("opportunities", "deals created"), ("close_ratio", "close ratio"), ("avg_deal", "average deal")):
+    lang = _lang(decline)
+    for col, key in (("bookings", "bookings"), ("opportunities", "created"), ("close_ratio", "close"), ("avg_deal", "deal")):
+        name = text(f"drv.{key}", lang)
         base = part[col].iloc[0]
         fig.add_scatter(x=part["period"].astype(str), y=part[col] / base * 100 if base else part[col] * np.nan, mode="lines+markers",
                         name=name, line={"width": 3 if col == "bookings" else 1.5})
     fig.add_hline(y=100, line_color=MUTED)
-    return _layout(fig, f"What moved bookings: {scope or 'company'}")
+    return _layout(fig, text("chart.drivers", lang, scope=scope or text("chart.company", lang)))
 
 
 def findings(found: pd.DataFrame) -> Any:
@@ -227,18 +262,21 @@ def findings(found: pd.DataFrame) -> Any:
     go = _go()
     rank = {"critical": 0, "warning": 1, "info": 2}
     labels, colours, texts = [], [], []
-    for sign, label in _SIGN_LABELS.items():
+    lang = _lang(found)
+    for sign in _SIGN_LABELS:
+        label = text(f"sign.{sign}", lang)
         mine = found[found["sign"] == sign]
         worst = min(mine["severity"], key=lambda s: rank.get(s, 3)) if len(mine) else "ok"
         alarms = mine[mine["severity"] != "info"]
-        scopes = ", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms) else ("not assessed" if len(mine) else "no sign")
+        scopes = (", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms)
+                  else text("chart.not_assessed", lang) if len(mine) else text("chart.no_sign", lang))
         labels.append(label)
         colours.append(SEVERITY_COLOURS.get(worst, MUTED))
-        texts.append(f"{worst.upper()}: {scopes}" if worst in ("critical", "warning") else scopes)
+        texts.append(f"{text('sev.' + worst, lang)}: {scopes}" if worst in ("critical", "warning") else scopes)
     fig = go.Figure(go.Bar(y=labels[::-1], x=[1] * len(labels), orientation="h", marker={"color": colours[::-1]},
                            text=texts[::-1], textposition="inside", insidetextanchor="start", hoverinfo="text"))
     fig.update_xaxes(visible=False, range=[0, 1])
-    return _layout(fig, "The five signs of a needed reorg", height=320)
+    return _layout(fig, text("chart.findings", lang), height=320)
 
 
 def trend(frame: pd.DataFrame, *, value: str, by: str | None = None, title: str = "", unit: str = "count",
