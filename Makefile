@@ -32,10 +32,11 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check salesmetrics tests benchmarks
 	$(PY) -m mypy
 
-# the HTML report's test opens it in headless Chromium (Debian's package)
+# the HTML report's test opens it in headless Chromium, and the Korean charts need a CJK font (Debian's packages)
 browser:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-		|| echo "chromium could not be installed here; the browser test will say so"
+	@(command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "CJK") || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) \
+		|| echo "chromium or fonts-noto-cjk could not be installed here; the tests that need them will say so"
 
 test: lint browser
 	$(PY) -m pytest -q

@@ -72,6 +72,7 @@ _LAZY = {
     "InputValidationError": "salesmetrics.errors",
     "DataQualityWarning": "salesmetrics.errors",
     "DefinitionWarning": "salesmetrics.errors",
+    "FontWarning": "salesmetrics.errors",
     "MissingDependencyError": "salesmetrics.errors",
 }
 
@@ -81,6 +82,7 @@ __all__ = [
     "BusinessCalendar",
     "DataQualityWarning",
     "DefinitionWarning",
+    "FontWarning",
     "InputValidationError",
     "MissingDependencyError",
     "OrgDesign",
@@ -136,7 +138,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .datasets import load_sample, make_company
     from .diagnostics import customer_satisfaction, diagnose, market_response, rep_turnover, role_clarity, sales_decline
     from .economics import ShiftedBetaGeometric, cac, cac_payback, ltv, unit_economics
-    from .errors import DataQualityWarning, DefinitionWarning, InputValidationError, MissingDependencyError
+    from .errors import DataQualityWarning, DefinitionWarning, FontWarning, InputValidationError, MissingDependencyError
     from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations
     from .org import KPIS, OrgDesign, plan_funnel, scorecard
     from .periods import BusinessCalendar, parse_period, period_range, to_period

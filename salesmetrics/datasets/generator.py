@@ -27,6 +27,7 @@ __all__ = ["Company", "make_company"]
 _NONE = np.array(None, dtype=object)  # a missing value for np.where on object columns
 
 Scenario = Literal["reorg", "healthy"]
+Locale = Literal["en", "ko"]
 
 SEGMENTS = ["SMB", "Mid-Market", "Enterprise"]
 NEW_SEGMENT = "Digital Native"
@@ -202,8 +203,9 @@ def make_company(
     scenario: Scenario = "reorg",
     *,
     start: str = "2022-10-01",
-    timezone: str = "America/New_York",
-    currency: str = "USD",
+    timezone: str | None = None,
+    currency: str | None = None,
+    locale: Locale = "en",
 ) -> Company:
     """Generate a synthetic B2B SaaS company.
 
@@ -223,9 +225,13 @@ def make_company(
     start : str, default "2022-10-01"
         First day of the history (the first day of a month; a quarter start
         keeps the planted quarters aligned with calendar quarters).
-    timezone, currency : str
-        Reporting time zone and currency. A share of EMEA business is in EUR,
-        converted through the generated ``fx_rates``.
+    timezone, currency : str, optional
+        Reporting time zone and currency (default: America/New_York and USD; Asia/Seoul and KRW with
+        ``locale="ko"``). In KRW every amount is in won (dollar figures × 1,350, whole won). A share of
+        the overseas business is in EUR, converted through the generated ``fx_rates``.
+    locale : {"en", "ko"}, default "en"
+        "ko" gives a Korean company: account and rep names, segments, regions, team names and survey
+        comments in Hangul (the planted scopes follow). The numbers are the same as for "en".
 
     Returns
     -------
@@ -239,7 +245,14 @@ def make_company(
     ['accounts', 'activities', 'fx_rates']
     >>> co.planted["sign"].unique().tolist()
     ['declining_sales', 'rep_turnover', 'unclear_roles', 'market_response', 'customer_satisfaction']
+    >>> ko = make_company(seed=1, accounts=300, months=24, locale="ko")
+    >>> ko.timezone, ko.currency, ko.planted.loc[0, "scope"]
+    ('Asia/Seoul', 'KRW', '중견기업')
     """
+    if locale not in ("en", "ko"):
+        raise ValueError(f"locale must be 'en' or 'ko', got {locale!r}.")
+    timezone = timezone or ("Asia/Seoul" if locale == "ko" else "America/New_York")
+    currency = currency or ("KRW" if locale == "ko" else "USD")
     if scenario not in ("reorg", "healthy"):
         raise ValueError(f"scenario must be 'reorg' or 'healthy', got {scenario!r}.")
     if months < 18:
@@ -350,6 +363,10 @@ def make_company(
             elif col in ("start_date", "end_date", "month", "date"):
                 df[col] = pd.to_datetime(df[col]).dt.as_unit("ns")
     planted = _planted(reorg, month_starts, M)
+    if currency == "KRW":
+        _to_won(tables)
+    if locale == "ko":
+        planted = _korean(tables, planted, seed)
     return Company(
         tables=tables, planted=planted, timezone=timezone, currency=currency, fiscal_year_start=1, seed=seed,
         scenario=scenario, start=pd.Timestamp(month_starts[0]), end=pd.Timestamp(end_day),
@@ -1015,3 +1032,67 @@ def _make_targets(opps: pd.DataFrame, leads: pd.DataFrame, month_starts: np.ndar
     for m in range(M):
         rows.append((str(pd.Period(pd.Timestamp(month_starts[m]), "M")), "mqls", float(round(mqls_month * 1.01**m)), "Marketing"))
     return pd.DataFrame(rows, columns=["period", "metric", "target", "scope"])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# a Korean company
+# ----------------------------------------------------------------------------------------------------------
+
+WON_PER_DOLLAR = 1_350
+_MONEY_TARGETS = {"bookings", "cac", "deal_size", "mrr", "arr", "ltv"}
+
+
+def _to_won(tables: dict[str, pd.DataFrame]) -> None:
+    """Amounts in won: dollar figures × 1,350, rounded to whole won (KRW has no minor unit)."""
+    for name in ("opportunities", "subscriptions", "spend"):
+        frame = tables[name]
+        local = frame["currency"].isna() if "currency" in frame.columns else pd.Series(True, index=frame.index)
+        frame.loc[local, "amount"] = (frame.loc[local, "amount"] * WON_PER_DOLLAR).round(0)  # EUR rows stay in EUR
+    t = tables["targets"]
+    money = t["metric"].isin(list(_MONEY_TARGETS))
+    t.loc[money, "target"] = (t.loc[money, "target"] * WON_PER_DOLLAR).round(-3)
+    tables["fx_rates"]["rate"] = tables["fx_rates"]["rate"] * WON_PER_DOLLAR  # one EUR in won
+
+
+KO_SEGMENTS = {"SMB": "소기업", "Mid-Market": "중견기업", "Enterprise": "대기업", NEW_SEGMENT: "디지털 네이티브"}
+KO_REGIONS = {"North America": "수도권", "EMEA": "해외", "APAC": "영남권"}
+KO_TEAMS = {"Marketing": "마케팅팀", "SDR": "SDR팀", "New Business": "신규영업팀", "Account Management": "계정관리팀",
+            "Customer Success": "고객성공팀", "Solutions Engineering": "솔루션팀", "Sales Ops": "영업운영팀"}
+_KO_SURNAMES = np.array(["김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권"])
+_KO_GIVEN = np.array(["민준", "서연", "도윤", "지우", "하준", "서윤", "시우", "지민", "주원", "수아", "예준", "하은", "지호", "윤서",
+                      "현우", "다은", "준서", "채원", "건우", "소율"])
+_KO_PREFIX = np.array(["한빛", "누리", "다온", "새솔", "가람", "미래", "푸른", "하늘", "바른", "온누리", "드림", "스마트", "그린", "제일",
+                       "대한", "태양", "은하", "도담", "라온", "세움"])
+_KO_SUFFIX = np.array(["소프트", "테크", "시스템즈", "솔루션", "네트웍스", "로지스", "바이오", "에너지", "물산", "제약", "미디어",
+                       "푸드", "건설", "모빌리티", "랩스"])
+_KO_FORM = np.array(["(주)", "", "", "주식회사 "])
+_KO_COMMENTS = {"Support takes days to answer": "지원 응답이 며칠씩 걸립니다", "Onboarding was slow, pricing unclear":
+                "온보딩이 느리고 가격이 불명확합니다", "OK, but reporting is limited": "괜찮지만 리포트 기능이 부족합니다",
+                "Good product, helpful team": "좋은 제품, 친절한 팀", "Great support, easy to use": "지원이 훌륭하고 쓰기 쉽습니다"}
+
+
+def _korean(tables: dict[str, pd.DataFrame], planted: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Hangul names, segments, regions, teams and comments; the planted scopes follow. Numbers are unchanged."""
+    rng = np.random.default_rng([seed, 82])  # its own stream: the company's numbers do not move
+    acc = tables["accounts"]
+    n = len(acc)
+    names = np.char.add(np.char.add(_KO_FORM[rng.integers(0, len(_KO_FORM), n)], _KO_PREFIX[rng.integers(0, len(_KO_PREFIX), n)]),
+                        _KO_SUFFIX[rng.integers(0, len(_KO_SUFFIX), n)]).astype(object)
+    acc["name"] = names
+    for frame in (acc, tables["leads"]):
+        if "segment" in frame.columns:
+            frame["segment"] = frame["segment"].map(lambda v: KO_SEGMENTS.get(v, v))
+    for frame in (acc, tables["reps"]):
+        if "region" in frame.columns:
+            frame["region"] = frame["region"].map(lambda v: KO_REGIONS.get(v, v))
+    reps = tables["reps"]
+    k = len(reps)
+    reps["name"] = np.char.add(_KO_SURNAMES[rng.integers(0, len(_KO_SURNAMES), k)], _KO_GIVEN[rng.integers(0, len(_KO_GIVEN), k)]).astype(object)
+    reps["team"] = reps["team"].map(lambda v: KO_TEAMS.get(v, v))
+    tables["targets"]["scope"] = tables["targets"]["scope"].map(lambda v: KO_TEAMS.get(v, v))
+    surveys = tables["surveys"]
+    surveys["comment"] = surveys["comment"].map(lambda v: _KO_COMMENTS.get(v, v) if isinstance(v, str) else v)
+    out = planted.copy()
+    mapping = {**KO_SEGMENTS, **KO_REGIONS, **KO_TEAMS}
+    out["scope"] = out["scope"].map(lambda v: mapping.get(v, v))
+    return out

@@ -70,7 +70,9 @@ def _finish(ax: Any) -> Any:
     from matplotlib.text import Text
 
     fig = ax.figure
-    quick = [t.get_text() for t in fig.findobj(Text)]
+    texts = list(fig.findobj(Text)) + [cell.get_text() for each in fig.axes for table in each.tables
+                                       for cell in table.get_celld().values()]
+    quick = [t.get_text() for t in texts]
     for axis in (a for each in fig.axes for a in (each.xaxis, each.yaxis)):
         mapping = getattr(axis.units, "_mapping", None) if axis.units is not None else None
         quick += [str(k) for k in (mapping or {})]
@@ -87,7 +89,7 @@ def _finish(ax: Any) -> Any:
     family = [*rcParams["font.sans-serif"][:1], font]
     for each in fig.axes:
         each.tick_params(labelfontfamily=family)  # tick labels are made at draw time: they take it from here
-    for artist in fig.findobj(Text):
+    for artist in texts:
         if _CJK.search(artist.get_text()):
             artist.set_fontfamily(family)
     return ax

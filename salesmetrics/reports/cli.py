@@ -156,17 +156,19 @@ class ProgressBar:
             sys.stderr.flush()
 
 
-def _print_findings(found: pd.DataFrame) -> None:
+def _print_findings(found: pd.DataFrame, lang: str = "en") -> None:
     import textwrap
 
+    from ..i18n import text
+
     if not len(found):
-        print("No findings: none of the five signs shows at warning level or above.")
+        print(text("deck.no_sign", lang))
         return
     for r in found.itertuples():
-        print(f"[{str(r.severity).upper()}] {r.sign} · {r.scope_type} {r.scope}")
+        print(f"[{text('sev.' + str(r.severity), lang)}] {r.sign} · {r.scope_type} {r.scope}")
         print(textwrap.indent(textwrap.fill(str(r.evidence), 100), "    "))
         if r.severity != "info":
-            print(textwrap.indent(textwrap.fill("What to do: " + str(r.recommendation), 100), "    "))
+            print(textwrap.indent(textwrap.fill(text("deck.todo", lang, text=str(r.recommendation)), 100), "    "))
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
@@ -174,8 +176,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     from .deck import to_csv
 
     data = _load(args.data_dir, args, on_invalid="quarantine")
-    found = diagnose(data, org=args.org)
-    _print_findings(found)
+    found = diagnose(data, org=args.org, lang=args.lang)
+    _print_findings(found, args.lang)
     if args.csv:
         to_csv(found, args.csv)
         print(f"\nfindings written to {args.csv}")
@@ -190,13 +192,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     data = _load(args.data_dir, args, on_invalid="quarantine")
     bar = ProgressBar(14 + 17 * len(outs), "building the review")
     try:
-        paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar)
+        paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang)
     finally:
         bar.close()
     for p in paths:
         print(f"wrote {p}")
     print()
-    _print_findings(diagnose(data, org=args.org))
+    _print_findings(diagnose(data, org=args.org, lang=args.lang), args.lang)
     return EXIT_OK
 
 
@@ -215,12 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
     p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for role lanes")
     p.add_argument("--csv", help="also write the findings to this CSV file (formula-safe)")
+    p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the findings (default: en)")
     p.set_defaults(func=_cmd_diagnose)
     p = sub.add_parser("report", help="build the quarterly review deck (PPTX and/or HTML) and print the findings")
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
     p.add_argument("--quarter", help="e.g. 2025Q3 (default: the last complete quarter)")
     p.add_argument("--out", action="append", help="review.pptx or review.html; repeat for both (default: review.pptx)")
     p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for the scorecards")
+    p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the deck and the findings (default: en)")
     p.set_defaults(func=_cmd_report)
     return parser
 

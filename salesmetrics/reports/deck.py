@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..diagnostics import SIGN_LABELS as _SIGN_TITLES
 from ..errors import import_optional
 from ..formatting import format_duration, format_money, format_number, format_percent, format_value
+from ..i18n import text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data import SalesData
@@ -44,6 +44,14 @@ class Chart:
     name: str
     frame: Any
     kwargs: dict[str, Any] = field(default_factory=dict)
+    lang: str = "en"
+
+    def draw(self, module: Any) -> Any:
+        """Draw with ``module`` (salesmetrics.plot or salesmetrics.plotly), in the chart's language."""
+        frame = self.frame.copy() if hasattr(self.frame, "copy") else self.frame
+        if hasattr(frame, "attrs"):
+            frame.attrs = {**getattr(self.frame, "attrs", {}), "lang": self.lang}
+        return getattr(module, self.name)(frame, **self.kwargs)
 
 
 @dataclass
@@ -55,6 +63,7 @@ class Slide:
     charts: list[Chart] = field(default_factory=list)
     bullets: list[str] = field(default_factory=list)
     table: pd.DataFrame | None = None  # strings, ready to show
+    lang: str = "en"
 
     @property
     def kind(self) -> str:
@@ -90,6 +99,7 @@ def review(
     quarter: Any = None,
     org: str | OrgDesign = "process",
     progress: Progress | None = None,
+    lang: str = "en",
 ) -> list[Slide]:
     """The slides of the quarterly reorg review, ready for :func:`report` to render.
 
@@ -106,28 +116,31 @@ def review(
     q, as_of = _quarter(data, quarter)
     cur = data.currency
     slides: list[Slide] = []
+
+    def t(key: str, **params: Any) -> str:
+        return text(key, lang, **params)
+
+    money = lambda v, compact=True: format_money(v, cur, compact=compact, lang=lang)  # noqa: E731
+    chart = lambda name, frame, **kw: Chart(name, frame, kw, lang)  # noqa: E731
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sm.DefinitionWarning)
         step("scorecards")
         card = sm.scorecard(data, org=org, as_of=as_of)
         design = card.attrs.get("org", org if isinstance(org, str) else org.name)
-        slides.append(Slide(f"Quarterly sales review, {q}",
-                            f"Data as of {as_of:%Y-%m-%d} ({data.timezone}, {cur}); org design: {design}."))
+        slides.append(Slide(t("deck.title", quarter=q), t("deck.subtitle", date=f"{as_of:%Y-%m-%d}", tz=data.timezone, currency=cur,
+                                                           org=design), lang=lang))
         head = card.drop_duplicates("kpi")
+        fmt = lambda col: [format_value(v, u, cur, lang=lang) for v, u in zip(head[col], head["unit"], strict=True)]  # noqa: E731
         table = pd.DataFrame({
-            "KPI": head["label"], "Value": [format_value(v, u, cur) for v, u in zip(head["value"], head["unit"], strict=True)],
-            "Target": [format_value(v, u, cur) for v, u in zip(head["target"], head["unit"], strict=True)],
-            "Attainment": [format_percent(a) for a in head["attainment"]],
-            "Previous quarter": [format_value(v, u, cur) for v, u in zip(head["previous"], head["unit"], strict=True)]})
-        slides.append(Slide("Headline KPIs against targets", f"{q}; attainment is actual ÷ target (target ÷ actual where lower is better)",
-                            table=table))
+            t("col.kpi"): [t(f"kpi.{k}") for k in head["kpi"]], t("col.value"): fmt("value"), t("col.target"): fmt("target"),
+            t("col.attainment"): [format_percent(a) for a in head["attainment"]], t("col.previous"): fmt("previous")})
+        slides.append(Slide(t("deck.headline"), t("deck.headline_sub", quarter=q), table=table))
 
         step("diagnostics")
-        found = sm.diagnose(data, as_of=as_of, org=org)
+        found = sm.diagnose(data, as_of=as_of, org=org, lang=lang)
         alarms = found[found["severity"] != "info"]
-        slides.append(Slide("Do we need to reorganise? The five signs", f"{len(alarms)} finding(s) at warning or critical",
-                            charts=[Chart("findings", found)],
-                            bullets=[f"{str(sev).upper()} · {_SIGN_TITLES[str(sign)]} · {scope}: {ev}" for sev, sign, scope, ev in
+        slides.append(Slide(t("deck.signs"), t("deck.signs_sub", n=len(alarms)), charts=[chart("findings", found)],
+                            bullets=[f"{t('sev.' + str(sev))} · {t('sign.' + str(sign))} · {scope}: {ev}" for sev, sign, scope, ev in
                                      zip(alarms["severity"], alarms["sign"], alarms["scope"], alarms["evidence"], strict=True)][:6]))
         parts = {
             "declining_sales": sm.sales_decline(data, as_of=as_of),
@@ -142,11 +155,12 @@ def review(
             scope = str(mine["scope"].iloc[0]) if len(mine) else None
             charts = []
             if part is not None:
-                charts = [_sign_chart(sign, part, scope)]
-            bullets = [f"{r.evidence}" for r in mine.itertuples()] or ["No sign at warning level or above."]
+                charts = [_sign_chart(sign, part, scope, lang)]
+            bullets = [str(e) for e in mine["evidence"]] or [t("deck.no_sign")]
             if len(mine):
-                bullets.append(f"What to do: {mine['recommendation'].iloc[0]}")
-            slides.append(Slide(f"Sign {i}: {_SIGN_TITLES[sign]}", f"scope: {scope}" if scope else "", charts=charts, bullets=bullets))
+                bullets.append(t("deck.todo", text=mine["recommendation"].iloc[0]))
+            slides.append(Slide(t("deck.sign", i=i, name=t(f"sign.{sign}")), t("deck.scope", scope=scope) if scope else "", charts=charts,
+                                bullets=bullets))
 
         step("revenue")
         if data.subscriptions is not None:
@@ -156,30 +170,28 @@ def review(
             bullets = []
             if len(r):
                 r0 = r.iloc[0]
-                bullets = [f"NRR {format_percent(r0['nrr'], 1)}, GRR {format_percent(r0['grr'], 1)}, logo churn "
-                           f"{format_percent(r0['logo_churn_rate'], 1)} ({r0['churned_customers']:.0f} of {r0['starting_customers']:.0f} customers)"]
-            slides.append(Slide("Revenue: how MRR moved", str(q), charts=[Chart("mrr_bridge", bridge, {"period": q}), Chart("mrr_trend", bridge)],
+                bullets = [t("deck.retention_line", nrr=format_percent(r0["nrr"], 1), grr=format_percent(r0["grr"], 1),
+                             churn=format_percent(r0["logo_churn_rate"], 1), lost=f"{r0['churned_customers']:.0f}",
+                             start=f"{r0['starting_customers']:.0f}")]
+            slides.append(Slide(t("deck.revenue"), str(q), charts=[chart("mrr_bridge", bridge, period=q), chart("mrr_trend", bridge)],
                                 bullets=bullets))
-            slides.append(Slide("Retention by acquisition cohort", "share of each month's new customers still paying",
-                                charts=[Chart("cohort_heatmap", sm.cohort_retention(data, as_of=as_of))]))
+            slides.append(Slide(t("deck.cohorts"), t("deck.cohorts_sub"), charts=[chart("cohort_heatmap", sm.cohort_retention(data, as_of=as_of))]))
 
         step("funnel and SLA")
         if data.leads is not None:
             journeys = sm.lead_journeys(data)
             recent = journeys[journeys["created_at"] > as_of - pd.Timedelta(days=365)]
             stages = sm.funnel(recent, sm.LEAD_STAGES, freq=None, as_of=as_of)
-            charts = [Chart("funnel", stages)]
+            charts = [chart("funnel", stages)]
             bullets = []
             if data.activities is not None:
                 sla = sm.response_sla(data, freq="Q", as_of=as_of)
-                charts.append(Chart("sla_compliance", sla, {"target": 0.9}))
+                charts.append(chart("sla_compliance", sla, target=0.9))
                 last = sla[sla["period"] == q]
                 if len(last):
-                    bullets.append(f"{q}: {format_percent(last['compliance'].iloc[0])} of MQLs touched within "
-                                   f"{format_duration(sla.attrs.get('within', '24h'))}; median first response "
-                                   f"{last['median_response_hours'].iloc[0]:.1f} h")
-            slides.append(Slide("Funnel and the marketing–sales SLA", "leads of the last twelve months; SLA per quarter", charts=charts,
-                                bullets=bullets))
+                    bullets.append(t("deck.sla_line", quarter=q, share=format_percent(last["compliance"].iloc[0]),
+                                     within=format_duration(sla.attrs.get("within", "24h")), hours=f"{last['median_response_hours'].iloc[0]:.1f}"))
+            slides.append(Slide(t("deck.funnel"), t("deck.funnel_sub"), charts=charts, bullets=bullets))
 
         step("pipeline")
         if data.opportunities is not None:
@@ -189,63 +201,60 @@ def review(
             days = ((seen["closed_at"].where(closed[seen.index], as_of)) - seen["created_at"]).dt.total_seconds() / 86_400
             km = sm.kaplan_meier(days, closed[seen.index])
             wins = sm.win_rate(data)
-            slides.append(Slide("Pipeline: win rate and sales cycle", "win rate of deals closed per quarter; time to close, open deals censored",
-                                charts=[Chart("win_rate", wins[wins["period"] <= q]), Chart("kaplan_meier", km)]))
-            slides.append(Slide("Largest open deals", f"open at {as_of:%Y-%m-%d}", table=_open_deals(data, as_of)))
+            slides.append(Slide(t("deck.pipeline"), t("deck.pipeline_sub"),
+                                charts=[chart("win_rate", wins[wins["period"] <= q]), chart("kaplan_meier", km)]))
+            slides.append(Slide(t("deck.deals"), t("deck.deals_sub", date=f"{as_of:%Y-%m-%d}"), table=_open_deals(data, as_of, lang=lang)))
 
         step("unit economics")
         if data.spend is not None and data.subscriptions is not None:
             ue = sm.unit_economics(data, gross_margin=0.8, as_of=as_of).tail(4)
-            slides.append(Slide("Unit economics", "gross margin 80% assumed; LTV = ARPA × margin ÷ monthly churn (6-month mean)",
-                                table=pd.DataFrame({
-                                    "Quarter": ue["period"].astype(str), "ARPA": [format_money(v, cur) for v in ue["arpa"]],
-                                    "Monthly churn": [format_percent(v, 1) for v in ue["monthly_logo_churn"]],
-                                    "LTV": [format_money(v, cur, compact=True) for v in ue["ltv"]],
-                                    "CAC": [format_money(v, cur, compact=True) for v in ue["cac"]],
-                                    "LTV:CAC": [format_number(v, 1) for v in ue["ltv_cac"]],
-                                    "Payback (months)": [format_number(v, 1) for v in ue["payback_months"]]})))
+            slides.append(Slide(t("deck.economics"), t("deck.economics_sub"), table=pd.DataFrame({
+                t("col.quarter"): ue["period"].astype(str), t("col.arpa"): [money(v, False) for v in ue["arpa"]],
+                t("col.churn"): [format_percent(v, 1) for v in ue["monthly_logo_churn"]], t("col.ltv"): [money(v) for v in ue["ltv"]],
+                t("col.cac"): [money(v) for v in ue["cac"]], t("col.ltv_cac"): [format_number(v, 1) for v in ue["ltv_cac"]],
+                t("col.payback"): [format_number(v, 1) for v in ue["payback_months"]]})))
 
-        slides.append(Slide(f"Team scorecards: {design} design", str(q), charts=[Chart("scorecard", card)]))
+        slides.append(Slide(t("deck.scorecards", org=design), str(q), charts=[chart("scorecard", card)]))
 
         step("plan")
         try:
             target = card.loc[card["kpi"] == "bookings", "target"]
             goal = float(target.iloc[0]) if len(target) and not np.isnan(target.iloc[0]) else float(card.loc[card["kpi"] == "bookings", "value"].iloc[0])
             plan = sm.plan_funnel(data, target_bookings=goal, period=str(q + 1))
-            slides.append(Slide(f"Next quarter's plan: what {format_money(goal, cur, compact=True)} of bookings takes", f"{q + 1}, reverse funnel",
-                                table=pd.DataFrame({"Item": plan["item"], "Value": [format_number(v, 1) for v in plan["value"]],
-                                                    "Per month": [format_number(v, 1) for v in plan["per_month"]],
-                                                    "Basis": plan["basis"]})))
+            slides.append(Slide(t("deck.plan", goal=money(goal)), t("deck.plan_sub", quarter=q + 1),
+                                table=pd.DataFrame({t("col.item"): plan["item"], t("col.value"): [format_number(v, 1) for v in plan["value"]],
+                                                    t("col.per_month"): [format_number(v, 1) for v in plan["per_month"]],
+                                                    t("col.basis"): plan["basis"]})))
         except (ValueError, IndexError, KeyError) as err:
-            slides.append(Slide("Next quarter's plan", bullets=[f"Not available: {err}"]))
+            slides.append(Slide(t("deck.plan_missing"), bullets=[t("deck.not_available", reason=err)]))
 
         step("data quality")
         summary = data.summary().reset_index()
         quarantined = int(summary["quarantined"].sum()) if "quarantined" in summary.columns else 0
-        slides.append(Slide("Data quality", f"{quarantined} row(s) quarantined; every figure above is computed on the rows kept",
-                            table=_strings(summary)))
+        slides.append(Slide(t("deck.quality"), t("deck.quality_sub", n=quarantined), table=_strings(summary)))
     return slides
 
 
-def _sign_chart(sign: str, part: Any, scope: str | None) -> Chart:
+def _sign_chart(sign: str, part: Any, scope: str | None, lang: str = "en") -> Chart:
     table = part.table
     if sign == "declining_sales":
-        return Chart("decline_drivers", table, {"scope": scope if scope and scope in set(table["scope"]) else None})
+        return Chart("decline_drivers", table, {"scope": scope if scope and scope in set(table["scope"]) else None}, lang)
     if sign == "rep_turnover":
-        return Chart("attrition", table)
+        return Chart("attrition", table, {}, lang)
     if sign == "unclear_roles":
         lanes = table[table["metric"] == "out_of_lane_share"]
-        return Chart("trend", lanes, {"value": "value", "by": "scope", "unit": "rate", "title": "Share of work in other roles' lanes",
-                                      "highlight": scope.split(",") if scope else None})
+        return Chart("trend", lanes, {"value": "value", "by": "scope", "unit": "rate", "title": text("chart.lanes", lang),
+                                      "highlight": scope.split(",") if scope else None}, lang)
     if sign == "market_response":
         by = next(c for c in table.columns if c not in ("period", "leads", "lead_share", "converted", "conversion", "unowned_share",
                                                     "bookings_share"))
-        return Chart("trend", table, {"value": "leads", "by": by, "title": f"Leads per {by}", "highlight": scope})
+        return Chart("trend", table, {"value": "leads", "by": by, "title": text("chart.leads_by", lang, by=by), "highlight": scope}, lang)
     by = next(c for c in table.columns if c not in ("period", "csat", "csat_4plus", "csat_responses", "nps", "nps_responses"))
-    return Chart("trend", table[table[by] != "(all)"], {"value": "csat", "by": by, "title": f"Mean CSAT (1–5) per {by}", "highlight": scope})
+    return Chart("trend", table[table[by] != "(all)"], {"value": "csat", "by": by, "title": text("chart.csat_by", lang, by=by),
+                                                        "highlight": scope}, lang)
 
 
-def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10) -> pd.DataFrame:
+def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10, lang: str = "en") -> pd.DataFrame:
     from ..money import to_reporting
 
     o = data.opportunities
@@ -256,11 +265,11 @@ def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10) -> pd.DataFra
     names = data.accounts.set_index("account_id")["name"] if data.accounts is not None and "name" in data.accounts.columns else pd.Series(dtype=object)
     owners = data.reps.set_index("rep_id")["name"] if data.reps is not None and "name" in data.reps.columns else pd.Series(dtype=object)
     return pd.DataFrame({
-        "Account": [str(names.get(a, a)) for a in top["account_id"]],
-        "Owner": [str(owners.get(r, r)) for r in top["owner_id"]],
-        "Stage": top["stage"].fillna("–").astype(str) if "stage" in top.columns else "–",
-        "Amount": [format_money(v, data.currency, compact=True) for v in top["_amount"]],
-        "Days open": [f"{(as_of - c).days}" for c in top["created_at"]],
+        text("col.account", lang): [str(names.get(a, a)) for a in top["account_id"]],
+        text("col.owner", lang): [str(owners.get(r, r)) for r in top["owner_id"]],
+        text("col.stage", lang): top["stage"].fillna("–").astype(str) if "stage" in top.columns else "–",
+        text("col.amount", lang): [format_money(v, data.currency, compact=True, lang=lang) for v in top["_amount"]],
+        text("col.days_open", lang): [f"{(as_of - c).days}" for c in top["created_at"]],
     })
 
 
@@ -306,7 +315,7 @@ def _pptx(slides: list[Slide], path: Path, progress: Progress | None) -> None:
         chart_h = Inches(4.2) if s.bullets else Inches(5.6)
         width = Inches(12.4) / max(1, len(s.charts))
         for j, chart in enumerate(s.charts):
-            ax = getattr(plot, chart.name)(chart.frame, **chart.kwargs)
+            ax = chart.draw(plot)
             fig = ax.figure
             fig.set_size_inches(12.4 / len(s.charts), (4.2 if s.bullets else 5.6))
             buf = io.BytesIO()
@@ -366,7 +375,8 @@ def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
     from .. import plotly as splot
 
     esc = html.escape
-    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+    lang = slides[0].lang
+    parts = [f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>",
              f"<title>{esc(slides[0].title)}</title><style>{_CSS}</style>",
              f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"]
     n = 0
@@ -380,7 +390,7 @@ def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
         if s.charts:
             parts.append("<div class='charts'>")
             for chart in s.charts:
-                fig = getattr(splot, chart.name)(chart.frame, **chart.kwargs)
+                fig = chart.draw(splot)
                 n += 1
                 div = f"chart-{n}"
                 spec = _safe_json(fig.to_json())
@@ -406,6 +416,7 @@ def report(
     out: str | Path | list[str | Path] = "review.pptx",
     org: str | OrgDesign = "process",
     progress: Progress | None = None,
+    lang: str = "en",
 ) -> list[Path]:
     """Build the quarterly reorg review as PPTX and/or self-contained HTML.
 
@@ -425,6 +436,8 @@ def report(
     org : "process", "functional" or an OrgDesign
     progress : callable, optional
         Called with the name of each step (the command line draws a progress bar with it).
+    lang : {"en", "ko"}
+        The language of every title, label, finding and recommendation (``salesmetrics/locales``).
 
     Returns
     -------
@@ -443,7 +456,7 @@ def report(
     for p in paths:
         if p.suffix.lower() not in (".pptx", ".html", ".htm"):
             raise ValueError(f"out must end in .pptx or .html, got {p.name!r}.")
-    slides = review(data, quarter=quarter, org=org, progress=progress)
+    slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang)
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
         (_pptx if p.suffix.lower() == ".pptx" else _html)(slides, p, progress)
