@@ -48,7 +48,7 @@ _CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "NanumBarunGoth
 _CJK = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _FONT_FIX = ("no installed font can draw Hangul, so Korean text would show as empty boxes. Install one: "
              "`sudo apt-get install fonts-noto-cjk` (Debian/Ubuntu), `brew install --cask font-noto-sans-cjk-kr` (macOS), "
-             "or `pip install koreanize-matplotlib` (brings NanumGothic); then restart Python.")
+             "or `pip install \"salesmetrics[korean]\"` (brings NanumGothic); then restart Python.")
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,7 +57,18 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FONTS if name in installed), None)
+    found = next((name for name in _CJK_FONTS if name in installed), None)
+    if found is None:  # the optional extra salesmetrics[korean] brings NanumGothic inside koreanize-matplotlib
+        import importlib.util
+        from pathlib import Path
+
+        spec = importlib.util.find_spec("koreanize_matplotlib")
+        if spec is not None and spec.origin:
+            for path in sorted(Path(spec.origin).parent.rglob("*.ttf")):
+                font_manager.fontManager.addfont(str(path))  # registers the file; no rcParams are changed
+            installed = {f.name for f in font_manager.fontManager.ttflist}
+            found = next((name for name in _CJK_FONTS if name in installed), None)
+    return found
 
 
 def _finish(ax: Any) -> Any:
