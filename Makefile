@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint browser sample bench clean
+.PHONY: demo test lint browser lab sample bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ browser:
 
 test: lint browser
 	$(PY) -m pytest -q
+	PLOTLY_RENDERER=plotly_mimetype $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
+		--nbval-sanitize-with notebooks/sanitize.cfg notebooks/
+
+# optional: open the notebooks in JupyterLab
+lab: $(VENV)/.dev
+	$(VENV)/bin/jupyter lab notebooks/
 
 sample: $(VENV)/.core
 	$(PY) -m salesmetrics.datasets --out data/sample

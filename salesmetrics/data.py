@@ -195,6 +195,7 @@ def _format_message(failures: pd.DataFrame, *, quarantine_hint: bool = True) -> 
 
 _OFFSET_RE = r"(?:[zZ]|[+-]\d{2}:?\d{2}|UTC|GMT)$"  # a UTC offset at the end of an ISO time stamp
 _THOUSANDS_RE = r"^[-+]?[$€£₩¥]?\s?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
+_SYMBOL_RE = r"^[-+]?[$€£₩¥]\s?\d+(?:\.\d+)?$"
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
@@ -220,6 +221,9 @@ def _coerce_number(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     grouped = text.str.match(_THOUSANDS_RE).fillna(False).astype(bool)
     if grouped.any():
         text = text.mask(grouped, text.str.replace(r"[,$€£₩¥\s]", "", regex=True))
+    symbol = text.str.match(_SYMBOL_RE).fillna(False).astype(bool)  # "$900.00", "₩ 1200": a currency sign, no grouping
+    if symbol.any():
+        text = text.mask(symbol, text.str.replace(r"[$€£₩¥\s]", "", regex=True))
     out = pd.to_numeric(text, errors="coerce").astype("float64")
     return out, np.asarray(text.notna() & out.isna())
 

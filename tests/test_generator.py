@@ -251,3 +251,16 @@ def test_documented_sample_sizes_are_true(sample):
         for table in ("leads", "opportunities", "subscriptions", "activities"):
             assert f"{len(sample.tables[table]):,} {table}" in text, (table, len(sample.tables[table]))
         assert f"{total:,} rows" in text
+
+
+def test_shipped_raw_crm_export_is_the_generator_output(company):
+    """data/sample/raw (notebook 05's fictional CRM export) is crm_export() of the sample company, byte for byte."""
+    from salesmetrics.datasets import sample_dir
+    from salesmetrics.datasets.raw import crm_export
+
+    for name, frame in crm_export(company).items():
+        shipped = (sample_dir() / "raw" / name).read_text(encoding="utf-8")
+        assert shipped == frame.to_csv(index=False, lineterminator="\n"), name
+    deals = crm_export(company)["Deals.csv"]
+    assert (deals["Pipeline stage"] == "On hold").sum() == 1
+    assert (pd.to_datetime(deals["Won/Lost date"]) < pd.to_datetime(deals["Deal created"])).sum() == 2

@@ -261,3 +261,13 @@ def test_reference_lookups_are_kept_for_metrics_and_go_stale_when_a_column_chang
     assert resolve(data, "leads").positions("leads", "owner_id", "reps").tolist() == index_in(data.leads["owner_id"], data.reps["rep_id"]).tolist()
     data.reps.loc[0, "rep_id"] = "r9"
     assert resolve(data, "leads").positions("leads", "owner_id", "reps").tolist() == index_in(data.leads["owner_id"], data.reps["rep_id"]).tolist()
+
+
+def test_amounts_with_a_currency_sign_and_no_thousands_separator_are_read():
+    """A CRM export writes "$900.00" as well as "$1,234.50" (found by notebook 05's export)."""
+    raw = pd.DataFrame({"opportunity_id": ["a", "b", "c", "d"], "created_at": "2025-01-01", "status": "open",
+                        "amount": ["$900.00", "$1,234.50", "₩ 1200", "12 apples"]})
+    with pytest.raises(sm.InputValidationError) as info:
+        sm.conform(raw, "opportunities")
+    assert info.value.failure_cases["row"].tolist() == [3]  # only the one that is not a number
+    assert sm.conform(raw.iloc[:3], "opportunities")["amount"].tolist() == [900.0, 1234.5, 1200.0]

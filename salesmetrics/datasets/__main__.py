@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     company = make_company(seed=args.seed, accounts=args.accounts, months=args.months, scenario=args.scenario)
     folder = company.to_dir(args.out, format=args.format)
+    if args.format == "csv":
+        from .raw import write_crm_export
+
+        write_crm_export(company, folder / "raw")  # the fictional CRM export notebook 05 starts from
     rows = sum(len(df) for df in company.tables.values())
     print(f"wrote {rows:,} rows in {len(company.tables)} tables to {folder} in {time.perf_counter() - t0:.1f} s")
     return 0
