@@ -20,6 +20,18 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return best, out
 
 
+def median_time(fn: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of ``repeat`` runs (for timings of milliseconds, where the best run flatters)."""
+    import statistics
+
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
 def utc_stamps(ns: np.ndarray) -> pd.Series:
     """int64 nanoseconds (int64 min = missing) as a UTC time-stamp Series."""
     return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"))

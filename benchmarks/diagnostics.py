@@ -10,11 +10,9 @@ same tables in the same run; the run checks that its bookings equal salesmetrics
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 import warnings
-from collections.abc import Callable
-from typing import Any
+
+from common import median_time
 
 SQL = """
 WITH nb AS (
@@ -27,15 +25,6 @@ SELECT date_trunc('quarter', nb.closed_at) AS q, nb.segment,
          AS bookings, count(*) AS won
 FROM nb WHERE nb.status = 'won' GROUP BY ALL ORDER BY q, segment
 """
-
-
-def median_time(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:

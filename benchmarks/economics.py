@@ -11,11 +11,9 @@ the same run, as a yardstick; quarterly spend is checked equal to salesmetrics'.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 import warnings
-from collections.abc import Callable
-from typing import Any
+
+from common import median_time
 
 SQL = """
 WITH spend_q AS (
@@ -33,15 +31,6 @@ WITH spend_q AS (
 SELECT s.q, s.channel, s.spend, n.n, s.spend / nullif(n.n, 0) AS cac
 FROM spend_q s LEFT JOIN new_q n USING (q, channel) ORDER BY s.q, s.channel
 """
-
-
-def median_time(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:
