@@ -43,9 +43,9 @@ def crm_export(company: Company) -> dict[str, pd.DataFrame]:
     start = end - pd.DateOffset(months=12)
     o = t["opportunities"]
     deals = o[(o["created_at"] >= start) & (o["currency"].isna())].reset_index(drop=True).copy()
-    stage = np.where(deals["status"] == "won", "Closed Won", np.where(deals["status"] == "lost", "Closed Lost",
-                                                                       deals["stage"].map(STAGE_NAMES).fillna("Qualified")))
-    stage = pd.Series(stage, dtype=object)
+    stage = pd.Series(np.where(deals["status"] == "won", "Closed Won", np.where(deals["status"] == "lost", "Closed Lost",
+                                                                                 deals["stage"].map(STAGE_NAMES).fillna("Qualified"))),
+                      dtype=object)
     open_rows = np.flatnonzero(deals["status"].to_numpy() == "open")
     if len(open_rows):
         stage.iloc[open_rows[0]] = "On hold"
