@@ -59,6 +59,7 @@ def test_wheel_carries_the_sample_and_py_typed(wheel):
     for table in ("accounts", "opportunities", "subscriptions", "activities"):
         assert f"salesmetrics/datasets/sample/{table}.csv" in names
     assert "salesmetrics/datasets/sample/bundle.json" in names
+    assert {"salesmetrics/locales/en.json", "salesmetrics/locales/ko.json", "salesmetrics/datasets/sample/raw/Deals.csv"} <= names
 
 
 def test_load_sample_works_from_the_installed_wheel(wheel, tmp_path):
@@ -67,14 +68,16 @@ def test_load_sample_works_from_the_installed_wheel(wheel, tmp_path):
     zipfile.ZipFile(wheel).extractall(site)
     code = (
         "import salesmetrics as sm, salesmetrics.datasets as d;"
+        "from salesmetrics.i18n import text;"
         "data = sm.load_sample();"
-        "print(sm.__file__); print(d.sample_dir()); print(len(data.accounts))"
+        "print(sm.__file__); print(d.sample_dir()); print(len(data.accounts)); print(text('deck.title', 'ko', quarter='Q'))"
     )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, check=True).stdout.split("\n")
     assert out[0].startswith(str(site))
     assert out[1] == str(site / "salesmetrics" / "datasets" / "sample")
     assert out[2] == "2000"
+    assert out[3] == "분기 영업 리뷰, Q"  # the catalogues travel with the wheel
 
 
 def test_cli_summary_of_the_sample(capsys):

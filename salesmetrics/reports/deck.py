@@ -130,7 +130,7 @@ def review(
         slides.append(Slide(t("deck.title", quarter=q), t("deck.subtitle", date=f"{as_of:%Y-%m-%d}", tz=data.timezone, currency=cur,
                                                            org=design), lang=lang))
         head = card.drop_duplicates("kpi")
-        fmt = lambda col: [format_value(v, u, cur, lang=lang) for v, u in zip(head[col], head["unit"], strict=True)]  # noqa: E731
+        fmt = lambda col: [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(head[col], head["unit"], strict=True)]  # noqa: E731
         table = pd.DataFrame({
             t("col.kpi"): [t(f"kpi.{k}") for k in head["kpi"]], t("col.value"): fmt("value"), t("col.target"): fmt("target"),
             t("col.attainment"): [format_percent(a) for a in head["attainment"]], t("col.previous"): fmt("previous")})
