@@ -168,6 +168,9 @@ def test_cli_report_diagnose_and_exit_codes(tmp_path, capsys):
     assert main(["diagnose", "--csv", str(csv)]) == 0
     assert len(pd.read_csv(csv)) >= 5
     assert main(["report", "/no/such/folder"]) == 3
+    # the bundle options work before or after the command
+    assert main(["diagnose", "--timezone", "America/New_York", "--currency", "USD"]) == 0
+    assert main(["--timezone", "America/New_York", "summary"]) == 0
     assert main(["report", "--out", str(tmp_path / "r.docx")]) == 3
     console = subprocess.run([sys.executable, "-m", "salesmetrics", "diagnose", "--org", "nonsense"], capture_output=True, text=True)
     assert console.returncode == 2 and "invalid choice" in console.stderr

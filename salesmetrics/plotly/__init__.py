@@ -41,12 +41,10 @@ def _go() -> Any:
     return import_optional("plotly.graph_objects", "plot")
 
 
-def _layout(fig: Any, title: str, *, money: str | None = None, percent: bool = False, height: int = 420) -> Any:
+def _layout(fig: Any, title: str, *, percent: bool = False, height: int = 420) -> Any:
     fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}}, template="simple_white",
                       colorway=PALETTE, height=height, margin={"l": 60, "r": 20, "t": 60, "b": 50},
                       legend={"orientation": "h", "y": -0.2}, font={"family": "Arial, sans-serif", "size": 12})
-    if money:
-        fig.update_yaxes(tickprefix={"USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩"}.get(money, ""), tickformat="~s")
     if percent:
         fig.update_yaxes(tickformat=".0%")
     return fig
@@ -60,17 +58,17 @@ def _lang(frame: Any) -> str:
     return str(getattr(frame, "attrs", {}).get("lang", "en"))
 
 
-def _money_ticks(fig: Any, values: Any, currency: str, lang: str, axis: str = "y") -> None:
-    """Money tick labels from the library's formatter (₩1.2억 in Korean), at round values."""
+def _money_ticks(fig: Any, values: Any, currency: str, lang: str, axis: str = "y", floor: float = 0.0) -> None:
+    """Money tick labels from the library's one formatter ($1.4M; ₩1.2억 in Korean), at round values."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if not len(v):
         return
-    lo, hi = min(0.0, float(v.min())), float(v.max())
+    lo, hi = min(floor, float(v.min())), float(v.max())
     span = (hi - lo) or abs(hi) or 1.0
     step = 10 ** np.floor(np.log10(span / 5))
     step *= next(m for m in (1, 2, 2.5, 5, 10) if span / (step * m) <= 6)
-    ticks = np.arange(np.floor(lo / step) * step, hi + step, step)
+    ticks = np.arange(np.ceil(lo / step) * step, hi + step, step)
     labels = [format_money(t, currency, compact=True, lang=lang) for t in ticks]
     (fig.update_yaxes if axis == "y" else fig.update_xaxes)(tickvals=ticks, ticktext=labels)
 
@@ -95,9 +93,8 @@ def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None) -> Any:
     low = min(row[start_col], row[end_col]) * 0.8
     top = max(row[start_col], row[end_col]) * 1.08
     fig.update_yaxes(range=[max(0, low), top])
-    fig = _layout(fig, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=label), money=cur)
-    if lang != "en":
-        _money_ticks(fig, [max(0, low), top], cur, lang)
+    fig = _layout(fig, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=label))
+    _money_ticks(fig, [max(0, low), top], cur, lang, floor=max(0, low))
     return fig
 
 
@@ -112,9 +109,8 @@ def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False) -> Any:
     for g, part in parts:
         fig.add_scatter(x=part["period"].astype(str), y=part[col] * scale, mode="lines+markers", name=str(g))
     unit = "ARR" if arr or col == "ending_arr" else "MRR"
-    fig = _layout(fig, text("chart.mrr_trend", _lang(bridge), unit=text(f"kpi.{unit.lower()}", _lang(bridge))), money=_currency(bridge))
-    if _lang(bridge) != "en":
-        _money_ticks(fig, bridge[col] * scale, _currency(bridge), _lang(bridge))
+    fig = _layout(fig, text("chart.mrr_trend", _lang(bridge), unit=text(f"kpi.{unit.lower()}", _lang(bridge))))
+    _money_ticks(fig, bridge[col] * scale, _currency(bridge), _lang(bridge))
     return fig
 
 
@@ -291,4 +287,7 @@ def trend(frame: pd.DataFrame, *, value: str, by: str | None = None, title: str 
         fig.add_scatter(x=part["period"].astype(str), y=part[value], mode="lines+markers", name=str(g),
                         line={"color": PALETTE[i % len(PALETTE)] if strong else MUTED, "width": 3 if marked and strong else 1.5},
                         opacity=1 if strong else 0.6)
-    return _layout(fig, title or value.replace("_", " "), percent=unit == "rate", money=_currency(frame) if unit == "money" else None)
+    fig = _layout(fig, title or value.replace("_", " "), percent=unit == "rate")
+    if unit == "money":
+        _money_ticks(fig, frame[value], _currency(frame), _lang(frame))
+    return fig
