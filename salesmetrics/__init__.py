@@ -30,6 +30,7 @@ _LAZY = {
     "to_period": "salesmetrics.periods",
     "period_range": "salesmetrics.periods",
     "parse_period": "salesmetrics.periods",
+    "last_complete_period": "salesmetrics.periods",
     "mrr": "salesmetrics.revenue",
     "mrr_movements": "salesmetrics.revenue",
     "mrr_bridge": "salesmetrics.revenue",
@@ -102,6 +103,7 @@ __all__ = [
     "diagnose",
     "funnel",
     "kaplan_meier",
+    "last_complete_period",
     "lead_journeys",
     "lead_quality",
     "load_sample",
@@ -141,7 +143,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .errors import DataQualityWarning, DefinitionWarning, FontWarning, InputValidationError, MissingDependencyError
     from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations
     from .org import KPIS, OrgDesign, plan_funnel, scorecard
-    from .periods import BusinessCalendar, parse_period, period_range, to_period
+    from .periods import BusinessCalendar, last_complete_period, parse_period, period_range, to_period
     from .pipeline import close_rate, deal_size, pipeline_coverage, sales_cycle, sales_velocity, win_rate
     from .reports.deck import report
     from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention

@@ -31,20 +31,17 @@ from .data import MISSING_GROUP, Inputs, group_labels, resolve
 from .formatting import format_money, format_p
 from .i18n import text
 from .money import to_reporting
-from .periods import freq_alias, period_ordinals
+from .periods import freq_alias, last_complete_period, period_ordinals
 from .stats import poisson_excess_p, proportion_drop_p, ratio, relative_risk, trend
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData
     from .org import OrgDesign
 
-__all__ = ["FINDING_COLUMNS", "RECOMMENDATIONS", "SIGNS", "SIGN_LABELS", "Assessment", "customer_satisfaction", "diagnose",
+__all__ = ["FINDING_COLUMNS", "RECOMMENDATIONS", "SIGNS", "Assessment", "customer_satisfaction", "diagnose",
            "market_response", "rep_turnover", "role_clarity", "sales_decline"]
 
 SIGNS = ("declining_sales", "rep_turnover", "unclear_roles", "market_response", "customer_satisfaction")
-
-SIGN_LABELS = {sign: text(f"sign.{sign}") for sign in SIGNS}
-"""How charts and the deck name each sign (the seed article's words; other languages in salesmetrics.i18n)."""
 
 RECOMMENDATIONS = {sign: text(f"rec.{sign}") for sign in SIGNS}
 """What the seed article advises for each sign (English; ``text("rec.<sign>", lang)`` for others)."""
@@ -85,11 +82,7 @@ def _finding(sign: str, severity: str, scope_type: str, scope: str, metric: str,
 def _periods(inputs: Inputs, as_of: Any, freq: str) -> tuple[pd.Timestamp, pd.Period]:
     """as_of, and the last complete period (the one holding as_of when as_of is on its last day)."""
     now = inputs.as_of_timestamp(as_of)
-    alias = freq_alias(freq, inputs.fiscal_year_start)
-    local = now.tz_localize(None) if now.tz is not None else now
-    current = local.to_period(alias)
-    complete = local.normalize() >= current.end_time.normalize()
-    return now, current if complete else current - 1
+    return now, last_complete_period(now, freq, fiscal_year_start=inputs.fiscal_year_start)
 
 
 def _ordinals(stamps: pd.Series, inputs: Inputs, freq: str) -> np.ndarray:
@@ -764,10 +757,14 @@ def customer_satisfaction(
     both = pd.concat([frame, frame.assign(group="(all)")], ignore_index=True)
     csat = both[both["kind"] == "csat"]
     nps = both[both["kind"] == "nps"]
-    c = csat.groupby(["period", "group"])["score"].agg(csat="mean", csat_4plus=lambda x: (x >= 4).mean(), csat_responses="size")
-    n = nps.groupby(["period", "group"])["score"].agg(nps=lambda x: ((x >= 9).mean() - (x <= 6).mean()) * 100, nps_responses="size")
+    keys = ["period", "group"]
+    c = (csat.assign(top=csat["score"] >= 4).groupby(keys)
+         .agg(csat=("score", "mean"), csat_4plus=("top", "mean"), csat_responses=("score", "size")))
+    n = (nps.assign(net=(nps["score"] >= 9).astype(float) - (nps["score"] <= 6).astype(float)).groupby(keys)  # +1 promoter, -1 detractor
+         .agg(nps=("net", "mean"), nps_responses=("score", "size")))
+    n["nps"] *= 100
     table = c.join(n, how="outer").reset_index()
-    table["period"] = [pd.Period(ordinal=int(p), freq=alias) for p in table["period"]]
+    table["period"] = pd.PeriodIndex.from_ordinals(table["period"].to_numpy("int64"), freq=alias)  # type: ignore[attr-defined]
     table = table.rename(columns={"group": by})
     rr = _churn_link(inputs, frame, now, low_score)
     table.attrs.update(freq=freq, churn_relative_risk=rr)

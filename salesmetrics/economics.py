@@ -269,9 +269,9 @@ class ShiftedBetaGeometric:
         >>> ShiftedBetaGeometric.from_subscriptions(subs, cohort="2025-01", as_of="2025-06-30").tolist()
         [3, 3, 2, 2, 1, 1]
         """
-        from .periods import parse_period
+        from .periods import last_complete_period, parse_period
 
-        first, churn, last_month, inputs = _lifetimes(subscriptions, as_of)
+        first, churn, _, inputs = _lifetimes(subscriptions, as_of)
         fys = inputs.fiscal_year_start
         period = cohort if isinstance(cohort, pd.Period) else parse_period(str(cohort), fiscal_year_start=fys)
         alias = freq_alias(freq, fys)
@@ -281,9 +281,7 @@ class ShiftedBetaGeometric:
         if not members.any():
             raise ValueError(f"no account's first active month falls in {period}; pick a cohort between the first and last "
                              "month of the subscriptions.")
-        last_full = pd.Period(ordinal=last_month, freq="M").asfreq(alias).ordinal
-        if pd.Period(ordinal=last_month, freq="M").end_time < pd.Period(ordinal=last_full, freq=alias).end_time:
-            last_full -= 1  # the period holding as_of is not complete
+        last_full = last_complete_period(inputs.as_of_timestamp(as_of), freq, fiscal_year_start=fys).ordinal
         ages = np.arange(0, max(0, last_full - period.ordinal) + 1)
         # lost in the period holding its churn month: alive at the end of period p when churn month is after p's last month
         churn_period = np.where(churn[members] >= 0, _months_to(churn[members], alias), np.iinfo("int64").max)

@@ -172,3 +172,56 @@ def percent_axis(ax: Any, axis: str = "y") -> None:
     from matplotlib.ticker import PercentFormatter
 
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# labels that charts and the deck share (one place, so both backends say the same thing)
+# ----------------------------------------------------------------------------------------------------------
+
+
+def label(kind: str, key: Any, lang: str = "en", default: str | None = None) -> str:
+    """People's name of a stage, KPI or sign (``kind`` "stage", "kpi", "sign") from the catalogue of ``lang``.
+
+    Keys the catalogue does not know fall back to ``default``, else to the key made readable.
+
+    Examples
+    --------
+    >>> label("stage", "sql_at"), label("kpi", "win_rate", "ko"), label("stage", "demo_booked_at")
+    ('SQL', '거래 성사율', 'demo booked')
+    """
+    from .i18n import catalogue
+
+    found = catalogue(lang).get(f"{kind}.{key}")
+    if found is not None:
+        return found
+    return default if default is not None else str(key).removesuffix("_at").replace("_", " ")
+
+
+def funnel_labels(stages: Any, lang: str = "en") -> tuple[list[str], list[float], list[str]]:
+    """For a ``funnel`` result: stage names, entities reaching each stage, and "1,713 (72% of the stage before)" texts."""
+    from .i18n import text
+
+    frame = stages.groupby("stage", sort=False)[["entered", "converted"]].sum().reset_index()
+    counts = [*frame["entered"], frame["converted"].iloc[-1]]
+    names = [label("stage", s, lang) for s in [*frame["stage"], stages["next_stage"].iloc[-1]]]
+    texts = [f"{c:,.0f}" + ("  " + text("chart.of_before", lang, share=f"{c / counts[i - 1]:.0%}") if i and counts[i - 1] else "")
+             for i, c in enumerate(counts)]
+    return names, counts, texts
+
+
+def sign_overview(found: Any, lang: str = "en") -> list[tuple[str, str, str, str]]:
+    """For ``diagnose`` findings: per sign (in order) its name, its most severe level ("ok" when none), and the scopes."""
+    from .diagnostics import SIGNS
+    from .i18n import text
+
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    rows = []
+    for sign in SIGNS:
+        mine = found[found["sign"] == sign]
+        worst = min(mine["severity"], key=lambda s: rank.get(s, 3)) if len(mine) else "ok"
+        alarms = mine[mine["severity"] != "info"]
+        scopes = (", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms)
+                  else text("chart.not_assessed", lang) if len(mine) else text("chart.no_sign", lang))
+        shown = f"{text('sev.' + worst, lang)}: {scopes}" if worst in ("critical", "warning") else scopes
+        rows.append((sign, label("sign", sign, lang), worst, shown))
+    return rows

@@ -151,6 +151,22 @@ def period_range(start: Any, end: Any, freq: str = "M", *, fiscal_year_start: in
     return pd.period_range(first, last, freq=first.freq)
 
 
+def last_complete_period(as_of: Any, freq: str = "Q", *, fiscal_year_start: int = 1) -> pd.Period:
+    """The last period that has ended by ``as_of``: the one holding it when ``as_of`` falls on its last day, else the one before.
+
+    Read in ``as_of``'s own wall-clock time, like :func:`to_period`. Trend tests and reports use it so that a
+    quarter still in progress never looks like a decline.
+
+    Examples
+    --------
+    >>> last_complete_period("2025-09-30 18:00"), last_complete_period("2025-09-15")
+    (Period('2025Q3', 'Q-DEC'), Period('2025Q2', 'Q-DEC'))
+    """
+    local = _local_naive([pd.Timestamp(as_of)])[0]
+    current = local.to_period(freq_alias(freq, fiscal_year_start))
+    return current if local.normalize() >= current.end_time.normalize() else current - 1
+
+
 def period_bounds(periods: Any, tz: str | None = None) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
     """Half-open bounds ``[start, end)`` of each period, optionally localised.
 

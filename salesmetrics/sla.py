@@ -270,7 +270,6 @@ def response_sla(
     lead_rank = np.full(len(lead_table), -1, dtype="int64")
     lead_rank[lead_idx] = np.arange(len(lead_idx))
     by_account = "account_id" in lead_table.columns and "account_id" in acts.columns
-    wanted = pd.Series(pd.unique(lead_table["account_id"].iloc[lead_idx].dropna())) if by_account else None
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # uncached look-ups release the GIL: two at a time
@@ -280,7 +279,7 @@ def response_sla(
             account_jobs = (pool.submit(inputs.positions, "activities", "account_id", "accounts"),
                             pool.submit(inputs.positions, "leads", "account_id", "accounts"))
         elif by_account:  # no accounts table: number the clocked leads' accounts here
-            assert wanted is not None
+            wanted = pd.Series(pd.unique(lead_table["account_id"].iloc[lead_idx].dropna()))
             account_jobs = (pool.submit(index_in, acts["account_id"], wanted),
                             pool.submit(index_in, lead_table["account_id"], wanted))
         on_lead_pos = lead_job.result()

@@ -1081,18 +1081,18 @@ def _korean(tables: dict[str, pd.DataFrame], planted: pd.DataFrame, seed: int) -
     acc["name"] = names
     for frame in (acc, tables["leads"]):
         if "segment" in frame.columns:
-            frame["segment"] = frame["segment"].map(lambda v: KO_SEGMENTS.get(v, v))
+            frame["segment"] = frame["segment"].replace(KO_SEGMENTS)
     for frame in (acc, tables["reps"]):
         if "region" in frame.columns:
-            frame["region"] = frame["region"].map(lambda v: KO_REGIONS.get(v, v))
+            frame["region"] = frame["region"].replace(KO_REGIONS)
     reps = tables["reps"]
     k = len(reps)
     reps["name"] = np.char.add(_KO_SURNAMES[rng.integers(0, len(_KO_SURNAMES), k)], _KO_GIVEN[rng.integers(0, len(_KO_GIVEN), k)]).astype(object)
-    reps["team"] = reps["team"].map(lambda v: KO_TEAMS.get(v, v))
-    tables["targets"]["scope"] = tables["targets"]["scope"].map(lambda v: KO_TEAMS.get(v, v))
+    reps["team"] = reps["team"].replace(KO_TEAMS)
+    tables["targets"]["scope"] = tables["targets"]["scope"].replace(KO_TEAMS)
     surveys = tables["surveys"]
-    surveys["comment"] = surveys["comment"].map(lambda v: _KO_COMMENTS.get(v, v) if isinstance(v, str) else v)
+    surveys["comment"] = surveys["comment"].replace(_KO_COMMENTS)
     out = planted.copy()
     mapping = {**KO_SEGMENTS, **KO_REGIONS, **KO_TEAMS}
-    out["scope"] = out["scope"].map(lambda v: mapping.get(v, v))
+    out["scope"] = out["scope"].replace(mapping)
     return out

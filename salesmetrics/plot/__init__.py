@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..diagnostics import SIGN_LABELS as _SIGN_LABELS
 from ..errors import import_optional
 from ..formatting import (
     MUTED,
@@ -32,10 +31,13 @@ from ..formatting import (
     format_duration,
     format_money,
     format_percent,
+    funnel_labels,
+    label,
     money_axis,
     percent_axis,
+    sign_overview,
 )
-from ..i18n import catalogue, text
+from ..i18n import text
 
 __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
            "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
@@ -129,11 +131,6 @@ def _style(ax: Any, title: str, ylabel: str | None = None, xlabel: str | None = 
     ax.set_axisbelow(True)
 
 
-def _stage(stage: Any, lang: str) -> str:
-    key = f"stage.{stage}"
-    return text(key, lang) if key in catalogue(lang) else str(stage).replace("_at", "").replace("_", " ")
-
-
 def _labels(periods: Any) -> list[str]:
     return [str(p) for p in periods]
 
@@ -157,7 +154,7 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None) -> A
         pass
     numeric = frame.select_dtypes("number")
     row = numeric.groupby(frame["period"].astype(str)).sum().iloc[-1]
-    label = str(frame["period"].iloc[-1])
+    shown_period = str(frame["period"].iloc[-1])
     start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
     end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
     lang = _lang(bridge)
@@ -179,7 +176,7 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None) -> A
     money_axis(ax, _currency(bridge), lang=lang)
     low = min(row[start_col], row[end_col]) * 0.8
     ax.set_ylim(bottom=max(0, low))
-    _style(ax, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=label), _currency(bridge))
+    _style(ax, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period), _currency(bridge))
     return _finish(ax)
 
 
@@ -224,17 +221,12 @@ def cohort_heatmap(cohorts: pd.DataFrame, ax: Any = None, *, value: str = "value
 def funnel(stages: pd.DataFrame, ax: Any = None) -> Any:
     """Entities reaching each stage, with the conversion to the next stage on each bar (output of ``funnel``)."""
     ax = _axes(ax)
-    frame = stages.groupby("stage", sort=False)[["entered", "converted"]].sum().reset_index() if "stage" in stages.columns else stages
-    counts = [*frame["entered"], frame["converted"].iloc[-1]]
     lang = _lang(stages)
-    names = [_stage(s, lang) for s in [*frame["stage"], stages["next_stage"].iloc[-1]]]
+    names, counts, texts = funnel_labels(stages, lang)
     y = np.arange(len(counts))[::-1]
     ax.barh(y, counts, color=PALETTE[0], height=0.6)
-    for i, (yy, c) in enumerate(zip(y, counts, strict=True)):
-        label = f"{c:,.0f}"
-        if i:
-            label += "  " + text("chart.of_before", lang, share=f"{counts[i] / counts[i - 1]:.0%}") if counts[i - 1] else ""
-        ax.annotate(label, (c, yy), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+    for yy, c, shown in zip(y, counts, texts, strict=True):
+        ax.annotate(shown, (c, yy), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(y, names)
     ax.set_xlim(0, max(counts) * 1.45 if max(counts) else 1)
     _style(ax, text("chart.funnel", lang), xlabel=text("chart.funnel_axis", lang))
@@ -315,7 +307,7 @@ def scorecard(card: pd.DataFrame, ax: Any = None) -> Any:
     units = card["unit"].astype(str).tolist()
     attain = card["attainment"].to_numpy(float)
     lang = _lang(card)
-    kpis = [text(f"kpi.{k}", lang) if f"kpi.{k}" in catalogue(lang) else str(label) for k, label in zip(card["kpi"], card["label"], strict=True)]
+    kpis = [label("kpi", k, lang, default=str(name)) for k, name in zip(card["kpi"], card["label"], strict=True)]
     rows = [[str(t), k, format_value(v, u, currency, compact=True, lang=lang), format_value(g, u, currency, compact=True, lang=lang),
              format_percent(a)] for t, k, v, g, u, a in zip(card["team"], kpis, card["value"], card["target"], units, attain, strict=True)]
     table = ax.table(cellText=rows, colLabels=[text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")],
@@ -377,22 +369,14 @@ def decline_drivers(decline: pd.DataFrame, ax: Any = None, *, scope: str | None 
 def findings(found: pd.DataFrame, ax: Any = None) -> Any:
     """The five signs at a glance: one row per sign, coloured by its most severe finding, with the scopes."""
     ax = _axes(ax, (9, 3.6))
-    order = list(_SIGN_LABELS)
-    rank = {"critical": 0, "warning": 1, "info": 2}
-    for y, sign in enumerate(order[::-1]):
-        mine = found[found["sign"] == sign]
-        worst = min(mine["severity"], key=lambda s: rank.get(s, 3)) if len(mine) else "ok"
-        colour = SEVERITY_COLOURS.get(worst, MUTED)
-        ax.barh(y, 1, color=colour, height=0.8)
-        alarms = mine[mine["severity"] != "info"]
-        lang = _lang(found)
-        scopes = (", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms)
-                  else text("chart.not_assessed", lang) if len(mine) else text("chart.no_sign", lang))
-        ax.text(0.02, y, text(f"sign.{sign}", lang), va="center", fontsize=11, fontweight="bold", color="white" if worst != "ok" else "black")
-        ax.text(0.45, y, f"{text('sev.' + worst, lang)}: {scopes}" if worst not in ("ok", "info") else scopes, va="center", fontsize=10,
-                color="white" if worst != "ok" else "black")
+    rows = sign_overview(found, _lang(found))
+    for y, (_sign, name, worst, shown) in enumerate(rows[::-1]):
+        ink = "white" if worst != "ok" else "black"
+        ax.barh(y, 1, color=SEVERITY_COLOURS.get(worst, MUTED), height=0.8)
+        ax.text(0.02, y, name, va="center", fontsize=11, fontweight="bold", color=ink)
+        ax.text(0.45, y, shown, va="center", fontsize=10, color=ink)
     ax.set_xlim(0, 1)
-    ax.set_ylim(-0.5, len(order) - 0.5)
+    ax.set_ylim(-0.5, len(rows) - 0.5)
     ax.axis("off")
     ax.set_title(text("chart.findings", _lang(found)), loc="left", fontsize=13, fontweight="bold")
     return _finish(ax)

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..diagnostics import SIGN_LABELS as _SIGN_LABELS
 from ..errors import import_optional
 from ..formatting import (
     MUTED,
@@ -29,8 +28,11 @@ from ..formatting import (
     format_money,
     format_percent,
     format_value,
+    funnel_labels,
+    label,
+    sign_overview,
 )
-from ..i18n import catalogue, text
+from ..i18n import text
 
 __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
            "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
@@ -78,7 +80,7 @@ def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None) -> Any:
     go = _go()
     frame = bridge if period is None else bridge[bridge["period"].astype(str) == str(period)]
     row = frame.select_dtypes("number").groupby(frame["period"].astype(str)).sum().iloc[-1]
-    label = str(frame["period"].iloc[-1])
+    shown_period = str(frame["period"].iloc[-1])
     start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
     end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
     moves = ["new", "expansion", "reactivation", "contraction", "churn"]
@@ -93,7 +95,7 @@ def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None) -> Any:
     low = min(row[start_col], row[end_col]) * 0.8
     top = max(row[start_col], row[end_col]) * 1.08
     fig.update_yaxes(range=[max(0, low), top])
-    fig = _layout(fig, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=label))
+    fig = _layout(fig, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period))
     _money_ticks(fig, [max(0, low), top], cur, lang, floor=max(0, low))
     return fig
 
@@ -130,14 +132,9 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, value: str = "value", last: int = 1
 def funnel(stages: pd.DataFrame) -> Any:
     """Entities reaching each stage, with stage-to-stage conversion (output of ``funnel``)."""
     go = _go()
-    frame = stages.groupby("stage", sort=False)[["entered", "converted"]].sum().reset_index()
-    counts = [*frame["entered"], frame["converted"].iloc[-1]]
     lang = _lang(stages)
-    names = [text(f"stage.{s}", lang) if f"stage.{s}" in catalogue(lang) else str(s).replace("_at", "").replace("_", " ")
-             for s in [*frame["stage"], stages["next_stage"].iloc[-1]]]
-    labels = [f"{c:,.0f}" + ("  " + text("chart.of_before", lang, share=f"{c / counts[i - 1]:.0%}") if i and counts[i - 1] else "")
-              for i, c in enumerate(counts)]
-    fig = go.Figure(go.Bar(y=names, x=counts, orientation="h", marker={"color": PALETTE[0]}, text=labels, textposition="outside",
+    names, counts, texts = funnel_labels(stages, lang)
+    fig = go.Figure(go.Bar(y=names, x=counts, orientation="h", marker={"color": PALETTE[0]}, text=texts, textposition="outside",
                            cliponaxis=False))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, max(counts) * 1.6 if max(counts) else 1], title=text("chart.funnel_axis", lang))
@@ -208,7 +205,7 @@ def scorecard(card: pd.DataFrame) -> Any:
     """The team scorecard as a table, attainment coloured."""
     go = _go()
     cur, lang = _currency(card), _lang(card)
-    kpis = [text(f"kpi.{k}", lang) if f"kpi.{k}" in catalogue(lang) else str(label) for k, label in zip(card["kpi"], card["label"], strict=True)]
+    kpis = [label("kpi", k, lang, default=str(name)) for k, name in zip(card["kpi"], card["label"], strict=True)]
     colour = ["#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6" if not pd.isna(a) else "white" for a in card["attainment"]]
     fig = go.Figure(go.Table(
         header={"values": [text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")], "fill_color": PALETTE[0], "font": {"color": "white"},
@@ -256,19 +253,11 @@ def decline_drivers(decline: pd.DataFrame, *, scope: str | None = None, periods:
 def findings(found: pd.DataFrame) -> Any:
     """The five signs at a glance, coloured by each sign's most severe finding."""
     go = _go()
-    rank = {"critical": 0, "warning": 1, "info": 2}
-    labels, colours, texts = [], [], []
     lang = _lang(found)
-    for sign in _SIGN_LABELS:
-        label = text(f"sign.{sign}", lang)
-        mine = found[found["sign"] == sign]
-        worst = min(mine["severity"], key=lambda s: rank.get(s, 3)) if len(mine) else "ok"
-        alarms = mine[mine["severity"] != "info"]
-        scopes = (", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms)
-                  else text("chart.not_assessed", lang) if len(mine) else text("chart.no_sign", lang))
-        labels.append(label)
-        colours.append(SEVERITY_COLOURS.get(worst, MUTED))
-        texts.append(f"{text('sev.' + worst, lang)}: {scopes}" if worst in ("critical", "warning") else scopes)
+    rows = sign_overview(found, lang)
+    labels = [name for _, name, _, _ in rows]
+    colours = [SEVERITY_COLOURS.get(worst, MUTED) for _, _, worst, _ in rows]
+    texts = [shown for _, _, _, shown in rows]
     fig = go.Figure(go.Bar(y=labels[::-1], x=[1] * len(labels), orientation="h", marker={"color": colours[::-1]},
                            text=texts[::-1], textposition="inside", insidetextanchor="start", hoverinfo="text"))
     fig.update_xaxes(visible=False, range=[0, 1])

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import import_optional
-from ..formatting import format_duration, format_money, format_number, format_percent, format_value
+from ..formatting import format_duration, format_money, format_number, format_percent, format_value, label
 from ..i18n import text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,28 +65,20 @@ class Slide:
     table: pd.DataFrame | None = None  # strings, ready to show
     lang: str = "en"
 
-    @property
-    def kind(self) -> str:
-        return "chart" if self.charts else "table" if self.table is not None else "text"
-
 
 
 
 def _quarter(data: SalesData, quarter: Any) -> tuple[pd.Period, pd.Timestamp]:
-    from ..periods import freq_alias, parse_period
+    """The quarter to report (default: the last complete one) and the as_of to compute it at (its end, or earlier)."""
+    from ..periods import freq_alias, last_complete_period, parse_period
 
-    alias = freq_alias("Q", data.fiscal_year_start)
     if data.as_of is None:
         raise ValueError("the bundle has no time stamps; nothing to report.")
     if quarter is None:
-        local = data.as_of.tz_localize(None)
-        q = local.to_period(alias)
-        if local.normalize() < q.end_time.normalize():
-            q -= 1
+        q = last_complete_period(data.as_of, "Q", fiscal_year_start=data.fiscal_year_start)
     else:
-        q = parse_period(str(quarter), fiscal_year_start=data.fiscal_year_start).asfreq(alias)
-    end = pd.Timestamp(q.end_time.normalize()).tz_localize(data.timezone) + pd.Timedelta(hours=23, minutes=59)
-    return q, min(end, data.as_of)
+        q = parse_period(str(quarter), fiscal_year_start=data.fiscal_year_start).asfreq(freq_alias("Q", data.fiscal_year_start))
+    return q, min(pd.Timestamp(q.end_time).tz_localize(data.timezone), data.as_of)
 
 
 def _strings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +124,7 @@ def review(
         head = card.drop_duplicates("kpi")
         fmt = lambda col: [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(head[col], head["unit"], strict=True)]  # noqa: E731
         table = pd.DataFrame({
-            t("col.kpi"): [t(f"kpi.{k}") for k in head["kpi"]], t("col.value"): fmt("value"), t("col.target"): fmt("target"),
+            t("col.kpi"): [label("kpi", k, lang, default=str(n)) for k, n in zip(head["kpi"], head["label"], strict=True)], t("col.value"): fmt("value"), t("col.target"): fmt("target"),
             t("col.attainment"): [format_percent(a) for a in head["attainment"]], t("col.previous"): fmt("previous")})
         slides.append(Slide(t("deck.headline"), t("deck.headline_sub", quarter=q), table=table))
 
@@ -483,5 +475,8 @@ def to_csv(frame: pd.DataFrame, path: str | Path | None = None) -> str | None:
     safe = frame.copy()
     for c in safe.columns:
         if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
-            safe[c] = safe[c].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA) else v)
+            is_text = safe[c].map(lambda v: isinstance(v, str)) if safe[c].dtype == object else safe[c].notna()  # numbers stay
+            text = safe[c].where(is_text).astype("string")
+            risky = text.str.startswith(_FORMULA).fillna(False).to_numpy(bool)
+            safe.loc[risky, c] = "'" + text[risky].astype(str)
     return safe.to_csv(path, index=False)
