@@ -70,8 +70,8 @@ class Reps(_Base):
 
     rep_id: Series[str] = pa.Field(unique=True)
     team: Series[str]
-    role: Series[str]
-    hired_at: Series[pd.DatetimeTZDtype] = pa.Field(**_TS)  # type: ignore[arg-type]
+    role: Optional[Series[str]] = pa.Field(nullable=True)
+    hired_at: Optional[Series[pd.DatetimeTZDtype]] = pa.Field(nullable=True, **_TS)  # type: ignore[arg-type]
     terminated_at: Optional[Series[pd.DatetimeTZDtype]] = pa.Field(nullable=True, **_TS)  # type: ignore[arg-type]
     name: Optional[Series[str]] = pa.Field(nullable=True)
     manager_id: Optional[Series[str]] = pa.Field(nullable=True)
@@ -79,7 +79,7 @@ class Reps(_Base):
 
     @pa.dataframe_check
     def terminated_not_before_hired(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["terminated_at"].isna() | (df["terminated_at"] >= df["hired_at"])  # type: ignore[return-value]
+        return df["terminated_at"].isna() | df["hired_at"].isna() | (df["terminated_at"] >= df["hired_at"])  # type: ignore[return-value]
 
 
 class Leads(_Base):
@@ -139,9 +139,14 @@ class Subscriptions(_Base):
     start_date: Series[pd.Timestamp]
     end_date: Optional[Series[pd.Timestamp]] = pa.Field(nullable=True)
     amount: Series[float] = pa.Field(ge=0)
-    billing_months: Optional[Series[int]] = pa.Field(ge=1)
+    billing_months: Optional[Series[int]]
     currency: Optional[Series[str]] = pa.Field(nullable=True, str_matches=CURRENCY_PATTERN)
     product: Optional[Series[str]] = pa.Field(nullable=True)
+
+    @pa.check("billing_months", name="billing_months_positive")
+    def billing_months_positive(cls, s: Series[int]) -> Series[bool]:
+        """Months one billing period covers: 1 or more (0 is no period, negative no sense)."""
+        return s >= 1  # type: ignore[return-value]
 
     @pa.dataframe_check
     def end_after_start(cls, df: pd.DataFrame) -> Series[bool]:

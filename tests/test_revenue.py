@@ -193,7 +193,7 @@ def test_by_segment_needs_accounts_and_keeps_missing_values():
     assert dict(zip(b["segment"], b["ending_mrr"], strict=True)) == {"Enterprise": 50, "SMB": 100, "(missing)": 25}
     with pytest.raises(ValueError, match="needs the accounts table"):
         mrr_bridge(s, by="segment")
-    with pytest.raises(ValueError, match="not a column of this table or of accounts"):
+    with pytest.raises(ValueError, match="not a column of this table or of the tables it refers to"):
         mrr_bridge(s, by="colour", accounts=accounts)
 
 

@@ -3,15 +3,53 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+import warnings
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputValidationError
-from ._checks import _quality_warnings, _reference_failures, _validate_table
-from ._lookups import _column_token
-from ._messages import _DATE_COLUMN, TABLE_NAMES, OnInvalid, _concat, _format_message
+from ..errors import DataQualityWarning, InputValidationError
+from ._checks import Unresolved, _quality_warnings, _reference_checks, _validate_table
+from ._lookups import AsOf, _absent_in, _column_token, infer_as_of
+from ._messages import _DATE_COLUMN, TABLE_NAMES, OnInvalid, SetAside, _concat, _format_message, quarantine_columns
+
+References = Literal["keep", "strict"]
+
+
+def _renumber(carried: pd.DataFrame, own: pd.DataFrame | None, given: int) -> pd.DataFrame:
+    """Merge the rows conform() set aside with the bundle's own, numbering both in the original export.
+
+    ``given`` is the length of the frame conform() returned; it kept the other rows in their order.
+    """
+    if own is None or not len(own):
+        return carried.reset_index(drop=True)
+    row_name = quarantine_columns(own.columns.drop(quarantine_columns(own.columns), errors="ignore"))[0]
+    carried_row = row_name if row_name in carried.columns else carried.columns[0]
+    gone = carried[carried_row].to_numpy("int64")
+    kept_positions = np.setdiff1d(np.arange(given + len(gone)), gone)
+    own = own.copy()
+    own[row_name] = kept_positions[own[row_name].to_numpy("int64")]
+    carried = carried.rename(columns={carried_row: row_name})
+    return pd.concat([carried, own], ignore_index=True).sort_values(row_name, kind="stable").reset_index(drop=True)
+
+
+def _unresolved_frame(found: list[Unresolved]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "table": [u.table for u in found],
+            "column": [u.column for u in found],
+            "references": [u.references for u in found],
+            "rows": pd.array([u.rows for u in found], dtype="int64"),
+            "distinct": pd.array([u.distinct for u in found], dtype="int64"),
+            "examples": [", ".join(u.examples) for u in found],
+        }
+    )
+
+
+def _explicit_as_of(as_of: Any, timezone: str) -> pd.Timestamp:
+    ts = pd.Timestamp(as_of)
+    return ts.tz_convert(timezone) if ts.tz is not None else ts.tz_localize(timezone)
 
 
 class SalesData:
@@ -94,18 +132,25 @@ class SalesData:
         currency: str = "USD",
         fiscal_year_start: int = 1,
         on_invalid: OnInvalid = "raise",
+        references: References = "keep",
+        as_of: Any = None,
+        dayfirst: bool | None = None,
     ) -> None:
         from ..periods import freq_alias
 
         if on_invalid not in ("raise", "quarantine"):
             raise ValueError(f"on_invalid must be 'raise' or 'quarantine', got {on_invalid!r}.")
+        if references not in ("keep", "strict"):
+            raise ValueError(f"references must be 'keep' or 'strict', got {references!r}.")
         if not re.fullmatch(r"[A-Z]{3}", str(currency)):
             raise ValueError(f"currency must be an ISO 4217 code such as 'USD', got {currency!r}.")
         pd.Timestamp("2025-01-01").tz_localize(timezone)  # unknown zones fail here, before any work
         freq_alias("Q", fiscal_year_start)  # validates the month
+        object.__setattr__(self, "_ready", False)
         self.timezone = str(timezone)
         self.currency = str(currency)
         self.fiscal_year_start = int(fiscal_year_start)
+        self.references = references
         given = {
             "accounts": accounts,
             "reps": reps,
@@ -122,52 +167,76 @@ class SalesData:
         inputs = {name: df for name, df in given.items() if df is not None}
         coerced: dict[str, pd.DataFrame] = {}
         found: list[pd.DataFrame] = []
+        self.absent_columns: dict[str, frozenset[str]] = {}
         for name, df in inputs.items():
-            frame, fails = _validate_table(name, df, self.timezone, self.currency)
+            frame, fails = _validate_table(name, df, self.timezone, self.currency, **({"dayfirst": dayfirst} if dayfirst is not None else {}))
             coerced[name] = frame
             found.append(fails)
+            self.absent_columns[name] = _absent_in(df, name)
         failures = _concat(found)
         structural = failures[failures["row"].isna()]
         if len(structural):
             raise InputValidationError(_format_message(failures, quarantine_hint=False), failures)
 
-        for frame in coerced.values():
-            frame["_row"] = np.arange(len(frame))
-        bad: dict[str, set[int]] = {str(t): set(g["row"].astype(int)) for t, g in failures.groupby("table")}
+        bad: dict[str, np.ndarray] = {
+            name: np.isin(np.arange(len(frame)), failures.loc[failures["table"] == name, "row"].to_numpy("int64"))
+            for name, frame in coerced.items()
+        }
         positions: dict[tuple[str, str, str], np.ndarray] = {}
+        strict = references == "strict"
         if on_invalid == "raise":
-            failures = _concat([failures, _reference_failures(coerced, self.currency, {}, positions)])
+            everything = {t: np.arange(len(f)) for t, f in coerced.items()}
+            more, unresolved = _reference_checks(coerced, everything, self.currency, strict=strict, positions=positions)
+            failures = _concat([failures, more])
             if len(failures):
                 raise InputValidationError(_format_message(failures), failures)
         else:
-            # Quarantine until stable: a row that references a quarantined row is quarantined too.
-            while True:
-                kept = {t: f[~f["_row"].isin(list(bad.get(t, set())))] for t, f in coerced.items()}
+            while True:  # with references="strict", a row that references a quarantined row goes too
+                kept = {t: f.loc[~bad[t]] for t, f in coerced.items()}
+                rows = {t: np.flatnonzero(~bad[t]) for t in coerced}
                 positions.clear()
-                more = _reference_failures(kept, self.currency, bad, positions)
+                more, unresolved = _reference_checks(kept, rows, self.currency, strict=strict, positions=positions)
                 if not len(more):
                     break  # the look-ups of this last pass are on exactly the rows kept
                 failures = _concat([failures, more])
                 for t, g in more.groupby("table"):
-                    bad.setdefault(str(t), set()).update(int(r) for r in g["row"])
+                    bad[str(t)][g["row"].to_numpy("int64")] = True
 
         self.failure_cases = failures.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
         self.quarantine: dict[str, pd.DataFrame] = {}
         for name in TABLE_NAMES:
             if name not in coerced:
-                setattr(self, name, None)
+                object.__setattr__(self, name, None)
                 continue
-            frame = coerced[name]
-            rows = bad.get(name, set())
-            mask = frame["_row"].isin(list(rows)).to_numpy()
-            setattr(self, name, frame.loc[~mask].drop(columns="_row").reset_index(drop=True))
+            mask = bad[name]
+            object.__setattr__(self, name, coerced[name].loc[~mask].reset_index(drop=True) if mask.any() else coerced[name])
             if mask.any():
                 self.quarantine[name] = self._quarantined(name, inputs[name], np.flatnonzero(mask))
+            carried = inputs[name].attrs.get("salesmetrics.quarantine")  # rows conform() set aside
+            if isinstance(carried, SetAside) and len(carried):
+                self.quarantine[name] = _renumber(carried.rows, self.quarantine.get(name), len(inputs[name]))
+        self.unresolved = _unresolved_frame(unresolved)
+        self._unresolved_rows = {t: int(np.logical_or.reduce([u.mask for u in unresolved if u.table == t]).sum())
+                                 for t in {u.table for u in unresolved}}
         # id look-ups done by the reference checks, kept for the metrics (see Inputs.positions)
-        self._positions: dict[tuple[str, str, str], tuple[tuple[Any, ...], np.ndarray]] = {}
+        self._positions: dict[tuple[str, str, str], tuple[Any, np.ndarray]] = {}
         for (table, column, ref), pos in positions.items():
             self._remember(table, column, ref, pos)
-        _quality_warnings({n: getattr(self, n) for n in TABLE_NAMES if getattr(self, n) is not None})
+        self._as_of = _explicit_as_of(as_of, self.timezone) if as_of is not None else None
+        object.__setattr__(self, "_ready", True)
+        for u in unresolved:
+            warnings.warn(u.message(), DataQualityWarning, stacklevel=2)
+        self._warn_quarantine(inputs)
+        self._found_as_of(warn=True)
+        _quality_warnings(self.tables)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # replacing a table after validation: the inferred as_of and the look-ups on it are no longer known
+        if name in TABLE_NAMES and self.__dict__.get("_ready"):
+            self.__dict__.pop("_inferred", None)
+            for key in [k for k in self.__dict__.get("_positions", {}) if name in (k[0], k[2])]:
+                del self.__dict__["_positions"][key]
+        object.__setattr__(self, name, value)
 
     def _remember(self, table: str, column: str, ref: str, pos: np.ndarray) -> None:
         from ..schemas import KEYS
@@ -187,9 +256,27 @@ class SalesData:
             .agg(lambda s: "; ".join(dict.fromkeys(s)))
         )
         out = original.reset_index(drop=True).iloc[rows].copy()
-        out.insert(0, "row", rows)
-        out["reason"] = reasons.reindex(rows).to_numpy()
+        row_name, reason_name = quarantine_columns(out.columns)
+        out.insert(0, row_name, rows)
+        out[reason_name] = reasons.reindex(rows).to_numpy()
         return out.reset_index(drop=True)
+
+    def _warn_quarantine(self, inputs: dict[str, pd.DataFrame]) -> None:
+        """One warning when quarantine set aside more than 5% of any table, with the top reasons."""
+        lines = []
+        for name, q in self.quarantine.items():
+            given = len(q) + len(getattr(self, name))
+            if len(q) > 0.05 * given:
+                reasons = q[quarantine_columns(inputs[name].columns)[1]].str.split("; ").explode().value_counts()
+                top = ", ".join(f"{r} ({n:,})" for r, n in reasons.head(3).items())
+                lines.append(f"  {name}: {len(q):,} of {given:,} rows ({len(q) / given:.0%}); top reasons: {top}")
+        if lines:
+            warnings.warn(
+                "quarantine set aside more than 5% of a table; figures from it cover only the rows kept:\n"
+                + "\n".join(lines) + "\nSee data.quarantine for the rows and their reasons.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
 
     # -- conveniences -------------------------------------------------------------------------------------
     @property
@@ -197,16 +284,56 @@ class SalesData:
         """The tables present, by canonical name."""
         return {n: getattr(self, n) for n in TABLE_NAMES if getattr(self, n) is not None}
 
+    def _found_as_of(self, *, warn: bool = False) -> AsOf:
+        found = self.__dict__.get("_inferred")
+        if found is None:
+            found = infer_as_of(self.tables, self.timezone)
+            self.__dict__["_inferred"] = found
+            warn = True
+        if warn:
+            for table, column, row, value in found.outliers:
+                warnings.warn(
+                    f"{table}.{column} row {row} is {value:%Y-%m-%d}, more than a year after every other event; "
+                    f"as_of was not moved there (it is {found.value:%Y-%m-%d %H:%M}, from {found.source}). "
+                    "Fix the date if it is a typo, or pass as_of= to choose the reporting date.",
+                    DataQualityWarning,
+                    stacklevel=4,
+                )
+        return found
+
     @property
     def as_of(self) -> pd.Timestamp | None:
-        """Latest event time stamp (any ``*_at`` column) in the bundle; the default ``as_of``."""
-        latest = [
-            df[c].max()
-            for df in self.tables.values()
-            for c in df.columns
-            if str(c).endswith("_at") and isinstance(df[c].dtype, pd.DatetimeTZDtype) and df[c].notna().any()
-        ]
-        return max(latest) if latest else None
+        """The default ``as_of``: given to the constructor, else the latest event in any table.
+
+        Events are every ``*_at`` time stamp, subscription start dates and spend months; end dates and
+        exchange-rate dates count only when nothing else dates the bundle (a contract's end may be
+        scheduled, a rate published ahead). A value more than a year after every other event does not
+        move it (see :attr:`as_of_source` and the warning). None when nothing is dated.
+        """
+        if self._as_of is not None:
+            return self._as_of
+        return self._found_as_of().value
+
+    @property
+    def as_of_source(self) -> str:
+        """Where :attr:`as_of` comes from: ``"table.column"``, ``"given"``, or ``""`` when nothing is dated."""
+        if self._as_of is not None:
+            return "given"
+        return self._found_as_of().source
+
+    def has_column(self, table: str, column: str) -> bool:
+        """Whether ``table`` is present and its export had ``column`` (optional columns are filled when absent).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import salesmetrics as sm
+        >>> reps = pd.DataFrame({"rep_id": ["r1"], "team": ["East"]})
+        >>> data = sm.SalesData(reps=reps)
+        >>> data.has_column("reps", "team"), data.has_column("reps", "terminated_at")
+        (True, False)
+        """
+        return getattr(self, table, None) is not None and column not in self.absent_columns.get(table, frozenset())
 
     def require(self, *tables: str) -> tuple[pd.DataFrame, ...]:
         """Return the named tables, or raise a ValueError naming the ones missing.
@@ -229,28 +356,34 @@ class SalesData:
         return tuple(getattr(self, t) for t in tables)
 
     def summary(self) -> pd.DataFrame:
-        """Rows per table, date range, and quarantined rows.
+        """Rows per table, date range, rows set aside, unresolved references, and what set ``as_of``.
 
         Returns
         -------
         pandas.DataFrame
-            Indexed by table: ``rows``, ``quarantined``, ``date_column``,
-            ``first``, ``last``.
+            Indexed by table: ``rows`` (kept), ``quarantined`` (set aside, see
+            :attr:`quarantine`), ``unresolved`` (rows kept that refer to an id the
+            export does not hold, see :attr:`unresolved`), ``date_column``,
+            ``first``, ``last``, and ``as_of_from``: the column whose latest
+            value is the bundle's ``as_of`` (empty in the other rows).
 
         Examples
         --------
         >>> import pandas as pd
         >>> import salesmetrics as sm
         >>> accts = pd.DataFrame({"account_id": ["a", "b"], "created_at": ["2025-01-01", "2025-03-01"]})
-        >>> sm.SalesData(accounts=accts).summary()[["rows", "quarantined"]]
-                  rows  quarantined
+        >>> sm.SalesData(accounts=accts).summary()[["rows", "quarantined", "unresolved", "as_of_from"]]
+                  rows  quarantined  unresolved  as_of_from
         table
-        accounts     2            0
+        accounts     2            0           0  created_at
         """
         records = []
+        source_table, _, source_column = self.as_of_source.partition(".")
         for name, df in self.tables.items():
             column = _DATE_COLUMN[name]
-            values = df[column].dropna()
+            if column in self.absent_columns.get(name, ()):
+                column = ""
+            values = df[column].dropna() if column else pd.Series([], dtype="datetime64[ns]")
             if name == "targets":
                 from ..periods import parse_period
 
@@ -263,13 +396,15 @@ class SalesData:
                     "table": name,
                     "rows": len(df),
                     "quarantined": len(self.quarantine.get(name, ())),
+                    "unresolved": self._unresolved_rows.get(name, 0),
                     "date_column": column,
                     "first": str(first.date() if hasattr(first, "date") else first) if first is not None else "",
                     "last": str(last.date() if hasattr(last, "date") else last) if last is not None else "",
+                    "as_of_from": source_column if name == source_table else "",
                 }
             )
-        out = pd.DataFrame.from_records(records, columns=["table", "rows", "quarantined", "date_column", "first", "last"])
-        return out.set_index("table")
+        columns = ["table", "rows", "quarantined", "unresolved", "date_column", "first", "last", "as_of_from"]
+        return pd.DataFrame.from_records(records, columns=columns).set_index("table")
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{n}={len(df):,}" for n, df in self.tables.items())

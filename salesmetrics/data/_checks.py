@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import DataQualityWarning
 from ._coerce import _coerce_table
 from ._lookups import index_in
-from ._messages import _concat, _failures, _fix, _suggest
+from ._messages import _concat, _failures, _fix, _suggest, _unicode_collisions
 
 _PANDERA_CHECKS = [
     ("field_uniqueness", "unique"),
@@ -52,11 +52,16 @@ def _structural_failures(table: str, df: pd.DataFrame) -> list[pd.DataFrame]:
     return failures
 
 
-def _validate_table(table: str, df: pd.DataFrame, tz: str, currency: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Coerce and check one table. Returns the coerced frame and its failures (rows = positions)."""
+def _validate_table(
+    table: str, df: pd.DataFrame, tz: str, currency: str, *, dayfirst: bool | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Coerce and check one table. Returns the coerced frame and its failures (rows = positions).
+
+    ``dayfirst`` fixes the order of numeric day-month dates (03/04/2025); None reads it from the values.
+    """
     import pandera.pandas as pa
 
-    from ..schemas import CHECK_COLUMNS, table_schema
+    from ..schemas import CHECK_COLUMNS, KEYS, table_schema
 
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{table} must be a pandas DataFrame, got {type(df).__name__}.")
@@ -66,7 +71,9 @@ def _validate_table(table: str, df: pd.DataFrame, tz: str, currency: str) -> tup
     if df.columns.duplicated().any():
         dup = [str(c) for c in df.columns[df.columns.duplicated()]]
         return df, _failures(table, dup[0], "duplicate_column", [pd.NA], [dup[0]], "rename or drop the repeated columns")
-    coerced, failures = _coerce_table(table, df.reset_index(drop=True), tz, currency)
+    coerced, failures = _coerce_table(table, df.reset_index(drop=True), tz, currency, dayfirst=dayfirst)
+    if table in KEYS:
+        failures.extend(_unicode_failures(table, KEYS[table], coerced))
     already: dict[str, np.ndarray] = {}  # rows each column already failed in coercion
     for f in failures:
         col = str(f["column"].iloc[0])
@@ -94,6 +101,14 @@ def _validate_table(table: str, df: pd.DataFrame, tz: str, currency: str) -> tup
     return coerced, _concat(failures)
 
 
+def _unicode_failures(table: str, column: str, coerced: pd.DataFrame) -> list[pd.DataFrame]:
+    """Ids that differ as given but are one id after NFC normalisation ("José" typed twice, NFC and NFD)."""
+    rows = _unicode_collisions(coerced[column])
+    if not len(rows):
+        return []
+    return [_failures(table, column, "unicode_normalisation", rows, coerced[column].iloc[rows], _fix("unicode_normalisation", table, column))]
+
+
 def _allowed(table: str, column: str) -> str:
     from ..schemas import OPPORTUNITY_STATUSES, OPPORTUNITY_TYPES, SURVEY_RANGES
 
@@ -105,28 +120,75 @@ def _allowed(table: str, column: str) -> str:
     return ", ".join(allowed)
 
 
-def _reference_failures(frames: Mapping[str, pd.DataFrame], currency: str, skip: Mapping[str, set[int]],
-                        positions: dict[tuple[str, str, str], np.ndarray] | None = None) -> pd.DataFrame:
-    """Cross-table checks on the rows not already failed; rows are positions (``_row``).
+class Unresolved:
+    """References to rows the export does not hold, found by :func:`_reference_checks` (kept, not failed)."""
 
-    ``positions``, when given, receives each reference's look-up (row -> position in the referenced
-    table, -1 for none), so metrics on the bundle never hash the same ids again.
+    __slots__ = ("column", "distinct", "examples", "hint", "mask", "references", "table")
+
+    def __init__(self, table: str, column: str, references: str, mask: np.ndarray, values: pd.Series, hint: str) -> None:
+        self.table, self.column, self.references, self.mask, self.hint = table, column, references, mask, hint
+        missing = values[mask]
+        uniques = pd.unique(missing.to_numpy(object))
+        self.distinct = len(uniques)
+        self.examples = [str(v) for v in uniques[:3]]
+
+    @property
+    def rows(self) -> int:
+        return int(self.mask.sum())
+
+    def message(self) -> str:
+        shown = ", ".join(_clip(v) for v in self.examples) + (", ..." if self.distinct > len(self.examples) else "")
+        if self.column == "scope":
+            what = "name a scope that is not 'company', a team in reps.team or a rep_id in reps"
+            then = "they are kept, and scorecards match no team or rep to them"
+            fix = "fix the scope, add the team or rep to reps, or pass references='strict' to refuse them"
+        else:
+            what = f"refer to {self.distinct:,} id(s) not in {self.references}"
+            then = f"they are kept, and metrics that group through {self.column} put them in '(unknown)'"
+            fix = f"add the missing {self.references.split('.')[0]} rows, or pass references='strict' to refuse them"
+        return f"{self.table}.{self.column}: {self.rows:,} row(s) {what} (e.g. {shown}); {then}. Fix: {fix}.{self.hint}"
+
+
+def _clip(value: object, width: int = 40) -> str:
+    text = str(value)
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.ndarray], currency: str, *,
+                      strict: bool, positions: dict[tuple[str, str, str], np.ndarray] | None = None,
+                      ) -> tuple[pd.DataFrame, list[Unresolved]]:
+    """Cross-table checks on the rows kept so far; ``rows[table]`` maps them to input positions.
+
+    A reference to an id the export does not hold (an owner who is not in reps, a manager who is
+    not a rep, an account outside the accounts export) is *unresolved*: returned as an
+    :class:`Unresolved` and kept, unless ``strict``, where it is a ``foreign_key`` failure. A
+    currency without exchange rates is always a failure: no amount in it can be converted.
+    ``positions``, when given, receives each reference's look-up (row -> position in the
+    referenced table, -1 for none), so metrics on the bundle never hash the same ids again.
     """
     from ..schemas import KEYS, REFERENCES
+    from . import _messages
 
-    out = []
+    hint_for = getattr(_messages, "unicode_hint", None)
+    out: list[pd.DataFrame] = []
+    unresolved: list[Unresolved] = []
     for table, column, ref in REFERENCES:
         if table not in frames or ref not in frames:
             continue
-        df = frames[table]
+        df, keys = frames[table], frames[ref][KEYS[ref]]
         values = df[column]
-        pos = index_in(values, frames[ref][KEYS[ref]])
+        pos = index_in(values, keys)
         if positions is not None:
             positions[(table, column, ref)] = pos
         bad = values.notna().to_numpy() & (pos < 0)
-        if bad.any():
+        if not bad.any():
+            continue
+        if strict:
             fix = _fix("foreign_key", table, column, ref=f"{ref}.{KEYS[ref]}")
-            out.append(_failures(table, column, "foreign_key", df.loc[bad, "_row"], values[bad], fix))
+            out.append(_failures(table, column, "foreign_key", rows[table][bad], values[bad], fix))
+        else:
+            hint = hint_for(values[bad], keys) if hint_for is not None else ""
+            unresolved.append(Unresolved(table, column, f"{ref}.{KEYS[ref]}", bad, values, f" {hint}" if hint else ""))
     for table in ("opportunities", "subscriptions"):
         if table not in frames:
             continue
@@ -136,23 +198,19 @@ def _reference_failures(frames: Mapping[str, pd.DataFrame], currency: str, skip:
             known |= set(frames["fx_rates"]["currency"].dropna())
         bad = (df["currency"].notna() & ~df["currency"].isin(list(known))).to_numpy()
         if bad.any():
-            out.append(
-                _failures(table, "currency", "missing_fx_rate", df.loc[bad, "_row"], df.loc[bad, "currency"], _fix("missing_fx_rate", table, "currency", currency=currency))
-            )
+            out.append(_failures(table, "currency", "missing_fx_rate", rows[table][bad], df.loc[bad, "currency"],
+                                 _fix("missing_fx_rate", table, "currency", currency=currency)))
     if "targets" in frames and "reps" in frames:
         df, reps = frames["targets"], frames["reps"]
-        allowed = {"company"} | set(reps["team"].dropna()) | set(reps["rep_id"].dropna())
-        bad = ~df["scope"].isin(list(allowed)).to_numpy()
+        allowed = pd.concat([pd.Series(["company"]), reps["team"].dropna().astype(str), reps["rep_id"].dropna().astype(str)])
+        bad = ~df["scope"].isin(allowed).to_numpy()
         if bad.any():
-            out.append(_failures("targets", "scope", "unknown_scope", df.loc[bad, "_row"], df.loc[bad, "scope"], _fix("unknown_scope", "targets", "scope")))
-    result = _concat(out)
-    if len(result) and skip:
-        seen = np.zeros(len(result), dtype=bool)
-        for t, rows in skip.items():
-            mine = (result["table"] == t).to_numpy()
-            seen[mine] = np.isin(result.loc[mine, "row"].to_numpy("int64"), np.fromiter(rows, dtype="int64", count=len(rows)))
-        result = result[~seen]
-    return result.reset_index(drop=True)
+            if strict:
+                out.append(_failures("targets", "scope", "unknown_scope", rows["targets"][bad], df.loc[bad, "scope"],
+                                     _fix("unknown_scope", "targets", "scope")))
+            else:
+                unresolved.append(Unresolved("targets", "scope", "reps", bad, df["scope"], ""))
+    return _concat(out), unresolved
 
 
 def _quality_warnings(tables: Mapping[str, pd.DataFrame]) -> None:

@@ -45,34 +45,173 @@ def index_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
         return np.asarray(pd.Index(keys).get_indexer(pd.Index(values)), dtype="int64")
 
 
-def _column_token(series: pd.Series) -> tuple[Any, ...]:
-    """What a column's data is now (length, dtype, buffer addresses), so cached look-ups go stale on change.
+class _ColumnToken:
+    """What a column's data is now, holding it alive so that a cached look-up can tell when it changed.
 
-    Arrow arrays are immutable, so any edit to an Arrow-backed column gives new buffers; a numpy-backed
-    column is identified by its data pointer.
+    Arrow arrays are immutable: an edit to an Arrow-backed column (pandas' string dtype) swaps in new
+    arrays, so the token compares their buffer addresses. A numpy-backed column is identified by its data
+    pointer; pandas copies on write, so an edit moves the data. Either way the token keeps the original
+    arrays referenced, so their memory (and identity) cannot be recycled by a later column: a stale
+    look-up can never be mistaken for a fresh one (replacing a table twice with a shuffled copy used to
+    reuse the freed address).
     """
-    values = series.array
-    if isinstance(values.dtype, pd.ArrowDtype) or getattr(values.dtype, "storage", None) == "pyarrow":
-        import pyarrow as pa
 
-        arr = pa.array(values)
-        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-        return (len(series), str(values.dtype), *((c.offset, *(b.address if b is not None else 0 for b in c.buffers())) for c in chunks))
-    data = np.asarray(values)
-    return (len(series), str(values.dtype), data.__array_interface__["data"][0], data.strides)
+    __slots__ = ("_held", "_key")
+
+    def __init__(self, series: pd.Series) -> None:
+        values = series.array
+        if isinstance(values.dtype, pd.ArrowDtype) or getattr(values.dtype, "storage", None) == "pyarrow":
+            import pyarrow as pa
+
+            arr = pa.array(values)
+            chunks = tuple(arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr])
+            self._held: tuple[Any, ...] = chunks
+            self._key: tuple[Any, ...] = (len(series), str(values.dtype),
+                                          *((c.offset, *(b.address if b is not None else 0 for b in c.buffers())) for c in chunks))
+        else:
+            data = np.asarray(values)
+            self._held = (data,)
+            self._key = (len(series), str(values.dtype), data.__array_interface__["data"][0], data.strides)
+
+    def __eq__(self, other: object) -> bool:
+        # both tokens hold their arrays alive, so equal addresses mean the very same data
+        return isinstance(other, _ColumnToken) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+
+def _column_token(series: pd.Series) -> _ColumnToken:
+    """A token of ``series``' data; equal tokens mean unchanged data (see :class:`_ColumnToken`)."""
+    return _ColumnToken(series)
+
+
+# Columns whose latest value says how far the data reaches (see :func:`infer_as_of`). Events are every
+# ``*_at`` time stamp plus the dates of things that have begun; ``end_date`` and exchange-rate dates are
+# often scheduled or published ahead, so they only count when nothing else dates the bundle.
+_EVENT_DATES: dict[str, tuple[str, ...]] = {"subscriptions": ("start_date",), "spend": ("month",)}
+_SECONDARY_DATES: dict[str, tuple[str, ...]] = {"subscriptions": ("end_date",), "fx_rates": ("date",)}
+_OUTLIER_GAP = np.timedelta64(366, "D").astype("timedelta64[ns]").astype("int64")
+
+
+class AsOf:
+    """The bundle's default ``as_of``: when, which column set it, and the values left out as typos.
+
+    Attributes
+    ----------
+    value : pandas.Timestamp or None
+        The latest event, aware in the bundle's zone (None when nothing is dated).
+    source : str
+        ``"table.column"`` that holds it, ``"given"`` when passed, or ``""``.
+    outliers : list of tuple
+        ``(table, column, row, value)`` of far-future values (more than a year after every other
+        event) that were not allowed to move ``as_of``.
+    """
+
+    __slots__ = ("outliers", "source", "value")
+
+    def __init__(self, value: pd.Timestamp | None, source: str, outliers: list[tuple[str, str, int, pd.Timestamp]]) -> None:
+        self.value, self.source, self.outliers = value, source, outliers
+
+
+def infer_as_of(tables: dict[str, pd.DataFrame], timezone: str, *, k: int = 6) -> AsOf:
+    """The latest event in any table: every ``*_at`` time stamp, subscription starts and spend months.
+
+    Subscription end dates and exchange-rate dates count only when no other column dates the data (a
+    contract's end may be scheduled, a rate published ahead). Calendar dates are read as midnight in
+    ``timezone``. A value more than a year after every other event (a 2260 typo) does not move
+    ``as_of``: it is listed in ``outliers`` (at most ``k - 1`` per column), and the caller warns.
+    Vectorised: a partial sort of each column, no per-row Python.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({"start_date": pd.to_datetime(["2019-01-01", "2020-01-01", "2260-01-01"]),
+    ...                      "end_date": pd.to_datetime(["2020-02-01", None, None])})
+    >>> found = infer_as_of({"subscriptions": subs}, "UTC")
+    >>> str(found.value), found.source, [(t, c, r) for t, c, r, _ in found.outliers]
+    ('2020-01-01 00:00:00+00:00', 'subscriptions.start_date', [('subscriptions', 'start_date', 2)])
+    """
+    def top(kinds: dict[str, tuple[str, ...]] | None) -> list[tuple[int, str, str, int]]:
+        found: list[tuple[int, str, str, int]] = []
+        for table, df in tables.items():
+            if kinds is None:
+                columns = [c for c in df.columns if str(c).endswith("_at") and isinstance(df[c].dtype, pd.DatetimeTZDtype)]
+            else:
+                columns = [c for c in kinds.get(table, ()) if c in df.columns]
+            for column in columns:
+                series = df[column]
+                if isinstance(series.dtype, pd.DatetimeTZDtype):
+                    ns = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view("int64")
+                elif pd.api.types.is_datetime64_dtype(series.dtype):
+                    ns = series.to_numpy("datetime64[ns]").view("int64")
+                else:
+                    continue
+                valid = np.flatnonzero(ns != np.iinfo("int64").min)
+                if not len(valid):
+                    continue
+                vals = ns[valid]
+                pick = np.argpartition(vals, len(vals) - k)[-k:] if len(vals) > k else np.arange(len(vals))
+                for i in pick:
+                    found.append((int(vals[i]), str(table), str(column), int(valid[i])))
+        return found
+
+    def localise(found: list[tuple[int, str, str, int]]) -> list[tuple[int, str, str, int]]:
+        out = []
+        for ns, table, column, row in found:  # at most k per column: a handful of values
+            if not isinstance(tables[table][column].dtype, pd.DatetimeTZDtype):
+                ns = pd.Timestamp(ns).tz_localize(timezone, ambiguous=True, nonexistent="shift_forward").value
+            out.append((ns, table, column, row))
+        return sorted(out, reverse=True)
+
+    candidates = localise(top(None) + top(_EVENT_DATES))
+    if not candidates:
+        candidates = localise(top(_SECONDARY_DATES))
+    if not candidates:
+        return AsOf(None, "", [])
+    outliers = []
+    per_column: dict[tuple[str, str], int] = {}
+    while len(candidates) > 1 and candidates[0][0] - candidates[1][0] > _OUTLIER_GAP:
+        ns, table, column, row = candidates.pop(0)
+        per_column[(table, column)] = per_column.get((table, column), 0) + 1
+        outliers.append((table, column, row, pd.Timestamp(ns, tz="UTC").tz_convert(timezone)))
+        if per_column[(table, column)] >= k - 1:
+            break  # many "outliers" in one column: they are the data, not a typo
+    ns, table, column, _row = candidates[0]
+    return AsOf(pd.Timestamp(ns, tz="UTC").tz_convert(timezone), f"{table}.{column}", outliers)
 
 
 class Inputs:
     """The tables and bundle settings one metric call works on (see :func:`resolve`)."""
 
     def __init__(self, tables: dict[str, pd.DataFrame], timezone: str, currency: str, fiscal_year_start: int,
-                 as_of: pd.Timestamp | None, positions: dict[Any, Any] | None = None) -> None:
+                 as_of: pd.Timestamp | None, positions: dict[Any, Any] | None = None,
+                 absent: dict[str, frozenset[str]] | None = None) -> None:
         self.tables = tables
         self.timezone = timezone
         self.currency = currency
         self.fiscal_year_start = fiscal_year_start
         self.as_of = as_of
         self._positions = {} if positions is None else positions
+        self.absent = {} if absent is None else absent
+
+    def has_column(self, table: str, column: str) -> bool:
+        """Whether ``table`` is here and its export had ``column`` (validation fills absent optional columns).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> inputs = Inputs({"reps": pd.DataFrame({"rep_id": ["r1"], "terminated_at": [pd.NaT]})}, "UTC", "USD", 1, None,
+        ...                 absent={"reps": frozenset({"terminated_at"})})
+        >>> inputs.has_column("reps", "rep_id"), inputs.has_column("reps", "terminated_at")
+        (True, False)
+        """
+        df = self.tables.get(table)
+        return df is not None and column in df.columns and column not in self.absent.get(table, frozenset())
+
+    def missing_columns(self, table: str, *columns: str) -> list[str]:
+        """Which of ``columns`` the export of ``table`` did not have (all of them when the table is absent)."""
+        return [c for c in columns if not self.has_column(table, c)]
 
     def positions(self, table: str, column: str, ref: str) -> np.ndarray:
         """For each row of ``table``, the position of its ``column`` value among ``ref``'s ids (-1: none).
@@ -160,11 +299,13 @@ def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame |
 
     if isinstance(data, SalesData):
         tables = dict(data.tables)
+        absent = dict(data.absent_columns)
         for name, df in others.items():
             if df is not None:
+                absent[name] = _absent_in(df, name)
                 tables[name] = df if _is_canonical(df, name) else conform(df, name, timezone=data.timezone, currency=data.currency)
         return Inputs(tables, data.timezone, data.currency, data.fiscal_year_start, data.as_of,
-                      data.__dict__.setdefault("_positions", {}))
+                      data.__dict__.setdefault("_positions", {}), absent)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"expected a SalesData or a pandas DataFrame of {table}, got {type(data).__name__}.")
     frames = {table: data, **{k: v for k, v in others.items() if v is not None}}
@@ -179,54 +320,125 @@ def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame |
         codes = data["currency"].dropna().unique()
         if len(codes) == 1:
             currency = str(codes[0])
+    absent = {name: _absent_in(df, name) for name, df in frames.items()}
     tables = {name: df if _is_canonical(df, name) else conform(df, name, timezone=timezone, currency=currency) for name, df in frames.items()}
-    latest = []
-    for df in tables.values():
-        for c in df.columns:
-            if isinstance(df[c].dtype, pd.DatetimeTZDtype) and str(c).endswith("_at") and df[c].notna().any():
-                latest.append(df[c].max())
-            elif c in ("start_date", "end_date") and df[c].notna().any():
-                latest.append(pd.Timestamp(df[c].max()).tz_localize(timezone))
-    return Inputs(tables, timezone, currency, 1, max(latest) if latest else None)
+    return Inputs(tables, timezone, currency, 1, infer_as_of(tables, timezone).value, absent=absent)
+
+
+def _absent_in(df: pd.DataFrame, table: str) -> frozenset[str]:
+    from ..schemas import column_kinds
+
+    return frozenset(c for c in column_kinds(table) if c not in df.columns) | frozenset(df.attrs.get("salesmetrics.absent", ()))
 
 
 MISSING_GROUP = "(missing)"
 """The group of rows whose ``by`` value is missing, so that groups always sum to the total."""
 
+UNKNOWN_GROUP = "(unknown)"
+"""The group of rows whose account or owner is not in the export (an unresolved reference)."""
+
+NO_GROUP = (MISSING_GROUP, UNKNOWN_GROUP)
+"""Labels that are not a real group: diagnostics never name them as a finding's scope."""
+
+# by= reaches these tables through a reference of the row: prefix -> (column of the row, table)
+_THROUGH = {"account": ("account_id", "accounts"), "owner": ("owner_id", "reps")}
+
+
+def _by_source(inputs: Inputs, frame: pd.DataFrame, by: str) -> tuple[str | None, str]:
+    """Where ``by`` lives: ``(None, by)`` for a column of ``frame``, else ``("account"|"owner", column)``."""
+    prefix, dot, rest = by.partition(".")
+    if dot and prefix in _THROUGH:
+        key, table = _THROUGH[prefix]
+        ref = inputs.get(table)
+        if key not in frame.columns:
+            raise ValueError(f"by={by!r} looks the {table} table up through {key}, which this table does not have.")
+        if ref is None:
+            raise ValueError(f"by={by!r} needs the {table} table; pass a SalesData with {table}, or {table}=<DataFrame>.")
+        if rest not in ref.columns:
+            raise ValueError(f"by={by!r}: {table} has no column {rest!r}; its columns are {sorted(map(str, ref.columns))}.")
+        return prefix, rest
+    if by in frame.columns:
+        return None, by
+    reachable = [p for p, (key, table) in _THROUGH.items()
+                 if key in frame.columns and inputs.get(table) is not None and by in inputs.tables[table].columns]
+    if len(reachable) > 1:
+        raise ValueError(f"by={by!r} is a column of both accounts and reps; choose one: by='account.{by}' (the row's "
+                         f"account) or by='owner.{by}' (the row's owner).")
+    if reachable:
+        return reachable[0], by
+    options = sorted(map(str, frame.columns))
+    for key, table in _THROUGH.values():
+        if key in frame.columns and inputs.get(table) is not None:
+            options += [c for c in map(str, inputs.tables[table].columns) if c not in options]
+    needs = [(key, table) for key, table in _THROUGH.values() if key in frame.columns and inputs.get(table) is None]
+    if needs:
+        tables = " or ".join(f"the {table} table (through {key})" for key, table in needs)
+        passes = " or ".join(f"{table}=<DataFrame>" for _, table in needs)
+        raise ValueError(f"by={by!r} is not a column of this table; looking it up needs {tables}: pass a SalesData "
+                         f"that has it, or {passes}. Columns here: {options}.")
+    raise ValueError(f"by={by!r} is not a column of this table or of the tables it refers to; choose one of {options}.")
+
 
 def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Series | None:
-    """Labels for ``by=``: a column of ``frame``, else of accounts joined on ``account_id``; missing -> "(missing)".
+    """Labels for ``by=``: a column of ``frame``, else of the row's account or owner.
+
+    ``by`` names a column of ``frame``; else a column of accounts (joined on ``account_id``) or of reps
+    (joined on ``owner_id``: ``team``, ``manager_id``, ``region``, ``role`` or any extra column).
+    When both tables have it, spell which: ``"account.region"`` or ``"owner.region"``. Rows whose value
+    is empty go to ``"(missing)"``; rows whose account or owner is not in the export go to
+    ``"(unknown)"``, so groups always sum to the total. A column that is empty in every row warns.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> inputs = Inputs({"accounts": pd.DataFrame({"account_id": ["a"], "segment": ["SMB"]})}, "UTC", "USD", 1, None)
-    >>> group_labels(inputs, pd.DataFrame({"account_id": ["a", "b"]}), "segment").tolist()
-    ['SMB', '(missing)']
+    >>> inputs = Inputs({"accounts": pd.DataFrame({"account_id": ["a"], "segment": ["SMB"]}),
+    ...                  "reps": pd.DataFrame({"rep_id": ["r1"], "team": ["East"]})}, "UTC", "USD", 1, None)
+    >>> deals = pd.DataFrame({"account_id": ["a", "zz", None], "owner_id": ["r1", "r1", "r9"]})
+    >>> group_labels(inputs, deals, "segment").tolist()
+    ['SMB', '(unknown)', '(missing)']
+    >>> group_labels(inputs, deals, "team").tolist()
+    ['East', 'East', '(unknown)']
     """
     if by is None:
         return None
-    if by in frame.columns:
-        labels = frame[by]
+    through, column = _by_source(inputs, frame, by)
+    unknown = None
+    if through is None:
+        labels = source = frame[column]
+        where, absent = f"this table's {column!r} column", False
     else:
-        accounts = inputs.get("accounts")
-        if accounts is None or "account_id" not in frame.columns:
-            raise ValueError(f"by={by!r} is not a column of this table, and looking it up needs the accounts table; "
-                             "pass a SalesData with accounts, or accounts=<DataFrame>.")
-        if by not in accounts.columns:
-            options = sorted(set(frame.columns) | set(accounts.columns))
-            raise ValueError(f"by={by!r} is not a column of this table or of accounts; choose one of {options}.")
-        lookup = accounts.drop_duplicates("account_id").set_index("account_id")[by]
-        labels = pd.Series(lookup.reindex(frame["account_id"]).to_numpy(), index=frame.index)
+        from ..schemas import KEYS
+
+        key, table = _THROUGH[through]
+        ref = inputs.tables[table]
+        source = ref[column].reset_index(drop=True)
+        pos = index_in(frame[key], ref[KEYS[table]])
+        found = pos >= 0
+        picked = source.take(np.where(found, pos, 0)) if len(source) else pd.Series(np.full(len(frame), None, dtype=object))
+        labels = pd.Series(picked.array, index=frame.index).mask(~found)
+        unknown = frame[key].notna().to_numpy() & ~found
+        where, absent = f"{table}.{column}", column in inputs.absent.get(table, frozenset())
+    if len(frame) and not source.notna().any():
+        import warnings
+
+        from ..errors import DataQualityWarning
+
+        why = "your export has no such column, so " if absent else ""
+        warnings.warn(f"by={by!r}: {where} is empty in every row; {why}every row falls in {MISSING_GROUP!r}.",
+                      DataQualityWarning, stacklevel=3)
     if pd.api.types.is_string_dtype(labels.dtype) and labels.dtype != object:
-        return labels.fillna(MISSING_GROUP)  # stays a (pyarrow) string column: factorizing it is fast
-    return labels.astype(object).where(labels.notna(), MISSING_GROUP)
+        out = labels.fillna(MISSING_GROUP)  # stays a (pyarrow) string column: factorizing it is fast
+    else:
+        out = labels.astype(object).where(labels.notna(), MISSING_GROUP)
+    if unknown is not None and unknown.any():
+        out = out.mask(unknown, UNKNOWN_GROUP)
+    return out
 
 
 def group_codes(labels: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes for group labels, groups sorted by name with "(missing)" last."""
+    """Integer codes for group labels, groups sorted by name with "(missing)" and "(unknown)" last."""
     codes, uniques = pd.factorize(labels)
-    order = sorted(range(len(uniques)), key=lambda i: (uniques[i] == MISSING_GROUP, str(uniques[i])))
+    order = sorted(range(len(uniques)), key=lambda i: (uniques[i] in NO_GROUP, str(uniques[i])))
     remap = np.empty(len(uniques), dtype="int64")
     remap[order] = np.arange(len(uniques))
     return remap[codes], pd.Index(np.asarray(uniques, dtype=object)[order])

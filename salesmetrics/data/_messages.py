@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import numpy as np
@@ -44,6 +45,10 @@ _STATUS_SYNONYMS = {"closed_won": "won", "closedwon": "won", "closed_lost": "los
 
 OnInvalid = Literal["raise", "quarantine"]
 
+UNICODE_HINT = (
+    "ids differ only by Unicode normalisation (NFC vs NFD); normalise them with unicodedata.normalize('NFC', id)"
+)
+
 # ----------------------------------------------------------------------------------------------------------
 # fix hints
 # ----------------------------------------------------------------------------------------------------------
@@ -74,6 +79,38 @@ _FIX = {
     "foreign_key": "these ids are not in {ref}; add the missing {ref} rows, fix the ids, or leave the cell empty",
     "missing_fx_rate": "no fx_rates for this currency; add rows (currency, date, rate to {currency}) to fx_rates",
     "unknown_scope": "scope must be 'company', a team in reps.team or a rep_id in reps",
+    "date_out_of_range": (
+        "dates must fall between 1678 and 2261; an open end (a subscription still running, a rep still employed) "
+        "is an empty cell, not 9999-12-31; other years this far out are typos or placeholders to correct"
+    ),
+    "date_order_ambiguous": (
+        "these dates read differently day-first and month-first (03/04/2025 is 3 April or March 4) and no value in "
+        "{column} settles the order; pass dayfirst=True (31/12/2025) or dayfirst=False (12/31/2025), or write the "
+        "dates as ISO 8601 (2025-04-03)"
+    ),
+    "date_order_mixed": (
+        "{column} mixes day-first and month-first dates: {n_day} value(s) can only be day-first (31/12/2025) and "
+        "{n_month} only month-first (12/31/2025); {read}, and these rows disagree. One column holds one order: "
+        "correct these rows, or pass dayfirst=True (31/12/2025) or dayfirst=False (12/31/2025) and correct the "
+        "rows that disagree with it"
+    ),
+    "date_order_against_dayfirst": (
+        "dayfirst={given} reads {column} {read}, but these values can only be {only}; correct them, "
+        "or pass dayfirst={other} if that is the column's order"
+    ),
+    "not_finite": (
+        "values must be finite numbers; inf, -inf and Infinity (often an overflow or a division by zero upstream) "
+        "cannot be added up; leave the cell empty when the value is unknown"
+    ),
+    "amount_too_large": (
+        "amounts must stay below 90,071,992,547,409 (2**53 cents, beyond which cents are not exact); "
+        "check for a mistyped value or an id or phone number pasted into {column}"
+    ),
+    "billing_months_positive": (
+        "billing_months is the number of months one billing period covers (1 monthly, 3 quarterly, 12 annual); "
+        "0 is not a billing period"
+    ),
+    "unicode_normalisation": UNICODE_HINT,
 }
 _PATTERN_HINT = {
     "currency": "ISO 4217 codes such as USD, EUR, KRW",
@@ -145,7 +182,41 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
+_MAX_VALUE = 60  # characters of a value shown in a message; failure_cases keeps it whole
+_MAX_NAME = 60
+_MAX_LINE = 600
+
+
+def _show(value: Any, *, escape: bool = False) -> str:
+    r"""A value as a message shows it: quoted, cut to ``_MAX_VALUE`` characters with its full length.
+
+    ``escape`` spells non-ASCII characters as escapes, so that NFC and NFD spellings look different.
+
+    Examples
+    --------
+    >>> _show("a" * 1_048_576)
+    "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…' (1,048,576 chars)"
+    >>> _show("Jose\u0301", escape=True), _show(None)
+    ("'Jose\\u0301'", '(empty)')
+    """
+    if _is_missing(value):
+        return "(empty)"
+    text = str(value)
+    quote = ascii if escape else repr
+    if len(text) > _MAX_VALUE:
+        return f"{quote(text[:_MAX_VALUE] + '…')} ({len(text):,} chars)"
+    return quote(text)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _format_message(failures: pd.DataFrame, *, quarantine_hint: bool = True) -> str:
+    """The error text: one line per (table, column, check), each cut to ``_MAX_LINE`` characters.
+
+    Long values are cut (see :func:`_show`); the full values stay in ``failure_cases``.
+    """
     n_rows = failures.dropna(subset=["row"]).groupby("table")["row"].nunique().sum()
     groups = failures.groupby(["table", "column", "check"], sort=False, dropna=False)
     lines = [
@@ -162,12 +233,149 @@ def _format_message(failures: pd.DataFrame, *, quarantine_hint: bool = True) -> 
         if len(rows):
             shown = ", ".join(str(int(r)) for r in rows.iloc[:5])
             where = f" {len(rows)} row(s) (rows {shown}{', ...' if len(rows) > 5 else ''})"
-            shown_values = list(dict.fromkeys("(empty)" if _is_missing(v) else repr(str(v)) for v in g["value"]))
+            escape = check == "unicode_normalisation"
+            shown_values = list(dict.fromkeys(_show(v, escape=escape) for v in g["value"].iloc[:50]))
             where += f", e.g. {', '.join(shown_values[:3])}"
-        lines.append(f"  {table}.{column} [{check}]:{where}. Fix: {g['fix'].iloc[0]}.")
+        line = f"  {_cut(str(table), _MAX_NAME)}.{_cut(str(column), _MAX_NAME)} [{check}]:{where}. Fix: {g['fix'].iloc[0]}."
+        if len(line) > _MAX_LINE:
+            line = line[: _MAX_LINE - 40] + "… (line cut; see err.failure_cases)"
+        lines.append(line)
     if quarantine_hint and n_rows:
         lines.append(
             "Fix the input and load it again, or pass on_invalid='quarantine' to keep the valid rows "
             "and set the others aside in data.quarantine."
         )
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Unicode normalisation
+# ----------------------------------------------------------------------------------------------------------
+
+# Every character NFC may change, drop, reorder or compose with the one before it (combining marks,
+# singletons such as the Kelvin sign, Hangul jumping vowels and final consonants, ...), widened into 29
+# ranges (Unicode 14). Text with none of them is already NFC, so only text with one is normalised:
+# precomposed Latin, Hangul syllables and CJK ids skip the work. tests/test_bad_values.py checks the
+# ranges against unicodedata for every code point.
+_NFC_RANGES = (
+    (0x300, 0x487), (0x591, 0x11C2), (0x135D, 0x135F), (0x1714, 0x1DFF), (0x1F71, 0x212B), (0x2329, 0x232A),
+    (0x2ADC, 0x2ADC), (0x2CEF, 0x2DFF), (0x302A, 0x309A), (0xA66F, 0xA6F1), (0xA806, 0xABED), (0xF900, 0xFB4E),
+    (0xFE20, 0xFE2F), (0x101FD, 0x1037A), (0x10A0D, 0x10AE6), (0x10D24, 0x10D27), (0x10EAB, 0x1172B),
+    (0x11839, 0x11A99), (0x11C3F, 0x11C3F), (0x11D42, 0x11D97), (0x16AF0, 0x16B36), (0x16FF0, 0x16FF1),
+    (0x1BC9E, 0x1BC9E), (0x1D15E, 0x1D244), (0x1E000, 0x1E02A), (0x1E130, 0x1E136), (0x1E2AE, 0x1E2EF),
+    (0x1E8D0, 0x1E94A), (0x2F800, 0x2FA1D),
+)
+_NFC_SUSPECT = "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in _NFC_RANGES) + "]"
+
+
+def _text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return values
+    return values.astype("str").mask(values.isna())
+
+
+def _nfc(values: pd.Series) -> pd.Series:
+    r"""``values`` as text in Unicode NFC; only values that may change are normalised (whole-column calls).
+
+    Examples
+    --------
+    >>> _nfc(pd.Series(["Jose\u0301", "José", "a1", None])).tolist()
+    ['José', 'José', 'a1', nan]
+    """
+    text = _text(values)
+    suspect = ~text.str.isascii().fillna(True).astype(bool)
+    if suspect.any():
+        suspect &= text.str.contains(_NFC_SUSPECT, regex=True).fillna(False).astype(bool)
+    if not suspect.any():
+        return text
+    return text.mask(suspect, text[suspect].str.normalize("NFC"))
+
+
+def unicode_hint(missing: pd.Series, keys: pd.Series) -> str:
+    r"""The normalisation hint when ids not found in ``keys`` match one of them after NFC normalisation.
+
+    For reference checks: ``missing`` are the ids not found, ``keys`` the ids of the referenced table.
+    Returns :data:`UNICODE_HINT`, or ``""`` when normalisation would not help (all-ASCII ids cost one
+    vectorised check).
+
+    Examples
+    --------
+    >>> keys = pd.Series(["José", "Ana"])  # precomposed é (NFC)
+    >>> unicode_hint(pd.Series(["Jose\u0301"]), keys)[:60]  # e + combining accent (NFD)
+    'ids differ only by Unicode normalisation (NFC vs NFD); norma'
+    >>> unicode_hint(pd.Series(["Bob"]), keys)
+    ''
+    """
+    missing, keys = _text(missing.dropna()), _text(keys.dropna())
+    if not len(missing) or not len(keys):
+        return ""
+    if bool(missing.str.isascii().all()) and bool(keys.str.isascii().all()):
+        return ""
+    normal_missing, normal_keys = _nfc(missing), _nfc(keys)
+    changed = (normal_missing != missing).to_numpy(bool)
+    if not changed.any() and bool((normal_keys == keys).all()):
+        return ""  # nothing changes under NFC: ids that differ now still differ
+    hit = normal_missing.isin(normal_keys.unique()).to_numpy(bool) & ~missing.isin(keys.unique()).to_numpy(bool)
+    return UNICODE_HINT if hit.any() else ""
+
+
+def _unicode_collisions(values: pd.Series) -> np.ndarray:
+    r"""Positions of ids that equal another, different-as-given id after NFC normalisation.
+
+    Examples
+    --------
+    >>> _unicode_collisions(pd.Series(["José", "a", "Jose\u0301", "José"])).tolist()
+    [0, 2, 3]
+    """
+    text = _text(values)
+    normal = _nfc(text)
+    changed = (text.notna() & (normal != text)).to_numpy(bool)
+    if not changed.any():
+        return np.array([], dtype="int64")
+    candidates = normal.isin(normal[changed].unique()).to_numpy(bool)
+    spellings = text[candidates].groupby(normal[candidates].to_numpy(), sort=False).transform("nunique")
+    return np.flatnonzero(candidates)[spellings.to_numpy() > 1]
+
+
+def quarantine_columns(columns: Iterable[object]) -> tuple[str, str]:
+    """Names of a quarantine frame's row-number and reason columns: ``row`` and ``reason``, unless the
+    table has columns of those names, which then pass through untouched and ours become
+    ``quarantine_row`` / ``quarantine_reason``.
+
+    Examples
+    --------
+    >>> quarantine_columns(["lead_id", "reason"])
+    ('quarantine_row', 'quarantine_reason')
+    """
+    taken = {str(c) for c in columns}
+    if not ({"row", "reason"} & taken):
+        return "row", "reason"
+    row, reason = "quarantine_row", "quarantine_reason"
+    while row in taken or reason in taken:
+        row, reason = "_" + row, "_" + reason
+    return row, reason
+
+
+class SetAside:
+    """Rows :func:`~salesmetrics.conform` set aside, carried in the result's ``attrs``.
+
+    ``rows`` is the frame (as given, with row and reason columns). It compares by identity, so pandas
+    can still concatenate or merge frames that carry one (it compares ``attrs``, and two DataFrames
+    cannot be compared with ``==``).
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        self.rows = rows
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"SetAside({len(self.rows)} rows; see .rows)"
