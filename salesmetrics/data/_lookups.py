@@ -325,10 +325,15 @@ def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame |
     return Inputs(tables, timezone, currency, 1, infer_as_of(tables, timezone).value, absent=absent)
 
 
+ABSENT_ATTR = "salesmetrics.absent"
+"""Key of ``DataFrame.attrs`` where :func:`~salesmetrics.conform` lists the canonical columns it filled in."""
+
+
 def _absent_in(df: pd.DataFrame, table: str) -> frozenset[str]:
+    """Canonical columns of ``table`` the export did not have (validation fills them in; metrics must not trust them)."""
     from ..schemas import column_kinds
 
-    return frozenset(c for c in column_kinds(table) if c not in df.columns) | frozenset(df.attrs.get("salesmetrics.absent", ()))
+    return frozenset(c for c in column_kinds(table) if c not in df.columns) | frozenset(df.attrs.get(ABSENT_ATTR, ()))
 
 
 MISSING_GROUP = "(missing)"

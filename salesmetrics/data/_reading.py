@@ -36,6 +36,7 @@ import pandas as pd
 
 from ..errors import DataQualityWarning, InputValidationError
 from ._bundle import SalesData
+from ._lookups import ABSENT_ATTR, _absent_in
 from ._checks import _validate_table
 from ._messages import TABLE_NAMES, OnInvalid, SetAside, _concat, _failures, _format_message, _suggest, quarantine_columns
 
@@ -250,6 +251,9 @@ def conform(
     if dayfirst is not None and _accepts(_validate_table, "dayfirst"):
         extra["dayfirst"] = dayfirst
     coerced, failures = _validate_table(table, frame, timezone, currency, **extra)
+    absent = _absent_in(frame, table)
+    if absent:  # validation filled these in; SalesData and the metrics must know they were not exported
+        coerced.attrs[ABSENT_ATTR] = tuple(sorted(absent))
     if not len(failures):
         return coerced
     structural = failures["row"].isna()
