@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .data import MISSING_GROUP, Inputs, group_labels, resolve
+from .data import NO_GROUP, Inputs, group_labels, resolve
+from .errors import DefinitionWarning
 from .formatting import format_money, format_p
 from .i18n import text
 from .money import to_reporting
@@ -97,6 +98,61 @@ def _word(freq: str, lang: str = "en", plural: bool = False) -> str:
     return text(f"{'units' if plural else 'unit'}.{freq if freq in ('M', 'Q', 'Y') else 'Q'}", lang)
 
 
+def _short(value: str, n: int = 24) -> str:
+    """A value from the data cut to ``n`` characters for a sentence."""
+    return value if len(value) <= n else value[: n - 1] + "…"
+
+
+def _sign_name(sign: str, lang: str) -> str:
+    """The sign's name inside a sentence ("rep turnover" in English, as written in other languages)."""
+    name = text(f"sign.{sign}", lang)
+    return name.lower() if lang == "en" else name
+
+
+# Canonical columns a sign cannot be measured without, beyond its tables. ``_NEEDS_VALUES``: columns
+# that must also hold at least one value (an empty ``terminated_at`` is a real answer, nobody left; an
+# empty ``role`` column says nothing).
+_NEEDS_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "rep_turnover": (("reps", "terminated_at"),),
+    "unclear_roles": (("reps", "role"),),
+}
+_NEEDS_VALUES = {("reps", "role")}
+
+
+def _column_gaps(inputs: Inputs, sign: str) -> list[tuple[str, str, bool]]:
+    """``(table, column, empty)`` for each column ``sign`` needs that the data lacks (``empty``: present, but no values)."""
+    gaps = []
+    for table, column in _NEEDS_COLUMNS.get(sign, ()):
+        df = inputs.get(table)
+        if df is None:
+            continue  # the missing table is reported as such
+        if not inputs.has_column(table, column):
+            gaps.append((table, column, False))
+        elif (table, column) in _NEEDS_VALUES and not df[column].notna().any():
+            gaps.append((table, column, True))
+    return gaps
+
+
+def _gap_sentence(sign: str, table: str, column: str, empty: bool, lang: str = "en") -> str:
+    """Why ``sign`` cannot be assessed without ``table.column``, and the fix, as a finding's evidence."""
+    key = "ev.not_assessed_empty" if empty else "ev.not_assessed_column"
+    return text(key, lang, sign=_sign_name(sign, lang), table=table, column=column, why=text(f"why.{table}.{column}", lang),
+                fix=text(f"fix.{table}.{column}", lang))
+
+
+def _require_columns(inputs: Inputs, sign: str, purpose: str) -> None:
+    """Raise a ValueError naming the table, the column and the fix when ``sign`` needs a column the data lacks."""
+    for table, column, empty in _column_gaps(inputs, sign):
+        where = f"{table}.{column} is empty in every row" if empty else f"the {table} table has no {column} column"
+        raise ValueError(f"{purpose} cannot be measured: {where}, so {text(f'why.{table}.{column}')}. "
+                         f"Fix: add {column} to {table} ({text(f'fix.{table}.{column}')}).")
+
+
+def _not_assessed(sign: str, evidence: str, lang: str = "en", metric: str = "not_assessed") -> dict[str, Any]:
+    """An info finding: the sign could not be assessed, and why (never the same as "no sign")."""
+    return _finding(sign, "info", "company", "company", metric, np.nan, np.nan, "", evidence, lang)
+
+
 # ----------------------------------------------------------------------------------------------------------
 # 1. declining sales
 # ----------------------------------------------------------------------------------------------------------
@@ -129,7 +185,9 @@ def sales_decline(
     ``alpha``: each deal's amount squared estimates the variance). A significant Theil–Sen /
     Mann–Kendall downtrend over ``trend_periods`` with the same level test also counts. Critical: three
     or more declines and a fall of 35% or more. Scopes with fewer than ``min_deals`` won deals in the
-    baseline are not assessed.
+    baseline are not assessed; when that is the company itself (or there are fewer than three periods),
+    an ``info`` finding (metric "insufficient_data") says why. Rows whose ``by`` value is missing or
+    whose account is not in the export are in the company's figures but never a finding's scope.
 
     Returns
     -------
@@ -162,7 +220,7 @@ def sales_decline(
         labels = group_labels(inputs, nb, by)
         assert labels is not None
         for g in sorted(pd.unique(labels.dropna())):
-            if g != MISSING_GROUP:
+            if g not in NO_GROUP:
                 scopes.append((by, str(g), (labels == g).to_numpy()))
     rows, findings = [], []
     for scope_type, scope, mask in scopes:
@@ -178,8 +236,11 @@ def sales_decline(
                          float(booked[i])))
         finding = _decline_finding(scope_type, scope, span, n_created, n_won, booked, squares, inputs, freq, min_declines,
                                    min_drop, alpha, baseline_periods, trend_periods, min_deals, lang)
-        if finding is not None:
+        if isinstance(finding, dict):
             findings.append(finding)
+        elif finding is not None and scope_type == "company":  # too little data for the company: not assessed, not "no sign"
+            findings.append(_not_assessed("declining_sales", text("ev.not_assessed_data", lang, sign=_sign_name("declining_sales", lang),
+                                                                  why=finding), lang, "insufficient_data"))
     table = pd.DataFrame(rows, columns=["period", "scope_type", "scope", "opportunities", "won", "close_ratio", "avg_deal", "bookings"])
     table.attrs.update(currency=inputs.currency, freq=freq)
     return Assessment(table, _findings(findings))
@@ -187,10 +248,11 @@ def sales_decline(
 
 def _decline_finding(scope_type: str, scope: str, span: np.ndarray, created: np.ndarray, won: np.ndarray, booked: np.ndarray,
                      squares: np.ndarray, inputs: Inputs, freq: str, min_declines: int, min_drop: float, alpha: float,
-                     baseline_periods: int, trend_periods: int, min_deals: int, lang: str = "en") -> dict[str, Any] | None:
+                     baseline_periods: int, trend_periods: int, min_deals: int, lang: str = "en") -> dict[str, Any] | str | None:
+    """A finding, None when assessed with no sign, or why the scope could not be assessed (a phrase)."""
     n = len(span)
     if n < 3:
-        return None
+        return text("why.decline.periods", lang, n=n, units=_word(freq, lang, plural=True), needed=3)
     run = 0
     while run < n - 1 and booked[n - 1 - run] < booked[n - 2 - run]:
         run += 1
@@ -199,8 +261,11 @@ def _decline_finding(scope_type: str, scope: str, span: np.ndarray, created: np.
     start = n - recent
     peak = n - 1 - run if run >= recent else start - 1
     base = slice(max(0, peak + 1 - baseline_periods), peak + 1)
-    if won[base].sum() < min_deals or booked[base].sum() <= 0:
-        return None
+    if won[base].sum() >= min_deals and booked[base].sum() <= 0:
+        return text("why.decline.amounts", lang)
+    if won[base].sum() < min_deals:
+        return text("why.decline.deals", lang, won=int(won[base].sum()), k=base.stop - base.start, units=_word(freq, lang, plural=True),
+                    needed=min_deals)
     k_b = base.stop - base.start
     m_r, m_b = booked[start:].mean(), booked[base].mean()
     var = squares[start:].sum() / recent**2 + squares[base].sum() / k_b**2
@@ -266,6 +331,14 @@ def rep_turnover(
     Critical: three times the rest and at least 50% a year. When the flagged team works leads (an SDR
     team) and first-response SLA compliance fell significantly, that consequence is a finding too.
 
+    Needs ``reps.terminated_at``: without leaving dates departures cannot be counted, so a reps export
+    without that column raises a ValueError (attrition is unknown, not 0%; :func:`diagnose` reports the
+    sign as not assessed). ``hired_at`` may be missing (the whole column or some reps): a rep with no
+    hire date counts as in post from before the window until they left (a DefinitionWarning says so),
+    which overstates headcount, and so understates attrition, where reps were hired during the window;
+    departures stay exact, and tenure at exit is left out for those reps. Role rows need ``reps.role``.
+    When no rep was in post in the window, an ``info`` finding says the sign could not be assessed.
+
     Returns
     -------
     Assessment
@@ -283,6 +356,7 @@ def rep_turnover(
     """
     inputs = resolve(data, "reps")
     reps = inputs.require("reps", "rep_turnover")
+    _require_columns(inputs, "rep_turnover", "rep_turnover")
     now, last = _periods(inputs, as_of, freq)
     first = last - (window_periods - 1)
     start, end = first.start_time.tz_localize(inputs.timezone), (last + 1).start_time.tz_localize(inputs.timezone)
@@ -290,8 +364,16 @@ def rep_turnover(
     n_months = len(months)
     hired = reps["hired_at"].to_numpy("datetime64[ns]")
     left = reps["terminated_at"].to_numpy("datetime64[ns]")
+    no_hire = np.isnat(hired)  # no hire date: in post from before the window (see the docstring)
+    if no_hire.any():
+        why = ("your reps export has no hired_at column" if not inputs.has_column("reps", "hired_at")
+               else f"{int(no_hire.sum())} of {len(reps)} reps have no hired_at")
+        warnings.warn(f"rep_turnover: {why}; those reps count as in post from the start of the window until they left, so "
+                      "headcount can be overstated and attrition understated where reps were hired in the window, and their "
+                      "tenure at exit is unknown. Add hired_at to reps (each rep's start date) for exact figures.",
+                      DefinitionWarning, stacklevel=2)
     grid = months.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]")
-    in_post = (hired[:, None] <= grid[None, :]) & (np.isnat(left)[:, None] | (left[:, None] > grid[None, :]))
+    in_post = (no_hire[:, None] | (hired[:, None] <= grid[None, :])) & (np.isnat(left)[:, None] | (left[:, None] > grid[None, :]))
     s, e = np.datetime64(start.tz_convert("UTC").tz_localize(None), "ns"), np.datetime64(end.tz_convert("UTC").tz_localize(None), "ns")
     gone = ~np.isnat(left) & (left >= s) & (left < e)
     tenure = (left - hired).astype("timedelta64[D]").astype(float) / 30.44
@@ -307,18 +389,22 @@ def rep_turnover(
         owners = set(reps.loc[m, "rep_id"]) & departed_ids
         lb = left_behind[left_behind["owner_id"].isin(owners)] if len(left_behind) else left_behind
         rows.append({"scope_type": scope_type, "scope": scope, "headcount_start": int(in_post[m, 0].sum()) if n_months else 0,
-                     "headcount_end": int(((hired <= e) & (np.isnat(left) | (left > e)) & m).sum()),
+                     "headcount_end": int(((no_hire | (hired <= e)) & (np.isnat(left) | (left > e)) & m).sum()),
                      "avg_headcount": float(avg), "departures": d,
                      "attrition": ratio(d, avg).item() * 12 / max(n_months, 1),
-                     "median_tenure_months": float(np.median(tenure[gone & m])) if d else np.nan,
+                     "median_tenure_months": float(np.median(known)) if len(known := tenure[gone & m & ~no_hire]) else np.nan,
                      "open_deals": int((lb["kind"] == "deal").sum()) if len(lb) else 0,
                      "open_pipeline": float(lb["amount"].sum()) if len(lb) else 0.0,
                      "open_leads": int((lb["kind"] == "lead").sum()) if len(lb) else 0,
                      "accounts": int(lb["account_id"].nunique()) if len(lb) else 0})
     table = pd.DataFrame(rows)
-    table.attrs.update(window=f"{first}–{last}", months=n_months, currency=inputs.currency)
+    table.attrs.update(window=f"{first}–{last}", months=n_months, currency=inputs.currency, reps_without_hire_date=int(no_hire.sum()))
     company = table.iloc[0]
     findings = []
+    if not company["avg_headcount"] > 0:
+        findings.append(_not_assessed("rep_turnover", text("ev.not_assessed_data", lang, sign=_sign_name("rep_turnover", lang),
+                                                           why=text("why.turnover.headcount", lang, window=f"{first}–{last}")),
+                                      lang, "insufficient_data"))
     teams = table[table["scope_type"] == "team"]
     for _, row in teams.iterrows():
         rest_d = company["departures"] - row["departures"]
@@ -329,7 +415,7 @@ def rep_turnover(
         if (row["departures"] >= min_departures and row["attrition"] >= min_rate and p < alpha
                 and (np.isnan(rest_rate) or row["attrition"] >= min_ratio * rest_rate)):
             severity = "critical" if row["attrition"] >= 0.5 and (np.isnan(rest_rate) or row["attrition"] >= 3 * rest_rate) else "warning"
-            evidence = text("ev.turnover", lang, team=row["scope"], departures=row["departures"], window=f"{first}–{last}",
+            evidence = text("ev.turnover" if not np.isnan(row["median_tenure_months"]) else "ev.turnover.no_tenure", lang, team=row["scope"], departures=row["departures"], window=f"{first}–{last}",
                             avg=f"{row['avg_headcount']:.1f}", rate=f"{row['attrition']:.0%}", rest=f"{rest_rate:.0%}", p=format_p(p),
                             start=row["headcount_start"], end=row["headcount_end"], tenure=f"{row['median_tenure_months']:.0f}",
                             deals=row["open_deals"], pipeline=format_money(row["open_pipeline"], inputs.currency, compact=True, lang=lang),
@@ -459,6 +545,11 @@ def role_clarity(
     and the owners of the lanes it entered (``"AM,AE"``); two roles in each other's lanes are one
     finding, critical.
 
+    Needs ``reps.role`` with values (a ValueError names the column and the fix otherwise; :func:`diagnose`
+    reports the sign as not assessed). When no one whose role the design gives lanes to worked in the
+    window (roles named otherwise, say), an ``info`` finding says so: pass an :class:`OrgDesign` that
+    names your roles. Without ``reps.terminated_at`` every rep counts as active for the orphan rate.
+
     Returns
     -------
     Assessment
@@ -480,6 +571,7 @@ def role_clarity(
     inputs = resolve(data, "activities")
     acts = inputs.require("activities", "role_clarity")
     reps = inputs.require("reps", "role_clarity")
+    _require_columns(inputs, "unclear_roles", "role_clarity")
     design = _design(org)
     now, last = _periods(inputs, as_of, freq)
     alias = freq_alias(freq, inputs.fiscal_year_start)
@@ -518,6 +610,14 @@ def role_clarity(
             into = [o for ln in recent_lanes.index for o in owners_of.get(ln, []) if o != r]
             into = list(dict.fromkeys(into)) or ["(no owner)"]
             intrusions[r] = (share_r, share_b, p, into, [str(x) for x in recent_lanes.index[:2]])
+    laned = [r for r, lanes in owned.items() if lanes]
+    if not (human & np.isin(role, laned) & (period >= first) & (period <= last.ordinal)).any():
+        # nobody whose role the design gives lanes to worked in the window: out-of-lane work cannot be measured
+        here = [_short(r) for r in sorted(map(str, pd.unique(reps["role"].dropna())))]
+        why = text("why.roles.lanes", lang, window=f"{pd.Period(ordinal=first, freq=alias)}–{last}", org=design.name,
+                   roles=", ".join(laned), here=", ".join(here[:6]) + (", …" if len(here) > 6 else "") or "–")
+        findings.append(_not_assessed("unclear_roles", text("ev.not_assessed_data", lang, sign=_sign_name("unclear_roles", lang), why=why),
+                                      lang, "insufficient_data"))
     done: set[str] = set()
     for r, (share_r, share_b, p, into, lanes_in) in sorted(intrusions.items(), key=lambda kv: -kv[1][0]):
         if r in done:
@@ -608,7 +708,9 @@ def market_response(
     flagged when its leads over the last ``recent_periods`` grew by at least ``min_growth`` against the
     same span before (or it is new) *and* either its conversion is significantly below the rest of the
     company's (two-proportion z-test at ``alpha``, and at most half of it), or at least ``min_unowned``
-    of its recent leads have no active owner. Both at once: critical.
+    of its recent leads have no active owner (without ``reps.terminated_at`` every rep in the export
+    counts as active). Both at once: critical. When no lead has a ``by`` value
+    (every one in "(missing)" or "(unknown)"), an ``info`` finding says the sign could not be assessed.
 
     Returns
     -------
@@ -641,9 +743,12 @@ def market_response(
         unowned = leads["owner_id"].isna().to_numpy() if "owner_id" in leads.columns else np.zeros(len(leads), dtype=bool)
     first = last.ordinal - 2 * recent_periods + 1
     in_span = (period >= first) & (period <= last.ordinal)
-    groups = sorted(g for g in pd.unique(labels) if g != MISSING_GROUP)
+    groups = sorted(g for g in pd.unique(labels) if g not in NO_GROUP)
     bookings = _bookings_by(inputs, by, freq, now)
     rows, findings = [], []
+    if not groups and len(leads):  # every lead in "(missing)" or "(unknown)": no segment to compare
+        findings.append(_not_assessed("market_response", text("ev.not_assessed_data", lang, sign=_sign_name("market_response", lang),
+                                                               why=text("why.market.by", lang, by=by)), lang, "insufficient_data"))
     total_leads = np.bincount(period[in_span] - first, minlength=2 * recent_periods)
     lab = labels.to_numpy(object)
     for g in groups:
@@ -711,7 +816,7 @@ def customer_satisfaction(
     data: SalesData,
     *,
     freq: str = "Q",
-    by: str = "region",
+    by: str | None = "region",
     as_of: Any = None,
     recent_periods: int = 4,
     min_drop: float = 0.3,
@@ -732,7 +837,8 @@ def customer_satisfaction(
     -------
     Assessment
         ``table``: ``period``, ``by``, ``csat``, ``csat_4plus``, ``csat_responses``, ``nps``, ``nps_responses``
-        (the company as ``by`` = "(all)"); ``table.attrs["churn_relative_risk"]`` holds the churn link.
+        (the company as ``by`` = "(all)"; with ``by=None`` only the company, in a ``group`` column);
+        ``table.attrs["churn_relative_risk"]`` holds the churn link.
 
     Examples
     --------
@@ -749,12 +855,12 @@ def customer_satisfaction(
     alias = freq_alias(freq, inputs.fiscal_year_start)
     s = surveys[surveys["responded_at"] <= now].reset_index(drop=True)
     labels = group_labels(inputs, s, by)
-    assert labels is not None
     period = _ordinals(s["responded_at"], inputs, freq)
-    frame = pd.DataFrame({"period": period, "group": labels.to_numpy(object), "kind": s["kind"].to_numpy(object),
-                          "score": s["score"].to_numpy(float), "account_id": s["account_id"].to_numpy(object)})
+    frame = pd.DataFrame({"period": period, "group": labels.to_numpy(object) if labels is not None else "(all)",
+                          "kind": s["kind"].to_numpy(object), "score": s["score"].to_numpy(float),
+                          "account_id": s["account_id"].to_numpy(object)})
     frame = frame[frame["period"] <= last.ordinal]
-    both = pd.concat([frame, frame.assign(group="(all)")], ignore_index=True)
+    both = pd.concat([frame, frame.assign(group="(all)")], ignore_index=True) if by is not None else frame
     csat = both[both["kind"] == "csat"]
     nps = both[both["kind"] == "nps"]
     keys = ["period", "group"]
@@ -765,12 +871,14 @@ def customer_satisfaction(
     n["nps"] *= 100
     table = c.join(n, how="outer").reset_index()
     table["period"] = pd.PeriodIndex.from_ordinals(table["period"].to_numpy("int64"), freq=alias)  # type: ignore[attr-defined]
-    table = table.rename(columns={"group": by})
+    table = table.rename(columns={"group": by or "group"})
     rr = _churn_link(inputs, frame, now, low_score)
     table.attrs.update(freq=freq, churn_relative_risk=rr)
     findings = []
     cut = last.ordinal - recent_periods
     for g, rows in csat.groupby("group"):
+        if g in NO_GROUP:
+            continue  # "(missing)" and "(unknown)" are not a group to name
         recent = rows.loc[rows["period"] > cut, "score"].to_numpy(float)
         before = rows.loc[(rows["period"] <= cut) & (rows["period"] > cut - 2 * recent_periods), "score"].to_numpy(float)
         if len(recent) < 20 or len(before) < 20:
@@ -779,7 +887,7 @@ def customer_satisfaction(
         p = float(ttest_ind(recent, before, equal_var=False, alternative="less").pvalue)
         if drop < min_drop or p >= alpha:
             continue
-        scope_type, scope = ("company", "company") if g == "(all)" else (by, str(g))
+        scope_type, scope = ("company", "company") if g == "(all)" else (by or "group", str(g))
         link = rr.get(scope) if scope_type != "company" else rr.get("company")
         linked = link is not None and link["low"] > 1
         evidence = text("ev.csat", lang, label=text("ev.company", lang) if scope_type == "company" else scope, before=f"{before.mean():.2f}",
@@ -847,9 +955,14 @@ def diagnose(
 
     Runs :func:`sales_decline`, :func:`rep_turnover`, :func:`role_clarity`, :func:`market_response` and
     :func:`customer_satisfaction` with their documented defaults, or with ``thresholds`` per sign
-    (``{"rep_turnover": {"min_rate": 0.3}}``: any keyword of that function). A sign that cannot be
-    assessed (its table is missing) gets an ``info`` finding saying what to add, instead of failing or
-    staying silent.
+    (``{"rep_turnover": {"min_rate": 0.3}}``: any keyword of that function).
+
+    Every sign is accounted for: a sign with a ``warning`` or ``critical`` row was found; a sign that
+    could not be assessed has an ``info`` row (``metric`` "not_assessed" when a table or a column it
+    needs is missing — rep turnover without ``reps.terminated_at`` is unknown, not 0% — or
+    "insufficient_data" when the data is too thin) whose evidence says why and what to add; a sign with
+    no row at all was assessed and showed no sign (:func:`~salesmetrics.formatting.sign_overview` and
+    the deck read it so). Nothing fails or stays silent for lack of data.
 
     Returns
     -------
@@ -857,6 +970,8 @@ def diagnose(
         One row per finding, most severe first: ``sign``, ``severity`` (critical, warning, info),
         ``scope_type`` (company, segment, team, region, role), ``scope``, ``metric``, ``value``,
         ``baseline``, ``period``, ``evidence`` (one sentence with the numbers), ``recommendation``.
+        A finding's scope is never "(missing)" or "(unknown)" (rows without a group, or whose account
+        or owner is not in the export).
 
     Examples
     --------
@@ -869,18 +984,46 @@ def diagnose(
     if unknown:
         raise ValueError(f"thresholds has unknown signs {unknown}; the signs are {', '.join(SIGNS)}.")
     tables = data.tables if hasattr(data, "tables") else {}
+    inputs = resolve(data, "opportunities") if tables else None
     parts = []
     for sign, (fn, needs) in _PARTS.items():
         missing = [t for t in needs if tables.get(t) is None]
-        if missing:
-            parts.append(_findings([_finding(sign, "info", "company", "company", "not_assessed", np.nan, np.nan, "",
-                                             text("ev.not_assessed", lang, sign=text(f"sign.{sign}", lang).lower() if lang == "en"
-                                                  else text(f"sign.{sign}", lang), tables=" / ".join(missing)), lang)]))
+        gaps = _column_gaps(inputs, sign) if inputs is not None else []  # of the tables present: all that is to add, at once
+        if missing or gaps:
+            why = [text("ev.not_assessed", lang, sign=_sign_name(sign, lang), tables=" / ".join(missing))] if missing else []
+            why += [_gap_sentence(sign, *gap, lang=lang) for gap in gaps]
+            parts.append(_findings([_not_assessed(sign, sentence, lang) for sentence in why]))
             continue
+        assert inputs is not None
         kwargs: dict[str, Any] = {"as_of": as_of, "freq": freq, "lang": lang}
         if sign == "unclear_roles":
             kwargs["org"] = org
         kwargs.update((thresholds or {}).get(sign, {}))
+        by = kwargs.get("by", _DEFAULT_BY.get(sign))
+        if by is not None and not _reachable(inputs, needs[0], by):
+            if sign in ("declining_sales", "customer_satisfaction"):
+                kwargs["by"] = None  # the company as a whole is still assessed
+            else:
+                reason = text("why.by", lang, table=needs[0], by=by)
+                parts.append(_findings([_not_assessed(sign, text("ev.not_assessed_data", lang, sign=_sign_name(sign, lang), why=reason),
+                                                      lang, "insufficient_data")]))
+                continue
         parts.append(fn(data, **kwargs).findings)
     rows: list[dict[str, Any]] = [{str(k): v for k, v in row.items()} for part in parts for row in part.to_dict("records")]
     return _findings(rows)
+
+
+_DEFAULT_BY = {"declining_sales": "segment", "market_response": "segment", "customer_satisfaction": "region"}
+"""The ``by=`` each grouped sign uses by default (see its function)."""
+
+
+def _reachable(inputs: Inputs, table: str, by: str) -> bool:
+    """Whether rows of ``table`` can be grouped by ``by`` (its own column, or its account's or owner's)."""
+    frame = inputs.get(table)
+    if frame is None:
+        return False
+    try:
+        group_labels(inputs, frame.iloc[:0], by)
+    except ValueError:
+        return False
+    return True

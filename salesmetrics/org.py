@@ -343,7 +343,9 @@ def plan_funnel(
     Rates are the measured cohort conversions (lead → MQL → SQL → opportunity → won) of the
     ``lookback`` periods before ``period``, deal size is their mean won deal, and the lead-to-win
     time is their median; headcount divides each monthly volume by the measured monthly volume per
-    rep in post over the same window. Every assumption is a row of the output.
+    rep in post over the same window. Every assumption is a row of the output. Headcount needs
+    ``reps.role`` (NaN, with the reason in ``basis``, without it); a rep with no ``hired_at`` counts
+    as in post, and without ``terminated_at`` nobody has left (``basis`` says so).
 
     Parameters
     ----------
@@ -405,12 +407,20 @@ def plan_funnel(
         if reps is None:
             rows.append((f"{role} headcount", np.nan, np.nan, "no reps table"))
             continue
+        if not data.has_column("reps", "role") or not reps["role"].notna().any():
+            rows.append((f"{role} headcount", np.nan, np.nan,
+                         "not measured: the reps table has no role column; add role (SDR, AE, ...) to reps"))
+            continue
         mid = start + (end - start) / 2
-        in_post = ((reps["role"] == role) & (reps["hired_at"] <= mid) & (reps["terminated_at"].isna() | (reps["terminated_at"] > mid))).sum()
+        # a rep with no hire date counts as in post (as in rep_turnover); without terminated_at, nobody has left
+        hired = reps["hired_at"].isna() | (reps["hired_at"] <= mid)
+        in_post = int(((reps["role"] == role) & hired & (reps["terminated_at"].isna() | (reps["terminated_at"] > mid))).sum())
         per_rep_month = handled / in_post / window_months if in_post else np.nan
         needed = need.get(stage, np.nan) / months_per_period
+        caveat = [f"no {c}" for c in ("hired_at", "terminated_at") if not data.has_column("reps", c)]
+        counted = f"{in_post} in post mid-window" + (f", assumed: reps table has {' and '.join(caveat)}" if caveat else "")
         rows.append((f"{role} headcount", float(ratio(needed, per_rep_month)), np.nan,
-                     f"{needed:,.0f} {what} a month at {per_rep_month:,.1f} per {role} a month (measured, {in_post} in post mid-window)"))
+                     f"{needed:,.0f} {what} a month at {per_rep_month:,.1f} per {role} a month (measured, {counted})"))
     for stage in order[:-1]:
         rows.append((f"rate {stage}", rates.get(stage, np.nan), np.nan, f"cohort conversion into {stage}, leads created {first}–{last}"))
     rows += [

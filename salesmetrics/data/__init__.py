@@ -22,6 +22,8 @@ from __future__ import annotations
 from ._bundle import SalesData
 from ._lookups import (
     MISSING_GROUP,
+    NO_GROUP,
+    UNKNOWN_GROUP,
     Inputs,
     group_codes,
     group_labels,
@@ -33,7 +35,9 @@ from ._reading import conform, read_dir
 
 __all__ = [
     "MISSING_GROUP",
+    "NO_GROUP",
     "TABLE_NAMES",
+    "UNKNOWN_GROUP",
     "Inputs",
     "OnInvalid",
     "SalesData",

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import DataQualityWarning, InputValidationError
 from ._checks import Unresolved, _quality_warnings, _reference_checks, _validate_table
-from ._lookups import AsOf, _absent_in, _column_token, infer_as_of
+from ._lookups import ABSENT_ATTR, AsOf, _absent_in, _column_token, infer_as_of
 from ._messages import _DATE_COLUMN, TABLE_NAMES, OnInvalid, SetAside, _concat, _format_message, quarantine_columns
 
 References = Literal["keep", "strict"]
@@ -222,6 +222,9 @@ class SalesData:
         self._positions: dict[tuple[str, str, str], tuple[Any, np.ndarray]] = {}
         for (table, column, ref), pos in positions.items():
             self._remember(table, column, ref, pos)
+        for name, frame in self.tables.items():  # so that SalesData(**data.tables) still knows what was not exported
+            if self.absent_columns.get(name):
+                frame.attrs[ABSENT_ATTR] = tuple(sorted(self.absent_columns[name]))
         self._as_of = _explicit_as_of(as_of, self.timezone) if as_of is not None else None
         object.__setattr__(self, "_ready", True)
         for u in unresolved:

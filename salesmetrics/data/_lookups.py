@@ -333,7 +333,8 @@ def _absent_in(df: pd.DataFrame, table: str) -> frozenset[str]:
     """Canonical columns of ``table`` the export did not have (validation fills them in; metrics must not trust them)."""
     from ..schemas import column_kinds
 
-    return frozenset(c for c in column_kinds(table) if c not in df.columns) | frozenset(df.attrs.get(ABSENT_ATTR, ()))
+    declared = [c for c in df.attrs.get(ABSENT_ATTR, ()) if c in df.columns and df[c].isna().all()]  # filled in, still empty
+    return frozenset(c for c in column_kinds(table) if c not in df.columns) | frozenset(declared)
 
 
 MISSING_GROUP = "(missing)"
@@ -362,10 +363,12 @@ def _by_source(inputs: Inputs, frame: pd.DataFrame, by: str) -> tuple[str | None
         if rest not in ref.columns:
             raise ValueError(f"by={by!r}: {table} has no column {rest!r}; its columns are {sorted(map(str, ref.columns))}.")
         return prefix, rest
-    if by in frame.columns:
-        return None, by
     reachable = [p for p, (key, table) in _THROUGH.items()
                  if key in frame.columns and inputs.get(table) is not None and by in inputs.tables[table].columns]
+    if by in frame.columns:
+        if len(reachable) == 1 and len(frame) and not frame[by].notna().any():
+            return reachable[0], by  # the row's own column is empty (not exported): the account's or owner's speaks
+        return None, by
     if len(reachable) > 1:
         raise ValueError(f"by={by!r} is a column of both accounts and reps; choose one: by='account.{by}' (the row's "
                          f"account) or by='owner.{by}' (the row's owner).")

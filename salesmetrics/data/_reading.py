@@ -36,8 +36,8 @@ import pandas as pd
 
 from ..errors import DataQualityWarning, InputValidationError
 from ._bundle import SalesData
-from ._lookups import ABSENT_ATTR, _absent_in
 from ._checks import _validate_table
+from ._lookups import ABSENT_ATTR, _absent_in
 from ._messages import TABLE_NAMES, OnInvalid, SetAside, _concat, _failures, _format_message, _suggest, quarantine_columns
 
 #: Key of ``DataFrame.attrs`` under which :func:`conform` puts the rows it set aside.

@@ -1,6 +1,7 @@
 """The ``salesmetrics`` command line.
 
-Commands: ``summary``, ``validate``, ``diagnose`` and ``report`` (the quarterly deck). Exit codes:
+Commands: ``summary``, ``validate``, ``diagnose`` and ``report`` (the quarterly deck); ``summary``,
+``diagnose`` and ``report`` take ``--as-of YYYY-MM-DD`` (default: the data's latest event). Exit codes:
 0 success; 2 usage error (including a missing optional extra); 3 bad input (validation failures, a
 missing folder); 1 an internal error (a bug: please report it).
 """
@@ -11,7 +12,7 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -29,11 +30,32 @@ def _load(path: str | None, args: argparse.Namespace, *, on_invalid: str = "rais
     return read_dir(folder, timezone=args.timezone, currency=args.currency, on_invalid=on_invalid)  # type: ignore[arg-type]
 
 
-def headline(data: SalesData) -> pd.DataFrame:
+def _as_of(data: SalesData, as_of: Any = None) -> pd.Timestamp:
+    """``as_of`` (a date or time stamp; default the data's) as an aware time stamp in the bundle's zone."""
+    import pandas as pd
+
+    if as_of is None:
+        if data.as_of is None:
+            raise ValueError("the bundle has no time stamps; pass --as-of YYYY-MM-DD.")
+        return data.as_of
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"as_of {as_of!r} is not a date; write it as YYYY-MM-DD.") from err
+    if ts is pd.NaT:
+        raise ValueError(f"as_of {as_of!r} is not a date; write it as YYYY-MM-DD.")
+    return ts.tz_convert(data.timezone) if ts.tz is not None else ts.tz_localize(data.timezone)
+
+
+def headline(data: SalesData, as_of: Any = None) -> pd.DataFrame:
     """Headline figures for the quarter holding ``as_of``: funnel volumes, deals, people, MRR and retention.
 
     Counts come straight from the tables; MRR, ARR and the retention rates
     from :func:`~salesmetrics.mrr_bridge` and :func:`~salesmetrics.retention`.
+    ``as_of`` defaults to the data's. A figure that needs a column the export
+    does not have (reps in post need ``reps.hired_at`` and ``terminated_at``,
+    reps who left need ``terminated_at``) is NaN, with the reason in
+    ``attrs["notes"]`` — never a count of zero.
 
     Examples
     --------
@@ -42,18 +64,19 @@ def headline(data: SalesData) -> pd.DataFrame:
     >>> headline(sm.load_sample()).loc["deals won", "value"] > 0
     np.True_
     """
+    import numpy as np
     import pandas as pd
 
     from ..periods import period_bounds, to_period
 
-    as_of = data.as_of
-    if as_of is None:
-        raise ValueError("the bundle has no time stamps; nothing to summarise.")
+    as_of = _as_of(data, as_of)
     quarter = to_period([as_of], "Q", fiscal_year_start=data.fiscal_year_start)[0]
     start, end = (b[0] for b in period_bounds(pd.PeriodIndex([quarter]), tz=data.timezone))
+    end = min(end, as_of + pd.Timedelta(1, "ns"))  # nothing after as_of counts
     rows: list[tuple[str, object]] = []
     money: set[str] = set()
     rates: set[str] = set()
+    notes: dict[str, str] = {}
 
     def within(s: pd.Series) -> int:
         return int(((s >= start) & (s < end)).sum())
@@ -64,10 +87,11 @@ def headline(data: SalesData) -> pd.DataFrame:
     if data.opportunities is not None:
         o = data.opportunities
         closed = o["closed_at"]
+        live = (o["created_at"] <= as_of) & ((o["status"] == "open") | (closed > as_of))
         rows += [("opportunities created", within(o["created_at"])),
                  ("deals won", within(closed[o["status"] == "won"])),
                  ("deals lost", within(closed[o["status"] == "lost"])),
-                 ("open opportunities at as_of", int((o["status"] == "open").sum()))]
+                 ("open opportunities at as_of", int(live.sum()))]
     if data.subscriptions is not None:
         s = data.subscriptions
         day = as_of.tz_localize(None).normalize()
@@ -75,12 +99,22 @@ def headline(data: SalesData) -> pd.DataFrame:
         rows.append(("customers at as_of", int(s.loc[active, "account_id"].nunique())))
     if data.reps is not None:
         r = data.reps
-        in_post = (r["hired_at"] <= as_of) & (r["terminated_at"].isna() | (r["terminated_at"] > as_of))
-        rows += [("reps in post at as_of", int(in_post.sum())), ("reps who left in the quarter", within(r["terminated_at"]))]
+        lacking = [c for c in ("hired_at", "terminated_at") if not data.has_column("reps", c)]
+        if lacking:
+            notes["reps in post at as_of"] = f"not measured: the reps table has no {' or '.join(lacking)} column"
+            rows.append(("reps in post at as_of", np.nan))
+        else:
+            in_post = (r["hired_at"] <= as_of) & (r["terminated_at"].isna() | (r["terminated_at"] > as_of))
+            rows.append(("reps in post at as_of", int(in_post.sum())))
+        if not data.has_column("reps", "terminated_at"):
+            notes["reps who left in the quarter"] = "not measured: the reps table has no terminated_at column (unknown, not 0)"
+            rows.append(("reps who left in the quarter", np.nan))
+        else:
+            rows.append(("reps who left in the quarter", within(r["terminated_at"])))
     if data.subscriptions is not None:
         from ..revenue import mrr_bridge, retention
 
-        bridge = mrr_bridge(data, freq="Q")
+        bridge = mrr_bridge(data, freq="Q", as_of=as_of)
         q = bridge[bridge["period"] == quarter]
         if len(q):
             q0 = q.iloc[0]
@@ -88,16 +122,43 @@ def headline(data: SalesData) -> pd.DataFrame:
             rows += [(f"MRR at as_of ({data.currency})", float(q0["ending_mrr"])),
                      (f"ARR at as_of ({data.currency})", float(q0["ending_mrr"]) * 12),
                      (f"net new MRR in the quarter ({data.currency})", float(q0["ending_mrr"] - q0["starting_mrr"]))]
-            ret = retention(data, freq="Q")
-            last = ret[ret["period"] == quarter].iloc[0]
-            rates.update({"logo churn rate in the quarter", "NRR in the quarter", "GRR in the quarter"})
-            rows += [("logo churn rate in the quarter", float(last["logo_churn_rate"])),
-                     ("NRR in the quarter", float(last["nrr"])), ("GRR in the quarter", float(last["grr"]))]
+            ret = retention(data, freq="Q", as_of=as_of)
+            last = ret[ret["period"] == quarter]
+            if len(last):
+                rates.update({"logo churn rate in the quarter", "NRR in the quarter", "GRR in the quarter"})
+                rows += [("logo churn rate in the quarter", float(last["logo_churn_rate"].iloc[0])),
+                         ("NRR in the quarter", float(last["nrr"].iloc[0])), ("GRR in the quarter", float(last["grr"].iloc[0]))]
     out = pd.DataFrame(rows, columns=["kpi", "value"]).set_index("kpi")
     out["unit"] = ["money" if k in money else "rate" if k in rates else "count" for k in out.index]
     out.attrs["quarter"] = str(quarter)
     out.attrs["as_of"] = str(as_of)
+    out.attrs["notes"] = notes
     return out
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "–"
+
+
+def _quarantine_lines(data: SalesData) -> list[tuple[str, int, int, list[tuple[str, int]]]]:
+    """Per table with quarantined rows: (table, rows set aside, rows given, top reasons with counts)."""
+    out = []
+    for table, q in data.quarantine.items():
+        kept = getattr(data, table)
+        total = len(q) + (len(kept) if kept is not None else 0)
+        reason = next((c for c in reversed(list(q.columns)) if str(c).endswith("reason")), None)
+        reasons: list[tuple[str, int]] = []
+        if reason is not None and len(q):
+            counts = q[reason].dropna().astype(str).str.split("; ").explode().value_counts()
+            reasons = [(str(k), int(v)) for k, v in counts.head(3).items()]
+        out.append((table, len(q), total, reasons))
+    return out
+
+
+def _clip(value: object, n: int = 60) -> str:
+    """A value from the data, on one line and at most ``n`` characters."""
+    one = " ".join("".join(ch for ch in str(value) if ch.isprintable() or ch.isspace()).split())  # no terminal escapes
+    return one if len(one) <= n else one[: n - 1] + "…"
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
@@ -106,15 +167,38 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     data = _load(args.data_dir, args, on_invalid="quarantine")
     source = args.data_dir or "the bundled sample company"
     print(f"salesmetrics summary of {source}")
-    print(f"time zone {data.timezone}, currency {data.currency}, fiscal year starts in month {data.fiscal_year_start}\n")
-    with pd.option_context("display.width", 120):
+    print(f"time zone {data.timezone}, currency {data.currency}, fiscal year starts in month {data.fiscal_year_start}")
+    as_of = _as_of(data, args.as_of) if args.as_of is not None or data.as_of is not None else None
+    found = f"the latest {data.as_of_source}" if data.as_of_source not in ("", "given") else data.as_of_source or "nothing"
+    if as_of is None:
+        print("as_of: none (nothing in the data is dated); pass --as-of YYYY-MM-DD\n")
+    elif args.as_of is not None:
+        print(f"as_of {as_of:%Y-%m-%d %H:%M %Z}, given with --as-of (the data's own: {data.as_of or '–'}, set by {found})\n")
+    else:
+        print(f"as_of {as_of:%Y-%m-%d %H:%M %Z}, set by {found}\n")
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 100):
         print(data.summary().to_string())
-        quarantined = sum(len(v) for v in data.quarantine.values())
-        if quarantined:
-            print(f"\n{quarantined} row(s) quarantined; run `salesmetrics validate {args.data_dir or ''}` to see why.")
-        kpis = headline(data)
+        quarantine = _quarantine_lines(data)
+        if quarantine:
+            print("\nquarantined rows (set aside; every figure is computed on the rows kept):")
+            for table, n, total, reasons in quarantine:
+                top = ", ".join(f"{_clip(r, 50)} ({k:,})" for r, k in reasons)
+                print(f"  {table}: {n:,} of {total:,} rows ({_share(n, total)}); top reasons: {top or '–'}")
+            print(f"  run `salesmetrics validate {args.data_dir or ''}` to see every failure.")
+        unresolved = data.unresolved
+        if len(unresolved):
+            print("\nunresolved references (kept, and grouped as '(unknown)'):")
+            columns = ["table", "column", "references", "rows", "distinct", "examples"]
+            for table, column, refs, n, distinct, examples in unresolved[columns].itertuples(index=False, name=None):
+                print(f"  {table}.{column}: {int(n):,} row(s) refer to {int(distinct):,} id(s) not in {refs} "
+                      f"(e.g. {_clip(examples)})")
+        if as_of is None:
+            return EXIT_OK
+        kpis = headline(data, as_of)
         print(f"\nHeadline for {kpis.attrs['quarter']} (as of {kpis.attrs['as_of']}):")
-        shown = [f"{v:,.2f}" if u == "money" else f"{v:.1%}" if u == "rate" else f"{int(v):,}" for v, u in zip(kpis["value"], kpis["unit"], strict=True)]
+        notes = kpis.attrs.get("notes", {})
+        shown = [notes.get(k, "–") if pd.isna(v) else f"{v:,.2f}" if u == "money" else f"{v:.1%}" if u == "rate" else f"{int(v):,}"
+                 for k, v, u in zip(kpis.index, kpis["value"], kpis["unit"], strict=True)]
         print(pd.Series(shown, index=kpis.index, name="value").to_string())
     return EXIT_OK
 
@@ -159,16 +243,18 @@ class ProgressBar:
 def _print_findings(found: pd.DataFrame, lang: str = "en") -> None:
     import textwrap
 
+    from ..diagnostics import SIGNS
     from ..i18n import text
 
-    if not len(found):
-        print(text("deck.no_sign", lang))
-        return
     for r in found.itertuples():
         print(f"[{text('sev.' + str(r.severity), lang)}] {r.sign} · {r.scope_type} {r.scope}")
         print(textwrap.indent(textwrap.fill(str(r.evidence), 100), "    "))
         if r.severity != "info":
             print(textwrap.indent(textwrap.fill(text("deck.todo", lang, text=str(r.recommendation)), 100), "    "))
+    # a sign with no row was assessed and showed nothing; a sign not assessed always has an info row above
+    quiet = [sign for sign in SIGNS if not (found["sign"] == sign).any()] if len(found) else list(SIGNS)
+    for sign in quiet:
+        print(f"[OK] {sign} · {text('cli.no_sign', lang, sign=text(f'sign.{sign}', lang))}")
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
@@ -176,7 +262,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     from .deck import to_csv
 
     data = _load(args.data_dir, args, on_invalid="quarantine")
-    found = diagnose(data, org=args.org, lang=args.lang)
+    found = diagnose(data, as_of=_as_of(data, args.as_of), org=args.org, lang=args.lang)
     _print_findings(found, args.lang)
     if args.csv:
         to_csv(found, args.csv)
@@ -186,19 +272,19 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..diagnostics import diagnose
-    from .deck import report
+    from .deck import _quarter, report
 
     outs = args.out or ["review.pptx"]
     data = _load(args.data_dir, args, on_invalid="quarantine")
     bar = ProgressBar(14 + 17 * len(outs), "building the review")
     try:
-        paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang)
+        paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang, as_of=args.as_of)
     finally:
         bar.close()
     for p in paths:
         print(f"wrote {p}")
     print()
-    _print_findings(diagnose(data, org=args.org, lang=args.lang), args.lang)
+    _print_findings(diagnose(data, as_of=_quarter(data, args.quarter, args.as_of)[1], org=args.org, lang=args.lang), args.lang)
     return EXIT_OK
 
 
@@ -214,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("summary", parents=[common], help="tables, date ranges, quarantined rows and headline counts")
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
+    p.add_argument("--as-of", dest="as_of", help="reporting date, YYYY-MM-DD (default: the data's latest event)")
     p.set_defaults(func=_cmd_summary)
     p = sub.add_parser("validate", parents=[common], help="check a folder of tables and print every failure")
     p.add_argument("data_dir", help="folder of CSV/Parquet tables")
@@ -222,11 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
     p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for role lanes")
     p.add_argument("--csv", help="also write the findings to this CSV file (formula-safe)")
+    p.add_argument("--as-of", dest="as_of", help="assess as of this date, YYYY-MM-DD (default: the data's latest event)")
     p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the findings (default: en)")
     p.set_defaults(func=_cmd_diagnose)
     p = sub.add_parser("report", parents=[common], help="build the quarterly review deck (PPTX and/or HTML) and print the findings")
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
-    p.add_argument("--quarter", help="e.g. 2025Q3 (default: the last complete quarter)")
+    p.add_argument("--quarter", help="e.g. 2025Q3 (default: the last complete quarter at as_of)")
+    p.add_argument("--as-of", dest="as_of", help="report as of this date, YYYY-MM-DD (default: the data's latest event)")
     p.add_argument("--out", action="append", help="review.pptx or review.html; repeat for both (default: review.pptx)")
     p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for the scorecards")
     p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the deck and the findings (default: en)")

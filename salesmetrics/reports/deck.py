@@ -68,21 +68,31 @@ class Slide:
 
 
 
-def _quarter(data: SalesData, quarter: Any) -> tuple[pd.Period, pd.Timestamp]:
-    """The quarter to report (default: the last complete one) and the as_of to compute it at (its end, or earlier)."""
+def _quarter(data: SalesData, quarter: Any, as_of: Any = None) -> tuple[pd.Period, pd.Timestamp]:
+    """The quarter to report and the as_of to compute it at.
+
+    ``as_of`` (default: the data's) is the reporting date: the default quarter is the last complete one
+    at it, and figures are computed at the quarter's end or at ``as_of``, whichever comes first.
+    """
     from ..periods import freq_alias, last_complete_period, parse_period
 
-    if data.as_of is None:
-        raise ValueError("the bundle has no time stamps; nothing to report.")
+    if as_of is None:
+        if data.as_of is None:
+            raise ValueError("the bundle has no time stamps; nothing to report. Pass as_of='YYYY-MM-DD'.")
+        now = data.as_of
+    else:
+        stamp = pd.Timestamp(as_of)
+        if stamp is pd.NaT:
+            raise ValueError(f"as_of {as_of!r} is not a date; write it as YYYY-MM-DD.")
+        now = stamp.tz_convert(data.timezone) if stamp.tz is not None else stamp.tz_localize(data.timezone)
     if quarter is None:
-        q = last_complete_period(data.as_of, "Q", fiscal_year_start=data.fiscal_year_start)
+        q = last_complete_period(now, "Q", fiscal_year_start=data.fiscal_year_start)
     else:
         q = parse_period(str(quarter), fiscal_year_start=data.fiscal_year_start).asfreq(freq_alias("Q", data.fiscal_year_start))
-    return q, min(pd.Timestamp(q.end_time).tz_localize(data.timezone), data.as_of)
-
-
-def _strings(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(object).where(frame.notna(), "–").astype(str)
+    start = pd.Timestamp(q.start_time).tz_localize(data.timezone)
+    if start > now:
+        raise ValueError(f"quarter {q} starts after as_of {now:%Y-%m-%d}; choose an earlier quarter or a later as_of.")
+    return q, min(pd.Timestamp(q.end_time).tz_localize(data.timezone), now)
 
 
 def review(
@@ -92,6 +102,7 @@ def review(
     org: str | OrgDesign = "process",
     progress: Progress | None = None,
     lang: str = "en",
+    as_of: Any = None,
 ) -> list[Slide]:
     """The slides of the quarterly reorg review, ready for :func:`report` to render.
 
@@ -104,8 +115,10 @@ def review(
     """
     import salesmetrics as sm
 
+    from .cli import _clip
+
     step = progress or (lambda _name: None)
-    q, as_of = _quarter(data, quarter)
+    q, as_of = _quarter(data, quarter, as_of)
     cur = data.currency
     slides: list[Slide] = []
 
@@ -131,28 +144,34 @@ def review(
         step("diagnostics")
         found = sm.diagnose(data, as_of=as_of, org=org, lang=lang)
         alarms = found[found["severity"] != "info"]
+        # one line per finding under the chart (the full evidence is on the sign's own page)
         slides.append(Slide(t("deck.signs"), t("deck.signs_sub", n=len(alarms)), charts=[chart("findings", found)],
-                            bullets=[f"{t('sev.' + str(sev))} · {t('sign.' + str(sign))} · {scope}: {ev}" for sev, sign, scope, ev in
+                            bullets=[_clip(f"{t('sev.' + str(sev))} · {t('sign.' + str(sign))} · {scope}: {ev}", 115 if lang == "en" else 70) for sev, sign, scope, ev in
                                      zip(alarms["severity"], alarms["sign"], alarms["scope"], alarms["evidence"], strict=True)][:6]))
-        parts = {
-            "declining_sales": sm.sales_decline(data, as_of=as_of),
-            "rep_turnover": sm.rep_turnover(data, as_of=as_of),
-            "unclear_roles": sm.role_clarity(data, as_of=as_of, org=org) if data.activities is not None else None,
-            "market_response": sm.market_response(data, as_of=as_of) if data.leads is not None else None,
-            "customer_satisfaction": sm.customer_satisfaction(data, as_of=as_of) if data.surveys is not None else None,
+        parts: dict[str, Callable[[], Any]] = {
+            "declining_sales": lambda: sm.sales_decline(data, as_of=as_of),
+            "rep_turnover": lambda: sm.rep_turnover(data, as_of=as_of),
+            "unclear_roles": lambda: sm.role_clarity(data, as_of=as_of, org=org),
+            "market_response": lambda: sm.market_response(data, as_of=as_of),
+            "customer_satisfaction": lambda: sm.customer_satisfaction(data, as_of=as_of),
         }
-        for i, (sign, part) in enumerate(parts.items(), start=1):
+        for i, (sign, compute) in enumerate(parts.items(), start=1):
             step(sign)
             mine = found[(found["sign"] == sign) & (found["severity"] != "info")]
+            info = found[(found["sign"] == sign) & (found["severity"] == "info")]
             scope = str(mine["scope"].iloc[0]) if len(mine) else None
             charts = []
-            if part is not None:
-                charts = [_sign_chart(sign, part, scope, lang)]
-            bullets = [str(e) for e in mine["evidence"]] or [t("deck.no_sign")]
+            if not (info["metric"] == "not_assessed").any():  # its tables and columns are there: draw the evidence
+                try:
+                    charts = [_sign_chart(sign, compute(), scope, lang)]
+                except ValueError:  # e.g. a by= column diagnose did without: the findings stand, without the chart
+                    charts = []
+            # not assessed is never shown as "no sign": its page says why, and what to add
+            bullets = [str(e) for e in mine["evidence"]] or [str(e) for e in info["evidence"]] or [t("deck.no_sign")]
             if len(mine):
                 bullets.append(t("deck.todo", text=mine["recommendation"].iloc[0]))
-            slides.append(Slide(t("deck.sign", i=i, name=t(f"sign.{sign}")), t("deck.scope", scope=scope) if scope else "", charts=charts,
-                                bullets=bullets))
+            subtitle = t("deck.scope", scope=scope) if scope else t("chart.not_assessed") if len(info) else ""
+            slides.append(Slide(t("deck.sign", i=i, name=t(f"sign.{sign}")), subtitle, charts=charts, bullets=bullets[:4]))
 
         step("revenue")
         if data.subscriptions is not None:
@@ -221,16 +240,55 @@ def review(
             slides.append(Slide(t("deck.plan_missing"), bullets=[t("deck.not_available", reason=err)]))
 
         step("data quality")
-        summary = data.summary().reset_index()
-        quarantined = int(summary["quarantined"].sum()) if "quarantined" in summary.columns else 0
-        slides.append(Slide(t("deck.quality"), t("deck.quality_sub", n=quarantined), table=_strings(summary)))
+        slides.append(_quality_slide(data, lang))
     return slides
+
+
+def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5) -> Slide:
+    """Rows kept and set aside per table (with the share and the top reasons), unresolved references, and what set as_of."""
+    from .cli import _clip, _quarantine_lines, _share
+
+    def t(key: str, **params: Any) -> str:
+        return text(key, lang, **params)
+
+    summary = data.summary()
+    given = {name: int(summary.loc[name, "rows"]) + int(summary.loc[name, "quarantined"]) for name in summary.index}
+    table = pd.DataFrame({
+        t("col.table"): [str(n) for n in summary.index],
+        t("col.rows_kept"): [f"{int(v):,}" for v in summary["rows"]],
+        t("col.quarantined"): [f"{int(v):,} ({_share(int(v), given[n])})" if v else "0" for n, v in summary["quarantined"].items()],
+        t("col.unresolved"): [f"{int(v):,}" for v in summary["unresolved"]],
+        t("col.dates"): [f"{a} – {b}" if a else "–" for a, b in zip(summary["first"], summary["last"], strict=True)],
+        t("col.date_column"): [c or "–" for c in summary["date_column"]],
+    })
+    lines = []
+    for name, n, total, reasons in _quarantine_lines(data):
+        top = ", ".join(f"{_clip(r, 40)} ({k:,})" for r, k in reasons[:2]) or "–"
+        lines.append(t("deck.quarantine_line", table=name, n=f"{n:,}", total=f"{total:,}", share=_share(n, total), reasons=top))
+    columns = ["table", "column", "references", "rows", "distinct", "examples"]
+    for name, column, refs, n, distinct, examples in data.unresolved[columns].itertuples(index=False, name=None):
+        lines.append(t("deck.unresolved_line", table=name, column=column, rows=f"{int(n):,}", distinct=f"{int(distinct):,}",
+                       references=refs, examples=_clip(examples, 50)))
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], f"… (+{len(lines) - max_lines + 1})"]
+    source = data.as_of_source
+    where = t("deck.asof_given") if source == "given" else t("deck.asof_latest", column=source) if source else "–"
+    subtitle = t("deck.quality_full", n=f"{int(summary['quarantined'].sum()):,}", u=f"{int(summary['unresolved'].sum()):,}",
+                 date=f"{data.as_of:%Y-%m-%d}" if data.as_of is not None else "–", source=where)
+    return Slide(t("deck.quality"), subtitle, table=table, bullets=lines or [t("deck.quality_clean")], lang=lang)
 
 
 def _sign_chart(sign: str, part: Any, scope: str | None, lang: str = "en") -> Chart:
     table = part.table
     if sign == "declining_sales":
-        return Chart("decline_drivers", table, {"scope": scope if scope and scope in set(table["scope"]) else None}, lang)
+        shown = scope if scope and scope in set(table["scope"]) else None
+        mine = table[table["scope"] == (shown or "company")]
+        won = mine.loc[mine["won"] > 0, "period"]
+        if len(won):  # the chart indexes to its first period: start where the scope first won a deal, not at zero
+            trimmed = table[table["period"] >= won.min()]
+            trimmed.attrs = dict(table.attrs)
+            table = trimmed
+        return Chart("decline_drivers", table, {"scope": shown}, lang)
     if sign == "rep_turnover":
         return Chart("attrition", table, {}, lang)
     if sign == "unclear_roles":
@@ -254,11 +312,15 @@ def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10, lang: str = "
     live = o[(o["created_at"] <= as_of) & ((o["status"] == "open") | (o["closed_at"] > as_of))].copy()
     live["_amount"] = to_reporting(live["amount"].to_numpy(float), live["currency"], live["created_at"], data.fx_rates, data.currency)
     top = live.sort_values("_amount", ascending=False).head(n)
-    names = data.accounts.set_index("account_id")["name"] if data.accounts is not None and "name" in data.accounts.columns else pd.Series(dtype=object)
-    owners = data.reps.set_index("rep_id")["name"] if data.reps is not None and "name" in data.reps.columns else pd.Series(dtype=object)
+    def shown(ids: pd.Series, table: pd.DataFrame | None, key: str) -> list[str]:
+        """Each id's name where the export has one, else the id itself; "–" where there is neither."""
+        names = table.dropna(subset=["name"]).drop_duplicates(key).set_index(key)["name"] if table is not None and "name" in table.columns \
+            else pd.Series(dtype=object)
+        return ["–" if pd.isna(i) else str(names.get(i, i)) for i in ids]
+
     return pd.DataFrame({
-        text("col.account", lang): [str(names.get(a, a)) for a in top["account_id"]],
-        text("col.owner", lang): [str(owners.get(r, r)) for r in top["owner_id"]],
+        text("col.account", lang): shown(top["account_id"], data.accounts, "account_id"),
+        text("col.owner", lang): shown(top["owner_id"], data.reps, "rep_id"),
         text("col.stage", lang): top["stage"].fillna("–").astype(str) if "stage" in top.columns else "–",
         text("col.amount", lang): [format_money(v, data.currency, compact=True, lang=lang) for v in top["_amount"]],
         text("col.days_open", lang): [f"{(as_of - c).days}" for c in top["created_at"]],
@@ -316,7 +378,12 @@ def _pptx(slides: list[Slide], path: Path, progress: Progress | None) -> None:
             slide.shapes.add_picture(buf, Inches(0.45) + Emu(int(width * j)), top, width=Emu(int(width)))
         y = top + (chart_h if s.charts else 0)
         if s.table is not None:
-            _pptx_table(slide, s.table, Inches(0.45), y, Inches(12.4), Inches(7.5) - y - Inches(0.3))
+            room = Inches(7.5) - y - Inches(0.3)
+            if s.bullets:  # the table as tall as its rows, the bullets below it
+                used = _pptx_table(slide, s.table, Inches(0.45), y, Inches(12.4), room, row_height=Inches(0.32))
+                y = y + used + Inches(0.1)
+            else:
+                _pptx_table(slide, s.table, Inches(0.45), y, Inches(12.4), room)
         if s.bullets:
             box = slide.shapes.add_textbox(Inches(0.45), y + Inches(0.1), Inches(12.4), Inches(7.3) - y)
             frame = box.text_frame
@@ -328,12 +395,22 @@ def _pptx(slides: list[Slide], path: Path, progress: Progress | None) -> None:
     prs.save(str(path))
 
 
-def _pptx_table(slide: Any, table: pd.DataFrame, left: Any, top: Any, width: Any, height: Any) -> None:
-    from pptx.util import Pt
+def _pptx_table(slide: Any, table: pd.DataFrame, left: Any, top: Any, width: Any, height: Any, row_height: Any = None) -> int:
+    """Add ``table`` as a PPTX table; returns its height (EMU). ``row_height`` fixes each row's height."""
+    from pptx.util import Emu, Pt
 
     rows, cols = len(table) + 1, len(table.columns)
-    shape = slide.shapes.add_table(rows, cols, left, top, width, min(height, int(height / 14 * rows)))
+    total = min(int(height), int(row_height) * rows) if row_height is not None else min(height, int(height / 14 * rows))
+    shape = slide.shapes.add_table(rows, cols, left, top, width, total)
     grid = shape.table
+    # columns as wide as their text needs (within bounds), so that dates and sentences do not wrap in narrow cells
+    need = [min(max(len(str(c)), *(len(str(v)) for v in table.iloc[:, j]), 6), 60) if len(table) else max(len(str(c)), 6)
+            for j, c in enumerate(table.columns)]
+    for j, w in enumerate(need):
+        grid.columns[j].width = Emu(int(int(width) * w / sum(need)))
+    if row_height is not None:
+        for r in grid.rows:
+            r.height = Emu(int(total) // rows)
     for j, c in enumerate(table.columns):
         grid.cell(0, j).text = _xml_safe(c)
     for i, row in enumerate(table.itertuples(index=False), start=1):
@@ -342,6 +419,7 @@ def _pptx_table(slide: Any, table: pd.DataFrame, left: Any, top: Any, width: Any
     for cell in (grid.cell(i, j) for i in range(rows) for j in range(cols)):
         for p in cell.text_frame.paragraphs:
             p.font.size = Pt(11 if rows < 12 else 9)
+    return int(total)
 
 
 _CSS = """
@@ -409,19 +487,22 @@ def report(
     org: str | OrgDesign = "process",
     progress: Progress | None = None,
     lang: str = "en",
+    as_of: Any = None,
 ) -> list[Path]:
     """Build the quarterly reorg review as PPTX and/or self-contained HTML.
 
     Pages: title; headline KPIs against targets; the five signs, then one page per sign with its
     evidence chart and advice; revenue bridge and retention; funnel and SLA; pipeline; the largest open
     deals; unit economics; team scorecards under the chosen org design; next quarter's reverse-funnel
-    plan; data quality (tables, date ranges, quarantined rows).
+    plan; data quality (tables, date ranges, quarantined rows with their share and top reasons,
+    references to ids the export does not hold, and what set ``as_of``). A sign that could not be
+    assessed says so and why on its page and in the overview; it is never shown as "no sign".
 
     Parameters
     ----------
     data : SalesData
     quarter : str, optional
-        "2025Q3"; default: the last complete quarter of the data.
+        "2025Q3"; default: the last complete quarter at ``as_of``.
     out : path or list of paths
         ``.pptx`` (python-pptx with matplotlib images; no browser needed) and/or ``.html`` (plotly.js
         embedded, so it opens offline).
@@ -430,6 +511,11 @@ def report(
         Called with the name of each step (the command line draws a progress bar with it).
     lang : {"en", "ko"}
         The language of every title, label, finding and recommendation (``salesmetrics/locales``).
+    as_of : date or time stamp, optional
+        The reporting date (default: the data's ``as_of``, its latest event). The default quarter is the
+        last complete one at it, and every figure is computed at the quarter's end or at ``as_of``,
+        whichever comes first, so that nothing after ``as_of`` counts. A date is midnight at its start,
+        in the bundle's time zone.
 
     Returns
     -------
@@ -448,7 +534,7 @@ def report(
     for p in paths:
         if p.suffix.lower() not in (".pptx", ".html", ".htm"):
             raise ValueError(f"out must end in .pptx or .html, got {p.name!r}.")
-    slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang)
+    slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang, as_of=as_of)
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
         (_pptx if p.suffix.lower() == ".pptx" else _html)(slides, p, progress)
