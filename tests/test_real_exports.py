@@ -66,6 +66,17 @@ def test_references_outside_the_export_are_kept_counted_and_warned(salesforce):
     assert u.loc[("opportunities", "owner_id"), "rows"] == 2 and u.loc[("opportunities", "owner_id"), "references"] == "reps.rep_id"
 
 
+def test_an_owner_that_differs_only_by_unicode_normalisation_is_explained():
+    import unicodedata
+
+    reps = pd.DataFrame({"rep_id": [unicodedata.normalize("NFC", "José")], "team": ["A"]})
+    opps = pd.DataFrame({"opportunity_id": ["o1"], "created_at": ["2025-01-01"], "status": ["open"],
+                         "owner_id": [unicodedata.normalize("NFD", "José")]})
+    with pytest.warns(sm.DataQualityWarning, match="Unicode normalisation") as record:
+        sm.SalesData(reps=reps, opportunities=opps)
+    assert any(str(w.message).startswith("opportunities.owner_id: 1 row(s)") for w in record)
+
+
 def test_strict_references_keep_the_old_behaviour(salesforce):
     with pytest.raises(sm.InputValidationError) as info:
         _quiet(**salesforce, references="strict")

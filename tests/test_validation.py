@@ -65,7 +65,7 @@ MALFORMED = {
     "dangling reference": (lambda t: _mutate(t, "opportunities", "account_id", 1, "a404"), "opportunities", "account_id", "foreign_key"),
     "mixed naive and aware": (lambda t: _mutate(t, "leads", "created_at", 0, "2025-01-02T09:00:00+09:00"), "leads", "created_at", "timezone_mixed"),
     "empty table": (lambda t: t.update(reps=t["reps"].iloc[0:0]) or t, "reps", "*", "empty_table"),
-    "billing months below 1": (lambda t: _mutate(t, "subscriptions", "billing_months", 0, "0"), "subscriptions", "billing_months", "not_negative"),
+    "billing months below 1": (lambda t: _mutate(t, "subscriptions", "billing_months", 0, "0"), "subscriptions", "billing_months", "billing_months_positive"),
     "fractional billing months": (lambda t: _mutate(t, "subscriptions", "billing_months", 0, "1.5"), "subscriptions", "billing_months", "integer"),
     "csat out of range": (lambda t: _mutate(t, "surveys", "score", 0, "7"), "surveys", "score", "score_in_range_for_kind"),
     "activity linked to nothing": (lambda t: _mutate(t, "activities", "lead_id", 0, None), "activities", "lead_id|opportunity_id|account_id", "linked_to_lead_opportunity_or_account"),

@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import DataQualityWarning
 from ._coerce import _coerce_table
 from ._lookups import index_in
-from ._messages import _concat, _failures, _fix, _suggest, _unicode_collisions
+from ._messages import _concat, _failures, _fix, _suggest, _unicode_collisions, unicode_hint
 
 _PANDERA_CHECKS = [
     ("field_uniqueness", "unique"),
@@ -167,9 +167,6 @@ def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.
     referenced table, -1 for none), so metrics on the bundle never hash the same ids again.
     """
     from ..schemas import KEYS, REFERENCES
-    from . import _messages
-
-    hint_for = getattr(_messages, "unicode_hint", None)
     out: list[pd.DataFrame] = []
     unresolved: list[Unresolved] = []
     for table, column, ref in REFERENCES:
@@ -187,7 +184,7 @@ def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.
             fix = _fix("foreign_key", table, column, ref=f"{ref}.{KEYS[ref]}")
             out.append(_failures(table, column, "foreign_key", rows[table][bad], values[bad], fix))
         else:
-            hint = hint_for(values[bad], keys) if hint_for is not None else ""
+            hint = unicode_hint(values[bad], keys)
             unresolved.append(Unresolved(table, column, f"{ref}.{KEYS[ref]}", bad, values, f" {hint}" if hint else ""))
     for table in ("opportunities", "subscriptions"):
         if table not in frames:

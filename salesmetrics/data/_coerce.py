@@ -19,6 +19,7 @@ A bad value becomes a named failure (table, column, check, row, value, fix), nev
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import warnings
 from typing import Any
 
@@ -61,6 +62,28 @@ def _as_text(s: pd.Series) -> pd.Series:
         s = s.astype("str")
     s = s.str.strip()
     return s.mask(s == "")
+
+
+_PLAIN = {"string", "empty", "integer", "floating", "mixed-integer-float", "boolean", "datetime", "date", "datetime64"}
+
+
+def _plain_objects(s: pd.Series) -> pd.Series:
+    """An object column with bytes decoded and signalling Decimal NaNs (which break ``pd.isna``) as NaN.
+
+    One C-level type scan for the usual columns; values are visited one by one only in columns that
+    hold bytes, Decimals or a mixture.
+    """
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in _PLAIN:
+        return s
+    return s.map(_plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    if isinstance(value, decimal.Decimal) and value.is_snan():
+        return np.nan
+    return value
 
 
 def _coerce_number(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -280,6 +303,7 @@ def _to_datetime_each(text: pd.Series, *, utc: bool, mixed: bool) -> pd.Series:
     """Value by value, for the rare column pandas cannot parse as a whole; what fails is NaT."""
     fmt = "mixed" if mixed else "ISO8601"
     out = []
+    stamp: Any
     for value in text:
         try:
             with warnings.catch_warnings():
@@ -378,7 +402,7 @@ def _coerce_table(
         if column not in out.columns:
             out[column] = _missing_column(kind, len(out), defaults.get(column), tz)
             continue
-        original = out[column]
+        original = _plain_objects(out[column])
         if kind == "str":
             values = _as_text(original)
             if column in LOWERCASE.get(table, ()):

@@ -283,12 +283,18 @@ def _nfc(values: pd.Series) -> pd.Series:
     ['José', 'José', 'a1', nan]
     """
     text = _text(values)
-    suspect = ~text.str.isascii().fillna(True).astype(bool)
-    if suspect.any():
-        suspect &= text.str.contains(_NFC_SUSPECT, regex=True).fillna(False).astype(bool)
+    suspect = _nfc_suspects(text)
     if not suspect.any():
         return text
     return text.mask(suspect, text[suspect].str.normalize("NFC"))
+
+
+def _nfc_suspects(text: pd.Series) -> np.ndarray:
+    """Which values NFC normalisation may change: non-ASCII, with a character of ``_NFC_RANGES``."""
+    suspect = ~text.str.isascii().fillna(True).to_numpy(bool)
+    if suspect.any():
+        suspect &= text.str.contains(_NFC_SUSPECT, regex=True).fillna(False).to_numpy(bool)
+    return suspect
 
 
 def unicode_hint(missing: pd.Series, keys: pd.Series) -> str:
@@ -328,6 +334,8 @@ def _unicode_collisions(values: pd.Series) -> np.ndarray:
     [0, 2, 3]
     """
     text = _text(values)
+    if not _nfc_suspects(text).any():
+        return np.array([], dtype="int64")  # every id is NFC already: ids that differ stay different
     normal = _nfc(text)
     changed = (text.notna() & (normal != text)).to_numpy(bool)
     if not changed.any():
