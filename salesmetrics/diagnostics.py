@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .data import NO_GROUP, Inputs, group_labels, resolve
+from .data import NO_GROUP, Inputs, can_group, group_labels, resolve
 from .errors import DefinitionWarning
 from .formatting import format_money, format_p
 from .i18n import text
@@ -735,8 +735,12 @@ def market_response(
     horizon = now - pd.Timedelta(days=window_days)
     decided = (leads["created_at"] <= horizon).to_numpy()
     converted = (leads["sql_at"].notna() & (leads["sql_at"] - leads["created_at"] <= pd.Timedelta(days=window_days))).to_numpy()
+    # what the export lacks is not measured: no sql_at means conversion unknown (not 0%), no owner_id ownership unknown
+    knows_conversion, knows_owner = inputs.has_column("leads", "sql_at"), inputs.has_column("leads", "owner_id")
     reps = inputs.get("reps")
-    if reps is not None and "owner_id" in leads.columns:
+    if not knows_owner:
+        unowned = np.zeros(len(leads), dtype=bool)
+    elif reps is not None and "owner_id" in leads.columns:
         active = set(reps.loc[reps["terminated_at"].isna() | (reps["terminated_at"] > now), "rep_id"])
         unowned = ~leads["owner_id"].isin(list(active)).to_numpy()
     else:
@@ -749,6 +753,10 @@ def market_response(
     if not groups and len(leads):  # every lead in "(missing)" or "(unknown)": no segment to compare
         findings.append(_not_assessed("market_response", text("ev.not_assessed_data", lang, sign=_sign_name("market_response", lang),
                                                                why=text("why.market.by", lang, by=by)), lang, "insufficient_data"))
+    elif not (knows_conversion or knows_owner):
+        findings.append(_not_assessed("market_response", text("ev.not_assessed_data", lang, sign=_sign_name("market_response", lang),
+                                                               why=text("why.market.columns", lang)), lang, "insufficient_data"))
+        groups = []
     total_leads = np.bincount(period[in_span] - first, minlength=2 * recent_periods)
     lab = labels.to_numpy(object)
     for g in groups:
@@ -759,8 +767,9 @@ def market_response(
         u = np.bincount(period[m & unowned] - first, minlength=2 * recent_periods)
         for i in range(2 * recent_periods):
             p = pd.Period(ordinal=first + i, freq=alias)
-            rows.append((p, g, int(n[i]), ratio(n[i], total_leads[i]).item(), int(c[i]), ratio(c[i], d[i]).item(),
-                         ratio(u[i], n[i]).item(), bookings.get((p, g), np.nan)))
+            rows.append((p, g, int(n[i]), ratio(n[i], total_leads[i]).item(), int(c[i]) if knows_conversion else np.nan,
+                         ratio(c[i], d[i]).item() if knows_conversion else np.nan,
+                         ratio(u[i], n[i]).item() if knows_owner else np.nan, bookings.get((p, g), np.nan)))
         before, recent = n[:recent_periods].sum(), n[recent_periods:].sum()
         growth = ratio(recent - before, before).item() if before else np.inf
         slope, _ = trend(n[recent_periods:])
@@ -772,9 +781,9 @@ def market_response(
         x_o, n_o = int((rest & converted).sum()), int(rest.sum())
         p_conv = proportion_drop_p(x_g, n_g, x_o, n_o)
         conv_g, conv_o = ratio(x_g, n_g).item(), ratio(x_o, n_o).item()
-        low_conversion = n_g > 0 and p_conv < alpha and conv_g <= 0.5 * conv_o
+        low_conversion = knows_conversion and n_g > 0 and p_conv < alpha and conv_g <= 0.5 * conv_o
         share_unowned = ratio(u[recent_periods:].sum(), recent).item()
-        unowned_flag = share_unowned >= min_unowned
+        unowned_flag = knows_owner and share_unowned >= min_unowned
         if not (low_conversion or unowned_flag):
             continue
         severity = "critical" if low_conversion and unowned_flag else "warning"
@@ -794,6 +803,8 @@ def _bookings_by(inputs: Inputs, by: str, freq: str, now: pd.Timestamp) -> dict[
     if opps is None:
         return {}
     won = opps[(opps["status"] == "won") & (opps["closed_at"] <= now)].reset_index(drop=True)
+    if not can_group(inputs, won, by):
+        return {}  # deals carry no segment (no accounts table): the bookings share stays unknown (NaN)
     labels = group_labels(inputs, won, by)
     if labels is None or not len(won):
         return {}

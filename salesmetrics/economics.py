@@ -729,9 +729,15 @@ def unit_economics(
     True
     """
     value = ltv(data, gross_margin=gross_margin, window=window, method=method, freq=freq, as_of=as_of, warn=False)
-    cost = cac_payback(data, gross_margin=gross_margin, freq=freq, by=None, lag_months=lag_months,
-                       new_customers=new_customers, as_of=as_of)
-    value = value[value["period"].isin(cost["period"])].reset_index(drop=True)  # the periods the spend table reaches
+    if getattr(data, "spend", None) is None:  # a billing export alone: the value side stands, the cost side is unknown
+        warnings.warn("unit_economics: the bundle has no spend table, so CAC, LTV:CAC and CAC payback are not computed "
+                      "(NaN); add spend (month, amount, channel) to include them.", DataQualityWarning, stacklevel=2)
+        cost = pd.DataFrame({"period": value["period"], "spend": np.nan, "new_customers": np.nan, "cac": np.nan,
+                             "avg_new_mrr": np.nan, "payback_months": np.nan, "gross_margin": gross_margin})
+    else:
+        cost = cac_payback(data, gross_margin=gross_margin, freq=freq, by=None, lag_months=lag_months,
+                           new_customers=new_customers, as_of=as_of)
+        value = value[value["period"].isin(cost["period"])].reset_index(drop=True)  # the periods the spend table reaches
     _warn_zero_churn(value)
     out = value.merge(cost.drop(columns=["gross_margin"]), on="period", how="left")
     out["ltv_cac"] = ratio(out["ltv"], out["cac"])

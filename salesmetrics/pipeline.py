@@ -23,12 +23,14 @@ integer-coded bincounts, so they stay fast at tens of millions of rows.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .data import Inputs, group_codes, group_labels, resolve
+from .errors import DataQualityWarning
 from .money import to_reporting
 from .periods import freq_alias, parse_period, period_ordinals
 from .stats import group_quantiles, km_summary, ratio, wilson_interval
@@ -275,7 +277,9 @@ def deal_size(
 ) -> pd.DataFrame:
     """Size of the deals won in each period, in the reporting currency.
 
-    Won deals without an amount are left out (they were reported when the data was loaded).
+    Won deals without an amount are left out (they were reported when the data was loaded); ``won``
+    counts the deals sized. A period whose won deals all lack an amount has ``total`` NaN (unknown,
+    not zero), and an export with no amount column warns.
 
     Returns
     -------
@@ -296,9 +300,14 @@ def deal_size(
     won = (opps["status"] == "won").to_numpy()
     amount = _amounts(inputs, opps, opps["closed_at"])
     sized = won & ~np.isnan(amount)
+    if not inputs.has_column("opportunities", "amount"):
+        warnings.warn("deal_size: the opportunities export has no amount column, so deal size and bookings are unknown "
+                      "(NaN, not 0); map your amount column with columns={'<your column>': 'amount'}.",
+                      DataQualityWarning, stacklevel=2)
     cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
     n = cells.count(sized)
-    total = cells.total(sized, amount)
+    # a period whose won deals all lack an amount has unknown bookings (NaN), not zero bookings
+    total = np.where((n == 0) & (cells.count(won) > 0), np.nan, cells.total(sized, amount))
     sel = sized & (cells.cell >= 0)
     med = group_quantiles(cells.cell[sel], amount[sel], cells.size, (0.5,))[0.5]
     out = cells.frame({"won": n, "total": total, "mean": ratio(total, n), "median": med})

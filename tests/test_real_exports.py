@@ -259,3 +259,70 @@ def test_property_kept_plus_quarantined_is_the_input_and_references_never_quaran
     assert data.summary().loc["opportunities", "unresolved"] == len(dangling)
     wr = sm.win_rate(data, freq=None, by="team")
     assert wr["won"].sum() == (data.opportunities["status"] == "won").sum()
+
+
+# -- what a new analyst met on public exports (Olist-like funnel, billing-only, few columns) -----------------
+
+
+@pytest.fixture()
+def funnel_only() -> dict[str, pd.DataFrame]:
+    """MQLs with a first-contact date and a source, and the deals won from them: no sql_at, no lead owner, no
+    accounts table, no amounts (an Olist-like marketing funnel export)."""
+    rng = np.random.default_rng(5)
+    n = 400
+    created = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 270, n), unit="D")
+    leads = pd.DataFrame({"lead_id": [f"m{i}" for i in range(n)], "created_at": created.astype(str),
+                          "source": rng.choice(["social", "paid_search", "email"], n)})
+    leads["mql_at"] = leads["created_at"]
+    won = leads.sample(40, random_state=1)
+    opps = pd.DataFrame({"opportunity_id": won["lead_id"], "lead_id": won["lead_id"], "status": "won",
+                         "created_at": (pd.to_datetime(won["created_at"]) + pd.Timedelta(days=20)).astype(str),
+                         "account_id": [f"seller{i}" for i in range(40)]})
+    opps["closed_at"] = opps["created_at"]
+    leads["opportunity_id"] = leads["lead_id"].where(leads["lead_id"].isin(opps["opportunity_id"]))
+    return {"leads": leads, "opportunities": opps}
+
+
+def test_diagnose_on_a_funnel_export_without_accounts_says_what_it_cannot_assess(funnel_only):
+    data = _quiet(**funnel_only)
+    found = sm.diagnose(data)
+    assert set(found["sign"]) == {"declining_sales", "rep_turnover", "unclear_roles", "market_response", "customer_satisfaction"}
+    assert (found["severity"] == "info").all()  # nothing here can be judged: every sign says why, none is "fine"
+    market = sm.market_response(data, by="source")  # by a column the leads have
+    assert market.findings["severity"].tolist() == ["info"]
+    assert "neither an sql_at nor an owner_id" in market.findings["evidence"].iloc[0]
+    assert market.table["conversion"].isna().all() and market.table["unowned_share"].isna().all()  # unknown, not 0%
+
+
+def test_bookings_without_amounts_are_unknown_not_zero(funnel_only):
+    data = _quiet(**funnel_only)
+    with pytest.warns(sm.DataQualityWarning, match="no amount column"):
+        size = sm.deal_size(data, freq="Q")
+    assert size["won"].sum() == 0 and size["total"].isna().all()
+    # a quarter with no won deal at all books 0; a quarter whose won deals all lack amounts is unknown
+    opps = pd.DataFrame({"opportunity_id": ["a", "b"], "created_at": ["2025-01-05", "2025-04-05"], "status": ["won", "lost"],
+                         "closed_at": ["2025-02-01", "2025-05-01"], "amount": [None, "100"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DataQualityWarning)
+        q = sm.deal_size(sm.SalesData(opportunities=opps), freq="Q").set_index("period")["total"]
+    assert np.isnan(q[pd.Period("2025Q1", "Q")]) and q[pd.Period("2025Q2", "Q")] == 0
+
+
+def test_unit_economics_of_a_billing_export_keeps_the_value_side():
+    subs = pd.DataFrame({"subscription_id": [f"s{i}" for i in range(6)], "account_id": [f"a{i}" for i in range(6)],
+                         "start_date": ["2024-01-01"] * 6, "end_date": [None, None, None, None, "2024-09-01", "2024-11-01"],
+                         "amount": ["100"] * 6})
+    data = sm.SalesData(subscriptions=subs)
+    with pytest.warns(sm.DataQualityWarning, match="no spend table"):
+        ue = sm.unit_economics(data, freq="Q")
+    assert ue["cac"].isna().all() and ue["ltv_cac"].isna().all()
+    assert ue["arpa"].iloc[-1] == 100  # 4 accounts of $100 at the end of 2024Q4
+
+
+def test_missing_column_messages_read_cleanly_and_list_every_column():
+    wide = pd.DataFrame({f"col{i}": ["x"] for i in range(20)} | {"opportunity_id": ["o1"], "status": ["open"]})
+    with pytest.raises(sm.InputValidationError) as info:
+        sm.SalesData(opportunities=wide)
+    message = str(info.value)
+    assert "[missing_column]:." not in message and "opportunities.created_at [missing_column]. Fix:" in message
+    assert "'col19'" in message  # the 22 columns are all listed (a long list ends with "... and N more")

@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import DataQualityWarning
 from ._coerce import _coerce_table
 from ._lookups import index_in
-from ._messages import _concat, _failures, _fix, _suggest, _unicode_collisions, unicode_hint
+from ._messages import _concat, _failures, _fix, _listing, _suggest, _unicode_collisions, unicode_hint
 
 _PANDERA_CHECKS = [
     ("field_uniqueness", "unique"),
@@ -42,7 +42,7 @@ def _structural_failures(table: str, df: pd.DataFrame) -> list[pd.DataFrame]:
             fix = (
                 f"pass columns={{{hint!r}: {column!r}}} to read_dir or conform"
                 if hint
-                else f"add a {column!r} column, or rename yours with columns={{'<your name>': {column!r}}}; columns present: {present[:12]}"
+                else f"add a {column!r} column, or rename yours with columns={{'<your name>': {column!r}}}; columns present: {_listing(present)}"
             )
             failures.append(_failures(table, column, "missing_column", [pd.NA], [hint], fix))
     if len(df) == 0:

@@ -363,8 +363,12 @@ def _by_source(inputs: Inputs, frame: pd.DataFrame, by: str) -> tuple[str | None
         if rest not in ref.columns:
             raise ValueError(f"by={by!r}: {table} has no column {rest!r}; its columns are {sorted(map(str, ref.columns))}.")
         return prefix, rest
-    reachable = [p for p, (key, table) in _THROUGH.items()
-                 if key in frame.columns and inputs.get(table) is not None and by in inputs.tables[table].columns]
+    reachable = [p for p, (key, table) in _THROUGH.items()  # a column the export did not have is not a candidate
+                 if key in frame.columns and inputs.get(table) is not None and by in inputs.tables[table].columns
+                 and by not in inputs.absent.get(table, frozenset())]
+    if not reachable:  # only filled-in columns: still reach them, so the "empty in every row" warning can say so
+        reachable = [p for p, (key, table) in _THROUGH.items()
+                     if key in frame.columns and inputs.get(table) is not None and by in inputs.tables[table].columns][:1]
     if by in frame.columns:
         if len(reachable) == 1 and len(frame) and not frame[by].notna().any():
             return reachable[0], by  # the row's own column is empty (not exported): the account's or owner's speaks
@@ -385,6 +389,26 @@ def _by_source(inputs: Inputs, frame: pd.DataFrame, by: str) -> tuple[str | None
         raise ValueError(f"by={by!r} is not a column of this table; looking it up needs {tables}: pass a SalesData "
                          f"that has it, or {passes}. Columns here: {options}.")
     raise ValueError(f"by={by!r} is not a column of this table or of the tables it refers to; choose one of {options}.")
+
+
+def can_group(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> bool:
+    """Whether ``by`` can label ``frame``'s rows (its own column, or its account's or owner's), without raising.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inputs = Inputs({}, "UTC", "USD", 1, None)
+    >>> can_group(inputs, pd.DataFrame({"account_id": ["a"]}), "segment"), can_group(inputs, pd.DataFrame({"segment": ["x"]}), "segment")
+    (False, True)
+    """
+    if by is None or by in frame.columns:
+        return True
+    prefix, dot, rest = by.partition(".")
+    if dot and prefix in _THROUGH:
+        key, table = _THROUGH[prefix]
+        return key in frame.columns and inputs.get(table) is not None and rest in inputs.tables[table].columns
+    return any(key in frame.columns and inputs.get(table) is not None and by in inputs.tables[table].columns
+               for key, table in _THROUGH.values())
 
 
 def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Series | None:

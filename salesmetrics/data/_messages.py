@@ -165,6 +165,12 @@ def _normalise_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
+def _listing(names: list[str], limit: int = 30) -> str:
+    """Column names for a message: all of them up to ``limit``, else the first ``limit`` and how many more."""
+    shown = ", ".join(repr(_cut(n, 40)) for n in names[:limit])
+    return f"[{shown}{f', ... and {len(names) - limit} more' if len(names) > limit else ''}]"
+
+
 def _suggest(column: str, present: list[str]) -> str | None:
     norm = {_normalise_name(c): c for c in present}
     target = _normalise_name(column)
@@ -236,7 +242,8 @@ def _format_message(failures: pd.DataFrame, *, quarantine_hint: bool = True) -> 
             escape = check == "unicode_normalisation"
             shown_values = list(dict.fromkeys(_show(v, escape=escape) for v in g["value"].iloc[:50]))
             where += f", e.g. {', '.join(shown_values[:3])}"
-        line = f"  {_cut(str(table), _MAX_NAME)}.{_cut(str(column), _MAX_NAME)} [{check}]:{where}. Fix: {g['fix'].iloc[0]}."
+        head = f"  {_cut(str(table), _MAX_NAME)}.{_cut(str(column), _MAX_NAME)} [{check}]"
+        line = f"{head}:{where}. Fix: {g['fix'].iloc[0]}." if where else f"{head}. Fix: {g['fix'].iloc[0]}."
         if len(line) > _MAX_LINE:
             line = line[: _MAX_LINE - 40] + "… (line cut; see err.failure_cases)"
         lines.append(line)

@@ -38,7 +38,17 @@ from ..errors import DataQualityWarning, InputValidationError
 from ._bundle import SalesData
 from ._checks import _validate_table
 from ._lookups import ABSENT_ATTR, _absent_in
-from ._messages import TABLE_NAMES, OnInvalid, SetAside, _concat, _failures, _format_message, _suggest, quarantine_columns
+from ._messages import (
+    TABLE_NAMES,
+    OnInvalid,
+    SetAside,
+    _concat,
+    _failures,
+    _format_message,
+    _listing,
+    _suggest,
+    quarantine_columns,
+)
 
 #: Key of ``DataFrame.attrs`` under which :func:`conform` puts the rows it set aside.
 QUARANTINE_ATTR = "salesmetrics.quarantine"
@@ -111,7 +121,7 @@ def _rename(df: pd.DataFrame, table: str, columns: Mapping[str, str] | None) -> 
         present = [str(c) for c in df.columns]
         fails = _concat(
             [
-                _failures(table, str(c), "missing_column", [pd.NA], [_suggest(str(c), present)], f"columns= names {c!r}, which is not in the {table} table; columns present: {present[:12]}")
+                _failures(table, str(c), "missing_column", [pd.NA], [_suggest(str(c), present)], f"columns= names {c!r}, which is not in the {table} table; columns present: {_listing(present)}")
                 for c in missing
             ]
         )
@@ -841,7 +851,8 @@ def read_dir(
     if not chosen:
         raise FileNotFoundError(
             f"no table files in {folder}; expected files such as opportunities.csv (tables: {', '.join(TABLE_NAMES)}), "
-            "or name yours with files={'opportunities': 'your_file.csv'}."
+            "or name yours with files={'opportunities': 'your_file.csv'} (from the command line: a bundle.json in the "
+            "folder with {\"files\": {\"opportunities\": \"your_file.csv\"}}, and columns/values to map them)."
         )
 
     frames: dict[str, pd.DataFrame] = {}

@@ -212,8 +212,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         data = _load(args.data_dir, args)
     except InputValidationError as err:
         print(str(err), file=sys.stderr)
-        with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", 500):
-            print(err.failure_cases.to_string(index=False))
+        cases = err.failure_cases
+        shown = 50
+        with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", shown + 10):
+            print(cases.head(shown).to_string(index=False))
+        if args.csv:
+            from .deck import to_csv
+
+            to_csv(cases, args.csv)
+            print(f"all {len(cases):,} failures written to {args.csv}")
+        elif len(cases) > shown:
+            print(f"... and {len(cases) - shown:,} more failure(s) (the summary above counts them all); "
+                  "pass --csv FILE to write every one.")
         return EXIT_BAD_INPUT
     print(f"valid: {data!r}")
     return EXIT_OK
@@ -302,8 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
     p.add_argument("--as-of", dest="as_of", help="reporting date, YYYY-MM-DD (default: the data's latest event)")
     p.set_defaults(func=_cmd_summary)
-    p = sub.add_parser("validate", parents=[common], help="check a folder of tables and print every failure")
+    p = sub.add_parser("validate", parents=[common], help="check a folder of tables and list the failures")
     p.add_argument("data_dir", help="folder of CSV/Parquet tables")
+    p.add_argument("--csv", help="write every failure to this CSV file (formula-safe)")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("diagnose", parents=[common], help="the five signs that a reorg is due, with evidence and advice")
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
