@@ -272,7 +272,7 @@ def conform(
         if not structural.any():
             message += (
                 "\nFix the input and conform it again, or pass on_invalid='quarantine' to keep the valid rows "
-                "(the others go to result.attrs['salesmetrics.quarantine'] with their reasons)."
+                "(the others go to result.attrs['salesmetrics.quarantine'].rows with their reasons)."
             )
         raise InputValidationError(message, failures)
     return _quarantine(table, renamed, coerced, failures)
