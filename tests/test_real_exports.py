@@ -326,3 +326,13 @@ def test_missing_column_messages_read_cleanly_and_list_every_column():
     message = str(info.value)
     assert "[missing_column]:." not in message and "opportunities.created_at [missing_column]. Fix:" in message
     assert "'col19'" in message  # the 22 columns are all listed (a long list ends with "... and N more")
+
+
+def test_an_offset_in_hours_only_is_an_offset_on_every_path():
+    """'2022-10-01T00:20:00-04' is 04:20 UTC. A clean column takes the Arrow path, a mixed one the general
+    reading; both used to differ (the general one read '-04' as no offset, four hours off)."""
+    clean = pd.DataFrame({"lead_id": ["l1", "l2"], "created_at": ["2022-10-01T00:20:00-04", "2022-10-01T12:00:00-04"]})
+    mixed = pd.DataFrame({"lead_id": ["l1", "l2"], "created_at": ["2022-10-01T00:20:00-04", "2022-10-01T16:00:00+00:00"]})
+    for frame in (clean, mixed):
+        got = sm.SalesData(leads=frame, timezone="UTC").leads["created_at"].iloc[0]
+        assert got == pd.Timestamp("2022-10-01 04:20", tz="UTC")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataQualityWarning
-from ._coerce import _coerce_table
+from ._coerce import _arrow_text, _coerce_table
 from ._lookups import index_in
 from ._messages import _concat, _failures, _fix, _listing, _suggest, _unicode_collisions, unicode_hint
 
@@ -61,7 +64,7 @@ def _validate_table(
     """
     import pandera.pandas as pa
 
-    from ..schemas import CHECK_COLUMNS, KEYS, table_schema
+    from ..schemas import CHECK_COLUMNS, KEYS
 
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{table} must be a pandas DataFrame, got {type(df).__name__}.")
@@ -79,7 +82,7 @@ def _validate_table(
         col = str(f["column"].iloc[0])
         already[col] = np.union1d(already.get(col, np.array([], dtype="int64")), f["row"].to_numpy("int64"))
     try:
-        table_schema(table, tz).validate(coerced, lazy=True)
+        _schema_for(table, tz, coerced).validate(coerced, lazy=True)
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
         fc = fc[fc["index"].notna()].copy()
@@ -169,12 +172,13 @@ def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.
     from ..schemas import KEYS, REFERENCES
     out: list[pd.DataFrame] = []
     unresolved: list[Unresolved] = []
+    found = _reference_positions(frames, [(t, c, r) for t, c, r in REFERENCES if t in frames and r in frames])
     for table, column, ref in REFERENCES:
         if table not in frames or ref not in frames:
             continue
         df, keys = frames[table], frames[ref][KEYS[ref]]
         values = df[column]
-        pos = index_in(values, keys)
+        pos = found[(table, column, ref)]
         if positions is not None:
             positions[(table, column, ref)] = pos
         bad = values.notna().to_numpy() & (pos < 0)
@@ -233,3 +237,69 @@ def _quality_warnings(tables: Mapping[str, pd.DataFrame]) -> None:
                 DataQualityWarning,
                 stacklevel=4,
             )
+
+
+# -- fast paths (see _validate_table and _reference_checks)
+
+def _no_repeats(s: pd.Series) -> bool:
+    """No id twice (two missing ids count as a repeat, as in pandas' duplicated)."""
+    arr = _arrow_text(s)
+    if arr is None:
+        return bool(s.is_unique)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if arr.null_count == 0 and len(arr) > 1 and pc.all(pc.less(arr.slice(0, len(arr) - 1), arr.slice(1))).as_py():
+        return True  # exported in id order: strictly increasing ids are unique, no hashing
+    return len(pc.unique(arr)) == len(arr)
+
+
+@cache
+def _schema_without_unique(table: str, tz: str) -> tuple[Any, tuple[str, ...]]:
+    from ..schemas import table_schema
+
+    schema = table_schema(table, tz)
+    unique = tuple(name for name, col in schema.columns.items() if col.unique)
+    return (schema.update_columns({n: {"unique": False} for n in unique}) if unique else schema), unique
+
+
+def _schema_for(table: str, tz: str, coerced: pd.DataFrame) -> Any:
+    """The table's schema without pandera's unique checks (pandas hashes every id: 0.3-0.6 s for the 2.4 M
+    activity ids) when Arrow finds no repeat; the full schema, which reports every copy, when it does."""
+    from ..schemas import table_schema
+
+    schema, unique = _schema_without_unique(table, tz)
+    if all(_no_repeats(coerced[c]) for c in unique if c in coerced.columns):
+        return schema
+    return table_schema(table, tz)
+
+
+def _reference_positions(frames: Any, todo: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], np.ndarray]:
+    """index_in for every reference: one look-up per referenced table (its id hash built once, not once
+    per referencing column), the tables on two threads (Arrow's kernels release the GIL)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..schemas import KEYS
+
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for item in todo:
+        groups.setdefault(item[2], []).append(item)
+
+    def one(ref: str) -> dict[tuple[str, str, str], np.ndarray]:
+        items, keys = groups[ref], frames[ref][KEYS[ref]]
+        key_arr = _arrow_text(keys)
+        arrays = [_arrow_text(frames[t][c]) for t, c, _ in items]
+        if key_arr is None or any(a is None or a.type != key_arr.type for a in arrays):
+            return {x: index_in(frames[x[0]][x[1]], keys) for x in items}
+        chunks = [ch for a in arrays for ch in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
+        found = pc.index_in(pa.chunked_array(chunks, type=key_arr.type), value_set=key_arr)
+        pos = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
+        bounds = np.cumsum([0] + [len(a) for a in arrays])
+        return {x: pos[bounds[i]:bounds[i + 1]] for i, x in enumerate(items)}
+
+    order = sorted(groups, key=lambda r: -sum(len(frames[t]) for t, _, _ in groups[r]))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(one, order))
+    return {k: v for part in parts for k, v in part.items()}

@@ -28,7 +28,8 @@ import pandas as pd
 
 from ._messages import _STATUS_SYNONYMS, _failures, _fix
 
-_OFFSET_RE = r"(?:[zZ]|[+-]\d{2}:?\d{2}|UTC|GMT)$"  # a UTC offset at the end of an ISO time stamp
+# a UTC offset at the end of an ISO time stamp: Z, +09:00, +0900, or hours only (-04) right after a time
+_OFFSET_RE = r"(?:[zZ]|[+-]\d{2}:?\d{2}|(?<=\d\d:\d\d)[+-]\d{2}|UTC|GMT)$"
 _THOUSANDS_RE = r"^[-+]?[$€£₩¥]?\s?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 _SYMBOL_RE = r"^[-+]?[$€£₩¥]\s?\d+(?:\.\d+)?$"
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -53,6 +54,9 @@ _LONGEST_DATE = 64  # longer text is not a date; it is not handed to the per-val
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Strings with surrounding blanks stripped; empty strings become missing."""
+    fast = _as_text_arrow(s)
+    if fast is not None:
+        return fast
     if pd.api.types.is_float_dtype(s.dtype):
         finite = s.dropna().to_numpy(dtype="float64")
         # whole numbers read as ids ("1001", not "1001.0"), as long as Int64 holds them exactly
@@ -94,6 +98,9 @@ def _coerce_number(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     if pd.api.types.is_numeric_dtype(s.dtype):
         values = s.astype("float64")
         return values, no, np.isinf(values.to_numpy())
+    fast = _plain_numbers(s)
+    if fast is not None:
+        return fast
     text = _as_text(s)
     grouped = text.str.match(_THOUSANDS_RE).fillna(False).astype(bool)
     if grouped.any():
@@ -108,7 +115,10 @@ def _coerce_number(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     return out, np.asarray(unread, dtype=bool), np.isinf(out.to_numpy())
 
 
-def _coerce_bool(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _coerce_bool(s: pd.Series, *, spelled: bool = True) -> tuple[pd.Series, np.ndarray]:
+    fast = _bools_by_spelling(s, lambda words: _coerce_bool(words, spelled=False)) if spelled else None
+    if fast is not None:
+        return fast
     if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
         return s.astype(bool), np.zeros(len(s), dtype=bool)
     text = _as_text(s).str.lower()
@@ -149,6 +159,9 @@ def _coerce_time(
     >>> order["order"]  # 25/04 can only be day-first, so 03/04 is 3 April
     True
     """
+    fast = _iso_column(s, tz, aware=aware, dayfirst=dayfirst)
+    if fast is not None:
+        return fast
     n = len(s)
     no = np.zeros(n, dtype=bool)
     order: dict[str, Any] = {"order": dayfirst, "given": dayfirst is not None, "n_day": 0, "n_month": 0}
@@ -406,9 +419,7 @@ def _coerce_table(
         if kind == "str":
             values = _as_text(original)
             if column in LOWERCASE.get(table, ()):
-                values = values.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
-                if column == "status":
-                    values = values.replace(_STATUS_SYNONYMS)
+                values = _codes(values, column)
             bad = np.zeros(len(out), dtype=bool)
             check = "str"
         elif kind in ("float", "int"):
@@ -468,3 +479,114 @@ def _missing_column(kind: str, n: int, default: object, tz: str) -> pd.Series:
     if kind in ("float", "int"):
         return pd.Series(np.nan, index=range(n), dtype="float64")
     return pd.Series(np.nan, index=range(n), dtype="str")
+
+
+# -- fast paths: clean Arrow-backed columns in one vectorised call; anything else takes the general reading above
+
+def _arrow_text(s: pd.Series) -> Any:
+    """The column's Arrow string data (no copy) when it has pandas' Arrow-backed ``str`` dtype, else None."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pa.array(s.array)
+    return None
+
+
+def _as_text_arrow(s: pd.Series) -> pd.Series | None:
+    """_as_text for an Arrow-backed str column: the same kernel as ``.str.strip()``, empty text to missing."""
+    arr = _arrow_text(s)
+    if arr is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    trimmed = pc.utf8_trim_whitespace(arr)
+    empty = pc.equal(trimmed, "")
+    if pc.any(empty).as_py():
+        trimmed = pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed)
+    return pd.Series(trimmed, index=s.index, dtype=s.dtype)
+
+
+def _plain_numbers(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray] | None:
+    """Every cell a plain number or missing: one strict Arrow cast (blanks, grouping, currency signs and
+    words fail it, and _coerce_number's own reading runs). Arrow and pandas agree to the bit (fast_float)."""
+    arr = _arrow_text(s)
+    if arr is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        parsed = pc.cast(arr, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values = parsed.to_numpy(zero_copy_only=False) + 0.0  # missing -> NaN; "+ 0.0" reads "-0" as 0.0, as pandas does
+    if int(np.isnan(values).sum()) != parsed.null_count:
+        return None  # "nan" written out: the reading below decides what it is
+    return pd.Series(values, index=s.index), np.zeros(len(values), dtype=bool), np.isinf(values)
+
+
+def _bools_by_spelling(s: pd.Series, read: Any) -> tuple[pd.Series, np.ndarray] | None:
+    """``read`` (the existing reading) applied once per distinct spelling, then gathered to the rows."""
+    arr = _arrow_text(s)
+    if arr is None or not len(arr):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(arr)
+    enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+    if len(enc.dictionary) > 64:
+        return None
+    flags, bad_d = read(pd.Series(enc.dictionary.to_pylist(), dtype="str"))
+    flags = flags.to_numpy(dtype=object)
+    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype("int64")  # -1: a missing cell
+    known = np.append(pd.notna(flags), False)[idx]  # index -1 reads the appended "missing" slot
+    truth = np.append(np.where(pd.notna(flags), flags, False).astype(bool), False)[idx]
+    bad = np.append(np.asarray(bad_d, dtype=bool), False)[idx]
+    if known.all():
+        return pd.Series(truth, index=s.index), bad
+    out = np.full(len(idx), np.nan, dtype=object)
+    out[known] = truth[known].tolist()
+    return pd.Series(out, index=s.index), bad
+
+
+def _iso_column(s: pd.Series, tz: str, *, aware: bool, dayfirst: bool | None) -> Any:
+    """Every value ISO 8601 with a UTC offset, or every value without one: one Arrow cast for the column.
+
+    Arrow's parser is strict (no blanks, no 24:00 or 30 February, an offset exactly when the target type
+    has a zone), so what it accepts pandas' ISO8601 reading gives the same; anything else fails the whole
+    cast and _coerce_time's own reading runs. Values outside [1678, 2262) also go there, to be named.
+    """
+    arr = _arrow_text(s)
+    if arr is None or not len(arr):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for utc in (True, False):
+        try:
+            parsed = pc.cast(arr, pa.timestamp("ns", "UTC" if utc else None))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        ns = pc.fill_null(parsed.cast(pa.int64()), np.iinfo("int64").min).to_numpy(zero_copy_only=False)
+        stamps = ns.view("datetime64[ns]")
+        present = stamps[~np.isnat(stamps)]
+        if len(present) and (present.min() < _DATE_LOW or present.max() >= _DATE_HIGH):
+            return None
+        values = _to_target(stamps, utc=utc, aware=aware, tz=tz)
+        no = np.zeros(len(stamps), dtype=bool)
+        issues = {"bad": no, "timezone_mixed": no, "date_out_of_range": no, "date_order_ambiguous": no, "date_order_mixed": no}
+        order = {"order": dayfirst, "given": dayfirst is not None, "n_day": 0, "n_month": 0}
+        return _finish(values, s.index, aware=aware, tz=tz), issues, order
+    return None
+
+
+def _codes(values: pd.Series, column: str) -> pd.Series:
+    """Lower case, blanks and hyphens as '_', status synonyms: once per distinct value, then gathered
+    (the pattern has \\s, so pandas runs it in Python, value by value)."""
+    codes, uniques = pd.factorize(values)
+    mapped = pd.Series(uniques, dtype="str").str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    if column == "status":
+        mapped = mapped.replace(_STATUS_SYNONYMS)
+    return pd.Series(pd.array(mapped.to_numpy(object), dtype="str").take(codes, allow_fill=True), index=values.index)
