@@ -72,17 +72,38 @@ class SalesData:
         Month in which the fiscal year starts.
     on_invalid : {"raise", "quarantine"}, default "raise"
         ``"raise"``: any invalid row raises InputValidationError listing all
-        failures. ``"quarantine"``: invalid rows (and rows that reference them)
-        move to ``quarantine``; the rest is kept. Missing required columns and
-        empty tables always raise.
+        failures. ``"quarantine"``: invalid rows move to ``quarantine``; the
+        rest is kept (one warning when more than 5% of a table is set aside).
+        Missing required columns and empty tables always raise.
+    references : {"keep", "strict"}, default "keep"
+        ``"keep"``: a reference to an id the export does not hold (an owner
+        who is not in reps, a manager who is not a rep, an account outside
+        the accounts export) keeps its row, is counted in ``unresolved`` and
+        warned about, and groups as "(unknown)". ``"strict"``: it is a
+        ``foreign_key`` failure, and with quarantine a row that refers to a
+        quarantined row is set aside too.
+    as_of : date-like, optional
+        The reporting date; by default the latest event in any table (see
+        :attr:`as_of`).
+    dayfirst : bool, optional
+        Read dates such as 03/04/2025 day first (True) or month first (False);
+        by default each column's values decide, and a column they leave
+        ambiguous is a failure naming this fix.
 
     Attributes
     ----------
     quarantine : dict of str to pandas.DataFrame
         Per table, the rows set aside, as given, with ``row`` (0-based
-        position in the input) and ``reason``.
+        position in the input) and ``reason`` (``quarantine_row`` /
+        ``quarantine_reason`` when the table has columns of those names).
     failure_cases : pandas.DataFrame
         Every failure found (table, column, check, row, value, fix).
+    unresolved : pandas.DataFrame
+        References to ids the export does not hold: table, column,
+        references, rows, distinct, examples.
+    absent_columns : dict of str to frozenset
+        Per table, the canonical columns the export did not have (validation
+        filled them with defaults or empty values); see :meth:`has_column`.
 
     Examples
     --------
@@ -169,7 +190,7 @@ class SalesData:
         found: list[pd.DataFrame] = []
         self.absent_columns: dict[str, frozenset[str]] = {}
         for name, df in inputs.items():
-            frame, fails = _validate_table(name, df, self.timezone, self.currency, **({"dayfirst": dayfirst} if dayfirst is not None else {}))
+            frame, fails = _validate_table(name, df, self.timezone, self.currency, dayfirst=dayfirst)
             coerced[name] = frame
             found.append(fails)
             self.absent_columns[name] = _absent_in(df, name)

@@ -21,13 +21,12 @@ import codecs
 import contextlib
 import difflib
 import gzip
-import inspect
 import json
 import os
 import re
 import stat
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -145,13 +144,6 @@ def _map_values(df: pd.DataFrame, table: str, values: Mapping[str, Mapping[Any, 
     return df
 
 
-def _accepts(func: Callable[..., Any], name: str) -> bool:
-    try:
-        return name in inspect.signature(func).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        return False
-
-
 # ----------------------------------------------------------------------------------------------------------
 # conform
 # ----------------------------------------------------------------------------------------------------------
@@ -257,10 +249,7 @@ def conform(
         table_values = values.get(table)
     renamed = _rename(df, table, table_columns)
     frame = _map_values(renamed, table, table_values)
-    extra: dict[str, Any] = {}
-    if dayfirst is not None and _accepts(_validate_table, "dayfirst"):
-        extra["dayfirst"] = dayfirst
-    coerced, failures = _validate_table(table, frame, timezone, currency, **extra)
+    coerced, failures = _validate_table(table, frame, timezone, currency, dayfirst=dayfirst)
     absent = _absent_in(frame, table)
     if absent:  # validation filled these in; SalesData and the metrics must know they were not exported
         coerced.attrs[ABSENT_ATTR] = tuple(sorted(absent))
