@@ -231,7 +231,7 @@ def test_cli_summary_shows_as_of_source_quarantine_share_and_unresolved_referenc
 def test_cli_diagnose_as_of_moves_the_assessment(folder, capsys):
     assert main(["diagnose", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "[CRITICAL] declining_sales · company company" in out
+    assert "[CRITICAL] declining_sales · company\n" in out  # the scope once, not "company company"
     assert "[INFO] rep_turnover" in out and "terminated_at" in out
     assert main(["diagnose", str(folder), "--as-of", "2025-06-30"]) == 0
     out = capsys.readouterr().out

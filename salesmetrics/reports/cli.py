@@ -257,7 +257,8 @@ def _print_findings(found: pd.DataFrame, lang: str = "en") -> None:
     from ..i18n import text
 
     for r in found.itertuples():
-        print(f"[{text('sev.' + str(r.severity), lang)}] {r.sign} · {r.scope_type} {r.scope}")
+        scope = r.scope if r.scope_type == r.scope else f"{r.scope_type} {r.scope}"  # "company", not "company company"
+        print(f"[{text('sev.' + str(r.severity), lang)}] {r.sign} · {scope}")
         print(textwrap.indent(textwrap.fill(str(r.evidence), 100), "    "))
         if r.severity != "info":
             print(textwrap.indent(textwrap.fill(text("deck.todo", lang, text=str(r.recommendation)), 100), "    "))
@@ -334,6 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """Warnings for people at a terminal: the class and the message, not the library's source line."""
+    print(f"{category.__name__}: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
@@ -348,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
+            warnings.showwarning = _show_warning  # restored when the block ends
             return int(args.func(args))
     except InputValidationError as err:
         print(f"salesmetrics: invalid input:\n{err}", file=sys.stderr)
