@@ -434,21 +434,12 @@ def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Seri
     if by is None:
         return None
     through, column = _by_source(inputs, frame, by)
-    unknown = None
     if through is None:
-        labels = source = frame[column]
+        source = frame[column]
         where, absent = f"this table's {column!r} column", False
     else:
-        from ..schemas import KEYS
-
         key, table = _THROUGH[through]
-        ref = inputs.tables[table]
-        source = ref[column].reset_index(drop=True)
-        pos = index_in(frame[key], ref[KEYS[table]])
-        found = pos >= 0
-        picked = source.take(np.where(found, pos, 0)) if len(source) else pd.Series(np.full(len(frame), None, dtype=object))
-        labels = pd.Series(picked.array, index=frame.index).mask(~found)
-        unknown = frame[key].notna().to_numpy() & ~found
+        source = inputs.tables[table][column]
         where, absent = f"{table}.{column}", column in inputs.absent.get(table, frozenset())
     if len(frame) and not source.notna().any():
         import warnings
@@ -458,13 +449,32 @@ def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Seri
         why = "your export has no such column, so " if absent else ""
         warnings.warn(f"by={by!r}: {where} is empty in every row; {why}every row falls in {MISSING_GROUP!r}.",
                       DataQualityWarning, stacklevel=3)
-    if pd.api.types.is_string_dtype(labels.dtype) and labels.dtype != object:
-        out = labels.fillna(MISSING_GROUP)  # stays a (pyarrow) string column: factorizing it is fast
-    else:
-        out = labels.astype(object).where(labels.notna(), MISSING_GROUP)
-    if unknown is not None and unknown.any():
-        out = out.mask(unknown, UNKNOWN_GROUP)
-    return out
+    if through is None:
+        if pd.api.types.is_string_dtype(source.dtype) and source.dtype != object:
+            return source.fillna(MISSING_GROUP)  # stays a (pyarrow) string column: factorizing it is fast
+        return source.astype(object).where(source.notna(), MISSING_GROUP)
+    from ..schemas import KEYS
+
+    # through a reference: codes of the referenced table's (small) column, gathered by the row's position there,
+    # so millions of rows cost one id look-up and one integer gather (a categorical, not millions of strings)
+    ref_codes, uniques = pd.factorize(source.reset_index(drop=True))
+    categories = list(uniques)
+    missing = _category(categories, MISSING_GROUP)
+    unknown = _category(categories, UNKNOWN_GROUP)
+    pos = index_in(frame[key], inputs.tables[table][KEYS[table]])
+    found = pos >= 0
+    codes = np.full(len(frame), missing, dtype="int64")
+    picked = ref_codes[pos[found]] if len(ref_codes) else np.empty(0, dtype="int64")
+    codes[found] = np.where(picked >= 0, picked, missing)
+    codes[frame[key].notna().to_numpy() & ~found] = unknown
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories)), index=frame.index)
+
+
+def _category(categories: list[Any], label: str) -> int:
+    """Position of ``label`` among ``categories``, appending it when absent."""
+    if label not in categories:
+        categories.append(label)
+    return categories.index(label)
 
 
 def group_codes(labels: pd.Series) -> tuple[np.ndarray, pd.Index]:

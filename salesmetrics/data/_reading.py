@@ -874,7 +874,7 @@ def read_dir(
                 raise ValueError(
                     f"{columns_src} names {', '.join(repr(c) for c in unused)}, which no table read has"
                     + (f" (did you mean {near!r}?)" if near else "")
-                    + f"; columns: {present[:20]}."
+                    + f"; columns: {_listing(present)}."
                 )
             for table, df in frames.items():
                 frames[table] = _rename(df, table, {k: v for k, v in columns.items() if k in df.columns})

@@ -257,7 +257,8 @@ def _print_findings(found: pd.DataFrame, lang: str = "en") -> None:
     from ..i18n import text
 
     for r in found.itertuples():
-        scope = r.scope if r.scope_type == r.scope else f"{r.scope_type} {r.scope}"  # "company", not "company company"
+        kind, name = str(r.scope_type), str(r.scope)
+        scope = name if kind == name else f"{kind} {name}"  # "company", not "company company"
         print(f"[{text('sev.' + str(r.severity), lang)}] {r.sign} · {scope}")
         print(textwrap.indent(textwrap.fill(str(r.evidence), 100), "    "))
         if r.severity != "info":
