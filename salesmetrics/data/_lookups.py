@@ -132,43 +132,47 @@ def infer_as_of(tables: dict[str, pd.DataFrame], timezone: str, *, k: int = 6) -
     >>> str(found.value), found.source, [(t, c, r) for t, c, r, _ in found.outliers]
     ('2020-01-01 00:00:00+00:00', 'subscriptions.start_date', [('subscriptions', 'start_date', 2)])
     """
-    def top(kinds: dict[str, tuple[str, ...]] | None) -> list[tuple[int, str, str, int]]:
-        found: list[tuple[int, str, str, int]] = []
+    def columns(kinds: dict[str, tuple[str, ...]] | None) -> list[tuple[str, str, np.ndarray]]:
+        out = []
         for table, df in tables.items():
-            if kinds is None:
-                columns = [c for c in df.columns if str(c).endswith("_at") and isinstance(df[c].dtype, pd.DatetimeTZDtype)]
-            else:
-                columns = [c for c in kinds.get(table, ()) if c in df.columns]
-            for column in columns:
+            names = ([c for c in df.columns if str(c).endswith("_at") and isinstance(df[c].dtype, pd.DatetimeTZDtype)]
+                     if kinds is None else [c for c in kinds.get(table, ()) if c in df.columns])
+            for column in names:
                 series = df[column]
-                if isinstance(series.dtype, pd.DatetimeTZDtype):
-                    ns = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view("int64")
-                elif pd.api.types.is_datetime64_dtype(series.dtype):
-                    ns = series.to_numpy("datetime64[ns]").view("int64")
-                else:
-                    continue
-                valid = np.flatnonzero(ns != np.iinfo("int64").min)
-                if not len(valid):
-                    continue
-                vals = ns[valid]
-                pick = np.argpartition(vals, len(vals) - k)[-k:] if len(vals) > k else np.arange(len(vals))
-                for i in pick:
-                    found.append((int(vals[i]), str(table), str(column), int(valid[i])))
+                if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series.dtype):
+                    # UTC instants (aware) or wall-clock (naive), no copy; NaT is the smallest int64, so it never wins
+                    out.append((str(table), str(column), np.asarray(series.dt.as_unit("ns").array.asi8)))
+        return out
+
+    def top(cols: list[tuple[str, str, np.ndarray]], count: int) -> list[tuple[int, str, str, int]]:
+        found: list[tuple[int, str, str, int]] = []
+        for table, column, ns in cols:
+            if not len(ns):
+                continue
+            if count == 1:
+                pick = np.array([ns.argmax()])
+            else:
+                pick = np.argpartition(ns, len(ns) - count)[-count:] if len(ns) > count else np.arange(len(ns))
+            found += [(int(ns[i]), table, column, int(i)) for i in pick if ns[i] != np.iinfo("int64").min]
         return found
 
     def localise(found: list[tuple[int, str, str, int]]) -> list[tuple[int, str, str, int]]:
         out = []
-        for ns, table, column, row in found:  # at most k per column: a handful of values
+        for ns, table, column, row in found:  # a handful of values
             if not isinstance(tables[table][column].dtype, pd.DatetimeTZDtype):
                 ns = pd.Timestamp(ns).tz_localize(timezone, ambiguous=True, nonexistent="shift_forward").value
             out.append((ns, table, column, row))
         return sorted(out, reverse=True)
 
-    candidates = localise(top(None) + top(_EVENT_DATES))
+    cols = columns(None) + columns(_EVENT_DATES)
+    candidates = localise(top(cols, 1))  # each column's latest value: one pass over the data
     if not candidates:
-        candidates = localise(top(_SECONDARY_DATES))
+        cols = columns(_SECONDARY_DATES)
+        candidates = localise(top(cols, 1))
     if not candidates:
         return AsOf(None, "", [])
+    if len(candidates) == 1 or candidates[0][0] - candidates[1][0] > _OUTLIER_GAP:
+        candidates = localise(top(cols, k))  # a value far ahead of the rest: look closer (rare)
     outliers = []
     per_column: dict[tuple[str, str], int] = {}
     while len(candidates) > 1 and candidates[0][0] - candidates[1][0] > _OUTLIER_GAP:
