@@ -336,3 +336,23 @@ def test_an_offset_in_hours_only_is_an_offset_on_every_path():
     for frame in (clean, mixed):
         got = sm.SalesData(leads=frame, timezone="UTC").leads["created_at"].iloc[0]
         assert got == pd.Timestamp("2022-10-01 04:20", tz="UTC")
+
+
+def test_the_review_of_a_billing_export_says_plainly_what_it_lacks():
+    """mrr-playbook-like billing data alone: the deck is built, its sign pages say 'not assessed' with the
+    table to add, and no page shows a Python message."""
+    from salesmetrics.reports.deck import review
+
+    rng = np.random.default_rng(11)
+    n = 60
+    starts = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 540, n), unit="D")
+    ends = [str((s + pd.DateOffset(months=int(m))).date()) if m else None for s, m in zip(starts, rng.integers(0, 14, n), strict=True)]
+    subs = pd.DataFrame({"subscription_id": [f"s{i}" for i in range(n)], "account_id": [f"a{i % 45}" for i in range(n)],
+                         "start_date": starts.strftime("%Y-%m-%d"), "end_date": ends, "amount": rng.integers(20, 200, n).astype(str)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        slides = review(sm.SalesData(subscriptions=subs))
+    bullets = [b for s in slides for b in s.bullets]
+    assert any("needs the leads table" in b for b in bullets)
+    assert sum("Cannot assess" in b for b in bullets) >= 5  # each of the five signs says why
+    assert not any("SalesData that has it" in b or "<DataFrame>" in b for b in bullets)
