@@ -29,7 +29,7 @@ import pandas as pd
 
 from .data import NO_GROUP, Inputs, can_group, group_labels, resolve
 from .errors import DefinitionWarning
-from .formatting import format_money, format_p
+from .formatting import format_money, format_p, shorten
 from .i18n import text
 from .money import to_reporting
 from .periods import freq_alias, last_complete_period, period_ordinals
@@ -96,11 +96,6 @@ def _money(value: float, currency: str) -> str:
 
 def _word(freq: str, lang: str = "en", plural: bool = False) -> str:
     return text(f"{'units' if plural else 'unit'}.{freq if freq in ('M', 'Q', 'Y') else 'Q'}", lang)
-
-
-def _short(value: str, n: int = 24) -> str:
-    """A value from the data cut to ``n`` characters for a sentence."""
-    return value if len(value) <= n else value[: n - 1] + "…"
 
 
 def _sign_name(sign: str, lang: str) -> str:
@@ -613,7 +608,7 @@ def role_clarity(
     laned = [r for r, lanes in owned.items() if lanes]
     if not (human & np.isin(role, laned) & (period >= first) & (period <= last.ordinal)).any():
         # nobody whose role the design gives lanes to worked in the window: out-of-lane work cannot be measured
-        here = [_short(r) for r in sorted(map(str, pd.unique(reps["role"].dropna())))]
+        here = [shorten(r, 24) for r in sorted(map(str, pd.unique(reps["role"].dropna())))]
         why = text("why.roles.lanes", lang, window=f"{pd.Period(ordinal=first, freq=alias)}–{last}", org=design.name,
                    roles=", ".join(laned), here=", ".join(here[:6]) + (", …" if len(here) > 6 else "") or "–")
         findings.append(_not_assessed("unclear_roles", text("ev.not_assessed_data", lang, sign=_sign_name("unclear_roles", lang), why=why),

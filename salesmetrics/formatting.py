@@ -44,6 +44,19 @@ def _missing(value: Any) -> bool:
 _KO_UNITS = ((1e12, "조"), (1e8, "억"), (1e7, "천만"), (1e4, "만"))
 
 
+def shorten(value: Any, width: int = 60) -> str:
+    """A value from the data for a sentence or a cell: on one line, printable characters only (no terminal
+    escapes), and at most ``width`` characters, ending in "…" when cut.
+
+    Examples
+    --------
+    >>> shorten("Acme   Corp  Ltd", 40), shorten("x" * 10, 5)
+    ('Acme Corp Ltd', 'xxxx…')
+    """
+    one = " ".join("".join(ch for ch in str(value) if ch.isprintable() or ch.isspace()).split())
+    return one if len(one) <= width else one[: width - 1] + "…"
+
+
 def format_money(value: Any, currency: str = "USD", *, compact: bool = False, lang: str = "en") -> str:
     """Money for people. In Korean (``lang="ko"``), compact amounts use 조 / 억 / 천만 / 만.
 

@@ -12,7 +12,16 @@ import pandas as pd
 from ..errors import DataQualityWarning, InputValidationError
 from ._checks import Unresolved, _quality_warnings, _reference_checks, _validate_table
 from ._lookups import ABSENT_ATTR, AsOf, _absent_in, _column_token, infer_as_of
-from ._messages import _DATE_COLUMN, TABLE_NAMES, OnInvalid, SetAside, _concat, _format_message, quarantine_columns
+from ._messages import (
+    _DATE_COLUMN,
+    TABLE_NAMES,
+    OnInvalid,
+    SetAside,
+    _concat,
+    _format_message,
+    quarantine_columns,
+    reasons_by_row,
+)
 
 References = Literal["keep", "strict"]
 
@@ -273,12 +282,7 @@ class SalesData:
         self.__dict__.setdefault("_positions", {})[(table, column, ref)] = (token, small)
 
     def _quarantined(self, table: str, original: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-        f = self.failure_cases[self.failure_cases["table"] == table]
-        reasons = (
-            (f["column"].astype(str) + ": " + f["check"].astype(str))
-            .groupby(f["row"].astype(int).to_numpy())
-            .agg(lambda s: "; ".join(dict.fromkeys(s)))
-        )
+        reasons = reasons_by_row(self.failure_cases[self.failure_cases["table"] == table])
         out = original.reset_index(drop=True).iloc[rows].copy()
         row_name, reason_name = quarantine_columns(out.columns)
         out.insert(0, row_name, rows)

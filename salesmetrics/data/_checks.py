@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataQualityWarning
+from ..formatting import shorten
 from ._coerce import _arrow_text, _coerce_table
 from ._lookups import index_in
 from ._messages import _concat, _failures, _fix, _listing, _suggest, _unicode_collisions, unicode_hint
@@ -140,7 +141,7 @@ class Unresolved:
         return int(self.mask.sum())
 
     def message(self) -> str:
-        shown = ", ".join(_clip(v) for v in self.examples) + (", ..." if self.distinct > len(self.examples) else "")
+        shown = ", ".join(repr(shorten(v, 40)) for v in self.examples) + (", ..." if self.distinct > len(self.examples) else "")
         if self.column == "scope":
             what = "name a scope that is not 'company', a team in reps.team or a rep_id in reps"
             then = "they are kept, and scorecards match no team or rep to them"
@@ -150,11 +151,6 @@ class Unresolved:
             then = f"they are kept, and metrics that group through {self.column} put them in '(unknown)'"
             fix = f"add the missing {self.references.split('.')[0]} rows, or pass references='strict' to refuse them"
         return f"{self.table}.{self.column}: {self.rows:,} row(s) {what} (e.g. {shown}); {then}. Fix: {fix}.{self.hint}"
-
-
-def _clip(value: object, width: int = 40) -> str:
-    text = str(value)
-    return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
 def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.ndarray], currency: str, *,

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FAILURE_COLUMNS
+from ..formatting import shorten
 
 TABLE_NAMES = (
     "accounts",
@@ -167,7 +168,7 @@ def _normalise_name(name: str) -> str:
 
 def _listing(names: list[str], limit: int = 30) -> str:
     """Column names for a message: all of them up to ``limit``, else the first ``limit`` and how many more."""
-    shown = ", ".join(repr(_cut(n, 40)) for n in names[:limit])
+    shown = ", ".join(repr(shorten(n, 40)) for n in names[:limit])
     return f"[{shown}{f', ... and {len(names) - limit} more' if len(names) > limit else ''}]"
 
 
@@ -214,10 +215,6 @@ def _show(value: Any, *, escape: bool = False) -> str:
     return quote(text)
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _format_message(failures: pd.DataFrame, *, quarantine_hint: bool = True) -> str:
     """The error text: one line per (table, column, check), each cut to ``_MAX_LINE`` characters.
 
@@ -242,7 +239,7 @@ def _format_message(failures: pd.DataFrame, *, quarantine_hint: bool = True) -> 
             escape = check == "unicode_normalisation"
             shown_values = list(dict.fromkeys(_show(v, escape=escape) for v in g["value"].iloc[:50]))
             where += f", e.g. {', '.join(shown_values[:3])}"
-        head = f"  {_cut(str(table), _MAX_NAME)}.{_cut(str(column), _MAX_NAME)} [{check}]"
+        head = f"  {shorten(str(table), _MAX_NAME)}.{shorten(str(column), _MAX_NAME)} [{check}]"
         line = f"{head}:{where}. Fix: {g['fix'].iloc[0]}." if where else f"{head}. Fix: {g['fix'].iloc[0]}."
         if len(line) > _MAX_LINE:
             line = line[: _MAX_LINE - 40] + "… (line cut; see err.failure_cases)"
@@ -394,3 +391,26 @@ class SetAside:
 
     def __repr__(self) -> str:
         return f"SetAside({len(self.rows)} rows; see .rows)"
+
+
+def reasons_by_row(failures: pd.DataFrame) -> pd.Series:
+    """Each failing row's reasons, ``"column: check; ..."`` in the order found, indexed by row (sorted).
+
+    Vectorised: one pass for rows with a single reason (nearly all), a join only for rows with several.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"row": [3, 1, 3, 3], "column": ["a", "b", "c", "a"], "check": ["x", "y", "z", "x"]})
+    >>> reasons_by_row(f).to_dict()
+    {1: 'b: y', 3: 'a: x; c: z'}
+    """
+    pairs = pd.DataFrame({"row": failures["row"].astype("int64").to_numpy(),
+                          "reason": (failures["column"].astype(str) + ": " + failures["check"].astype(str)).to_numpy()})
+    pairs = pairs.drop_duplicates().sort_values("row", kind="stable")
+    many = pairs["row"].duplicated(keep=False).to_numpy()
+    single = pd.Series(pairs["reason"].to_numpy()[~many], index=pairs["row"].to_numpy()[~many], dtype=object)
+    if many.any():
+        joined = pairs[many].groupby("row", sort=True)["reason"].agg("; ".join)
+        single = pd.concat([single, joined.astype(object)]).sort_index()
+    single.index.name = "row"
+    return single

@@ -47,6 +47,7 @@ from ._messages import (
     _listing,
     _suggest,
     quarantine_columns,
+    reasons_by_row,
 )
 
 #: Key of ``DataFrame.attrs`` under which :func:`conform` puts the rows it set aside.
@@ -271,7 +272,7 @@ def _quarantine(table: str, given: pd.DataFrame, coerced: pd.DataFrame, failures
     """Keep the valid rows of ``coerced``; attach the others, as given, with row and reason; warn once."""
     rows_all = failures["row"].astype("int64").to_numpy()
     reason_of = (failures["column"].astype(str) + ": " + failures["check"].astype(str)).to_numpy()
-    reasons = pd.Series(reason_of).groupby(rows_all).agg(lambda s: "; ".join(dict.fromkeys(s)))
+    reasons = reasons_by_row(failures)
     rows = reasons.index.to_numpy(dtype="int64")
     mask = np.zeros(len(coerced), dtype=bool)
     mask[rows] = True

@@ -14,6 +14,8 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..formatting import shorten
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -155,12 +157,6 @@ def _quarantine_lines(data: SalesData) -> list[tuple[str, int, int, list[tuple[s
     return out
 
 
-def _clip(value: object, n: int = 60) -> str:
-    """A value from the data, on one line and at most ``n`` characters."""
-    one = " ".join("".join(ch for ch in str(value) if ch.isprintable() or ch.isspace()).split())  # no terminal escapes
-    return one if len(one) <= n else one[: n - 1] + "…"
-
-
 def _cmd_summary(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -182,7 +178,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         if quarantine:
             print("\nquarantined rows (set aside; every figure is computed on the rows kept):")
             for table, n, total, reasons in quarantine:
-                top = ", ".join(f"{_clip(r, 50)} ({k:,})" for r, k in reasons)
+                top = ", ".join(f"{shorten(r, 50)} ({k:,})" for r, k in reasons)
                 print(f"  {table}: {n:,} of {total:,} rows ({_share(n, total)}); top reasons: {top or '–'}")
             print(f"  run `salesmetrics validate {args.data_dir or ''}` to see every failure.")
         unresolved = data.unresolved
@@ -191,7 +187,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             columns = ["table", "column", "references", "rows", "distinct", "examples"]
             for table, column, refs, n, distinct, examples in unresolved[columns].itertuples(index=False, name=None):
                 print(f"  {table}.{column}: {int(n):,} row(s) refer to {int(distinct):,} id(s) not in {refs} "
-                      f"(e.g. {_clip(examples)})")
+                      f"(e.g. {shorten(examples)})")
         if as_of is None:
             return EXIT_OK
         kpis = headline(data, as_of)

@@ -115,7 +115,7 @@ def review(
     """
     import salesmetrics as sm
 
-    from .cli import _clip
+    from ..formatting import shorten
 
     step = progress or (lambda _name: None)
     q, as_of = _quarter(data, quarter, as_of)
@@ -146,7 +146,7 @@ def review(
         alarms = found[found["severity"] != "info"]
         # one line per finding under the chart (the full evidence is on the sign's own page)
         slides.append(Slide(t("deck.signs"), t("deck.signs_sub", n=len(alarms)), charts=[chart("findings", found)],
-                            bullets=[_clip(f"{t('sev.' + str(sev))} · {t('sign.' + str(sign))} · {scope}: {ev}", 115 if lang == "en" else 70) for sev, sign, scope, ev in
+                            bullets=[shorten(f"{t('sev.' + str(sev))} · {t('sign.' + str(sign))} · {scope}: {ev}", 115 if lang == "en" else 70) for sev, sign, scope, ev in
                                      zip(alarms["severity"], alarms["sign"], alarms["scope"], alarms["evidence"], strict=True)][:6]))
         parts: dict[str, Callable[[], Any]] = {
             "declining_sales": lambda: sm.sales_decline(data, as_of=as_of),
@@ -249,7 +249,8 @@ def review(
 
 def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5) -> Slide:
     """Rows kept and set aside per table (with the share and the top reasons), unresolved references, and what set as_of."""
-    from .cli import _clip, _quarantine_lines, _share
+    from ..formatting import shorten
+    from .cli import _quarantine_lines, _share
 
     def t(key: str, **params: Any) -> str:
         return text(key, lang, **params)
@@ -266,12 +267,12 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5) -> Sli
     })
     lines = []
     for name, n, total, reasons in _quarantine_lines(data):
-        top = ", ".join(f"{_clip(r, 40)} ({k:,})" for r, k in reasons[:2]) or "–"
+        top = ", ".join(f"{shorten(r, 40)} ({k:,})" for r, k in reasons[:2]) or "–"
         lines.append(t("deck.quarantine_line", table=name, n=f"{n:,}", total=f"{total:,}", share=_share(n, total), reasons=top))
     columns = ["table", "column", "references", "rows", "distinct", "examples"]
     for name, column, refs, n, distinct, examples in data.unresolved[columns].itertuples(index=False, name=None):
         lines.append(t("deck.unresolved_line", table=name, column=column, rows=f"{int(n):,}", distinct=f"{int(distinct):,}",
-                       references=refs, examples=_clip(examples, 50)))
+                       references=refs, examples=shorten(examples, 50)))
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], f"… (+{len(lines) - max_lines + 1})"]
     source = data.as_of_source
