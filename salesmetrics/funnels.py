@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .data import Inputs, group_codes, group_labels, resolve
+from .data import SETTINGS_ATTR, Inputs, frame_settings, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
 from .pipeline import _DAY_NS, _NAT, Cells, _ns, parse_window, period_span
-from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
+from .stats import beta_binomial_prior, censored_rate, group_quantiles, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData
@@ -46,8 +46,13 @@ def lead_journeys(data: SalesData) -> pd.DataFrame:
     """One row per lead with every funnel time stamp: lead → MQL → SQL → opportunity → won.
 
     The opportunity is the lead's ``opportunity_id``, or else the earliest
-    opportunity whose ``lead_id`` is the lead. ``segment`` is the lead's own, or
-    else its account's.
+    opportunity whose ``lead_id`` is the lead. An opportunity that several leads
+    point to is attributed once, to the earliest created of them (a
+    :class:`~salesmetrics.errors.DataQualityWarning` says how many leads lost
+    it), so a won deal is never counted twice. ``segment`` is the lead's own, or
+    else its account's. The frame keeps the bundle's time zone, currency, fiscal
+    year and ``as_of`` in ``attrs`` (:data:`~salesmetrics.data.SETTINGS_ATTR`), so
+    :func:`funnel` and :func:`lead_quality` on it cut the bundle's periods.
 
     Returns
     -------
@@ -71,29 +76,45 @@ def lead_journeys(data: SalesData) -> pd.DataFrame:
     if accounts is not None and "segment" in accounts.columns:
         seg = accounts.drop_duplicates("account_id").set_index("account_id")["segment"]
         out["segment"] = out["segment"].fillna(pd.Series(seg.reindex(out["account_id"]).to_numpy(), index=out.index))
-    tz = inputs.timezone
-    nat = pd.Series(pd.NaT, index=out.index, dtype=pd.DatetimeTZDtype("ns", tz))
+    aware = pd.DatetimeTZDtype("ns", inputs.timezone)
+    nat = pd.Series(pd.NaT, index=out.index, dtype=aware)
     out["opportunity_created_at"], out["won_at"], out["lost_at"] = nat, nat.copy(), nat.copy()
-    if opps is not None:
+    if opps is not None and len(opps):
         by_lead = opps.dropna(subset=["lead_id"]).sort_values("created_at", kind="stable").drop_duplicates("lead_id")
         fallback = by_lead.set_index("lead_id")["opportunity_id"].reindex(out["lead_id"]).to_numpy()
         out["opportunity_id"] = out["opportunity_id"].fillna(pd.Series(fallback, index=out.index))
+        # one opportunity, one lead: the earliest created lead that points to it keeps it
+        linked = out["opportunity_id"].notna().to_numpy()
+        order = np.lexsort((np.arange(len(out)), _ns(out["created_at"])))
+        first = np.zeros(len(out), dtype=bool)
+        first[order] = ~pd.Series(out["opportunity_id"].to_numpy()[order]).duplicated().to_numpy()
+        shared = linked & ~first
+        if shared.any():
+            warnings.warn(f"lead_journeys: {int(shared.sum())} lead(s) point to an opportunity an earlier lead already has "
+                          f"(e.g. lead {out['lead_id'].iloc[int(np.flatnonzero(shared)[0])]!r}); each opportunity is "
+                          "attributed once, to its earliest lead, and the others count as not converted to an opportunity.",
+                          DataQualityWarning, stacklevel=2)
         o = opps.set_index("opportunity_id")
         o = o[~o.index.duplicated()]
-        pick = o.reindex(out["opportunity_id"])
-        out["opportunity_created_at"] = pick["created_at"].to_numpy()
-        out["won_at"] = pick["closed_at"].where(pick["status"] == "won").to_numpy()
-        out["lost_at"] = pick["closed_at"].where(pick["status"] == "lost").to_numpy()
-    return out.reset_index(drop=True)
+        pick = o.reindex(out["opportunity_id"].where(~shared))
+        closed = pd.Series(pick["closed_at"].array, index=out.index).astype(aware)
+        status = pd.Series(pick["status"].to_numpy(), index=out.index)
+        out["opportunity_created_at"] = pd.Series(pick["created_at"].array, index=out.index).astype(aware)
+        out["won_at"] = closed.where(status == "won")
+        out["lost_at"] = closed.where(status == "lost")
+    out = out.reset_index(drop=True)
+    out.attrs[SETTINGS_ATTR] = {"timezone": inputs.timezone, "currency": inputs.currency,
+                                "fiscal_year_start": inputs.fiscal_year_start, "as_of": inputs.as_of}
+    return out
 
 
-def _effective(frame: pd.DataFrame, stages: list[str]) -> np.ndarray:
-    """(k, n) int64 ns: the time each entity entered stage k (its own stamp, else the next later one)."""
+def _stage_ns(frame: pd.DataFrame, stages: list[str]) -> tuple[list[np.ndarray], Any]:
+    """Each stage column as int64 ns (NaT = int64 min), and the columns' time zone (None when naive)."""
     missing = [s for s in stages if s not in frame.columns]
     if missing:
         raise ValueError(f"funnel stages {missing} are not columns of the frame; columns: {list(frame.columns)}.")
-    cols = []
     zones = {str(getattr(frame[s].dtype, "tz", "")) for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)}
+    cols = []
     for s in stages:
         col = frame[s]
         if not pd.api.types.is_datetime64_any_dtype(col.dtype):
@@ -108,53 +129,106 @@ def _effective(frame: pd.DataFrame, stages: list[str]) -> np.ndarray:
             raise ValueError(f"funnel stage column {s!r} has no time zone while {sorted(zones)} do; give all stage columns "
                              "the same kind of time stamps (all aware or all naive).")
         cols.append(_ns(col))
-    eff = np.vstack(cols)
+    zone = next((frame[s].dtype.tz for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)), None)
+    return cols, zone
+
+
+def _instant(as_of: Any, zone: Any) -> int:
+    """``as_of`` as int64 ns on the stage columns' clock (UTC when aware, wall-clock when naive)."""
+    ts = pd.Timestamp(as_of)
+    if zone is None:
+        return (ts.tz_localize(None) if ts.tz is not None else ts).as_unit("ns").value
+    return (ts.tz_convert("UTC") if ts.tz is not None else ts.tz_localize(zone)).as_unit("ns").value
+
+
+def _effective(cols: list[np.ndarray], stages: list[str], now: int) -> np.ndarray:
+    """(k, n) int64 ns: when each entity entered stage k by ``now`` (its own stamp, else the next later one)."""
+    eff = np.vstack(cols) if cols else np.empty((0, 0), dtype="int64")
+    eff = np.where(eff > now, _NAT, eff)  # after as_of it has not happened yet
     for k in range(len(stages) - 2, -1, -1):
         eff[k] = np.where(eff[k] == _NAT, eff[k + 1], eff[k])
     backwards = [(stages[k], stages[k + 1], int(((eff[k + 1] < eff[k]) & (eff[k + 1] != _NAT)).sum())) for k in range(len(stages) - 1)]
     for early, late, n in backwards:
         if n:
             warnings.warn(f"funnel: {n} row(s) reach {late} before {early}; they count as converted at once. "
-                          "Check the export's dates.", DataQualityWarning, stacklevel=3)
+                          "Check the export's dates.", DataQualityWarning, stacklevel=4)
     return eff
 
 
+def _frame_and_settings(data: SalesData | pd.DataFrame, what: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The journeys of a bundle (or the frame given) and the bundle settings it carries."""
+    from .data import SalesData
+
+    if isinstance(data, SalesData):
+        frame = lead_journeys(data)
+    elif isinstance(data, pd.DataFrame):
+        frame = data
+    else:
+        raise TypeError(f"{what} takes a SalesData or a one-row-per-entity DataFrame, got {type(data).__name__}.")
+    return frame, frame_settings(frame)
+
+
 def funnel(
-    frame: pd.DataFrame,
-    stages: list[str],
+    data: SalesData | pd.DataFrame,
+    stages: list[str] | None = None,
     *,
     by: str | None = None,
     freq: str | None = None,
     method: Literal["cohort", "period"] = "cohort",
     window: Any = None,
     as_of: Any = None,
-    fiscal_year_start: int = 1,
+    fiscal_year_start: int | None = None,
 ) -> pd.DataFrame:
     """Stage-to-stage conversion on any one-row-per-entity frame with ordered stage time stamps.
 
+    Nothing after ``as_of`` counts: an entity entered a stage only if it did so by
+    ``as_of``, and converted only if it reached the next stage by then.
+
+    **Cohort conversion** (the default): of the entities that reached stage k in
+    each period, the share that reach stage k+1 (within ``window`` when given),
+    estimated by Kaplan–Meier on the time from k to k+1 so that entities still
+    in progress are *censored*, neither successes nor failures (METRICS.md, "Lead
+    funnel"). Each entity is followed until it converts, until its window ends,
+    or until ``as_of``. ``rate`` is the estimated probability of converting
+    within ``followed_days``: the window, or the cohort's longest follow-up when
+    that is shorter (the cohort is then ``incomplete`` and its rate is for that
+    shorter time). For a complete cohort it equals ``converted / entered``
+    exactly. ``pending`` counts the entities not converted whose window is still
+    open at ``as_of``; without a window, those followed for less than the slowest
+    conversion observed at that stage (they could still convert as others did).
+    The interval is Wilson's at the Kaplan–Meier effective sample size
+    (:func:`~salesmetrics.stats.censored_rate`).
+
+    **Period conversion** (``method="period"``): entries into k+1 in the period /
+    entries into k in the period, a volume ratio that can exceed 1 (no interval).
+
     Parameters
     ----------
-    frame : pandas.DataFrame
-        For leads, the output of :func:`lead_journeys`; or any export with one row per
-        entity. Stage columns may be aware or naive time stamps, or text dates
-        (parsed; naive values are taken as wall-clock times).
-    stages : list of str
-        Time-stamp columns in funnel order, e.g. ``LEAD_STAGES``.
+    data : SalesData or pandas.DataFrame
+        A SalesData (its :func:`lead_journeys` are used), the output of
+        :func:`lead_journeys`, or any export with one row per entity. Stage
+        columns may be aware or naive time stamps, or text dates (parsed; naive
+        values are taken as wall-clock times).
+    stages : list of str, optional
+        Time-stamp columns in funnel order; default ``LEAD_STAGES``.
     by : str, optional
-        A column of ``frame`` (source, segment, owner_id, ...).
+        A column of the frame (source, segment, owner_id, ...).
     freq : {"M", "Q", "Y"} or None
         Cohort (or entry) period; None gives one row per stage for all time.
     method : {"cohort", "period"}, default "cohort"
     window : days or Timedelta-like, optional
         Cohort method: conversion must happen within the window after entering the stage.
     as_of : date-like, optional
-        Default: the latest time stamp in the stage columns.
+        Default: the bundle's (also carried by :func:`lead_journeys` output), else the
+        latest time stamp in the stage columns.
+    fiscal_year_start : int, optional
+        Default: the bundle's, else 1 (calendar years).
 
     Returns
     -------
     pandas.DataFrame
         (``period``), (``by``), ``stage``, ``next_stage``, ``entered``, ``converted``,
-        ``pending``, ``rate``, ``rate_low``, ``rate_high``, ``incomplete``.
+        ``pending``, ``followed_days``, ``rate``, ``rate_low``, ``rate_high``, ``incomplete``.
 
     Examples
     --------
@@ -171,25 +245,39 @@ def funnel(
          stage next_stage  entered  converted     rate
     created_at     mql_at        4          3 0.750000
         mql_at     sql_at        3          2 0.666667
+
+    Read on 2025-01-06 instead, the second lead (an MQL on 2025-01-03, no SQL
+    yet) has been followed 3 of its 7 days: it is censored, neither success nor
+    failure. MQL → SQL by hand: on day 0 the third lead converts (1 of 3 at
+    risk, S = 2/3); on day 3 the first converts (1 of 2 at risk, the censored lead
+    still counts then), S = 2/3 · 1/2, so the rate is 1 − 1/3 = 2/3, where
+    dropping the pending lead would read 2 of 2 = 100%:
+
+    >>> f = funnel(leads, ["created_at", "mql_at", "sql_at"], window=7, as_of="2025-01-06")
+    >>> print(f[["stage", "entered", "converted", "pending", "followed_days", "rate", "incomplete"]].round(3).to_string(index=False))
+         stage  entered  converted  pending  followed_days  rate  incomplete
+    created_at        4          3        1            5.0 0.750        True
+        mql_at        3          2        1            4.0 0.667        True
     """
     if method not in ("cohort", "period"):
         raise ValueError(f"method must be 'cohort' or 'period', got {method!r}.")
+    frame, settings = _frame_and_settings(data, "funnel")
+    stages = list(LEAD_STAGES if stages is None else stages)
     if len(stages) < 2:
         raise ValueError("a funnel needs at least two stages.")
-    eff = _effective(frame, stages)
-    win = parse_window(window)
+    fiscal = int(settings.get("fiscal_year_start", 1) if fiscal_year_start is None else fiscal_year_start)
+    cols, zone = _stage_ns(frame, stages)
     if as_of is None:
-        now = int(eff[eff != _NAT].max()) if (eff != _NAT).any() else 0
+        as_of = settings.get("as_of")
+    if as_of is None:
+        stamped = [c[c != _NAT] for c in cols]
+        now = max((int(c.max()) for c in stamped if len(c)), default=0)
     else:
-        ts = pd.Timestamp(as_of)
-        tz = next((getattr(frame[s].dtype, "tz", None) for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)), None)
-        if tz is None:
-            now = (ts.tz_localize(None) if ts.tz is not None else ts).as_unit("ns").value
-        else:
-            now = (ts.tz_convert("UTC") if ts.tz is not None else ts.tz_localize(tz)).value
-    inputs = Inputs({}, "UTC", "USD", fiscal_year_start, None)
+        now = _instant(as_of, zone)
+    eff = _effective(cols, stages, now)
+    win = parse_window(window)
+    inputs = Inputs({}, "UTC", "USD", fiscal, None)
     labels = group_labels(inputs, frame, by)
-    zone = next((getattr(frame[s].dtype, "tz", None) for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)), None)
     # naive stage columns are wall-clock times: periods are cut on them as they are
 
     def stamps(ns: np.ndarray) -> pd.Series:
@@ -197,7 +285,7 @@ def funnel(
         idx = pd.DatetimeIndex(ns.view("datetime64[ns]"))
         return pd.Series(idx.tz_localize("UTC").tz_convert(zone) if zone is not None else idx)
 
-    span = period_span([stamps(row) for row in eff], freq, fiscal_year_start)  # every stage on one period grid
+    span = period_span([stamps(row) for row in eff], freq, fiscal)  # every stage on one period grid
     parts = []
     for k in range(len(stages) - 1):
         t0, t1 = eff[k], eff[k + 1]
@@ -208,25 +296,17 @@ def funnel(
             # entries into k and into k+1 counted on one grid of periods and groups
             both = pd.concat([when, stamps(np.where(reached, t1, _NAT))], ignore_index=True)
             both_labels = None if labels is None else pd.concat([labels, labels], ignore_index=True)
-            grid = Cells(both, both_labels, freq, fiscal_year_start, by, 2 * len(frame), span)
+            grid = Cells(both, both_labels, freq, fiscal, by, 2 * len(frame), span)
             none = np.zeros(len(frame), dtype=bool)
             n_in = grid.count(np.concatenate([entered, none]))
             n_out = grid.count(np.concatenate([none, reached]))
             block = grid.frame({"entered": n_in, "converted": n_out, "pending": np.zeros_like(n_in),
-                                "rate": ratio(n_out, n_in), "rate_low": np.nan, "rate_high": np.nan,
+                                "followed_days": np.nan, "rate": ratio(n_out, n_in), "rate_low": np.nan, "rate_high": np.nan,
                                 "incomplete": np.zeros(len(n_in), dtype=bool)})
         else:
-            converted = entered & reached
-            pending = np.zeros(len(frame), dtype=bool)
-            if win is not None:
-                converted &= (t1 - t0) <= win.value
-                pending = entered & ~converted & ((now - t0) < win.value)
-            cells = Cells(when, labels, freq, fiscal_year_start, by, len(frame), span)
-            n_in, n_conv, n_pend = cells.count(entered), cells.count(converted), cells.count(pending)
-            low, high = wilson_interval(n_conv, n_in - n_pend)
-            block = cells.frame({"entered": n_in, "converted": n_conv, "pending": n_pend, "rate": ratio(n_conv, n_in - n_pend),
-                                 "rate_low": low, "rate_high": high, "incomplete": n_pend > 0})
-        keys_end = len(block.columns) - 7  # period and by columns come first
+            cells = Cells(when, labels, freq, fiscal, by, len(frame), span)
+            block = cells.frame(_cohort_rates(cells, t0, t1, entered, reached, now, win))
+        keys_end = len(block.columns) - 8  # period and by columns come first
         block.insert(keys_end, "stage", stages[k])
         block.insert(keys_end + 1, "next_stage", stages[k + 1])
         block["_k"] = k
@@ -234,16 +314,45 @@ def funnel(
     out = pd.concat(parts, ignore_index=True)
     keys = (["period"] if freq is not None else []) + ([by] if by is not None else [])
     out = out.sort_values([*keys, "_k"], kind="stable").drop(columns="_k").reset_index(drop=True)
-    out.attrs.update(method=method, freq=freq, window=str(win) if win is not None else None)
+    as_of_ts = pd.Timestamp(now, tz="UTC").tz_convert(zone) if zone is not None else pd.Timestamp(now)
+    out.attrs.update(method=method, freq=freq, window=str(win) if win is not None else None, as_of=as_of_ts,
+                     fiscal_year_start=fiscal)
     return out
 
 
+def _cohort_rates(cells: Cells, t0: np.ndarray, t1: np.ndarray, entered: np.ndarray, reached: np.ndarray, now: int,
+                  win: pd.Timedelta | None) -> dict[str, Any]:
+    """Censoring-aware cohort conversion per cell (see :func:`funnel`): counts, follow-up and the KM rate."""
+    second = 1_000_000_000
+    lag = np.where(entered & reached, np.maximum(t1 - t0, 0), 0)
+    follow = np.where(entered, now - t0, 0)  # how long each entity has been watched by as_of
+    converted = entered & reached
+    if win is not None:
+        converted &= lag <= win.value
+        follow = np.minimum(follow, win.value)
+        horizon = win.value
+    else:
+        # no window: an entity may still convert while it is younger than the slowest conversion seen here
+        horizon = int(lag[converted].max()) if converted.any() else 0
+    pending = entered & ~converted & ((now - t0) < horizon)
+    time = np.where(converted, lag, follow) // second  # whole seconds: an exact, fast sort key
+    sel = entered & (cells.cell >= 0)
+    r = censored_rate(cells.cell[sel], time[sel], converted[sel], cells.size)
+    longest = np.full(cells.size, -1, dtype="int64")
+    np.maximum.at(longest, cells.cell[sel], follow[sel])
+    n_pend = cells.count(pending)
+    return {"entered": cells.count(entered), "converted": cells.count(converted), "pending": n_pend,
+            "followed_days": np.where(longest >= 0, longest / _DAY_NS, np.nan),
+            "rate": r["rate"], "rate_low": r["rate_low"], "rate_high": r["rate_high"], "incomplete": n_pend > 0}
+
+
 def lead_quality(
-    journeys: pd.DataFrame,
+    data: SalesData | pd.DataFrame,
     *,
     by: str = "source",
     to: str = "won_at",
     start: str | None = None,
+    as_of: Any = None,
 ) -> pd.DataFrame:
     """Conversion per group (source, owner, segment, ...), with intervals and empirical-Bayes shrinkage, ranked.
 
@@ -251,15 +360,23 @@ def lead_quality(
     prior fitted to all groups by maximum marginal likelihood (beta-binomial),
     so small groups are pulled towards the overall rate and are not ranked on noise.
 
+    Nothing after ``as_of`` counts: a lead created later is not in it, and a conversion later is not one.
+    A lead has reached a stage of ``LEAD_STAGES`` when it has that stage's time stamp or a later one's
+    (stages can be skipped), as in :func:`funnel`. This is eventual conversion as observed at ``as_of``:
+    recent leads have had less time, so compare groups of the same age, or use :func:`funnel` with ``by=``
+    and a window for a censoring-aware rate.
+
     Parameters
     ----------
-    journeys : pandas.DataFrame
-        One row per lead (see :func:`lead_journeys`).
+    data : SalesData or pandas.DataFrame
+        A SalesData (its :func:`lead_journeys`) or one row per lead (e.g. :func:`lead_journeys` output).
     by : str, default "source"
     to : str, default "won_at"
-        The stage that counts as converted (reached when it has a time stamp).
+        The stage that counts as converted.
     start : str, optional
         Count only rows that reached this stage (e.g. ``"mql_at"``); default all rows.
+    as_of : date-like, optional
+        Default: the bundle's (carried by :func:`lead_journeys` output), else nothing is cut.
 
     Returns
     -------
@@ -279,12 +396,26 @@ def lead_quality(
     >>> q["source"].tolist()[0], q.loc[q["source"] == "tiny", "rate"].item()   # 2 of 2 is not ranked best
     ('a', 1.0)
     """
+    journeys, settings = _frame_and_settings(data, "lead_quality")
     if by not in journeys.columns or to not in journeys.columns:
         raise ValueError(f"lead_quality needs columns {by!r} and {to!r}; the frame has {list(journeys.columns)}.")
-    rows = journeys if start is None else journeys[journeys[start].notna()]
+    stages = [c for c in (start, to) if c is not None]
+    if all(c in LEAD_STAGES for c in stages):  # skipped stages count as reached, as in funnel
+        stages = [c for c in LEAD_STAGES[LEAD_STAGES.index(stages[0]):] if c in journeys.columns]
+    if "created_at" in journeys.columns and "created_at" not in stages:
+        stages = ["created_at", *stages]
+    cols, zone = _stage_ns(journeys, stages)
+    as_of = settings.get("as_of") if as_of is None else as_of
+    now = _instant(as_of, zone) if as_of is not None else np.iinfo("int64").max
+    eff = _effective(cols, stages, now)
+    row = dict(zip(stages, eff, strict=True))
+    keep = np.ones(len(journeys), dtype=bool) if "created_at" not in row else row["created_at"] != _NAT
+    if start is not None:
+        keep &= row[start] != _NAT
+    rows = journeys[keep]
     labels = group_labels(Inputs({}, "UTC", "USD", 1, None), rows, by)
     assert labels is not None
-    converted = rows[to].notna().to_numpy()
+    converted = row[to][keep] != _NAT
     g = pd.DataFrame({"group": labels.to_numpy(), "converted": converted}).groupby("group", sort=True)["converted"]
     n = g.size()
     k = g.sum()
@@ -308,9 +439,14 @@ _LOST = re.compile(r"lost|disqualif|dead", re.I)
 _CLOSED = re.compile(r"won|lost|closed", re.I)
 
 
-def _history(data: SalesData | pd.DataFrame, by: str | None, stages: list[str] | None) -> tuple[Inputs, pd.DataFrame, list[str]]:
+def _history(data: SalesData | pd.DataFrame, by: str | None, stages: list[str] | None,
+             as_of: Any) -> tuple[Inputs, pd.DataFrame, list[str]]:
+    """The stage history up to ``as_of`` (later entries have not happened yet), sorted by deal and time."""
     inputs = resolve(data, "stage_history")
     hist = inputs.require("stage_history", "stage durations")
+    now = inputs.as_of_timestamp(as_of) if as_of is not None or inputs.as_of is not None else None
+    if now is not None:
+        hist = hist[~(hist["entered_at"] > now)]
     hist = hist.sort_values(["opportunity_id", "entered_at"], kind="stable").reset_index(drop=True)
     if by is not None and by not in hist.columns:
         opps = inputs.get("opportunities")
@@ -347,6 +483,7 @@ def stage_durations(
     *,
     stages: list[str] | None = None,
     by: str | None = None,
+    as_of: Any = None,
 ) -> pd.DataFrame:
     """Time spent in each stage and conversion onward, from stage_history.
 
@@ -366,6 +503,9 @@ def stage_durations(
     by : str, optional
         A column of stage_history or of the opportunities (segment via accounts is
         not joined here; add it to stage_history first).
+    as_of : date-like, optional
+        Entries after it have not happened yet (a deal that moved on later is still in
+        its stage). Default: the bundle's ``as_of``.
 
     Returns
     -------
@@ -387,7 +527,7 @@ def stage_durations(
      Closed Won        1          0         NaN          NaN
     Closed Lost        1          0         NaN          NaN
     """
-    inputs, hist, order = _history(stage_history, by, stages)
+    inputs, hist, order = _history(stage_history, by, stages, as_of)
     e = _entries(hist, order)
     known = e["order"] >= 0
     exited = e["next"] != _NAT
@@ -435,6 +575,7 @@ def bottlenecks(
     baseline_periods: int = 4,
     tolerance: float = 0.2,
     min_entries: int = 10,
+    as_of: Any = None,
 ) -> pd.DataFrame:
     """Flag stages whose conversion or time-in-stage is markedly worse than their own past or than other groups.
 
@@ -450,6 +591,7 @@ def bottlenecks(
     baseline (so noise alone does not flag it); ``slow_duration`` when its median
     days exceed baseline × (1 + ``tolerance``); ``behind_others`` likewise against the
     other groups. Cells with fewer than ``min_entries`` exits are never flagged.
+    Stage entries after ``as_of`` (default: the bundle's) have not happened yet.
 
     Returns
     -------
@@ -466,7 +608,7 @@ def bottlenecks(
     >>> bool(b["bottleneck"].any())
     True
     """
-    inputs, hist, order = _history(stage_history, by, stages)
+    inputs, hist, order = _history(stage_history, by, stages, as_of)
     e = _entries(hist, order)
     open_stage = ~pd.Series(order).str.contains(_CLOSED).to_numpy()
     known = (e["order"] >= 0)

@@ -42,22 +42,22 @@ def _series(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _kpi_mqls(data: SalesData, freq: str) -> pd.Series:
-    from .funnels import funnel, lead_journeys
+    from .funnels import funnel
 
-    f = funnel(lead_journeys(data), ["created_at", "mql_at"], freq=freq, method="period")
+    f = funnel(data, ["created_at", "mql_at"], freq=freq, method="period")
     return _series(f, "converted")
 
 
 def _kpi_lead_conversion(data: SalesData, freq: str) -> pd.Series:
-    from .funnels import funnel, lead_journeys
+    from .funnels import funnel
 
-    return _series(funnel(lead_journeys(data), ["created_at", "won_at"], freq=freq), "rate")
+    return _series(funnel(data, ["created_at", "won_at"], freq=freq), "rate")
 
 
 def _kpi_mql_to_sql(data: SalesData, freq: str) -> pd.Series:
-    from .funnels import funnel, lead_journeys
+    from .funnels import funnel
 
-    return _series(funnel(lead_journeys(data), ["mql_at", "sql_at"], freq=freq), "rate")
+    return _series(funnel(data, ["mql_at", "sql_at"], freq=freq), "rate")
 
 
 def _kpi_bookings(data: SalesData, freq: str) -> pd.Series:

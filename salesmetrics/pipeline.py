@@ -33,7 +33,7 @@ from .data import Inputs, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
 from .money import to_reporting
 from .periods import freq_alias, parse_period, period_ordinals
-from .stats import group_quantiles, km_summary, ratio, wilson_interval
+from .stats import censored_rate, group_quantiles, km_summary, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData
@@ -133,6 +133,19 @@ def _amounts(inputs: Inputs, opps: pd.DataFrame, when: pd.Series) -> np.ndarray:
                         inputs.get("fx_rates"), inputs.currency)
 
 
+def _outcomes(inputs: Inputs, opps: pd.DataFrame, as_of: Any) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``as_of`` (int ns) and, as they stood then: creation and close times, won and lost.
+
+    A deal created after ``as_of`` does not exist yet, and one closed after it is still open: nothing
+    after ``as_of`` counts.
+    """
+    now = inputs.as_of_timestamp(as_of).value if as_of is not None or inputs.as_of is not None else np.iinfo("int64").max
+    created, closed = _ns(opps["created_at"]), _ns(opps["closed_at"])
+    done = (closed != _NAT) & (closed <= now) & (created <= now)
+    status = opps["status"]
+    return now, created, closed, done & (status == "won").to_numpy(), done & (status == "lost").to_numpy()
+
+
 def _ns(s: pd.Series) -> np.ndarray:
     """Time stamps as int64 nanoseconds (UTC); NaT -> int64 min."""
     return np.asarray(pd.DatetimeIndex(s).as_unit("ns").asi8)
@@ -152,10 +165,14 @@ def win_rate(
     freq: str | None = "Q",
     by: str | None = None,
     weight: Literal["count", "amount"] = "count",
+    as_of: Any = None,
     accounts: pd.DataFrame | None = None,
     fx_rates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Win rate of the opportunities closed in each period (open deals are not in it).
+
+    A deal closed after ``as_of`` (default: the bundle's, or the data's latest time stamp) is still
+    open then, so it is not in any period.
 
     Parameters
     ----------
@@ -189,8 +206,8 @@ def win_rate(
     if weight not in ("count", "amount"):
         raise ValueError(f"weight must be 'count' or 'amount', got {weight!r}.")
     inputs, opps = _opportunities(opportunities, accounts, fx_rates)
-    won, lost = (opps["status"] == "won").to_numpy(), (opps["status"] == "lost").to_numpy()
-    cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
+    _now, _created, _closed, won, lost = _outcomes(inputs, opps, as_of)
+    cells = Cells(opps["closed_at"].where(won | lost), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
     n_won, n_lost = cells.count(won), cells.count(lost)
     if weight == "amount":
         amount = _amounts(inputs, opps, opps["closed_at"])
@@ -216,17 +233,21 @@ def close_rate(
 ) -> pd.DataFrame:
     """Close rate (deal closing ratio) of the cohort of opportunities created in each period.
 
-    ``close_rate`` = ``won`` / ``created``, where open deals count in ``created``
-    (METRICS.md). With ``window`` (days, or e.g. ``"90D"``), a deal counts as won
-    only when it was won within the window after creation; deals not yet won
-    whose window has not passed by ``as_of`` are counted in ``pending`` and flag
-    their cohort ``incomplete``: its rate can still rise, so read it as a lower
-    bound (``won + pending`` over ``created`` is the upper bound).
+    ``close_rate`` is the share of the cohort won (within ``window`` after creation when given),
+    with open deals in the cohort: it can never exceed 1 (METRICS.md). Deals still open at ``as_of``
+    are *censored*, neither won nor lost: the rate is the Kaplan–Meier estimate of winning within
+    ``followed_days`` (the window, or the cohort's longest follow-up when that is shorter), as in
+    :func:`~salesmetrics.funnel`. Lost deals, and deals won only after their window, are known
+    failures and stay in the denominator. For a cohort with no deal left open (or none whose
+    window is still running) this is exactly ``won / created``. ``pending`` counts the open deals
+    whose window is still running at ``as_of`` (without a window: those younger than the slowest
+    win observed) and flags the cohort ``incomplete``. Deals created after ``as_of`` do not exist
+    yet; a close after ``as_of`` has not happened yet.
 
     Returns
     -------
     pandas.DataFrame
-        ``period``, (``by``), ``created``, ``won``, ``pending``, ``close_rate``,
+        ``period``, (``by``), ``created``, ``won``, ``pending``, ``followed_days``, ``close_rate``,
         ``close_rate_low``, ``close_rate_high``, ``incomplete``.
 
     Examples
@@ -237,33 +258,45 @@ def close_rate(
     ...     "status": ["won", "lost", "won", "open"], "closed_at": ["2025-02-01", "2025-03-01", "2025-06-01", None],
     ...     "amount": [100, 300, 50, 999]})
     >>> r = close_rate(opps, freq="Q", window=30, as_of="2025-04-01")
-    >>> print(r[["period", "created", "won", "pending", "close_rate", "incomplete"]].to_string(index=False))
+    >>> print(r[["period", "created", "won", "pending", "close_rate", "incomplete"]].to_string(index=False, float_format="%.4f"))
     period  created  won  pending  close_rate  incomplete
-    2025Q1        4    1        1        0.25        True
+    2025Q1        4    1        1      0.3333        True
 
-    Deal a was won in 27 days (a win); b was lost; c was won after 121 days,
-    outside the window; d, open for 12 days, may still close in time: 1 / 4, incomplete.
+    Deal a was won in 27 days (a win); b was lost and c was won after 121 days, outside the
+    window (both failures); d, open for 12 days, may still close in time: it is censored on day 12.
+    Of the three deals still followed on day 27, one is won: 1 − (1 − 1/3) = 1/3, where counting d
+    as lost would read 1/4.
     """
     inputs, opps = _opportunities(opportunities, accounts, None)
     win = parse_window(window)
-    created = _ns(opps["created_at"])
-    closed = _ns(opps["closed_at"])
-    won = (opps["status"] == "won").to_numpy()
-    pending = np.zeros(len(opps), dtype=bool)
+    now, created, closed, won, lost = _outcomes(inputs, opps, as_of)
+    exists = created <= now
+    age = np.where(exists, now - created, 0)
+    lag = np.where(won, np.maximum(closed - created, 0), 0)
+    success = won & (lag <= win.value) if win is not None else won
+    failed = lost | (won & ~success)  # known: it will not be won (within the window)
     if win is not None:
-        limit = win.value
-        won = won & (closed - created <= limit)
-        now = inputs.as_of_timestamp(as_of).value
-        pending = ~won & (now - created < limit) & ~((opps["status"] == "lost").to_numpy() & (closed - created <= limit))
-    cells = Cells(opps["created_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
-    everyone = np.ones(len(opps), dtype=bool)
-    n_created = cells.count(everyone)
-    n_won = cells.count(won)
+        follow = np.minimum(age, win.value)
+        horizon = win.value
+        known_end = win.value
+    else:
+        follow = age
+        horizon = int(lag[success].max()) if success.any() else 0
+        known_end = int(age.max()) + 1 if len(age) else 0  # known failures stay at risk to the end
+    open_now = exists & ~won & ~lost
+    pending = open_now & (age < horizon)
+    time = np.where(success, lag, np.where(failed, known_end, follow)) // 1_000_000_000  # whole seconds
+    cells = Cells(opps["created_at"].where(exists), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
+    sel = exists & (cells.cell >= 0)
+    r = censored_rate(cells.cell[sel], time[sel], success[sel], cells.size)
+    longest = np.full(cells.size, -1, dtype="int64")
+    np.maximum.at(longest, cells.cell[sel], follow[sel])
     n_pending = cells.count(pending)
-    low, high = wilson_interval(n_won, n_created)
-    out = cells.frame({"created": n_created, "won": n_won, "pending": n_pending, "close_rate": ratio(n_won, n_created),
-                       "close_rate_low": low, "close_rate_high": high, "incomplete": n_pending > 0})
-    out.attrs.update(freq=freq, window=str(win) if win is not None else None)
+    out = cells.frame({"created": cells.count(exists), "won": cells.count(success), "pending": n_pending,
+                       "followed_days": np.where(longest >= 0, longest / _DAY_NS, np.nan),
+                       "close_rate": r["rate"], "close_rate_low": r["rate_low"], "close_rate_high": r["rate_high"],
+                       "incomplete": n_pending > 0})
+    out.attrs.update(freq=freq, window=str(win) if win is not None else None, as_of=pd.Timestamp(now, tz="UTC").tz_convert(inputs.timezone))
     return out
 
 
@@ -272,10 +305,13 @@ def deal_size(
     *,
     freq: str | None = "Q",
     by: str | None = None,
+    as_of: Any = None,
     accounts: pd.DataFrame | None = None,
     fx_rates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Size of the deals won in each period, in the reporting currency.
+
+    Deals won after ``as_of`` (default: the bundle's, or the data's latest time stamp) are not won yet.
 
     Won deals without an amount are left out (they were reported when the data was loaded); ``won``
     counts the deals sized. A period whose won deals all lack an amount has ``total`` NaN (unknown,
@@ -297,14 +333,14 @@ def deal_size(
     2025Q1    3 1200.0 400.0   200.0
     """
     inputs, opps = _opportunities(opportunities, accounts, fx_rates)
-    won = (opps["status"] == "won").to_numpy()
+    _now, _created, _closed, won, lost = _outcomes(inputs, opps, as_of)
     amount = _amounts(inputs, opps, opps["closed_at"])
     sized = won & ~np.isnan(amount)
     if not inputs.has_column("opportunities", "amount"):
         warnings.warn("deal_size: the opportunities export has no amount column, so deal size and bookings are unknown "
                       "(NaN, not 0); map your amount column with columns={'<your column>': 'amount'}.",
                       DataQualityWarning, stacklevel=2)
-    cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
+    cells = Cells(opps["closed_at"].where(won | lost), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
     n = cells.count(sized)
     # a period whose won deals all lack an amount has unknown bookings (NaN), not zero bookings
     total = np.where((n == 0) & (cells.count(won) > 0), np.nan, cells.total(sized, amount))
@@ -327,7 +363,7 @@ def sales_cycle(
     """Sales-cycle length in days.
 
     ``method="won"`` (the headline): days from creation to close of the won
-    deals closed in each period. ``method="km"``: Kaplan–Meier time from
+    deals closed in each period (by ``as_of``: a deal won later is not won yet). ``method="km"``: Kaplan–Meier time from
     creation to close (won or lost) for the deals *created* in each period,
     with deals still open at ``as_of`` censored there (deals closed after
     ``as_of`` count as open), so a pile of long-open deals lengthens the cycle
@@ -365,9 +401,9 @@ def sales_cycle(
     closed = _ns(opps["closed_at"])
     labels = group_labels(inputs, opps, by)
     if method == "won":
-        won = (opps["status"] == "won").to_numpy()
+        won, lost = _outcomes(inputs, opps, as_of)[3:]
         days = np.where(won, (closed - created) / _DAY_NS, np.nan)
-        cells = Cells(opps["closed_at"], labels, freq, inputs.fiscal_year_start, by, len(opps))
+        cells = Cells(opps["closed_at"].where(won | lost), labels, freq, inputs.fiscal_year_start, by, len(opps))
         sel = won & (cells.cell >= 0)
         q = group_quantiles(cells.cell[sel], days[sel], cells.size, (0.25, 0.5, 0.75))
         n = cells.count(won)
@@ -396,7 +432,7 @@ def _open_at(created: np.ndarray, closed: np.ndarray, instant: int) -> np.ndarra
 def sales_velocity(
     opportunities: SalesData | pd.DataFrame,
     *,
-    freq: str = "Q",
+    freq: str | None = "Q",
     by: str | None = None,
     as_of: Any = None,
     accounts: pd.DataFrame | None = None,
@@ -405,8 +441,9 @@ def sales_velocity(
     """Sales velocity per day = open opportunities × win rate × average deal size / median cycle days.
 
     Open opportunities are counted at each period's end (at ``as_of`` for the
-    last); win rate, deal size and the median cycle of won deals are the
-    period's own, and stand beside the result.
+    last, and with ``freq=None``); win rate, deal size and the median cycle of won
+    deals are the period's own (all time with ``freq=None``), and stand beside the
+    result. Nothing after ``as_of`` counts.
 
     Returns
     -------
@@ -424,31 +461,41 @@ def sales_velocity(
      open_opportunities  win_rate  velocity_per_day
                       2       0.5              50.0
     """
-    wr = win_rate(opportunities, freq=freq, by=by, accounts=accounts, fx_rates=fx_rates)
-    size = deal_size(opportunities, freq=freq, by=by, accounts=accounts, fx_rates=fx_rates)
-    cycle = sales_cycle(opportunities, freq=freq, by=by, accounts=accounts)
+    wr = win_rate(opportunities, freq=freq, by=by, as_of=as_of, accounts=accounts, fx_rates=fx_rates)
+    size = deal_size(opportunities, freq=freq, by=by, as_of=as_of, accounts=accounts, fx_rates=fx_rates)
+    cycle = sales_cycle(opportunities, freq=freq, by=by, as_of=as_of, accounts=accounts)
     inputs, opps = _opportunities(opportunities, accounts, fx_rates)
-    keys = ["period"] + ([by] if by else [])
-    out = wr[[*keys, "win_rate"]].merge(size[[*keys, "mean"]], on=keys, how="outer").merge(
-        cycle[[*keys, "median_days"]], on=keys, how="outer")
+    keys = (["period"] if freq is not None else []) + ([by] if by else [])
+    if keys:
+        out = wr[[*keys, "win_rate"]].merge(size[[*keys, "mean"]], on=keys, how="outer").merge(
+            cycle[[*keys, "median_days"]], on=keys, how="outer")
+    else:  # all time: one row each
+        out = pd.concat([wr[["win_rate"]], size[["mean"]], cycle[["median_days"]]], axis=1)
     out = out.rename(columns={"mean": "mean_deal_size", "median_days": "median_cycle_days"})
     created, closed = _ns(opps["created_at"]), _ns(opps["closed_at"])
     labels = group_labels(inputs, opps, by)
     now = inputs.as_of_timestamp(as_of)
+    periods = pd.PeriodIndex(out["period"]).unique() if freq is not None else [None]
     counts: list[dict[str, Any]] = []
-    for period in pd.PeriodIndex(out["period"]).unique():
-        instant = min(pd.Timestamp(period.end_time).tz_localize(inputs.timezone, ambiguous=True, nonexistent="shift_forward"), now)
+    for period in periods:
+        instant = now if period is None else \
+            min(pd.Timestamp(period.end_time).tz_localize(inputs.timezone, ambiguous=True, nonexistent="shift_forward"), now)
         live = _open_at(created, closed, instant.value)
+        head = {} if period is None else {"period": period}
         if labels is None:
-            counts.append({"period": period, "open_opportunities": int(live.sum())})
+            counts.append({**head, "open_opportunities": int(live.sum())})
         else:
             for g, n in pd.Series(live).groupby(labels.to_numpy()).sum().items():
-                counts.append({"period": period, str(by): g, "open_opportunities": int(n)})
-    out = out.merge(pd.DataFrame(counts), on=keys, how="left")
+                counts.append({**head, str(by): g, "open_opportunities": int(n)})
+    found = pd.DataFrame(counts)
+    out = out.merge(found, on=keys, how="left") if keys else out.assign(open_opportunities=found["open_opportunities"].to_numpy())
     out["open_opportunities"] = out["open_opportunities"].fillna(0).astype("int64")
     out["velocity_per_day"] = ratio(out["open_opportunities"] * out["win_rate"] * out["mean_deal_size"], out["median_cycle_days"])
     cols = [*keys, "open_opportunities", "win_rate", "mean_deal_size", "median_cycle_days", "velocity_per_day"]
-    out = out[cols].sort_values(keys, kind="stable").reset_index(drop=True)
+    out = out[cols]
+    if keys:
+        out = out.sort_values(keys, kind="stable")
+    out = out.reset_index(drop=True)
     out.attrs.update(currency=inputs.currency, freq=freq)
     return out
 

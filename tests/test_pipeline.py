@@ -67,8 +67,13 @@ def test_zero_denominators_are_nan():
     only_open = opps(("a", "2025-01-05", "open", None, 100))
     cr = sm.close_rate(only_open, window=10, as_of="2025-01-06")
     assert cr["pending"].item() == 1 and cr["close_rate"].item() == 0 and cr["incomplete"].item()
-    assert np.isnan(sm.funnel(pd.DataFrame({"a": [pd.Timestamp("2025-01-01")], "b": [pd.NaT]}), ["a", "b"], window=10,
-                              as_of="2025-01-02")["rate"].item())  # everyone pending: nothing to divide by
+    # everyone pending: the estimate is for the one day followed so far (0 of 1 in a day), flagged incomplete
+    f = sm.funnel(pd.DataFrame({"a": [pd.Timestamp("2025-01-01")], "b": [pd.NaT]}), ["a", "b"], window=10, as_of="2025-01-02")
+    assert f[["rate", "followed_days", "pending"]].iloc[0].tolist() == [0.0, 1.0, 1] and f["incomplete"].item()
+    assert f[["rate", "followed_days"]].iloc[0].tolist() == [0.0, 1.0]
+    # nobody entered: nothing to divide by
+    assert np.isnan(sm.funnel(pd.DataFrame({"a": [pd.NaT], "b": [pd.NaT]}, dtype="datetime64[ns]"), ["a", "b"],
+                              as_of="2025-01-02")["rate"].item())
     w = sm.win_rate(opps(("a", "2025-01-05", "won", "2025-01-09", 1), ("b", "2025-04-05", "won", "2025-07-09", 1)), freq="Q")
     assert w["won"].tolist() == [1, 0, 1] and np.isnan(w["win_rate"].iloc[1])  # an empty quarter in between
 

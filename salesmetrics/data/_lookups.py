@@ -324,9 +324,30 @@ def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame |
         codes = data["currency"].dropna().unique()
         if len(codes) == 1:
             currency = str(codes[0])
+    carried = frame_settings(data)  # a frame derived from a bundle keeps the bundle's settings
+    timezone, currency = carried.get("timezone", timezone), carried.get("currency", currency)
     absent = {name: _absent_in(df, name) for name, df in frames.items()}
     tables = {name: df if _is_canonical(df, name) else conform(df, name, timezone=timezone, currency=currency) for name, df in frames.items()}
-    return Inputs(tables, timezone, currency, 1, infer_as_of(tables, timezone).value, absent=absent)
+    as_of = carried.get("as_of")
+    return Inputs(tables, timezone, currency, int(carried.get("fiscal_year_start", 1)),
+                  as_of if as_of is not None else infer_as_of(tables, timezone).value, absent=absent)
+
+
+SETTINGS_ATTR = "salesmetrics.settings"
+"""Key of ``DataFrame.attrs`` where a frame derived from a bundle (e.g. :func:`~salesmetrics.lead_journeys`) keeps
+the bundle's ``timezone``, ``currency``, ``fiscal_year_start`` and ``as_of``, so metrics on it cut the same periods."""
+
+
+def bundle_settings(data: SalesData) -> dict[str, Any]:
+    """The settings a derived frame carries in ``attrs[SETTINGS_ATTR]`` (see :data:`SETTINGS_ATTR`)."""
+    return {"timezone": data.timezone, "currency": data.currency, "fiscal_year_start": data.fiscal_year_start,
+            "as_of": data.as_of}
+
+
+def frame_settings(frame: pd.DataFrame) -> dict[str, Any]:
+    """The bundle settings a derived frame carries (empty for a plain frame)."""
+    found = frame.attrs.get(SETTINGS_ATTR)
+    return dict(found) if isinstance(found, dict) else {}
 
 
 ABSENT_ATTR = "salesmetrics.absent"
