@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .data import NO_GROUP, Inputs, can_group, group_labels, resolve
+from .data import NO_GROUP, Inputs, can_group, group_codes, group_labels, resolve
 from .errors import DefinitionWarning
 from .formatting import format_money, format_p, shorten
 from .i18n import text
@@ -323,8 +323,16 @@ def rep_turnover(
     ``window_periods`` complete periods. A team is flagged when its attrition is at least ``min_ratio``
     times the rest of the company's and at least ``min_rate`` a year, with ``min_departures`` or more
     departures, and more departures than the rest's rate predicts (Poisson, one-sided, at ``alpha``).
-    Critical: three times the rest and at least 50% a year. When the flagged team works leads (an SDR
-    team) and first-response SLA compliance fell significantly, that consequence is a finding too.
+    Critical: three times the rest and at least 50% a year.
+
+    The consequence for leads is assessed on its own, whether or not the team's attrition is flagged:
+    for every team with an SDR that lost at least one rep in the window, its first-response SLA
+    compliance (24 hours from ``mql_at``, its leads by their owner's team) over the last two periods
+    is compared with the four before; a fall of 10 points or more, significant at ``alpha``
+    (two-proportion z-test), is a ``warning`` finding of its own (metric "sla_compliance"). When it
+    cannot be checked (no leads or activities, no ``leads.mql_at``, too few periods), the reason is
+    added to the team's attrition finding, or is an ``info`` row (metric "partly_assessed") when
+    attrition is not flagged: never dropped silently.
 
     Needs ``reps.terminated_at``: without leaving dates departures cannot be counted, so a reps export
     without that column raises a ValueError (attrition is unknown, not 0%; :func:`diagnose` reports the
@@ -407,6 +415,7 @@ def rep_turnover(
         rest_rate = ratio(rest_d, rest_avg).item() * 12 / max(n_months, 1)
         expected = rest_rate * row["avg_headcount"] * n_months / 12
         p = poisson_excess_p(row["departures"], expected)
+        attrition: dict[str, Any] | None = None
         if (row["departures"] >= min_departures and row["attrition"] >= min_rate and p < alpha
                 and (np.isnan(rest_rate) or row["attrition"] >= min_ratio * rest_rate)):
             severity = "critical" if row["attrition"] >= 0.5 and (np.isnan(rest_rate) or row["attrition"] >= 3 * rest_rate) else "warning"
@@ -415,11 +424,20 @@ def rep_turnover(
                             start=row["headcount_start"], end=row["headcount_end"], tenure=f"{row['median_tenure_months']:.0f}",
                             deals=row["open_deals"], pipeline=format_money(row["open_pipeline"], inputs.currency, compact=True, lang=lang),
                             leads=row["open_leads"])
-            findings.append(_finding("rep_turnover", severity, "team", row["scope"], "attrition", row["attrition"], rest_rate,
-                                     last, evidence, lang))
-            sla = _sla_consequence(data, reps, row["scope"], freq, now, first, last, alpha, lang)
-            if sla is not None:
+            attrition = _finding("rep_turnover", severity, "team", row["scope"], "attrition", row["attrition"], rest_rate, last, evidence, lang)
+            findings.append(attrition)
+        # the consequence is assessed on its own: a lead-working team that lost reps, flagged or not
+        if row["departures"] >= 1 and (reps.loc[reps["team"] == row["scope"], "role"] == "SDR").any():
+            sla = _sla_consequence(data, inputs, row["scope"], int(row["departures"]), freq, now, first, last, alpha, lang)
+            if isinstance(sla, dict):
                 findings.append(sla)
+            elif isinstance(sla, str):  # could not be checked: said where the attrition is, or as its own row
+                sentence = text("ev.sla.not_assessed", lang, team=row["scope"], why=sla)
+                if attrition is not None:
+                    attrition["evidence"] += " " + sentence
+                else:
+                    findings.append(_finding("rep_turnover", "info", "team", row["scope"], "partly_assessed", np.nan, np.nan, last,
+                                             sentence, lang))
     return Assessment(table, _findings(findings))
 
 
@@ -448,34 +466,46 @@ def _left_behind(inputs: Inputs, departed: set[str], now: pd.Timestamp) -> pd.Da
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["kind", "owner_id", "account_id", "amount"])
 
 
-def _sla_consequence(data: SalesData, reps: pd.DataFrame, team: str, freq: str, now: pd.Timestamp, first: pd.Period,
-                     last: pd.Period, alpha: float, lang: str = "en") -> dict[str, Any] | None:
-    """When a lead-working team shrinks: did 24-hour first-response compliance fall (last two periods vs before)?"""
+def _sla_consequence(data: SalesData, inputs: Inputs, team: str, departures: int, freq: str, now: pd.Timestamp, first: pd.Period,
+                     last: pd.Period, alpha: float, lang: str = "en") -> dict[str, Any] | str | None:
+    """After a lead-working team lost reps: did its first-response SLA compliance fall (last two periods vs the four before)?
+
+    A finding when it fell by 10 points or more, significantly (two-proportion z-test at ``alpha``); None
+    when it was assessed and did not; a phrase saying why when it cannot be assessed (no leads or
+    activities, no ``leads.mql_at``, too few periods with decided leads). Leads are the team's when the
+    leads carry ``owner_id`` (by their owner's team), else all leads.
+    """
+    from .formatting import format_duration
     from .sla import response_sla
 
-    if not (reps.loc[reps["team"] == team, "role"] == "SDR").any():
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            s = response_sla(data, freq=freq, as_of=now)
-    except ValueError:
-        return None
-    s = s[s["period"] <= last].set_index("period")
-    recent, base = s.iloc[-2:], s.iloc[-6:-2]
-    if len(base) < 2:
-        return None
-    xr, nr = recent["met"].sum(), recent["met"].sum() + recent["breached"].sum()
-    xb, nb = base["met"].sum(), base["met"].sum() + base["breached"].sum()
+    missing = [t for t in ("leads", "activities") if inputs.get(t) is None]
+    if missing:
+        return text("why.sla.tables", lang, tables=" / ".join(missing))
+    if not inputs.has_column("leads", "mql_at"):
+        return text("why.sla.mql", lang)
+    per_team = inputs.has_column("leads", "owner_id")
+    s = response_sla(data, freq=freq, as_of=now, by="owner.team" if per_team else None)
+    within = s.attrs.get("within", "24h")
+    if per_team:
+        s = s[s["owner.team"] == team]
+    s = s.sort_values("period", kind="stable")
+    decided = (s["met"] + s["breached"]).to_numpy()
+    ords = np.asarray([p.ordinal for p in s["period"]], dtype="int64")
+    recent = (ords > last.ordinal - 2) & (ords <= last.ordinal) & (decided > 0)
+    base = (ords > last.ordinal - 6) & (ords <= last.ordinal - 2) & (decided > 0)
+    if not recent.any() or base.sum() < 2:
+        return text("why.sla.periods", lang, units=_word(freq, lang, plural=True), recent=int(recent.sum()), base=int(base.sum()))
+    met = s["met"].to_numpy()
+    xr, nr = met[recent].sum(), decided[recent].sum()
+    xb, nb = met[base].sum(), decided[base].sum()
     p = proportion_drop_p(xr, nr, xb, nb)
     cr, cb = ratio(xr, nr).item(), ratio(xb, nb).item()
     if not (p < alpha and cb - cr >= 0.10):
         return None
-    from .formatting import format_duration
-
-    evidence = text("ev.sla", lang, team=team, within=format_duration(s.attrs.get("within", "24h")), before=f"{cb:.0%}",
-                    base_window=f"{base.index[0]}–{base.index[-1]}", after=f"{cr:.0%}", recent_window=f"{recent.index[0]}–{recent.index[-1]}",
-                    p=format_p(p))
+    periods = s["period"].to_numpy(object)
+    evidence = text("ev.sla", lang, team=team, departures=departures, window=f"{first}–{last}", within=format_duration(within),
+                    before=f"{cb:.0%}", base_window=f"{periods[base][0]}–{periods[base][-1]}", after=f"{cr:.0%}",
+                    recent_window=f"{periods[recent][0]}–{periods[recent][-1]}", p=format_p(p))
     return _finding("rep_turnover", "warning", "team", team, "sla_compliance", cr, cb, last, evidence, lang)
 
 
@@ -828,23 +858,50 @@ def customer_satisfaction(
     min_drop: float = 0.3,
     alpha: float = 0.01,
     low_score: float = 2,
+    horizon_months: int = 6,
     lang: str = "en",
 ) -> Assessment:
-    """CSAT and NPS per group and period, their trend, and whether low-satisfaction accounts churn more.
+    """CSAT and NPS per group and period, their trend, and whether low-satisfaction responses are followed by churn.
 
     CSAT: mean score (1–5) and share of 4 or 5; NPS = % promoters (9–10) − % detractors (0–6). A group
     (and the company) is flagged when its mean CSAT over the last ``recent_periods`` fell by at least
     ``min_drop`` points against the periods before, significantly (Welch's t-test, one-sided, at
-    ``alpha``). Churn link: accounts whose mean CSAT is ``low_score`` or below against the rest, churn =
-    no MRR at ``as_of`` after having had some (relative risk with a 95% Katz interval); when the interval
-    lies above 1 it is added to the evidence and makes the finding critical.
+    ``alpha``).
+
+    Churn link (METRICS.md, time-aligned): the unit is the **CSAT response**. Every CSAT response given
+    at least ``horizon_months`` calendar months before ``as_of`` by an account that was a paying
+    customer around it (MRR above 0 at the month-end before the response or at the end of its month)
+    is followed for ``horizon_months`` month-ends, from the end of the response's month on; it counts
+    as churned when the account's MRR went to 0 at one of them (the MRR churn of METRICS.md, computed
+    from the bundle's subscriptions with its currency, fx rates, time zone and ``as_of``). Responses
+    scoring ``low_score`` or less are compared with the other responses: relative risk with a 95% Katz
+    interval (:func:`~salesmetrics.stats.relative_risk`). An account that answered several times
+    contributes several responses, each with its own follow-up. Nothing after ``as_of`` counts:
+    later responses are left out, and every follow-up ends before the month holding ``as_of``.
+    Comparing all-time mean scores with "churned by ``as_of``" is biased (recent low scorers have not
+    had time to churn) and is not used. NPS responses are not part of the link.
+
+    The link is stated in the finding's evidence, with the horizon; when its interval lies above 1
+    the finding is critical. When it cannot be measured (no subscriptions table, no response old
+    enough for a full horizon, or no churn in one of the two arms) the evidence says so and why.
+
+    Parameters
+    ----------
+    horizon_months : int, default 6
+        How many months after each response churn is looked for; only responses at least this many
+        months before ``as_of`` are used.
+    low_score : float, default 2
+        A CSAT response at or below it is "low".
 
     Returns
     -------
     Assessment
         ``table``: ``period``, ``by``, ``csat``, ``csat_4plus``, ``csat_responses``, ``nps``, ``nps_responses``
         (the company as ``by`` = "(all)"; with ``by=None`` only the company, in a ``group`` column);
-        ``table.attrs["churn_relative_risk"]`` holds the churn link.
+        ``table.attrs["churn_relative_risk"]`` holds the churn link per scope ("company" and each
+        group): ``rr``, ``low``, ``high`` (the interval), ``low_churned``, ``low_responses``,
+        ``rest_churned``, ``rest_responses``, ``horizon_months``; ``table.attrs["churn_link_note"]``
+        says why the link could not be measured at all (None when it could).
 
     Examples
     --------
@@ -852,9 +909,14 @@ def customer_satisfaction(
     >>> table, findings = sm.customer_satisfaction(sm.load_sample())
     >>> findings[["scope_type", "scope"]].values.tolist()[:1]
     [['region', 'APAC']]
+    >>> link = table.attrs["churn_relative_risk"]["APAC"]
+    >>> link["horizon_months"], link["rr"] > 1
+    (6, True)
     """
     from scipy.stats import ttest_ind
 
+    if isinstance(horizon_months, bool) or not isinstance(horizon_months, (int, np.integer)) or horizon_months < 1:
+        raise ValueError(f"horizon_months must be a whole number of months, 1 or more, got {horizon_months!r}.")
     inputs = resolve(data, "surveys")
     surveys = inputs.require("surveys", "customer_satisfaction")
     now, last = _periods(inputs, as_of, freq)
@@ -865,6 +927,7 @@ def customer_satisfaction(
     frame = pd.DataFrame({"period": period, "group": labels.to_numpy(object) if labels is not None else "(all)",
                           "kind": s["kind"].to_numpy(object), "score": s["score"].to_numpy(float),
                           "account_id": s["account_id"].to_numpy(object)})
+    rr, note = _churn_link(data, inputs, s, frame["group"].to_numpy(object), now, low_score, int(horizon_months), lang)
     frame = frame[frame["period"] <= last.ordinal]
     both = pd.concat([frame, frame.assign(group="(all)")], ignore_index=True) if by is not None else frame
     csat = both[both["kind"] == "csat"]
@@ -878,8 +941,7 @@ def customer_satisfaction(
     table = c.join(n, how="outer").reset_index()
     table["period"] = pd.PeriodIndex.from_ordinals(table["period"].to_numpy("int64"), freq=alias)  # type: ignore[attr-defined]
     table = table.rename(columns={"group": by or "group"})
-    rr = _churn_link(inputs, frame, now, low_score)
-    table.attrs.update(freq=freq, churn_relative_risk=rr)
+    table.attrs.update(freq=freq, churn_relative_risk=rr, churn_horizon_months=int(horizon_months), churn_link_note=note)
     findings = []
     cut = last.ordinal - recent_periods
     for g, rows in csat.groupby("group"):
@@ -894,45 +956,85 @@ def customer_satisfaction(
         if drop < min_drop or p >= alpha:
             continue
         scope_type, scope = ("company", "company") if g == "(all)" else (by or "group", str(g))
-        link = rr.get(scope) if scope_type != "company" else rr.get("company")
+        link = rr.get(scope)
         linked = link is not None and link["low"] > 1
         evidence = text("ev.csat", lang, label=text("ev.company", lang) if scope_type == "company" else scope, before=f"{before.mean():.2f}",
                         after=f"{recent.mean():.2f}", window=f"{last - recent_periods + 1}–{last}", n=len(recent), p=format_p(p))
-        if link is not None and not np.isnan(link["rr"]):
-            evidence += text("ev.csat.link", lang, low=f"{low_score:g}", rr=f"{link['rr']:.1f}", lo=f"{link['low']:.1f}", hi=f"{link['high']:.1f}")
-        else:
-            evidence += "."
+        evidence += _link_sentence(link, note, low_score, int(horizon_months), lang)
         findings.append(_finding("customer_satisfaction", "critical" if linked else "warning", scope_type, scope, "csat",
                                  recent.mean(), before.mean(), last, evidence, lang))
     return Assessment(table, _findings(findings))
 
 
-def _churn_link(inputs: Inputs, frame: pd.DataFrame, now: pd.Timestamp, low_score: float) -> dict[str, dict[str, float]]:
-    """Relative risk of churn for accounts with a low mean CSAT, for the company and each group."""
-    from .revenue import mrr
+def _link_sentence(link: dict[str, Any] | None, note: str | None, low_score: float, months: int, lang: str) -> str:
+    """The churn link as the end of a CSAT finding's sentence, or why it could not be measured."""
+    if link is not None and not np.isnan(link["rr"]):
+        return text("ev.csat.link", lang, low=f"{low_score:g}", months=months, rr=f"{link['rr']:.1f}", lo=f"{link['low']:.1f}",
+                    hi=f"{link['high']:.1f}", low_churned=link["low_churned"], low_n=link["low_responses"],
+                    rest_churned=link["rest_churned"], rest_n=link["rest_responses"])
+    if note is None:  # measured, but one arm had no response or no churn: no ratio to give
+        assert link is not None
+        note = text("why.csat.link_counts", lang, months=months, low=f"{low_score:g}", low_churned=link["low_churned"],
+                    low_n=link["low_responses"], rest_churned=link["rest_churned"], rest_n=link["rest_responses"])
+    return text("ev.csat.no_link", lang, months=months, why=note)
 
-    subs = inputs.get("subscriptions")
-    if subs is None:
-        return {}
-    try:
-        m = mrr(subs, freq="M", as_of=now, fx_rates=inputs.get("fx_rates"))
-    except ValueError:
-        return {}
-    ever = m.groupby("account_id")["mrr"].max() > 0
-    at_end = m[m["period"] == m["period"].max()].set_index("account_id")["mrr"] > 0
-    churned = ever & ~at_end.reindex(ever.index, fill_value=False)
-    scores = frame[frame["kind"] == "csat"].groupby("account_id").agg(score=("score", "mean"), group=("group", "last"))
-    scores = scores[scores.index.isin(ever.index[ever])]
-    scores["churned"] = churned.reindex(scores.index).to_numpy(bool)
-    scores["low"] = scores["score"] <= low_score
-    out = {}
-    for key, part in [("company", scores), *scores.groupby("group")]:
-        a, n1 = int(part.loc[part["low"], "churned"].sum()), int(part["low"].sum())
-        c, n2 = int(part.loc[~part["low"], "churned"].sum()), int((~part["low"]).sum())
-        rr, low, high = relative_risk(a, n1, c, n2)
-        out[str(key)] = {"rr": float(rr), "low": float(low), "high": float(high), "low_churned": a, "low_accounts": n1,
-                         "rest_churned": c, "rest_accounts": n2}
-    return out
+
+def _churn_link(data: SalesData, inputs: Inputs, surveys: pd.DataFrame, groups: np.ndarray, now: pd.Timestamp, low_score: float,
+                months: int, lang: str = "en") -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Time-aligned churn after low CSAT responses against the rest, for the company and each group.
+
+    ``surveys`` are the responses up to ``now`` and ``groups`` their group labels (same rows). Returns
+    the link per scope (see :func:`customer_satisfaction`) and, when it cannot be measured at all, why
+    (a phrase for the evidence); the per-scope counts are kept even when a ratio is NaN.
+
+    Vectorised: one search of sorted (account, month) keys per response, no loop over accounts. The
+    per-account step is the MRR change points (as in :mod:`salesmetrics.revenue`); the aggregation is
+    a bincount per group, so it partitions by account like the rest of the library.
+    """
+    from .revenue import _CHURN, _change_points
+
+    if inputs.get("subscriptions") is None:
+        return {}, text("why.csat.subscriptions", lang)
+    cutoff = now - pd.DateOffset(months=months)
+    eligible = ((surveys["kind"] == "csat") & (surveys["responded_at"] <= cutoff) & surveys["score"].notna()).to_numpy()
+    if not eligible.any():
+        return {}, text("why.csat.horizon", lang, months=months, date=f"{cutoff:%Y-%m-%d}")
+    resp = surveys[eligible]
+    label = pd.Series(groups[eligible], dtype=object)
+    points = _change_points(data, now)  # the bundle: its currency, fx rates, time zone; nothing after as_of
+    code = points.accounts.get_indexer(pd.Index(resp["account_id"].to_numpy(object))).astype("int64")  # -1: never had MRR
+    month = period_ordinals(resp["responded_at"], "M")  # wall-clock months, as the change points' months
+    lo = int(min(month.min(), points.month.min() if len(points.month) else month.min())) - 1
+    hi = int(max(month.max() + months, points.month.max() if len(points.month) else 0)) + 1
+    stride = hi - lo + 1
+    p_key = points.account.astype("int64") * stride + (points.month - lo)  # sorted by (account, month)
+    order = np.argsort(p_key, kind="stable")
+    p_key, after = p_key[order], points.after[order]
+    churn_key = np.sort(p_key[points.movement[order] == _CHURN])
+
+    def mrr_at(m: np.ndarray) -> np.ndarray:
+        """Each response's account MRR (cents) at the end of month ``m``: its last change at or before it."""
+        if not len(p_key):
+            return np.zeros(len(m), dtype="int64")
+        at = np.searchsorted(p_key, code * stride + (m - lo), side="right") - 1
+        same = (at >= 0) & (p_key[np.maximum(at, 0)] // stride == code)
+        return np.where(same & (code >= 0), after[np.maximum(at, 0)], 0)
+
+    customer = (mrr_at(month - 1) > 0) | (mrr_at(month) > 0)
+    first = code * stride + (month - 1 - lo)  # churns at the month-ends from the response's month to h - 1 months later
+    churned = (np.searchsorted(churn_key, first + months, side="right") - np.searchsorted(churn_key, first, side="right")) > 0
+    low = (resp["score"].to_numpy(float) <= low_score) & customer
+    rest = ~low & customer
+    g_code, g_names = group_codes(label)
+    k = len(g_names)
+    count = lambda mask: np.concatenate([[mask.sum()], np.bincount(g_code[mask], minlength=k)]).astype("int64")  # noqa: E731
+    n1, a, n2, c = count(low), count(low & churned), count(rest), count(rest & churned)
+    ratio_, lower, upper = relative_risk(a, n1, c, n2)
+    out: dict[str, dict[str, Any]] = {}
+    for i, key in enumerate(["company", *map(str, g_names)]):
+        out[key] = {"rr": float(ratio_[i]), "low": float(lower[i]), "high": float(upper[i]), "low_churned": int(a[i]),
+                    "low_responses": int(n1[i]), "rest_churned": int(c[i]), "rest_responses": int(n2[i]), "horizon_months": months}
+    return out, None
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -968,7 +1070,12 @@ def diagnose(
     needs is missing — rep turnover without ``reps.terminated_at`` is unknown, not 0% — or
     "insufficient_data" when the data is too thin) whose evidence says why and what to add; a sign with
     no row at all was assessed and showed no sign (:func:`~salesmetrics.formatting.sign_overview` and
-    the deck read it so). Nothing fails or stays silent for lack of data.
+    the deck read it so). A sign assessed only in part has an ``info`` row with ``metric``
+    "partly_assessed" saying which part and why (its ``by`` breakdown when the rows cannot be grouped
+    so — the company is still assessed —, or the SLA consequence of a lead-working team's departures
+    when there are no leads to measure it on); a part that cannot be measured inside a finding (the
+    churn link of a CSAT finding) is said in that finding's evidence. No part is dropped silently, and
+    the same data gives the same findings and severities in every language.
 
     Returns
     -------
@@ -1006,11 +1113,13 @@ def diagnose(
             kwargs["org"] = org
         kwargs.update((thresholds or {}).get(sign, {}))
         by = kwargs.get("by", _DEFAULT_BY.get(sign))
-        if by is not None and not _reachable(inputs, needs[0], by):
+        reason = _by_problem(inputs, needs[0], by, lang) if by is not None else None
+        if reason is not None:
             if sign in ("declining_sales", "customer_satisfaction"):
-                kwargs["by"] = None  # the company as a whole is still assessed
+                kwargs["by"] = None  # the company as a whole is still assessed; the breakdown is not, and that is said
+                partly = text("ev.partly_assessed", lang, sign=_sign_name(sign, lang), by=by, why=reason)
+                parts.append(_findings([_not_assessed(sign, partly, lang, "partly_assessed")]))
             else:
-                reason = text("why.by", lang, table=needs[0], by=by)
                 parts.append(_findings([_not_assessed(sign, text("ev.not_assessed_data", lang, sign=_sign_name(sign, lang), why=reason),
                                                       lang, "insufficient_data")]))
                 continue
@@ -1023,13 +1132,13 @@ _DEFAULT_BY = {"declining_sales": "segment", "market_response": "segment", "cust
 """The ``by=`` each grouped sign uses by default (see its function)."""
 
 
-def _reachable(inputs: Inputs, table: str, by: str) -> bool:
-    """Whether rows of ``table`` can be grouped by ``by`` (its own column, or its account's or owner's)."""
+def _by_problem(inputs: Inputs, table: str, by: str, lang: str = "en") -> str | None:
+    """Why rows of ``table`` cannot be grouped by ``by`` (a phrase for the evidence), or None when they can."""
     frame = inputs.get(table)
-    if frame is None:
-        return False
+    if frame is None or not can_group(inputs, frame, by):
+        return text("why.by", lang, table=table, by=by)
     try:
         group_labels(inputs, frame.iloc[:0], by)
-    except ValueError:
-        return False
-    return True
+    except ValueError as err:  # e.g. both accounts and reps have the column: reported with the library's reason, not dropped
+        return text("why.by_error", lang, table=table, by=by, error=str(err))
+    return None

@@ -233,7 +233,9 @@ def sign_overview(found: Any, lang: str = "en") -> list[tuple[str, str, str, str
         mine = found[found["sign"] == sign]
         worst = min(mine["severity"], key=lambda s: rank.get(s, 3)) if len(mine) else "ok"
         alarms = mine[mine["severity"] != "info"]
+        partly = len(mine) and (mine["metric"] == "partly_assessed").all()  # assessed, though not in every breakdown
         scopes = (", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms)
+                  else text("chart.partly_assessed", lang) if partly
                   else text("chart.not_assessed", lang) if len(mine) else text("chart.no_sign", lang))
         shown = f"{text('sev.' + worst, lang)}: {scopes}" if worst in ("critical", "warning") else scopes
         rows.append((sign, label("sign", sign, lang), worst, shown))

@@ -349,11 +349,22 @@ def decline_drivers(decline: pd.DataFrame, ax: Any = None, *, scope: str | None 
     """Bookings and its three drivers (deals created, close ratio, average deal), indexed to 100 at the first period shown.
 
     ``decline`` is the table of ``sales_decline``; ``scope`` picks a segment (default: the company).
+    When the table has no complete period for the scope (one month of data, say), the chart is empty
+    and says what it needs: at least one complete period before ``as_of``.
     """
     ax = _axes(ax)
     part = decline[decline["scope"] == (scope or "company")].tail(periods)
     x = _labels(part["period"])
     lang = _lang(decline)
+    if not len(part):  # nothing to index to: say what more data is needed instead of failing
+        freq = decline.attrs.get("freq")
+        unit = text(f"unit.{freq if freq in ('M', 'Q', 'Y') else 'Q'}", lang)
+        ax.text(0.5, 0.5, text("chart.no_periods", lang, unit=unit, scope=scope or text("chart.company", lang)), ha="center",
+                va="center", wrap=True, fontsize=10, color=MUTED, transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        _style(ax, text("chart.drivers", lang, scope=scope or text("chart.company", lang)))
+        return _finish(ax)
     for i, (col, key) in enumerate((("bookings", "bookings"), ("opportunities", "created"), ("close_ratio", "close"), ("avg_deal", "deal"))):
         name = text(f"drv.{key}", lang)
         base = part[col].iloc[0]

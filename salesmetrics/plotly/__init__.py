@@ -236,11 +236,23 @@ def attrition(turnover: pd.DataFrame) -> Any:
 
 
 def decline_drivers(decline: pd.DataFrame, *, scope: str | None = None, periods: int = 8) -> Any:
-    """Bookings and its three drivers indexed to 100 at the first period shown (table of ``sales_decline``)."""
+    """Bookings and its three drivers indexed to 100 at the first period shown (table of ``sales_decline``).
+
+    With no complete period for the scope, the figure is empty and says what it needs.
+    """
     go = _go()
     part = decline[decline["scope"] == (scope or "company")].tail(periods)
     fig = go.Figure()
     lang = _lang(decline)
+    if not len(part):  # nothing to index to: say what more data is needed instead of failing
+        freq = decline.attrs.get("freq")
+        unit = text(f"unit.{freq if freq in ('M', 'Q', 'Y') else 'Q'}", lang)
+        fig.add_scatter(x=[], y=[], mode="lines", showlegend=False)
+        fig.add_annotation(text=text("chart.no_periods", lang, unit=unit, scope=scope or text("chart.company", lang)), x=0.5, y=0.5,
+                           xref="paper", yref="paper", showarrow=False, font={"color": MUTED})
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return _layout(fig, text("chart.drivers", lang, scope=scope or text("chart.company", lang)))
     for col, key in (("bookings", "bookings"), ("opportunities", "created"), ("close_ratio", "close"), ("avg_deal", "deal")):
         name = text(f"drv.{key}", lang)
         base = part[col].iloc[0]

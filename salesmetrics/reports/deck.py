@@ -244,7 +244,20 @@ def review(
 
         step("data quality")
         slides.append(_quality_slide(data, lang))
-    return slides
+    return [_without_empty_charts(s, lang) for s in slides]
+
+
+def _without_empty_charts(slide: Slide, lang: str = "en") -> Slide:
+    """The slide without the charts that have no rows to draw (one month of data, say), and a line saying so.
+
+    The overview of the signs is kept even when empty: it draws every sign's status from no findings.
+    """
+    empty = [c for c in slide.charts if c.name != "findings" and hasattr(c.frame, "__len__") and len(c.frame) == 0]
+    if not empty:
+        return slide
+    slide.charts = [c for c in slide.charts if not any(c is e for e in empty)]
+    slide.bullets = [*slide.bullets, text("deck.chart_empty", lang, n=len(empty))]
+    return slide
 
 
 def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5) -> Slide:
