@@ -52,6 +52,7 @@ _LAZY = {
     "kaplan_meier": "salesmetrics.stats",
     "wilson_interval": "salesmetrics.stats",
     "qualify": "salesmetrics.sla",
+    "compare_definitions": "salesmetrics.sla",
     "response_sla": "salesmetrics.sla",
     "attainment": "salesmetrics.sla",
     "OrgDesign": "salesmetrics.org",
@@ -97,6 +98,7 @@ __all__ = [
     "close_rate",
     "cohort_retention",
     "cohort_triangle",
+    "compare_definitions",
     "conform",
     "customer_satisfaction",
     "deal_size",
@@ -147,7 +149,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import close_rate, deal_size, pipeline_coverage, sales_cycle, sales_velocity, win_rate
     from .reports.deck import report
     from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention
-    from .sla import attainment, qualify, response_sla
+    from .sla import attainment, compare_definitions, qualify, response_sla
     from .stats import kaplan_meier, wilson_interval
 
 

@@ -129,7 +129,7 @@ def _stage_ns(frame: pd.DataFrame, stages: list[str]) -> tuple[list[np.ndarray],
             raise ValueError(f"funnel stage column {s!r} has no time zone while {sorted(zones)} do; give all stage columns "
                              "the same kind of time stamps (all aware or all naive).")
         cols.append(_ns(col))
-    zone = next((frame[s].dtype.tz for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)), None)
+    zone = next((getattr(frame[s].dtype, "tz", None) for s in stages if isinstance(frame[s].dtype, pd.DatetimeTZDtype)), None)
     return cols, zone
 
 

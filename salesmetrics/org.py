@@ -41,96 +41,96 @@ def _series(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame.set_index("period")[column]
 
 
-def _kpi_mqls(data: SalesData, freq: str) -> pd.Series:
+def _kpi_mqls(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .funnels import funnel
 
-    f = funnel(data, ["created_at", "mql_at"], freq=freq, method="period")
+    f = funnel(data, ["created_at", "mql_at"], freq=freq, method="period", as_of=as_of)
     return _series(f, "converted")
 
 
-def _kpi_lead_conversion(data: SalesData, freq: str) -> pd.Series:
+def _kpi_lead_conversion(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .funnels import funnel
 
-    return _series(funnel(data, ["created_at", "won_at"], freq=freq), "rate")
+    return _series(funnel(data, ["created_at", "won_at"], freq=freq, as_of=as_of), "rate")
 
 
-def _kpi_mql_to_sql(data: SalesData, freq: str) -> pd.Series:
+def _kpi_mql_to_sql(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .funnels import funnel
 
-    return _series(funnel(data, ["mql_at", "sql_at"], freq=freq), "rate")
+    return _series(funnel(data, ["mql_at", "sql_at"], freq=freq, as_of=as_of), "rate")
 
 
-def _kpi_bookings(data: SalesData, freq: str) -> pd.Series:
+def _kpi_bookings(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .pipeline import deal_size
 
-    return _series(deal_size(data, freq=freq), "total")
+    return _series(deal_size(data, freq=freq, as_of=as_of), "total")
 
 
-def _kpi_deal_size(data: SalesData, freq: str) -> pd.Series:
+def _kpi_deal_size(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .pipeline import deal_size
 
-    return _series(deal_size(data, freq=freq), "mean")
+    return _series(deal_size(data, freq=freq, as_of=as_of), "mean")
 
 
-def _kpi_close_rate(data: SalesData, freq: str) -> pd.Series:
+def _kpi_close_rate(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .pipeline import close_rate
 
-    return _series(close_rate(data, freq=freq), "close_rate")
+    return _series(close_rate(data, freq=freq, as_of=as_of), "close_rate")
 
 
-def _kpi_win_rate(data: SalesData, freq: str) -> pd.Series:
+def _kpi_win_rate(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .pipeline import win_rate
 
-    return _series(win_rate(data, freq=freq), "win_rate")
+    return _series(win_rate(data, freq=freq, as_of=as_of), "win_rate")
 
 
-def _kpi_cycle(data: SalesData, freq: str) -> pd.Series:
+def _kpi_cycle(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .pipeline import sales_cycle
 
-    return _series(sales_cycle(data, freq=freq), "median_days")
+    return _series(sales_cycle(data, freq=freq, as_of=as_of), "median_days")
 
 
-def _kpi_logo_churn(data: SalesData, freq: str) -> pd.Series:
+def _kpi_logo_churn(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .revenue import retention
 
-    return _series(retention(data, freq=freq), "logo_churn_rate")
+    return _series(retention(data, freq=freq, as_of=as_of), "logo_churn_rate")
 
 
-def _kpi_nrr(data: SalesData, freq: str) -> pd.Series:
+def _kpi_nrr(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .revenue import retention
 
-    return _series(retention(data, freq=freq), "nrr")
+    return _series(retention(data, freq=freq, as_of=as_of), "nrr")
 
 
-def _kpi_mrr(data: SalesData, freq: str) -> pd.Series:
+def _kpi_mrr(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .revenue import mrr_bridge
 
-    return _series(mrr_bridge(data, freq=freq), "ending_mrr")
+    return _series(mrr_bridge(data, freq=freq, as_of=as_of), "ending_mrr")
 
 
-def _kpi_arr(data: SalesData, freq: str) -> pd.Series:
+def _kpi_arr(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .revenue import mrr_bridge
 
-    return _series(mrr_bridge(data, freq=freq, arr=True), "ending_arr")
+    return _series(mrr_bridge(data, freq=freq, arr=True, as_of=as_of), "ending_arr")
 
 
-def _kpi_sla(data: SalesData, freq: str) -> pd.Series:
+def _kpi_sla(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .sla import response_sla
 
-    return _series(response_sla(data, freq=freq), "compliance")
+    return _series(response_sla(data, freq=freq, as_of=as_of), "compliance")
 
 
-def _kpi_cac(data: SalesData, freq: str) -> pd.Series:
+def _kpi_cac(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     from .economics import cac
 
-    return _series(cac(data, freq=freq, by=None), "cac")
+    return _series(cac(data, freq=freq, by=None, as_of=as_of), "cac")
 
 
-def _kpi_ltv(data: SalesData, freq: str) -> pd.Series:
+def _kpi_ltv(data: SalesData, freq: str, as_of: Any) -> pd.Series:
     """LTV with gross margin 1 (ChartMogul's form): a scorecard has no margin to assume."""
     from .economics import ltv
 
-    return _series(ltv(data, freq=freq, warn=False), "ltv")
+    return _series(ltv(data, freq=freq, warn=False, as_of=as_of), "ltv")
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,8 @@ class Kpi:
     """A KPI: how to compute it, what its target is called, and which way is good."""
 
     label: str
-    compute: Callable[[Any, str], pd.Series]
+    compute: Callable[[Any, str, Any], pd.Series]
+    """``compute(data, freq, as_of)``: the KPI per period, nothing after ``as_of`` counted."""
     target_metric: str
     higher_is_better: bool = True
     unit: str = "count"
@@ -290,7 +291,7 @@ def scorecard(
             kpi = KPIS[name]
             if name not in cache:
                 try:
-                    cache[name] = (kpi.compute(data, freq), "")
+                    cache[name] = (kpi.compute(data, freq, stamp), "")
                 except ValueError as err:  # a table the KPI needs is missing
                     cache[name] = (None, str(err))
             series, note = cache[name]

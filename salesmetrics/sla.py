@@ -33,7 +33,7 @@ from .stats import group_quantiles, ratio, wilson_interval
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData
 
-__all__ = ["attainment", "qualify", "response_sla"]
+__all__ = ["attainment", "compare_definitions", "qualify", "response_sla"]
 
 Rule = Mapping[str, Any] | Sequence[Any]
 
@@ -102,8 +102,10 @@ def qualify(
 
     A lead that meets ``rule`` keeps its existing ``stage`` time stamp, or gets
     the value of ``at`` (default its creation time) when it has none; a lead that
-    does not meet it gets no time stamp. Compare funnels under today's and a
-    proposed definition by running :func:`~salesmetrics.funnel` on both.
+    does not meet it gets no time stamp. To compare today's and a proposed
+    definition, use :func:`compare_definitions` (a lead that fails a definition
+    has not reached that stage *or any later one*; a funnel on this frame would
+    still count its later stages as reached).
 
     Parameters
     ----------
@@ -134,19 +136,7 @@ def qualify(
     >>> qualify(leads, icp)["mql_at"].notna().tolist()
     [True, False, False]
     """
-    if isinstance(leads, pd.DataFrame):
-        frame = leads.copy()
-    else:
-        inputs = resolve(leads, "leads")
-        frame = inputs.require("leads", "qualify").copy()
-        accounts = inputs.get("accounts")
-        if accounts is not None and "account_id" in frame.columns:
-            extra = [c for c in accounts.columns if c not in frame.columns]
-            if extra:
-                lookup = accounts.drop_duplicates("account_id").set_index("account_id")[extra]
-                joined = lookup.reindex(frame["account_id"])
-                for c in extra:
-                    frame[c] = joined[c].to_numpy()
+    frame = _rule_frame(leads)
     if at not in frame.columns:
         raise ValueError(f"at={at!r} is not a column of the leads.")
     meets = _evaluate(frame, rule).to_numpy()
@@ -156,25 +146,76 @@ def qualify(
     return frame
 
 
-_SHIFT = 32  # codes in the high bits, seconds since the earliest touch in the low 32 bits (136 years)
+_EXACT = 2**53  # integers below this are exact in a float64
 
 
-def _first_after(sorted_keys: np.ndarray, query_code: np.ndarray, query_time: np.ndarray) -> np.ndarray:
-    """For each query, the earliest time >= query_time among keys with the same code (seconds; -1 if none).
+def _first_after(touch_code: np.ndarray, touch_ns: np.ndarray, query_code: np.ndarray, query_ns: np.ndarray,
+                 n_codes: int) -> np.ndarray:
+    """For each query, the earliest touch time >= the query time among touches with the same code (-1 if none).
 
-    ``sorted_keys`` are ``code << 32 | seconds``, sorted: one int64 sort and one searchsorted, no per-row Python.
+    Times are int64 nanoseconds since a common base (>= 0); codes run 0..n_codes-1 (a query code of -1 finds
+    nothing; touch codes must be >= 0). The comparison is exact to the nanosecond: a touch 0.3 s after the
+    start in the same second counts, a touch 0.2 s before it does not.
+
+    Filtered minima drop the touches that cannot be anyone's first, then one sort and one searchsorted, no
+    per-row Python. Each (code, time) is a complex number, which numpy sorts and searches lexicographically:
+    real part ``code * R + time // unit``, imaginary part ``time % unit``, where ``unit`` is 2**30 ns (about a
+    second), or a larger power of two when ``n_codes`` times the span would not fit the 53 bits a float64
+    holds exactly. Both parts are exact integers, so the keys order as (code, nanosecond) do and the time
+    found is the touch's own, to the nanosecond.
+
+    Examples
+    --------
+    Code 0 has touches at 5 and 2_000_000_000 ns; code 1 at 7 ns. A query at 1 ns on code 0 finds 5; at 6 ns
+    it finds the touch two seconds later; code 1 at 8 ns finds nothing:
+
+    >>> _first_after(np.array([0, 0, 1]), np.array([5, 2_000_000_000, 7]),
+    ...              np.array([0, 0, 1, -1]), np.array([1, 6, 8, 0]), 2).tolist()
+    [5, 2000000000, -1, -1]
     """
     out = np.full(len(query_code), -1, dtype="int64")
-    if not len(sorted_keys) or not len(query_code):
+    ok = query_code >= 0
+    if not len(touch_code) or not ok.any():
         return out
-    query = (query_code.astype("int64") << _SHIFT) + np.maximum(query_time, 0)
-    order = np.argsort(query)  # sorted queries walk the keys in order: far fewer cache misses
+    # Most touches cannot be anyone's first: keep those between a code's earliest start and its first touch at
+    # or after its latest start (a code with one start keeps only that touch). Filtered minima, no sort.
+    never = np.iinfo("int64").max
+    qc, qt = query_code[ok], query_ns[ok]
+    earliest, latest, after_latest = np.full(n_codes, never), np.full(n_codes, -1), np.full(n_codes, never)
+    np.minimum.at(earliest, qc, qt)
+    np.maximum.at(latest, qc, qt)
+    late = touch_ns >= latest[touch_code]  # no start on the code: latest is -1, and earliest rules the touch out
+    np.minimum.at(after_latest, touch_code[late], touch_ns[late])
+    keep = np.flatnonzero((touch_ns >= earliest[touch_code]) & (touch_ns <= after_latest[touch_code]))
+    touch_code, touch_ns = touch_code[keep], touch_ns[keep]
+    if not len(touch_code):
+        return out
+
+    span = int(max(touch_ns.max(), qt.max())) + 1
+    rows = _EXACT // max(n_codes, 1)  # distinct units one code may span (>= 2**22: codes are int32-sized)
+    unit = max(1 << 30, 1 << (-(-span // (rows - 1)) - 1).bit_length())  # a power of two: shifts, not divisions
+    shift = unit.bit_length() - 1
+    per_code = (span >> shift) + 1
+
+    def keys(code: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        whole = code.astype("int64") * per_code + (t >> shift)
+        k = np.empty(len(code), dtype="complex128")
+        k.real = whole
+        k.imag = t & (unit - 1)
+        return k, whole
+
+    sorted_keys = keys(touch_code, touch_ns)[0]
+    sorted_keys.sort()
+    query, whole = keys(qc, qt)
+    order = np.argsort(whole)  # sorted queries walk the keys in order: far fewer cache misses
     pos = np.empty(len(query), dtype="int64")
     pos[order] = np.searchsorted(sorted_keys, query[order], side="left")
-    ok = (query_code >= 0) & (pos < len(sorted_keys))
-    found = sorted_keys[np.where(ok, pos, 0)]
-    ok &= (found >> _SHIFT) == query_code
-    out[ok] = found[ok] & ((1 << _SHIFT) - 1)
+    hit = pos < len(sorted_keys)
+    found = sorted_keys[np.where(hit, pos, 0)]
+    found_whole = found.real.astype("int64")
+    hit &= found_whole // per_code == qc
+    found_ns = ((found_whole % per_code) << shift) + found.imag.astype("int64")
+    out[np.flatnonzero(ok)[hit]] = found_ns[hit]
     return out
 
 
@@ -200,6 +241,11 @@ def response_sla(
     working hours, weekdays, holidays), or wall-clock time without one;
     ``within`` is measured the same way (24h under a 09–18 calendar is almost
     three working days).
+
+    Times are compared exactly, to the nanosecond, never rounded to whole
+    seconds: a touch 0.2 s after an MQL stamped 10:00:00.700 counts (response
+    0.2 s), one at 10:00:00.500 does not. ``first_touch_at`` is the touch's own
+    time stamp.
 
     Parameters
     ----------
@@ -259,15 +305,13 @@ def response_sla(
     lead_idx = np.flatnonzero(on_clock)
     t_act = _ns(acts["occurred_at"])
     valid = t_act != _NAT
-    base = int(min(t_act[valid].min(), s_ns[lead_idx].min())) if valid.any() and len(lead_idx) else 0
-    sec_act = (t_act - base) // 1_000_000_000
-    s_sec = (s_ns[lead_idx] - base + 999_999_999) // 1_000_000_000  # touches at or after the start (to the second)
+    s_clock = s_ns[lead_idx]  # times stay exact int64 nanoseconds throughout: a touch 0.3 s after the start counts
     if rep_table is None:
         warnings.warn("response_sla: no reps table, so every activity owner counts as a rep; pass reps= to leave "
                       "non-reps out.", DefinitionWarning, stacklevel=2)
     # Which lead (or account) each activity is on: the look-ups the bundle's reference checks already did
     # (Inputs.positions), so on a validated SalesData no id is hashed again; bare frames hash here, once.
-    lead_rank = np.full(len(lead_table), -1, dtype="int64")
+    lead_rank = np.full(len(lead_table) + 1, -1, dtype="int64")  # the last -1 answers position -1 (on no lead)
     lead_rank[lead_idx] = np.arange(len(lead_idx))
     by_account = "account_id" in lead_table.columns and "account_id" in acts.columns
     from concurrent.futures import ThreadPoolExecutor
@@ -285,25 +329,27 @@ def response_sla(
         on_lead_pos = lead_job.result()
         is_rep = np.ones(len(acts), dtype=bool) if rep_job is None else rep_job.result() >= 0
         act_account, lead_account = (account_jobs[0].result(), account_jobs[1].result()[lead_idx]) if by_account else (None, None)
-    lead_codes = np.where(on_lead_pos >= 0, lead_rank[on_lead_pos], -1)
+    lead_codes = lead_rank[on_lead_pos]
     touch = ~acts["automated"].to_numpy(bool) & valid & (t_act <= now_ns) & is_rep  # human, by a rep, not after as_of
 
     # each clocked lead is its own key: a filtered minimum, no sort
-    use = touch & (lead_codes >= 0)
-    c, t = lead_codes[use], sec_act[use]
-    keep = t >= s_sec[c]
-    first = np.full(len(lead_idx), np.iinfo("int64").max, dtype="int64")
-    np.minimum.at(first, c[keep], t[keep])
-    both = np.where(first == np.iinfo("int64").max, -1, first)
+    use = np.flatnonzero(touch & (lead_codes >= 0))  # positions, then gathers: faster than boolean masks
+    c, t = lead_codes[use], t_act[use]
+    keep = t >= s_clock[c]
+    never = np.iinfo("int64").max
+    first_ns = np.full(len(lead_idx), never, dtype="int64")
+    np.minimum.at(first_ns, c[keep], t[keep])
     if act_account is not None and lead_account is not None:
-        # several leads share an account: sort (account, time) once, then one search per lead
-        use = touch & (act_account >= 0)
-        keys = (act_account[use].astype("int64") << _SHIFT) + sec_act[use]
-        keys.sort()
-        on_account = _first_after(keys, lead_account.astype("int64"), s_sec)
-        both = np.where(both < 0, on_account, np.where(on_account < 0, both, np.minimum(both, on_account)))
-    touched = both >= 0
-    first_ns = np.where(touched, both * 1_000_000_000 + base, _NAT)
+        # several leads share an account: sort (account, time) once, then one search per lead (_first_after)
+        use = np.flatnonzero(touch & (act_account >= 0))
+        codes, t = act_account[use], t_act[use]
+        if len(codes) and len(lead_idx):
+            base = int(min(t.min(), s_clock.min()))  # nanoseconds since the earliest time: never negative
+            n_codes = int(max(codes.max(), lead_account.max())) + 1
+            on_account = _first_after(codes, t - base, lead_account, s_clock - base, n_codes)
+            first_ns = np.where(on_account >= 0, np.minimum(first_ns, on_account + base), first_ns)
+    touched = first_ns != never
+    first_ns = np.where(touched, first_ns, _NAT)
 
     start_ts = lead_table[start].iloc[lead_idx].reset_index(drop=True)
     tz = inputs.timezone
@@ -350,13 +396,24 @@ LOWER_IS_BETTER = {"logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rat
 """Metrics where a value below target is good: attainment is target / actual for them."""
 
 
+def _default_scope(metric: str, targets: pd.DataFrame) -> str:
+    """The targets' scope for ``metric`` when none is given: "company" if set (or if the metric has no targets), else its only one."""
+    have = sorted(targets.loc[targets["metric"].astype(str) == metric, "scope"].dropna().astype(str).unique().tolist())
+    if not have or "company" in have:
+        return "company"
+    if len(have) == 1:
+        return have[0]
+    raise ValueError(f"the {metric!r} targets are set for several scopes, none of them 'company': {have}; pass scope= one of "
+                     f"them (scope={have[0]!r}), or by='<column of actuals holding the scopes>'.")
+
+
 def attainment(
     actuals: pd.DataFrame,
     targets: SalesData | pd.DataFrame,
     *,
     metric: str | None = None,
     value: str | None = None,
-    scope: str = "company",
+    scope: str | None = None,
     by: str | None = None,
 ) -> pd.DataFrame:
     """Join a metric table to its targets by period, metric and scope, and compute attainment.
@@ -373,8 +430,14 @@ def attainment(
         The target metric for a wide table (e.g. "win_rate").
     value : str, optional
         The column holding the actual value; default: the column named like ``metric``.
-    scope : str, default "company"
-        The targets' scope when the table has no ``by`` column.
+    scope : str, optional
+        The targets' scope when there is no ``by`` column (and, for a long table,
+        no ``scope`` column). Default: "company" where the targets set the metric
+        for the company, else the metric's one scope (the sample company sets its
+        win-rate target for "New Business" only); a metric whose targets name
+        several scopes, none of them "company", needs ``scope=`` or ``by=``
+        (a ValueError names the scopes). The scope used is in ``attrs["scope"]``
+        (for a long table, a dict from metric to scope).
     by : str, optional
         A column of ``actuals`` whose values are the scopes (a team, a rep_id).
 
@@ -383,7 +446,8 @@ def attainment(
     pandas.DataFrame
         The actuals with ``target`` and ``attainment`` (actual / target, or target /
         actual for metrics where lower is better, e.g. churn); rows without a target
-        keep NaN.
+        keep NaN. Periods may be pandas Periods or labels such as "2025Q1"
+        (a metric table read back from a CSV file).
 
     Examples
     --------
@@ -392,6 +456,15 @@ def attainment(
     >>> t = pd.DataFrame({"period": ["2025Q1", "2025Q2"], "metric": ["win_rate"] * 2, "target": [0.30, 0.30]})
     >>> attainment(wr, t, metric="win_rate")[["win_rate", "target", "attainment"]].round(2).values.tolist()
     [[0.24, 0.3, 0.8], [0.33, 0.3, 1.1]]
+
+    The output of a metric function joins as it is. The sample company sets its
+    win-rate targets (30% a quarter) for the "New Business" team, so that is the scope used:
+
+    >>> import salesmetrics as sm
+    >>> d = sm.load_sample()
+    >>> a = attainment(sm.win_rate(d), d, metric="win_rate")
+    >>> a.attrs["scope"], int(a["target"].notna().sum()), float(a["target"].iloc[0])
+    ('New Business', 12, 0.3)
     """
     if isinstance(targets, pd.DataFrame):
         tgt = resolve(targets, "targets").require("targets", "attainment")
@@ -420,17 +493,163 @@ def attainment(
     keys["_key"] = keys["_period"].astype(str) + "|" + keys["_period"].map(lambda p: p.freqstr) + "|" + keys["_metric"] + "|" + keys["_scope"]
     out = actuals.copy()
     periods = pd.Series(out["period"])
+    if not isinstance(periods.dtype, pd.PeriodDtype):  # labels such as "2025Q1": read them as the targets' are
+        periods = pd.Series([parse_period(p, fiscal_year_start=fys) for p in periods], index=out.index, dtype=object)
     metrics = out["metric"] if long else pd.Series(metric, index=out.index)
     if by is not None:
         scopes = out[by].astype(str)
     elif "scope" in out.columns and long:
         scopes = out["scope"].astype(str)
-    else:
+    elif scope is not None:
         scopes = pd.Series(scope, index=out.index)
+        out.attrs["scope"] = scope
+    else:
+        chosen = {m: _default_scope(str(m), tgt) for m in pd.unique(metrics)}
+        scopes = metrics.map(chosen).astype(str)
+        out.attrs["scope"] = chosen[metric] if not long else chosen
     key = periods.astype(str) + "|" + periods.map(lambda p: p.freqstr) + "|" + metrics.astype(str) + "|" + scopes
     lookup = keys.drop_duplicates("_key").set_index("_key")["target"]
     out["target"] = lookup.reindex(key.to_numpy()).to_numpy()
     actual = out[value].to_numpy(float)
     lower = metrics.isin(list(LOWER_IS_BETTER)).to_numpy()
     out["attainment"] = np.where(lower, ratio(out["target"], actual), ratio(actual, out["target"]))
+    return out
+
+
+def _rule_frame(leads: SalesData | pd.DataFrame) -> pd.DataFrame:
+    """The leads a rule is evaluated on: with a SalesData, account columns the leads lack are joined in."""
+    if isinstance(leads, pd.DataFrame):
+        return leads.copy()
+    inputs = resolve(leads, "leads")
+    frame = inputs.require("leads", "qualify").copy()
+    accounts = inputs.get("accounts")
+    if accounts is not None and "account_id" in frame.columns:
+        extra = [c for c in accounts.columns if c not in frame.columns]
+        if extra:
+            lookup = accounts.drop_duplicates("account_id").set_index("account_id")[extra]
+            joined = lookup.reindex(frame["account_id"])
+            for c in extra:
+                frame[c] = joined[c].to_numpy()
+    return frame
+
+
+def compare_definitions(
+    data: SalesData,
+    current: Rule | None,
+    proposed: Rule,
+    *,
+    stage: str = "mql_at",
+    outcome: str = "won_at",
+    start: Any = None,
+    end: Any = None,
+    as_of: Any = None,
+    role: str = "SDR",
+) -> pd.DataFrame:
+    """Compare two definitions of a funnel stage: leads qualified, outcomes captured and lost, precision, recall, workload.
+
+    Under a definition, a lead that fails it has *not reached that stage or any later one*, whatever
+    happened in reality (METRICS.md, "Lead definitions"): a won lead that fails a stricter MQL rule is a
+    win the rule would have lost, not a win of its MQLs. Per definition:
+
+    - ``qualified``: leads that meet it;
+    - ``outcomes``: those of them that reached ``outcome`` (e.g. won) by ``as_of``; ``all_outcomes`` counts
+      every lead that did, and ``outcomes_lost`` = all_outcomes − outcomes;
+    - ``precision`` = outcomes / qualified and ``recall`` = outcomes / all_outcomes, each with a 95%
+      Wilson interval;
+    - ``per_rep_week``: qualified leads per ``role`` rep (average headcount over the leads' period) per
+      week: the workload the definition implies.
+
+    Leads are those created from ``start`` to ``end`` (default: all, up to ``as_of``). Recent leads
+    have had less time to reach the outcome under both definitions alike; choose ``end`` a sales cycle
+    before ``as_of`` to compare mature cohorts.
+
+    Parameters
+    ----------
+    data : SalesData
+        With leads (and opportunities, for wins); reps with ``role`` for the workload.
+    current, proposed : rule or None
+        Declarative rules as in :func:`qualify`; ``None`` means the definition in force, read from
+        the data (a lead qualified if it has ``stage`` or any later stage's time stamp).
+    stage : str, default "mql_at"
+        The stage being defined (a column of :func:`~salesmetrics.lead_journeys`).
+    outcome : str, default "won_at"
+    start, end : date-like, optional
+        Leads created in [start, end].
+    as_of : date-like, optional
+        Default: the bundle's. Nothing after it counts (leads created later, outcomes reached later).
+    role : str, default "SDR"
+        The reps who work the qualified leads.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per definition (``current``, ``proposed``): ``definition``, ``qualified``, ``outcomes``,
+        ``all_outcomes``, ``outcomes_lost``, ``precision``, ``precision_low``, ``precision_high``,
+        ``recall``, ``recall_low``, ``recall_high``, ``reps``, ``weeks``, ``per_rep_week``.
+        ``attrs["workload"]`` says how the headcount was measured, or why it could not be.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> data = sm.load_sample()
+    >>> strict = {"all": [{"column": "score", "op": ">=", "value": 60},
+    ...                   {"column": "segment", "in": ["Mid-Market", "Enterprise"]}]}
+    >>> c = compare_definitions(data, None, strict)
+    >>> bool(c.loc[1, "precision"] > c.loc[0, "precision"]), bool(c.loc[1, "recall"] < c.loc[0, "recall"])
+    (True, True)
+    """
+    from .funnels import LEAD_STAGES, lead_journeys
+
+    if stage not in LEAD_STAGES or outcome not in LEAD_STAGES or LEAD_STAGES.index(outcome) <= LEAD_STAGES.index(stage):
+        raise ValueError(f"stage and outcome must be lead stages in funnel order {LEAD_STAGES}, the outcome after the "
+                         f"stage; got stage={stage!r}, outcome={outcome!r}.")
+    inputs = resolve(data, "leads")
+    journeys = lead_journeys(data)
+    now = inputs.as_of_timestamp(as_of)
+    created = journeys["created_at"]
+    lo = created.min() if start is None else inputs.as_of_timestamp(start)
+    hi = now if end is None else min(inputs.as_of_timestamp(end), now)
+    chosen = ((created >= lo) & (created <= hi)).to_numpy()
+    by_then = {s: (journeys[s].notna() & (journeys[s] <= now)).to_numpy() for s in LEAD_STAGES}
+    later = LEAD_STAGES[LEAD_STAGES.index(stage):]
+    reached_stage = np.logical_or.reduce([by_then[s] for s in later])
+    won = by_then[outcome] & chosen
+    frame = _rule_frame(data)
+    # journeys and leads are in the same order (lead_journeys keeps the leads' rows)
+    rows = []
+    for name, rule in (("current", current), ("proposed", proposed)):
+        meets = reached_stage if rule is None else _evaluate(frame, rule).to_numpy()
+        qualified = chosen & meets
+        rows.append({"definition": name, "qualified": int(qualified.sum()), "outcomes": int((qualified & won).sum()),
+                     "all_outcomes": int(won.sum())})
+    out = pd.DataFrame(rows)
+    out["outcomes_lost"] = out["all_outcomes"] - out["outcomes"]
+    out["precision"] = ratio(out["outcomes"], out["qualified"])
+    out["precision_low"], out["precision_high"] = wilson_interval(out["outcomes"], out["qualified"])
+    out["recall"] = ratio(out["outcomes"], out["all_outcomes"])
+    out["recall_low"], out["recall_high"] = wilson_interval(out["outcomes"], out["all_outcomes"])
+    weeks = max((hi - lo) / pd.Timedelta(days=7), 0.0) if chosen.any() else np.nan
+    reps = inputs.get("reps")
+    if reps is None or not inputs.has_column("reps", "role"):
+        headcount, basis = np.nan, f"not measured: the reps table {'is missing' if reps is None else 'has no role column'}"
+    else:
+        mine = reps[reps["role"] == role]
+        # average headcount over [lo, hi]: each rep's days in post inside the period / the period's days
+        start_ns, stop_ns = pd.Timestamp(lo).value, pd.Timestamp(hi).value
+        hired = _ns(mine["hired_at"]) if inputs.has_column("reps", "hired_at") else np.full(len(mine), _NAT)
+        left = _ns(mine["terminated_at"]) if inputs.has_column("reps", "terminated_at") else np.full(len(mine), _NAT)
+        begin = np.maximum(np.where(hired == _NAT, start_ns, hired), start_ns)
+        stop = np.minimum(np.where(left == _NAT, stop_ns, left), stop_ns)
+        days = float(np.clip(stop - begin, 0, None).sum() / 86_400e9)
+        span = (hi - lo).total_seconds() / 86_400
+        headcount = float(days / span) if span > 0 else float(len(mine))
+        missing = [c for c in ("hired_at", "terminated_at") if not inputs.has_column("reps", c)]
+        basis = (f"average {role} headcount {headcount:.1f} over {lo:%Y-%m-%d} – {hi:%Y-%m-%d}"
+                 + (f" (the reps table has no {' or '.join(missing)}: every {role} counted for the whole period)" if missing else ""))
+        if len(mine) == 0:
+            headcount, basis = np.nan, f"not measured: no rep has role {role!r}; roles are {sorted(reps['role'].dropna().unique().tolist())}"
+    out["reps"] = headcount
+    out["weeks"] = weeks
+    out["per_rep_week"] = ratio(out["qualified"], np.asarray(weeks) * headcount) if np.isfinite(headcount) else np.nan
+    out.attrs.update(stage=stage, outcome=outcome, as_of=now, start=lo, end=hi, workload=basis)
     return out

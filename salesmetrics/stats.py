@@ -103,9 +103,10 @@ def kaplan_meier(durations: Any, observed: Any, groups: Any = None) -> Any:
     Parameters
     ----------
     durations : array-like of float
-        Time to the event or to censoring.
+        Time to the event or to censoring; never negative. Missing (NaN) durations are
+        left out of the estimate, with a warning that counts them.
     observed : array-like of bool
-        True where the event happened, False where the time is censored.
+        True where the event happened, False where the time is censored; no missing values.
     groups : array-like, optional
         One curve per group.
 
@@ -114,18 +115,72 @@ def kaplan_meier(durations: Any, observed: Any, groups: Any = None) -> Any:
     pandas.DataFrame
         ``group`` (when given), ``time``, ``at_risk``, ``events``, ``censored``,
         ``survival`` — one row per distinct time per group. S(t) = Π (1 − d_i / n_i)
-        over event times t_i ≤ t (Kaplan & Meier 1958).
+        over event times t_i ≤ t (Kaplan & Meier 1958). ``attrs["left_out"]`` counts
+        the NaN durations left out (0 when there were none).
+
+    Raises
+    ------
+    ValueError
+        When a duration is negative (the message says how many, shows one and how to
+        fix it), when ``observed`` has missing values, or when the lengths differ.
+
+    Warns
+    -----
+    DataQualityWarning
+        When durations are NaN: those rows are left out, and the warning says how many.
+
+    Notes
+    -----
+    The product-limit estimate of Kaplan & Meier (1958), "Nonparametric estimation from
+    incomplete observations", JASA 53(282): at each distinct event time t_i with n_i at
+    risk (still followed just before t_i) and d_i events, S drops by the factor
+    (1 − d_i / n_i); an observation censored at t_i counts as at risk at t_i. The checks
+    (negative, missing) are made here only: the internal paths behind ``sales_cycle``
+    receive clean inputs and do not pay for them.
 
     Examples
     --------
+    Four durations 1, 2, 2, 3, the second 2 censored. At t = 1: 4 at risk, 1 event,
+    S = 3/4; at t = 2: 3 at risk, 1 event, S = 3/4 · 2/3 = 0.5; at t = 3: 1 at risk,
+    1 event, S = 0:
+
     >>> km = kaplan_meier([1, 2, 2, 3], [True, True, False, True])
     >>> km[["time", "at_risk", "events", "survival"]].values.tolist()
     [[1.0, 4.0, 1.0, 0.75], [2.0, 3.0, 1.0, 0.5], [3.0, 1.0, 1.0, 0.0]]
+
+    A negative duration is an error, not a silent curve:
+
+    >>> kaplan_meier([4, -2, 3], [True, True, False])
+    Traceback (most recent call last):
+    ...
+    ValueError: kaplan_meier: 1 of 3 durations are negative (e.g. -2.0 at position 1)...
     """
+    import warnings
+
     import pandas as pd
 
+    from .errors import DataQualityWarning
+
     t = np.asarray(durations, dtype=float)
-    e = np.asarray(observed, dtype=bool)
+    flags = np.asarray(observed)
+    if t.ndim != 1 or flags.shape != t.shape or (groups is not None and len(groups) != len(t)):
+        raise ValueError(f"kaplan_meier: durations, observed (and groups) must be 1-d and of one length; got "
+                         f"{t.shape}, {flags.shape}" + ("" if groups is None else f", ({len(groups)},)") + ".")
+    negative = np.flatnonzero(t < 0)
+    if len(negative):
+        i = int(negative[0])
+        raise ValueError(f"kaplan_meier: {len(negative)} of {len(t)} durations are negative (e.g. {float(t[i])!r} at position {i}). "
+                         "A duration is the time from the start to the event or censoring: check that start and end are not "
+                         "swapped, and drop or correct those rows before the call.")
+    missing_flag = np.flatnonzero(pd.isna(flags))
+    if len(missing_flag):
+        raise ValueError(f"kaplan_meier: observed has {len(missing_flag)} missing values (first at position {int(missing_flag[0])}); "
+                         "pass True where the event happened and False where the time is censored.")
+    e = flags.astype(bool)
+    nan = np.flatnonzero(np.isnan(t))
+    if len(nan):
+        warnings.warn(f"kaplan_meier: {len(nan)} of {len(t)} durations are NaN (first at position {int(nan[0])}) and were left "
+                      "out of the estimate; fill or drop them to silence this warning.", DataQualityWarning, stacklevel=2)
     if groups is None:
         codes, labels = np.zeros(len(t), dtype="int64"), None
     else:
@@ -135,6 +190,7 @@ def kaplan_meier(durations: Any, observed: Any, groups: Any = None) -> Any:
                         "censored": censored.astype(float), "survival": survival})
     if labels is not None:
         out.insert(0, "group", np.asarray(labels, dtype=object)[cell])
+    out.attrs["left_out"] = len(nan)
     return out
 
 
