@@ -29,8 +29,8 @@ import pandas as pd
 
 from .data import SETTINGS_ATTR, Inputs, frame_settings, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
-from .pipeline import _DAY_NS, _NAT, Cells, _ns, parse_window, period_span
-from .stats import beta_binomial_prior, censored_rate, group_quantiles, ratio, wilson_interval
+from .pipeline import _DAY_NS, _NAT, Cells, _ns, censored_cohorts, parse_window, period_span
+from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData
@@ -52,7 +52,8 @@ def lead_journeys(data: SalesData) -> pd.DataFrame:
     it), so a won deal is never counted twice. ``segment`` is the lead's own, or
     else its account's. The frame keeps the bundle's time zone, currency, fiscal
     year and ``as_of`` in ``attrs`` (:data:`~salesmetrics.data.SETTINGS_ATTR`), so
-    :func:`funnel` and :func:`lead_quality` on it cut the bundle's periods.
+    :func:`funnel` and :func:`lead_quality` on it cut the bundle's periods, and the
+    stage columns the export did not have (left out of the default funnel).
 
     Returns
     -------
@@ -103,8 +104,11 @@ def lead_journeys(data: SalesData) -> pd.DataFrame:
         out["won_at"] = closed.where(status == "won")
         out["lost_at"] = closed.where(status == "lost")
     out = out.reset_index(drop=True)
+    absent = [c for c in ("mql_at", "sql_at", "disqualified_at") if not inputs.has_column("leads", c)]
+    if opps is None:
+        absent += ["opportunity_created_at", "won_at", "lost_at"]
     out.attrs[SETTINGS_ATTR] = {"timezone": inputs.timezone, "currency": inputs.currency,
-                                "fiscal_year_start": inputs.fiscal_year_start, "as_of": inputs.as_of}
+                                "fiscal_year_start": inputs.fiscal_year_start, "as_of": inputs.as_of, "absent": absent}
     return out
 
 
@@ -178,6 +182,7 @@ def funnel(
     window: Any = None,
     as_of: Any = None,
     fiscal_year_start: int | None = None,
+    dropped: list[str] | None = None,
 ) -> pd.DataFrame:
     """Stage-to-stage conversion on any one-row-per-entity frame with ordered stage time stamps.
 
@@ -191,11 +196,15 @@ def funnel(
     funnel"). Each entity is followed until it converts, until its window ends,
     or until ``as_of``. ``rate`` is the estimated probability of converting
     within ``followed_days``: the window, or the cohort's longest follow-up when
-    that is shorter (the cohort is then ``incomplete`` and its rate is for that
-    shorter time). For a complete cohort it equals ``converted / entered``
-    exactly. ``pending`` counts the entities not converted whose window is still
-    open at ``as_of``; without a window, those followed for less than the slowest
-    conversion observed at that stage (they could still convert as others did).
+    that is shorter (its rate is for that shorter time). An entity that dropped
+    out by ``as_of`` (``dropped``: disqualified, lost) without converting is a
+    known failure, not in progress. For a complete cohort the rate equals
+    ``converted / entered`` exactly. ``pending`` counts the entities in progress
+    whose window is still open at ``as_of``; without a window, those followed for
+    less than the slowest conversion observed at that stage (they could still
+    convert as others did). A cohort is ``incomplete`` when some are pending,
+    when it was followed for less than the window, or when its period has not
+    ended by ``as_of`` (more entities may enter it).
     The interval is Wilson's at the Kaplan–Meier effective sample size
     (:func:`~salesmetrics.stats.censored_rate`).
 
@@ -210,7 +219,10 @@ def funnel(
         columns may be aware or naive time stamps, or text dates (parsed; naive
         values are taken as wall-clock times).
     stages : list of str, optional
-        Time-stamp columns in funnel order; default ``LEAD_STAGES``.
+        Time-stamp columns in funnel order; default ``LEAD_STAGES``, without the
+        stages a bundle's export did not have (a funnel through a stage nobody
+        recorded would count every later lead as having reached it). Naming such
+        a stage is an error.
     by : str, optional
         A column of the frame (source, segment, owner_id, ...).
     freq : {"M", "Q", "Y"} or None
@@ -223,6 +235,10 @@ def funnel(
         latest time stamp in the stage columns.
     fiscal_year_start : int, optional
         Default: the bundle's, else 1 (calendar years).
+    dropped : list of str, optional
+        Time-stamp columns meaning the entity left the funnel for good. Default: those of
+        ``disqualified_at`` and ``lost_at`` the frame has (as :func:`lead_journeys` output does);
+        ``[]`` for none.
 
     Returns
     -------
@@ -262,9 +278,17 @@ def funnel(
     if method not in ("cohort", "period"):
         raise ValueError(f"method must be 'cohort' or 'period', got {method!r}.")
     frame, settings = _frame_and_settings(data, "funnel")
-    stages = list(LEAD_STAGES if stages is None else stages)
+    absent = list(settings.get("absent", ()))
+    if stages is None:
+        stages = [s for s in LEAD_STAGES if s not in absent]
+    elif unknown := [s for s in stages if s in absent]:
+        raise ValueError(f"funnel: the export has no {', '.join(unknown)} column(s), so no entity can be seen reaching "
+                         f"{'that stage' if len(unknown) == 1 else 'those stages'}; leave {'it' if len(unknown) == 1 else 'them'} "
+                         "out of stages=, or map the column when loading the data.")
+    stages = list(stages)
     if len(stages) < 2:
-        raise ValueError("a funnel needs at least two stages.")
+        raise ValueError(f"a funnel needs at least two stages; got {stages}.")
+    drop_cols = [c for c in ("disqualified_at", "lost_at") if c in frame.columns and c not in absent] if dropped is None else list(dropped)
     fiscal = int(settings.get("fiscal_year_start", 1) if fiscal_year_start is None else fiscal_year_start)
     cols, zone = _stage_ns(frame, stages)
     if as_of is None:
@@ -275,7 +299,12 @@ def funnel(
     else:
         now = _instant(as_of, zone)
     eff = _effective(cols, stages, now)
+    gone_cols, _ = _stage_ns(frame, drop_cols) if drop_cols else ([], None)
+    gone = np.zeros(len(frame), dtype=bool)  # dropped out for good by as_of
+    for g in gone_cols:
+        gone |= (g != _NAT) & (g <= now)
     win = parse_window(window)
+    now_local = pd.Timestamp(now, tz="UTC").tz_convert(zone).tz_localize(None) if zone is not None else pd.Timestamp(now)
     inputs = Inputs({}, "UTC", "USD", fiscal, None)
     labels = group_labels(inputs, frame, by)
     # naive stage columns are wall-clock times: periods are cut on them as they are
@@ -305,7 +334,13 @@ def funnel(
                                 "incomplete": np.zeros(len(n_in), dtype=bool)})
         else:
             cells = Cells(when, labels, freq, fiscal, by, len(frame), span)
-            block = cells.frame(_cohort_rates(cells, t0, t1, entered, reached, now, win))
+            lag = np.where(entered & reached, np.maximum(t1 - t0, 0), 0)
+            success = entered & reached & ((lag <= win.value) if win is not None else True)
+            c = censored_cohorts(cells, entered, lag, success, entered & ~success & (gone | reached),
+                                 np.where(entered, now - t0, 0), win, now_local)
+            block = cells.frame({"entered": c["entered"], "converted": c["success"], "pending": c["pending"],
+                                 "followed_days": c["followed_days"], "rate": c["rate"], "rate_low": c["rate_low"],
+                                 "rate_high": c["rate_high"], "incomplete": c["incomplete"]})
         keys_end = len(block.columns) - 8  # period and by columns come first
         block.insert(keys_end, "stage", stages[k])
         block.insert(keys_end + 1, "next_stage", stages[k + 1])
@@ -318,32 +353,6 @@ def funnel(
     out.attrs.update(method=method, freq=freq, window=str(win) if win is not None else None, as_of=as_of_ts,
                      fiscal_year_start=fiscal)
     return out
-
-
-def _cohort_rates(cells: Cells, t0: np.ndarray, t1: np.ndarray, entered: np.ndarray, reached: np.ndarray, now: int,
-                  win: pd.Timedelta | None) -> dict[str, Any]:
-    """Censoring-aware cohort conversion per cell (see :func:`funnel`): counts, follow-up and the KM rate."""
-    second = 1_000_000_000
-    lag = np.where(entered & reached, np.maximum(t1 - t0, 0), 0)
-    follow = np.where(entered, now - t0, 0)  # how long each entity has been watched by as_of
-    converted = entered & reached
-    if win is not None:
-        converted &= lag <= win.value
-        follow = np.minimum(follow, win.value)
-        horizon = win.value
-    else:
-        # no window: an entity may still convert while it is younger than the slowest conversion seen here
-        horizon = int(lag[converted].max()) if converted.any() else 0
-    pending = entered & ~converted & ((now - t0) < horizon)
-    time = np.where(converted, lag, follow) // second  # whole seconds: an exact, fast sort key
-    sel = entered & (cells.cell >= 0)
-    r = censored_rate(cells.cell[sel], time[sel], converted[sel], cells.size)
-    longest = np.full(cells.size, -1, dtype="int64")
-    np.maximum.at(longest, cells.cell[sel], follow[sel])
-    n_pend = cells.count(pending)
-    return {"entered": cells.count(entered), "converted": cells.count(converted), "pending": n_pend,
-            "followed_days": np.where(longest >= 0, longest / _DAY_NS, np.nan),
-            "rate": r["rate"], "rate_low": r["rate_low"], "rate_high": r["rate_high"], "incomplete": n_pend > 0}
 
 
 def lead_quality(

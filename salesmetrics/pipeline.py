@@ -99,6 +99,41 @@ class Cells:
         return pd.DataFrame(data)
 
 
+def censored_cohorts(cells: Cells, entered: np.ndarray, lag: np.ndarray, success: np.ndarray, failed: np.ndarray,
+                     age: np.ndarray, win: pd.Timedelta | None, now_local: pd.Timestamp) -> dict[str, Any]:
+    """Censoring-aware cohort rates per cell, shared by :func:`~salesmetrics.funnel` and :func:`close_rate`.
+
+    Each entity of a cohort (``entered``, ``age`` ns since it entered, at ``as_of``) succeeded after ``lag``
+    (``success``, within the window), is a known failure (``failed``: dropped out, lost, or succeeded only
+    after the window) or is still in progress: censored when its window ends or at ``as_of``. The rate
+    is the Kaplan–Meier estimate (:func:`~salesmetrics.stats.censored_rate`). ``pending`` counts those
+    in progress whose window is still running (without a window: younger than the slowest success seen);
+    a cohort is ``incomplete`` when some are pending, when it was followed for less than the window,
+    or when its period has not ended by ``as_of`` (more entities may still enter it).
+    """
+    if win is not None:
+        follow, horizon, known_end = np.minimum(age, win.value), win.value, win.value
+    else:
+        horizon = int(lag[success].max()) if success.any() else 0
+        follow, known_end = age, (int(age[entered].max()) + 1 if entered.any() else 0)  # known failures stay at risk
+    pending = entered & ~success & ~failed & (age < horizon)
+    time = np.where(success, lag, np.where(failed, known_end, follow)) // 1_000_000_000  # whole seconds: exact, fast to sort
+    sel = entered & (cells.cell >= 0)
+    r = censored_rate(cells.cell[sel], time[sel], success[sel], cells.size)
+    longest = np.full(cells.size, -1, dtype="int64")
+    np.maximum.at(longest, cells.cell[sel], follow[sel])
+    n_pending = cells.count(pending)
+    incomplete = n_pending > 0
+    if win is not None:
+        incomplete |= (longest >= 0) & (longest < win.value)
+    if cells.periods is not None:
+        still_open = np.asarray(cells.periods.end_time > now_local)
+        incomplete |= np.repeat(still_open, cells.n_groups)
+    return {"entered": cells.count(entered), "success": cells.count(success), "pending": n_pending,
+            "followed_days": np.where(longest >= 0, longest / _DAY_NS, np.nan),
+            "rate": r["rate"], "rate_low": r["rate_low"], "rate_high": r["rate_high"], "incomplete": incomplete}
+
+
 def period_span(stamps: list[pd.Series], freq: str | None, fiscal_year_start: int) -> tuple[int, int] | None:
     """The (first, last) period ordinals covering every time stamp in ``stamps``."""
     if freq is None:
@@ -241,8 +276,9 @@ def close_rate(
     failures and stay in the denominator. For a cohort with no deal left open (or none whose
     window is still running) this is exactly ``won / created``. ``pending`` counts the open deals
     whose window is still running at ``as_of`` (without a window: those younger than the slowest
-    win observed) and flags the cohort ``incomplete``. Deals created after ``as_of`` do not exist
-    yet; a close after ``as_of`` has not happened yet.
+    win observed). A cohort is ``incomplete`` when some deals are pending, when it was followed for
+    less than the window, or when its period has not ended by ``as_of``. Deals created after
+    ``as_of`` do not exist yet; a close after ``as_of`` has not happened yet.
 
     Returns
     -------
@@ -271,32 +307,16 @@ def close_rate(
     win = parse_window(window)
     now, created, closed, won, lost = _outcomes(inputs, opps, as_of)
     exists = created <= now
-    age = np.where(exists, now - created, 0)
     lag = np.where(won, np.maximum(closed - created, 0), 0)
     success = won & (lag <= win.value) if win is not None else won
-    failed = lost | (won & ~success)  # known: it will not be won (within the window)
-    if win is not None:
-        follow = np.minimum(age, win.value)
-        horizon = win.value
-        known_end = win.value
-    else:
-        follow = age
-        horizon = int(lag[success].max()) if success.any() else 0
-        known_end = int(age.max()) + 1 if len(age) else 0  # known failures stay at risk to the end
-    open_now = exists & ~won & ~lost
-    pending = open_now & (age < horizon)
-    time = np.where(success, lag, np.where(failed, known_end, follow)) // 1_000_000_000  # whole seconds
     cells = Cells(opps["created_at"].where(exists), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
-    sel = exists & (cells.cell >= 0)
-    r = censored_rate(cells.cell[sel], time[sel], success[sel], cells.size)
-    longest = np.full(cells.size, -1, dtype="int64")
-    np.maximum.at(longest, cells.cell[sel], follow[sel])
-    n_pending = cells.count(pending)
-    out = cells.frame({"created": cells.count(exists), "won": cells.count(success), "pending": n_pending,
-                       "followed_days": np.where(longest >= 0, longest / _DAY_NS, np.nan),
-                       "close_rate": r["rate"], "close_rate_low": r["rate_low"], "close_rate_high": r["rate_high"],
-                       "incomplete": n_pending > 0})
-    out.attrs.update(freq=freq, window=str(win) if win is not None else None, as_of=pd.Timestamp(now, tz="UTC").tz_convert(inputs.timezone))
+    as_of_ts = pd.Timestamp(now, tz="UTC").tz_convert(inputs.timezone)
+    c = censored_cohorts(cells, exists, lag, success, lost | (won & ~success), np.where(exists, now - created, 0), win,
+                         as_of_ts.tz_localize(None))
+    out = cells.frame({"created": c["entered"], "won": c["success"], "pending": c["pending"], "followed_days": c["followed_days"],
+                       "close_rate": c["rate"], "close_rate_low": c["rate_low"], "close_rate_high": c["rate_high"],
+                       "incomplete": c["incomplete"]})
+    out.attrs.update(freq=freq, window=str(win) if win is not None else None, as_of=as_of_ts)
     return out
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .data import index_in, resolve
+from .data import SETTINGS_ATTR, index_in, resolve
 from .errors import DefinitionWarning
 from .periods import BusinessCalendar, parse_period
 from .pipeline import _NAT, Cells, _ns, group_labels
@@ -559,7 +559,8 @@ def compare_definitions(
     - ``per_rep_week``: qualified leads per ``role`` rep (average headcount over the leads' period) per
       week: the workload the definition implies.
 
-    Leads are those created from ``start`` to ``end`` (default: all, up to ``as_of``). Recent leads
+    Leads are those created from ``start`` to ``end`` (default: the first lead to the last one created
+    by ``as_of``); the workload is spread over the same span. Recent leads
     have had less time to reach the outcome under both definitions alike; choose ``end`` a sales cycle
     before ``as_of`` to compare mature cohorts.
 
@@ -605,10 +606,13 @@ def compare_definitions(
                          f"stage; got stage={stage!r}, outcome={outcome!r}.")
     inputs = resolve(data, "leads")
     journeys = lead_journeys(data)
+    if (current is None or proposed is None) and stage in journeys.attrs.get(SETTINGS_ATTR, {}).get("absent", ()):
+        raise ValueError(f"compare_definitions: the leads export has no {stage} column, so the definition in force "
+                         f"cannot be read from the data; pass it as a rule instead of None.")
     now = inputs.as_of_timestamp(as_of)
     created = journeys["created_at"]
     lo = created.min() if start is None else inputs.as_of_timestamp(start)
-    hi = now if end is None else min(inputs.as_of_timestamp(end), now)
+    hi = min(created[created <= now].max(), now) if end is None else min(inputs.as_of_timestamp(end), now)
     chosen = ((created >= lo) & (created <= hi)).to_numpy()
     by_then = {s: (journeys[s].notna() & (journeys[s] <= now)).to_numpy() for s in LEAD_STAGES}
     later = LEAD_STAGES[LEAD_STAGES.index(stage):]

@@ -284,3 +284,58 @@ def test_sales_velocity_for_all_time():
     assert v["win_rate"].item() == w
     expected = v["open_opportunities"] * v["win_rate"] * v["mean_deal_size"] / v["median_cycle_days"]
     assert v["velocity_per_day"].item() == pytest.approx(expected.item())
+
+
+# ----------------------------------------------------------------------------------------------------------
+# found by a new analyst on real exports
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_disqualified_leads_are_known_failures_not_in_progress():
+    """Ten MQLs on 2025-03-01; one SQL on day 10; nine disqualified by day 12. Read on 2025-03-15 with a 30-day window:
+    the nine are failures (not pending), so the rate is 1/10 = 0.1 exactly (treating them as in progress read 0.2);
+    followed 14 of 30 days, the cohort is incomplete."""
+    frame = pd.DataFrame({"mql_at": [ts("2025-03-01")] * 10, "sql_at": [ts("2025-03-11")] + [pd.NaT] * 9,
+                          "disqualified_at": [pd.NaT] + [ts("2025-03-13")] * 9})
+    row = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-03-15").iloc[0]
+    assert (row["converted"], row["pending"], row["rate"], row["followed_days"]) == (1, 0, 0.1, 14.0) and row["incomplete"]
+    ignored = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-03-15", dropped=[]).iloc[0]
+    assert ignored["pending"] == 9 and ignored["rate"] == pytest.approx(0.1)  # same events, but 9 censored on day 14
+    later = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-03-12").iloc[0]  # before the disqualifications
+    assert later["pending"] == 9
+
+
+def test_a_cohort_whose_period_has_not_ended_is_incomplete():
+    """Quarter 2025Q1 read on 2025-02-15: more MQLs may still enter it, whatever its follow-up."""
+    frame = pd.DataFrame({"mql_at": [ts("2025-01-02")] * 2, "sql_at": [ts("2025-01-03"), ts("2025-01-04")]})
+    f = sm.funnel(frame, ["mql_at", "sql_at"], freq="Q", window=7, as_of="2025-02-15")
+    assert f["rate"].item() == 1.0 and f["pending"].item() == 0 and f["incomplete"].item()
+    assert not sm.funnel(frame, ["mql_at", "sql_at"], freq="Q", window=7, as_of="2025-04-01")["incomplete"].item()
+
+
+def test_stages_the_export_lacks_are_left_out_or_refused():
+    """Leads without an sql_at column: the default funnel skips SQL instead of counting every opportunity as an SQL."""
+    leads = pd.DataFrame({"lead_id": ["l1", "l2", "l3"], "created_at": [ts("2025-01-01")] * 3,
+                          "mql_at": [ts("2025-01-02"), ts("2025-01-02"), pd.NaT], "opportunity_id": ["o1", None, None]})
+    opps = pd.DataFrame({"opportunity_id": ["o1"], "created_at": [ts("2025-01-10")], "status": ["won"],
+                         "closed_at": [ts("2025-01-20")], "amount": [10.0]})
+    data = sm.SalesData(leads=leads, opportunities=opps, as_of="2025-06-30")
+    f = sm.funnel(data)
+    assert f["stage"].tolist() == ["created_at", "mql_at", "opportunity_created_at"]
+    with pytest.raises(ValueError, match="no sql_at column"):
+        sm.funnel(data, ["mql_at", "sql_at"])
+    with pytest.raises(ValueError, match="no sql_at column"):
+        sm.compare_definitions(data, None, {"column": "lead_id", "in": ["l1"]}, stage="sql_at")
+    card = sm.scorecard(data, freq="Q", as_of="2025-03-31")
+    row = card[card["kpi"] == "lead_conversions"].iloc[0]
+    assert np.isnan(row["value"]) and np.isnan(row["previous"]) and "no sql_at column" in row["note"]
+
+
+def test_scorecard_at_an_earlier_as_of_uses_only_what_was_known(sample):
+    """The scorecard's deal closing ratio at 2024-06-30 is close_rate at that date, not the final count."""
+    card = sm.scorecard(sample, freq="Q", as_of="2024-06-30")
+    value = card.loc[card["kpi"] == "close_rate", "value"].iloc[0]
+    then = sm.close_rate(sample, as_of="2024-06-30")
+    assert value == then.loc[then["period"].astype(str) == "2024Q2", "close_rate"].item()
+    final = sm.close_rate(sample)
+    assert value != final.loc[final["period"].astype(str) == "2024Q2", "close_rate"].item()

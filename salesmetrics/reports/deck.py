@@ -192,7 +192,7 @@ def review(
         if data.leads is not None:
             journeys = sm.lead_journeys(data)
             recent = journeys[journeys["created_at"] > as_of - pd.Timedelta(days=365)]
-            stages = sm.funnel(recent, sm.LEAD_STAGES, freq=None, as_of=as_of)
+            stages = sm.funnel(recent, freq=None, as_of=as_of)  # the stages the export has
             charts = [chart("funnel", stages)]
             bullets = []
             if data.activities is not None:
