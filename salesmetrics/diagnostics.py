@@ -1114,16 +1114,21 @@ def diagnose(
         kwargs.update((thresholds or {}).get(sign, {}))
         by = kwargs.get("by", _DEFAULT_BY.get(sign))
         reason = _by_problem(inputs, needs[0], by, lang) if by is not None else None
+        partly = None
         if reason is not None:
             if sign in ("declining_sales", "customer_satisfaction"):
                 kwargs["by"] = None  # the company as a whole is still assessed; the breakdown is not, and that is said
-                partly = text("ev.partly_assessed", lang, sign=_sign_name(sign, lang), by=by, why=reason)
-                parts.append(_findings([_not_assessed(sign, partly, lang, "partly_assessed")]))
+                partly = _findings([_not_assessed(sign, text("ev.partly_assessed", lang, sign=_sign_name(sign, lang), by=by, why=reason),
+                                                  lang, "partly_assessed")])
             else:
                 parts.append(_findings([_not_assessed(sign, text("ev.not_assessed_data", lang, sign=_sign_name(sign, lang), why=reason),
                                                       lang, "insufficient_data")]))
                 continue
-        parts.append(fn(data, **kwargs).findings)
+        found = fn(data, **kwargs).findings
+        # "assessed for the company as a whole" only when the company was in fact assessed
+        if partly is not None and (found.empty or not found["metric"].isin(["not_assessed", "insufficient_data"]).all()):
+            parts.append(partly)
+        parts.append(found)
     rows: list[dict[str, Any]] = [{str(k): v for k, v in row.items()} for part in parts for row in part.to_dict("records")]
     return _findings(rows)
 

@@ -339,3 +339,28 @@ def test_scorecard_at_an_earlier_as_of_uses_only_what_was_known(sample):
     assert value == then.loc[then["period"].astype(str) == "2024Q2", "close_rate"].item()
     final = sm.close_rate(sample)
     assert value != final.loc[final["period"].astype(str) == "2024Q2", "close_rate"].item()
+
+
+def test_a_sign_not_assessed_is_not_also_called_partly_assessed():
+    """Won deals without amounts and no segment anywhere (Olist-like): declining sales cannot be assessed at all,
+    so the findings must not also say it was assessed for the company as a whole; the plan page says what it needs."""
+    months = pd.date_range("2024-01-15", periods=18, freq="MS", tz="UTC")
+    opps = pd.DataFrame({"opportunity_id": [f"o{i}" for i in range(len(months))], "created_at": months, "status": "won",
+                         "closed_at": months + pd.Timedelta(days=3)})
+    leads = pd.DataFrame({"lead_id": [f"l{i}" for i in range(len(months))], "created_at": months - pd.Timedelta(days=20),
+                          "mql_at": months - pd.Timedelta(days=19), "opportunity_id": opps["opportunity_id"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DataQualityWarning)
+        data = sm.SalesData(opportunities=opps, leads=leads)
+        found = sm.diagnose(data)
+    mine = found[found["sign"] == "declining_sales"]
+    assert len(mine) and not (mine["metric"] == "partly_assessed").any()
+    assert mine["evidence"].str.contains("Cannot assess").all()
+    from salesmetrics.reports.deck import review
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        slides = review(data)
+    plan = [s for s in slides if "plan" in s.title.lower()]
+    assert plan and all("nan" not in " ".join(s.bullets) + s.title for s in plan)
+    assert any("amount" in " ".join(s.bullets) for s in plan)

@@ -234,11 +234,14 @@ def review(
             try:
                 target = card.loc[card["kpi"] == "bookings", "target"]
                 goal = float(target.iloc[0]) if len(target) and not np.isnan(target.iloc[0]) else float(card.loc[card["kpi"] == "bookings", "value"].iloc[0])
-                plan = sm.plan_funnel(data, target_bookings=goal, period=str(q + 1))
-                slides.append(Slide(t("deck.plan", goal=money(goal)), t("deck.plan_sub", quarter=q + 1),
-                                    table=pd.DataFrame({t("col.item"): plan["item"], t("col.value"): [format_number(v, 1) for v in plan["value"]],
-                                                        t("col.per_month"): [format_number(v, 1) for v in plan["per_month"]],
-                                                        t("col.basis"): plan["basis"]})))
+                if np.isnan(goal):  # no bookings target and no measured bookings: nothing to work back from
+                    slides.append(Slide(t("deck.plan_missing"), bullets=[t("deck.plan_needs_amounts")]))
+                else:
+                    plan = sm.plan_funnel(data, target_bookings=goal, period=str(q + 1))
+                    slides.append(Slide(t("deck.plan", goal=money(goal)), t("deck.plan_sub", quarter=q + 1),
+                                        table=pd.DataFrame({t("col.item"): plan["item"], t("col.value"): [format_number(v, 1) for v in plan["value"]],
+                                                            t("col.per_month"): [format_number(v, 1) for v in plan["per_month"]],
+                                                            t("col.basis"): plan["basis"]})))
             except (ValueError, IndexError, KeyError) as err:
                 slides.append(Slide(t("deck.plan_missing"), bullets=[t("deck.not_available", reason=err)]))
 
