@@ -173,13 +173,20 @@ def test_a_grouping_that_cannot_be_made_is_said_not_dropped():
 def test_an_ambiguous_grouping_is_said_with_the_reason():
     """Deals reach a region through their account and through their owner: by="region" cannot choose, so
     declining sales is assessed for the company and the info row gives the library's reason."""
-    opps = pd.DataFrame({"opportunity_id": ["o1", "o2"], "created_at": ["2025-01-10", "2025-02-10"], "status": "open",
+    months = pd.date_range("2023-01-10", periods=27, freq="MS") + pd.Timedelta(days=9)
+    opps = pd.DataFrame({"opportunity_id": [f"o{i}" for i in range(len(months))], "created_at": months.strftime("%Y-%m-%d"),
+                         "status": "won", "closed_at": (months + pd.Timedelta(days=5)).strftime("%Y-%m-%d"), "amount": 1000.0,
                          "account_id": "a1", "owner_id": "r1"})
     data = sm.SalesData(opportunities=opps, accounts=pd.DataFrame({"account_id": ["a1"], "region": ["EMEA"]}),
                         reps=pd.DataFrame({"rep_id": ["r1"], "team": ["East"], "region": ["APAC"]}))
     found = sm.diagnose(data, as_of="2025-03-31", thresholds={"declining_sales": {"by": "region"}})
     partly = found[(found["sign"] == "declining_sales") & (found["metric"] == "partly_assessed")]
     assert len(partly) == 1 and "not per region" in partly["evidence"].iloc[0] and "by='account.region'" in partly["evidence"].iloc[0]
+    # without amounts the company cannot be assessed either: then it is not called "assessed for the company"
+    bare = sm.SalesData(opportunities=opps.drop(columns="amount"), accounts=data.accounts, reps=data.reps)
+    found = sm.diagnose(bare, as_of="2025-03-31", thresholds={"declining_sales": {"by": "region"}})
+    mine = found[found["sign"] == "declining_sales"]
+    assert len(mine) and not (mine["metric"] == "partly_assessed").any()
 
 
 # ---------------------------------------------------------------------------------------------------------
