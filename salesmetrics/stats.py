@@ -395,7 +395,8 @@ def censored_rate(cell: np.ndarray, time: np.ndarray, event: np.ndarray, n_cells
     n* = S(1 − S) / Var(S), Var by Greenwood's formula (Greenwood 1926; the effective-n construction
     of Dorey & Korn 1987, Statistics in Medicine 6(6)), which is the plain Wilson interval of
     events / entities when nobody is censored early. When Var(S) = 0 (no events, or all events),
-    n* is the events plus the entities followed to τ.
+    n* is the events plus the entities followed to τ. Only the cells where someone is censored
+    before an event are sorted for the product-limit estimate; the others are counted.
 
     Returns
     -------
@@ -413,32 +414,39 @@ def censored_rate(cell: np.ndarray, time: np.ndarray, event: np.ndarray, n_cells
     >>> round(float(r["rate"][0]), 4)
     0.375
     """
-    u_cell, u_time, at_risk, d, c, s = _km_arrays(cell, time, event)
-    n = np.bincount(u_cell, weights=d + c, minlength=n_cells)
-    events = np.bincount(u_cell, weights=d, minlength=n_cells)
-    if not len(u_cell):
-        nan = np.full(n_cells, np.nan)
-        return {"n": n, "events": events, "rate": nan, "rate_low": nan.copy(), "rate_high": nan.copy(), "n_effective": nan.copy()}
-    last = np.concatenate([u_cell[1:] != u_cell[:-1], [True]])
-    survival = np.full(n_cells, np.nan)
-    survival[u_cell[last]] = s[last]
-    # Greenwood: Var S = S² Σ d / (n (n − d)) over event times (terms with n = d make S = 0, handled below)
-    term = np.where((d > 0) & (at_risk > d), d / np.where(at_risk > d, at_risk * (at_risk - d), 1.0), 0.0)
-    greenwood = np.bincount(u_cell, weights=term, minlength=n_cells)
-    var = survival**2 * greenwood
-    # without variance: the events plus those followed to the end (censored at the cell's last time)
-    end_censored = np.zeros(n_cells)
-    end_censored[u_cell[last]] = c[last]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = np.where(var > 0, survival * (1 - survival) / var, events + end_censored)
-    # nobody censored before the last event: the estimate is events / n, computed exactly (no log-sum rounding)
-    last_event = np.full(n_cells, -np.inf)
-    np.maximum.at(last_event, u_cell[d > 0], u_time[d > 0].astype(float))
-    first_censor = np.full(n_cells, np.inf)
-    np.minimum.at(first_censor, u_cell[c > 0], u_time[c > 0].astype(float))
+    cell = np.asarray(cell, dtype="int64")
+    time = np.asarray(time, dtype="int64")
+    event = np.asarray(event, dtype=bool)
+    n = np.bincount(cell, minlength=n_cells).astype(float)
+    events = np.bincount(cell[event], minlength=n_cells).astype(float)
+    # nobody censored before the last event: the estimate is events / n, exactly, with no sort at all
+    last_event = np.full(n_cells, -1, dtype="int64")
+    np.maximum.at(last_event, cell[event], time[event])
+    first_censor = np.full(n_cells, np.iinfo("int64").max, dtype="int64")
+    np.minimum.at(first_censor, cell[~event], time[~event])
     exact = first_censor >= last_event
-    rate = np.where(exact, ratio(events, n), 1 - survival)
-    n_eff = np.where(exact, n, n_eff)
+    rate = ratio(events, n)
+    n_eff = n.copy()
+    # no events: S = 1 throughout; the interval counts only those followed to the cell's longest time
+    longest = np.full(n_cells, -1, dtype="int64")
+    np.maximum.at(longest, cell, time)
+    to_end = np.bincount(cell[time == longest[cell]], minlength=n_cells).astype(float)
+    n_eff = np.where(events == 0, to_end, n_eff)
+    if not exact.all():  # Kaplan–Meier on the cells where censoring comes before an event
+        rows = ~exact[cell]
+        u_cell, _u_time, at_risk, d, c, s = _km_arrays(cell[rows], time[rows], event[rows])
+        last = np.concatenate([u_cell[1:] != u_cell[:-1], [True]])
+        survival = np.full(n_cells, np.nan)
+        survival[u_cell[last]] = s[last]
+        # Greenwood: Var S = S² Σ d / (n (n − d)) over event times (a step to S = 0 has no variance term)
+        term = np.where((d > 0) & (at_risk > d), d / np.where(at_risk > d, at_risk * (at_risk - d), 1.0), 0.0)
+        var = survival**2 * np.bincount(u_cell, weights=term, minlength=n_cells)
+        end_censored = np.zeros(n_cells)
+        end_censored[u_cell[last]] = c[last]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            km_eff = np.where(var > 0, survival * (1 - survival) / var, events + end_censored)
+        rate = np.where(exact, rate, 1 - survival)
+        n_eff = np.where(exact, n_eff, km_eff)
     n_eff = np.where(n > 0, n_eff, np.nan)
     low, high = wilson_interval(rate * n_eff, n_eff, confidence)
     return {"n": n, "events": events, "rate": rate, "rate_low": low, "rate_high": high, "n_effective": n_eff}
