@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint browser lab sample bench clean
+.PHONY: demo test lint browser docs lab sample bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(VENV)/.deck: pyproject.toml | $(VENV)/bin/python
 	touch $@ $(VENV)/.core
 
 $(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -q -e ".[dev,plot,deck,notebooks]"
+	$(PIP) install -q -e ".[dev,plot,deck,notebooks,docs]"
 	touch $@ $(VENV)/.core $(VENV)/.deck
 
 demo: $(VENV)/.deck
@@ -38,7 +38,11 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) \
 		|| echo "chromium or fonts-noto-cjk could not be installed here; the tests that need them will say so"
 
-test: lint browser
+# the documentation site (mkdocs-material + mkdocstrings), built strictly: any warning fails the build
+docs: $(VENV)/.dev
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+test: lint browser docs
 	$(PY) -m pytest -q
 	PLOTLY_RENDERER=plotly_mimetype $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg notebooks/
@@ -60,4 +64,4 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/report.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist site .cache

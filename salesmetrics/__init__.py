@@ -76,7 +76,13 @@ _LAZY = {
     "DefinitionWarning": "salesmetrics.errors",
     "FontWarning": "salesmetrics.errors",
     "MissingDependencyError": "salesmetrics.errors",
+    "MissingDataError": "salesmetrics.errors",
+    "SalesMetricsError": "salesmetrics.errors",
 }
+
+# subpackages reachable as ``sm.datasets``, ``sm.plot``, ... after ``import salesmetrics as sm`` (imported on first access);
+# ``plotly`` is the deprecated name of ``interactive`` and is left out of dir()
+_SUBMODULES = frozenset({"data", "datasets", "interactive", "periods", "plot", "plotly", "stats"})
 
 __all__ = [
     "KPIS",
@@ -86,9 +92,11 @@ __all__ = [
     "DefinitionWarning",
     "FontWarning",
     "InputValidationError",
+    "MissingDataError",
     "MissingDependencyError",
     "OrgDesign",
     "SalesData",
+    "SalesMetricsError",
     "ShiftedBetaGeometric",
     "__version__",
     "attainment",
@@ -138,11 +146,25 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from . import data as data
+    from . import datasets as datasets
+    from . import interactive as interactive
+    from . import periods as periods
+    from . import plot as plot
+    from . import stats as stats
     from .data import SalesData, conform, read_dir
     from .datasets import load_sample, make_company
     from .diagnostics import customer_satisfaction, diagnose, market_response, rep_turnover, role_clarity, sales_decline
     from .economics import ShiftedBetaGeometric, cac, cac_payback, ltv, unit_economics
-    from .errors import DataQualityWarning, DefinitionWarning, FontWarning, InputValidationError, MissingDependencyError
+    from .errors import (
+        DataQualityWarning,
+        DefinitionWarning,
+        FontWarning,
+        InputValidationError,
+        MissingDataError,
+        MissingDependencyError,
+        SalesMetricsError,
+    )
     from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations
     from .org import KPIS, OrgDesign, plan_funnel, scorecard
     from .periods import BusinessCalendar, last_complete_period, parse_period, period_range, to_period
@@ -154,6 +176,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # importing it binds it here as an attribute, so this runs once per subpackage
+        return importlib.import_module(f"{__name__}.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'salesmetrics' has no attribute {name!r}")
@@ -165,4 +189,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return [*__all__, *sorted(_SUBMODULES - {"plotly"})]

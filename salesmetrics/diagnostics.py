@@ -1,6 +1,6 @@
 """Reorg diagnostics: the five signs that a sales reorganisation is due, with evidence and what to do.
 
-Definitions follow METRICS.md ("Organisation and reorg diagnostics"); the signs and the advice for each
+Definitions follow the metric definitions (docs/metrics.md, "Organisation and reorg diagnostics"); the signs and the advice for each
 come from the seed article:
 
 1. **declining_sales** — bookings falling for several quarters; decomposed into opportunities created ×
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .data import NO_GROUP, Inputs, can_group, group_codes, group_labels, resolve
-from .errors import DefinitionWarning
+from .errors import DefinitionWarning, MissingDataError
 from .formatting import format_money, format_p, shorten
 from .i18n import text
 from .money import to_reporting
@@ -61,6 +61,21 @@ class Assessment:
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         return iter((self.table, self.findings))
+
+    def _counts(self) -> str:
+        found = self.findings["severity"].value_counts() if len(self.findings) else pd.Series(dtype="int64")
+        return ", ".join(f"{int(found[s])} {s}" for s in _SEVERITY if s in found.index) or "no findings"
+
+    def __repr__(self) -> str:
+        signs = ", ".join(str(s) for s in self.findings["sign"].unique()) if len(self.findings) else "no sign"
+        return f"Assessment({signs}: {self._counts()}; table of {len(self.table):,} rows)"
+
+    def _repr_html_(self) -> str:
+        """The findings in Jupyter, most severe first; every cell is escaped (scopes come from the data)."""
+        from html import escape
+
+        body = self.findings.to_html(index=False, escape=True) if len(self.findings) else "<p>no findings</p>"
+        return f"<div><strong>{escape(repr(self))}</strong>{body}</div>"
 
 
 def _findings(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -136,10 +151,10 @@ def _gap_sentence(sign: str, table: str, column: str, empty: bool, lang: str = "
 
 
 def _require_columns(inputs: Inputs, sign: str, purpose: str) -> None:
-    """Raise a ValueError naming the table, the column and the fix when ``sign`` needs a column the data lacks."""
+    """Raise a MissingDataError naming the table, the column and the fix when ``sign`` needs a column the data lacks."""
     for table, column, empty in _column_gaps(inputs, sign):
         where = f"{table}.{column} is empty in every row" if empty else f"the {table} table has no {column} column"
-        raise ValueError(f"{purpose} cannot be measured: {where}, so {text(f'why.{table}.{column}')}. "
+        raise MissingDataError(f"{purpose} cannot be measured: {where}, so {text(f'why.{table}.{column}')}. "
                          f"Fix: add {column} to {table} ({text(f'fix.{table}.{column}')}).")
 
 
@@ -319,7 +334,7 @@ def rep_turnover(
 ) -> Assessment:
     """Annualised rep attrition per team and role against the rest of the company, and what the leavers left.
 
-    Attrition = departures / average headcount × 12 / months (METRICS.md), over the last
+    Attrition = departures / average headcount × 12 / months (docs/metrics.md), over the last
     ``window_periods`` complete periods. A team is flagged when its attrition is at least ``min_ratio``
     times the rest of the company's and at least ``min_rate`` a year, with ``min_departures`` or more
     departures, and more departures than the rest's rate predicts (Poisson, one-sided, at ``alpha``).
@@ -868,11 +883,11 @@ def customer_satisfaction(
     ``min_drop`` points against the periods before, significantly (Welch's t-test, one-sided, at
     ``alpha``).
 
-    Churn link (METRICS.md, time-aligned): the unit is the **CSAT response**. Every CSAT response given
+    Churn link (docs/metrics.md, time-aligned): the unit is the **CSAT response**. Every CSAT response given
     at least ``horizon_months`` calendar months before ``as_of`` by an account that was a paying
     customer around it (MRR above 0 at the month-end before the response or at the end of its month)
     is followed for ``horizon_months`` month-ends, from the end of the response's month on; it counts
-    as churned when the account's MRR went to 0 at one of them (the MRR churn of METRICS.md, computed
+    as churned when the account's MRR went to 0 at one of them (the MRR churn of docs/metrics.md, computed
     from the bundle's subscriptions with its currency, fx rates, time zone and ``as_of``). Responses
     scoring ``low_score`` or less are compared with the other responses: relative risk with a 95% Katz
     interval (:func:`~salesmetrics.stats.relative_risk`). An account that answered several times

@@ -1,6 +1,6 @@
 """Unit economics: CAC by channel, CAC payback, LTV and LTV:CAC, and the shifted-beta-geometric model.
 
-Definitions follow METRICS.md ("Unit economics"):
+Definitions follow the metric definitions (docs/metrics.md, "Unit economics"):
 
 - **CAC** = sales and marketing spend in the period (optionally the spend of
   ``lag_months`` earlier) / new customers acquired in the period, by channel
@@ -577,7 +577,7 @@ def ltv(
 ) -> pd.DataFrame:
     """Customer lifetime value per period: ARPA × gross margin × expected lifetime in months.
 
-    - ``method="formula"`` (METRICS.md; ChartMogul with ``gross_margin=1``): lifetime =
+    - ``method="formula"`` (docs/metrics.md; ChartMogul with ``gross_margin=1``): lifetime =
       1 / monthly logo churn, the churn being the mean of the ``window`` monthly rates
       ending with the period's last month.
     - ``method="sbg"``: lifetime = Σ S(t), t < ``horizon_months``, from a

@@ -1,9 +1,24 @@
 """Errors, warnings and optional-dependency handling for salesmetrics.
 
-Every problem with a user's input surfaces as :class:`InputValidationError`
-(a ``ValueError``) carrying a ``failure_cases`` frame, and every data-quality
-concern that does not stop a computation as a :class:`DataQualityWarning` or
-:class:`DefinitionWarning`, which users can filter like any warning::
+Every error the library raises on purpose derives from :class:`SalesMetricsError`,
+so ``except sm.SalesMetricsError`` catches them all::
+
+    SalesMetricsError
+    ├── InputValidationError   (also a ValueError) input tables break the data model;
+    │                          carries a ``failure_cases`` frame
+    ├── MissingDataError       (also a ValueError) a metric needs a table or column
+    │                          the bundle lacks; the message names it and the fix
+    └── MissingDependencyError (also an ImportError) an optional extra is not
+                               installed; the message names the pip command
+
+The built-in bases are kept, so code written ``except ValueError`` or
+``except ImportError`` still catches what it caught before. Wrong arguments to
+a function (``freq="W"``, say) stay plain ``ValueError``/``TypeError``: they are
+mistakes in the calling code, not in the data.
+
+Every data-quality concern that does not stop a computation is a
+:class:`DataQualityWarning` or :class:`DefinitionWarning`, which users can
+filter like any warning::
 
     import warnings
     import salesmetrics as sm
@@ -22,15 +37,32 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "DataQualityWarning",
     "DefinitionWarning",
+    "FontWarning",
     "InputValidationError",
+    "MissingDataError",
     "MissingDependencyError",
+    "SalesMetricsError",
     "import_optional",
 ]
 
 FAILURE_COLUMNS = ["table", "column", "check", "row", "value", "fix"]
 
 
-class InputValidationError(ValueError):
+class SalesMetricsError(Exception):
+    """Base class of every error salesmetrics raises on purpose.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> try:
+    ...     sm.SalesData().require("opportunities")
+    ... except sm.SalesMetricsError as err:
+    ...     print(type(err).__name__)
+    MissingDataError
+    """
+
+
+class InputValidationError(SalesMetricsError, ValueError):
     """Raised when input tables do not satisfy the canonical data model.
 
     Attributes
@@ -70,7 +102,24 @@ class FontWarning(UserWarning):
     """No installed font can draw the text (Hangul, say); the message names the install command."""
 
 
-class MissingDependencyError(ImportError):
+class MissingDataError(SalesMetricsError, ValueError):
+    """A metric needs a table (or column) the bundle does not have.
+
+    The message names the table or column and how to supply it. A ``ValueError``
+    too, so existing ``except ValueError`` code keeps working.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> try:
+    ...     sm.win_rate(sm.SalesData())
+    ... except sm.MissingDataError as err:
+    ...     print(err)
+    this pipeline metric needs the opportunities table; pass a SalesData that has it, or opportunities=<DataFrame>.
+    """
+
+
+class MissingDependencyError(SalesMetricsError, ImportError):
     """An optional extra is not installed; the message names the pip command."""
 
 

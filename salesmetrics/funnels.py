@@ -1,6 +1,6 @@
 """The lead funnel and the opportunity stages: journeys, conversion, lead quality, stage times, bottlenecks.
 
-Definitions follow METRICS.md ("Lead funnel and SLA", "Pipeline"):
+Definitions follow the metric definitions (docs/metrics.md, "Lead funnel and SLA", "Pipeline"):
 
 - A funnel is an ordered list of stage time-stamp columns on one row per
   entity. An entity has reached a stage if that stage *or any later one* has a
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .data import SETTINGS_ATTR, Inputs, frame_settings, group_codes, group_labels, resolve
-from .errors import DataQualityWarning
+from .errors import DataQualityWarning, MissingDataError
 from .pipeline import _DAY_NS, _NAT, Cells, _ns, censored_cohorts, parse_window, period_span
 from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
 
@@ -192,7 +192,7 @@ def funnel(
     **Cohort conversion** (the default): of the entities that reached stage k in
     each period, the share that reach stage k+1 (within ``window`` when given),
     estimated by Kaplan–Meier on the time from k to k+1 so that entities still
-    in progress are *censored*, neither successes nor failures (METRICS.md, "Lead
+    in progress are *censored*, neither successes nor failures (docs/metrics.md, "Lead
     funnel"). Each entity is followed until it converts, until its window ends,
     or until ``as_of``. ``rate`` is the estimated probability of converting
     within ``followed_days``: the window, or the cohort's longest follow-up when
@@ -282,7 +282,7 @@ def funnel(
     if stages is None:
         stages = [s for s in LEAD_STAGES if s not in absent]
     elif unknown := [s for s in stages if s in absent]:
-        raise ValueError(f"funnel: the export has no {', '.join(unknown)} column(s), so no entity can be seen reaching "
+        raise MissingDataError(f"funnel: the export has no {', '.join(unknown)} column(s), so no entity can be seen reaching "
                          f"{'that stage' if len(unknown) == 1 else 'those stages'}; leave {'it' if len(unknown) == 1 else 'them'} "
                          "out of stages=, or map the column when loading the data.")
     stages = list(stages)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataQualityWarning
+from .errors import DataQualityWarning, MissingDataError
 
 __all__ = ["to_reporting"]
 
@@ -74,7 +74,7 @@ def to_reporting(
     rate = np.ones(len(amount))
     missing = sorted(set(cur[foreign]) - (set(fx_rates["currency"].dropna()) if fx_rates is not None else set()))
     if missing:
-        raise ValueError(
+        raise MissingDataError(
             f"no fx_rates for {', '.join(missing)}; add rows (currency, date, rate to {reporting_currency}) to fx_rates "
             "or pass a SalesData that has them."
         )

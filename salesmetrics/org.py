@@ -1,6 +1,6 @@
 """Organisation designs, KPI ownership, team scorecards and the reverse-funnel plan.
 
-METRICS.md ("Organisation") names two designs from the seed article:
+The metric definitions (docs/metrics.md, "Organisation") name two designs from the seed article:
 
 - functional — marketing (leads, lead conversion, CAC); sales (revenue, deal size, close rate,
   win rate); product (retention, MRR/ARR); support (retention, cycle length);
@@ -201,6 +201,22 @@ class OrgDesign:
         if unknown:
             raise ValueError(f"org design {self.name!r} names unknown KPIs {unknown}; known: {sorted(KPIS)}.")
 
+    def __repr__(self) -> str:
+        teams = ", ".join(f"{t.name} ({'/'.join(t.roles)}; {len(t.kpis)} KPIs)" for t in self.teams)
+        return f"OrgDesign({self.name!r}: {teams})"
+
+    def _repr_html_(self) -> str:
+        """The design in Jupyter: one row per team with its roles and KPIs; every string is escaped."""
+        from html import escape
+
+        rows = "".join(
+            f"<tr><td>{escape(t.name)}</td><td>{escape(', '.join(t.roles))}</td>"
+            f"<td>{escape(', '.join(KPIS[k].label for k in t.kpis))}</td></tr>"
+            for t in self.teams
+        )
+        return (f"<div><strong>OrgDesign {escape(self.name)}</strong><table><thead><tr><th>team</th><th>roles</th>"
+                f"<th>KPIs</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
     def kpi_owners(self) -> pd.DataFrame:
         """One row per team and KPI."""
         rows = [(t.name, k, KPIS[k].label) for t in self.teams for k in t.kpis]
@@ -215,7 +231,7 @@ class OrgDesign:
 
     @classmethod
     def functional(cls) -> OrgDesign:
-        """Teams by function (METRICS.md): marketing, sales, product, support."""
+        """Teams by function (docs/metrics.md): marketing, sales, product, support."""
         return cls("functional", (
             Team("Marketing", ("MKT",), ("mqls", "lead_conversion", "cac"), {"MKT": ("created_at", "mql_at")}, ("Marketing",)),
             Team("Sales", ("SDR", "AE", "AM", "OPS", "SE"), ("bookings", "deal_size", "close_rate", "win_rate"),
@@ -227,7 +243,7 @@ class OrgDesign:
 
     @classmethod
     def process(cls) -> OrgDesign:
-        """Teams by process, common in B2B (METRICS.md): marketing, sales (SDR, AE, ops), customer success."""
+        """Teams by process, common in B2B (docs/metrics.md): marketing, sales (SDR, AE, ops), customer success."""
         return cls("process", (
             Team("Marketing", ("MKT",), ("mqls", "lead_conversion", "cac"), {"MKT": ("created_at", "mql_at")}, ("Marketing",)),
             Team("Sales", ("SDR", "AE", "OPS", "SE"),

@@ -1,6 +1,6 @@
 """Pipeline: win rate, close rate, deal size, sales cycle (with Kaplan–Meier), velocity and coverage.
 
-Definitions follow METRICS.md ("Pipeline"):
+Definitions follow the metric definitions (docs/metrics.md, "Pipeline"):
 
 - Win rate = won / (won + lost) among opportunities *closed* in the period;
   open deals are not in it. ``weight="amount"`` gives won amount / closed amount.
@@ -269,7 +269,7 @@ def close_rate(
     """Close rate (deal closing ratio) of the cohort of opportunities created in each period.
 
     ``close_rate`` is the share of the cohort won (within ``window`` after creation when given),
-    with open deals in the cohort: it can never exceed 1 (METRICS.md). Deals still open at ``as_of``
+    with open deals in the cohort: it can never exceed 1 (docs/metrics.md). Deals still open at ``as_of``
     are *censored*, neither won nor lost: the rate is the Kaplan–Meier estimate of winning within
     ``followed_days`` (the window, or the cohort's longest follow-up when that is shorter), as in
     :func:`~salesmetrics.funnel`. Lost deals, and deals won only after their window, are known

@@ -1,6 +1,6 @@
 """Revenue and retention: MRR/ARR, movements and the MRR bridge, churn, GRR/NRR, cohorts.
 
-Definitions follow METRICS.md ("Revenue and retention"):
+Definitions follow the metric definitions (docs/metrics.md, "Revenue and retention"):
 
 - An account's MRR for a period is the sum of amount / billing_months over its
   subscriptions active at the period's end (a subscription is active on

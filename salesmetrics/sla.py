@@ -1,6 +1,6 @@
 """The marketing–sales SLA: lead definitions as data, response-time compliance, targets and attainment.
 
-Definitions follow METRICS.md ("Lead funnel and SLA"):
+Definitions follow the metric definitions (docs/metrics.md, "Lead funnel and SLA"):
 
 - MQL / SQL rules are declarative criteria (score ≥ x, segment in the ICP,
   all-of / any-of) that set ``mql_at`` / ``sql_at``, so a team can see its funnel
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .data import SETTINGS_ATTR, index_in, resolve
-from .errors import DefinitionWarning
+from .errors import DefinitionWarning, MissingDataError
 from .periods import BusinessCalendar, parse_period
 from .pipeline import _NAT, Cells, _ns, group_labels
 from .stats import group_quantiles, ratio, wilson_interval
@@ -548,7 +548,7 @@ def compare_definitions(
     """Compare two definitions of a funnel stage: leads qualified, outcomes captured and lost, precision, recall, workload.
 
     Under a definition, a lead that fails it has *not reached that stage or any later one*, whatever
-    happened in reality (METRICS.md, "Lead definitions"): a won lead that fails a stricter MQL rule is a
+    happened in reality (docs/metrics.md, "Lead definitions"): a won lead that fails a stricter MQL rule is a
     win the rule would have lost, not a win of its MQLs. Per definition:
 
     - ``qualified``: leads that meet it;
@@ -607,7 +607,7 @@ def compare_definitions(
     inputs = resolve(data, "leads")
     journeys = lead_journeys(data)
     if (current is None or proposed is None) and stage in journeys.attrs.get(SETTINGS_ATTR, {}).get("absent", ()):
-        raise ValueError(f"compare_definitions: the leads export has no {stage} column, so the definition in force "
+        raise MissingDataError(f"compare_definitions: the leads export has no {stage} column, so the definition in force "
                          f"cannot be read from the data; pass it as a rule instead of None.")
     now = inputs.as_of_timestamp(as_of)
     created = journeys["created_at"]

@@ -1,7 +1,7 @@
 """Issue #15: what the diagnostics mean, on hand-computed fixtures.
 
 1. The satisfaction → churn link is time-aligned: per CSAT response at least h months before as_of,
-   did the account churn within h months after it (METRICS.md, "Customer satisfaction").
+   did the account churn within h months after it (docs/metrics.md, "Customer satisfaction").
 2. Nothing inside ``diagnose`` swallows an error: the link is computed with the bundle's currency and
    fx rates, so the Korean twin of the sample gets the same severities as the English one; what cannot
    be measured is said in the evidence.
@@ -336,8 +336,8 @@ def test_report_builds_the_deck_from_very_little_data(build, quarter, tmp_path):
 def test_decline_drivers_with_no_complete_period_draws_a_note():
     """sales_decline on one month of data has no complete quarter: an empty table, which both chart
     backends draw as an empty chart saying what it needs, instead of an IndexError."""
+    from salesmetrics import interactive as splot
     from salesmetrics import plot
-    from salesmetrics import plotly as splot
 
     table = sm.sales_decline(_one_month()).table
     assert table.empty

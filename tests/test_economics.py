@@ -10,7 +10,7 @@ import salesmetrics as sm
 from salesmetrics.economics import ShiftedBetaGeometric, cac, cac_payback, ltv, unit_economics
 
 # Fader & Hardie (2007), "How to Project Customer Retention", Journal of Interactive Marketing 21(1), 76-90,
-# Table 1: customers alive at the start of years 0-12 of two cohorts of 1,000 (METRICS.md quotes them).
+# Table 1: customers alive at the start of years 0-12 of two cohorts of 1,000 (docs/metrics.md quotes them).
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
 

@@ -11,7 +11,7 @@ from salesmetrics.org import OrgDesign, Team
 
 
 def test_designs_follow_the_seed_article():
-    """METRICS.md: functional = marketing (leads, lead conversion, CAC), sales (revenue, deal size, close rate,
+    """docs/metrics.md: functional = marketing (leads, lead conversion, CAC), sales (revenue, deal size, close rate,
     win rate), product (retention, MRR/ARR), support (retention, cycle length); process = marketing (same),
     sales (revenue, deal size, close rate, win rate, cycle length, lead conversions), customer success
     (retention, MRR/ARR, LTV)."""

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import salesmetrics as sm
+from salesmetrics import interactive as splot
 from salesmetrics import plot
-from salesmetrics import plotly as splot
 from salesmetrics.reports.cli import main
 from salesmetrics.reports.deck import report, review, to_csv
 

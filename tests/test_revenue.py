@@ -1,7 +1,7 @@
 """MRR, movements, the bridge, retention and cohorts: hand-computed fixtures, vendor examples, properties.
 
 Every fixture states its computation in its docstring. A brute-force oracle (month-end snapshots
-evaluated straight from the definition in METRICS.md) checks the fast change-point implementation.
+evaluated straight from the definition in docs/metrics.md) checks the fast change-point implementation.
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ def test_sample_company_bridge_and_the_planted_apac_churn(sample):
 
 
 def oracle_bridge(s: pd.DataFrame, as_of: str) -> pd.DataFrame:
-    """Monthly bridge from month-end snapshots, account by account, exactly as METRICS.md words it."""
+    """Monthly bridge from month-end snapshots, account by account, exactly as docs/metrics.md words it."""
     s = s.copy()
     s["start_date"] = pd.to_datetime(s["start_date"])
     s["end_date"] = pd.to_datetime(s["end_date"])

@@ -74,7 +74,7 @@ def test_a_touch_at_the_very_nanosecond_of_the_mql_counts():
 
 
 def _brute_force_first_touch(leads: pd.DataFrame, acts: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-    """The definition read literally (METRICS.md, response SLA): the earliest human activity on the lead or on its
+    """The definition read literally (docs/metrics.md, response SLA): the earliest human activity on the lead or on its
     account at or after the MQL and at or before as_of, as a plain pandas join; one row per MQL'd lead."""
     m = leads[leads["mql_at"].notna() & (leads["mql_at"] <= as_of)]
     a = acts[~acts["automated"] & (acts["occurred_at"] <= as_of)]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataQualityWarning, InputValidationError
+from ..errors import DataQualityWarning, InputValidationError, MissingDataError
 from ._checks import Unresolved, _quality_warnings, _reference_checks, _validate_table
-from ._lookups import ABSENT_ATTR, AsOf, _absent_in, _column_token, infer_as_of
+from ._lookups import ABSENT_ATTR, AsOf, _absent_in, _column_token, as_pandas, infer_as_of
 from ._messages import (
     _DATE_COLUMN,
     TABLE_NAMES,
@@ -22,6 +22,9 @@ from ._messages import (
     quarantine_columns,
     reasons_by_row,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._lookups import TableLike
 
 References = Literal["keep", "strict"]
 
@@ -71,7 +74,8 @@ class SalesData:
     Parameters
     ----------
     accounts, reps, leads, opportunities, stage_history, subscriptions, activities, spend, surveys, targets, fx_rates : pandas.DataFrame, optional
-        Canonical tables (see DESIGN.md for columns). Extra columns pass through.
+        Canonical tables (see the data model, docs/data-model.md, for columns). Extra columns pass through.
+        A pyarrow Table or a polars DataFrame is converted to pandas once, here.
     timezone : str, default "UTC"
         The reporting time zone: naive time stamps are read in it, aware ones
         are converted to it, and periods are cut in it.
@@ -147,17 +151,17 @@ class SalesData:
     def __init__(
         self,
         *,
-        accounts: pd.DataFrame | None = None,
-        reps: pd.DataFrame | None = None,
-        leads: pd.DataFrame | None = None,
-        opportunities: pd.DataFrame | None = None,
-        stage_history: pd.DataFrame | None = None,
-        subscriptions: pd.DataFrame | None = None,
-        activities: pd.DataFrame | None = None,
-        spend: pd.DataFrame | None = None,
-        surveys: pd.DataFrame | None = None,
-        targets: pd.DataFrame | None = None,
-        fx_rates: pd.DataFrame | None = None,
+        accounts: TableLike | None = None,
+        reps: TableLike | None = None,
+        leads: TableLike | None = None,
+        opportunities: TableLike | None = None,
+        stage_history: TableLike | None = None,
+        subscriptions: TableLike | None = None,
+        activities: TableLike | None = None,
+        spend: TableLike | None = None,
+        surveys: TableLike | None = None,
+        targets: TableLike | None = None,
+        fx_rates: TableLike | None = None,
         timezone: str = "UTC",
         currency: str = "USD",
         fiscal_year_start: int = 1,
@@ -194,7 +198,7 @@ class SalesData:
             "targets": targets,
             "fx_rates": fx_rates,
         }
-        inputs = {name: df for name, df in given.items() if df is not None}
+        inputs = {name: as_pandas(df, name) for name, df in given.items() if df is not None}  # pyarrow/polars: once, here
         coerced: dict[str, pd.DataFrame] = {}
         found: list[pd.DataFrame] = []
         self.absent_columns: dict[str, frozenset[str]] = {}
@@ -364,7 +368,7 @@ class SalesData:
         return getattr(self, table, None) is not None and column not in self.absent_columns.get(table, frozenset())
 
     def require(self, *tables: str) -> tuple[pd.DataFrame, ...]:
-        """Return the named tables, or raise a ValueError naming the ones missing.
+        """Return the named tables, or raise a MissingDataError (a ValueError) naming the ones missing.
 
         Examples
         --------
@@ -372,12 +376,12 @@ class SalesData:
         >>> sm.SalesData().require("opportunities")
         Traceback (most recent call last):
         ...
-        ValueError: this needs the opportunities table; pass SalesData(opportunities=...) or add opportunities.csv to the data folder.
+        salesmetrics.errors.MissingDataError: this needs the opportunities table; pass SalesData(opportunities=...) or add opportunities.csv to the data folder.
         """
         missing = [t for t in tables if getattr(self, t, None) is None]
         if missing:
             names = ", ".join(missing)
-            raise ValueError(
+            raise MissingDataError(
                 f"this needs the {names} table{'s' if len(missing) > 1 else ''}; pass "
                 f"SalesData({missing[0]}=...) or add {missing[0]}.csv to the data folder."
             )
@@ -439,3 +443,23 @@ class SalesData:
         q = sum(len(v) for v in self.quarantine.values())
         extra = f", quarantined={q:,}" if q else ""
         return f"SalesData({parts}; timezone={self.timezone!r}, currency={self.currency!r}, fiscal_year_start={self.fiscal_year_start}{extra})"
+
+    def _repr_html_(self) -> str:
+        """The bundle in Jupyter: :meth:`summary` per table and the settings; every string is escaped."""
+        from html import escape
+
+        summary = self.summary()
+        head = "".join(f"<th>{escape(c)}</th>" for c in ("table", "rows", "quarantined", "unresolved", "first", "last"))
+        body = "".join(
+            f"<tr><td>{escape(str(name))}</td><td>{row['rows']:,}</td><td>{row['quarantined']:,}</td>"
+            f"<td>{row['unresolved']:,}</td><td>{escape(str(row['first']))}</td><td>{escape(str(row['last']))}</td></tr>"
+            for name, row in summary.iterrows()
+        )
+        as_of = self.as_of
+        when = f"{as_of:%Y-%m-%d %H:%M}" if as_of is not None else "none (nothing is dated)"
+        source = f" (from {self.as_of_source})" if self.as_of_source else ""
+        settings = [("as_of", when + source), ("timezone", self.timezone), ("currency", self.currency),
+                    ("fiscal year start", f"month {self.fiscal_year_start}")]
+        foot = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in settings)
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if len(summary) else "<p>no tables</p>"
+        return f"<div><strong>SalesData</strong>{table}<table>{foot}</table></div>"

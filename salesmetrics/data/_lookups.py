@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import TypeAlias
+
+    import polars as pl
+    import pyarrow as pa
+
     from ._bundle import SalesData
+
+    TableLike: TypeAlias = pd.DataFrame | pa.Table | pl.DataFrame
+    """A table as the entry points accept it (see :func:`as_pandas`)."""
 
 def index_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """Position of each value in ``keys`` (-1 when absent or missing): one vectorised hash look-up.
@@ -248,7 +256,9 @@ class Inputs:
     def require(self, name: str, purpose: str) -> pd.DataFrame:
         df = self.tables.get(name)
         if df is None:
-            raise ValueError(f"{purpose} needs the {name} table; pass a SalesData that has it, or {name}=<DataFrame>.")
+            from ..errors import MissingDataError
+
+            raise MissingDataError(f"{purpose} needs the {name} table; pass a SalesData that has it, or {name}=<DataFrame>.")
         return df
 
     def as_of_timestamp(self, as_of: Any = None) -> pd.Timestamp:
@@ -281,6 +291,37 @@ def _is_canonical(df: pd.DataFrame, table: str) -> bool:
     return True
 
 
+FRAME_KINDS = "a pandas DataFrame, a pyarrow Table or a polars DataFrame"
+"""What every entry point (SalesData, conform, the metric functions) accepts as a table."""
+
+
+def as_pandas(df: Any, what: str) -> pd.DataFrame:
+    """``df`` as a pandas DataFrame: converted once, at the boundary, when it is a pyarrow Table or a polars DataFrame.
+
+    Anything with a ``to_pandas()`` that returns a DataFrame is accepted (pyarrow and polars both have one;
+    polars' needs pyarrow, a dependency of salesmetrics). ``what`` names the argument in the error.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> as_pandas(pa.table({"account_id": ["a1", "a2"]}), "accounts")["account_id"].tolist()
+    ['a1', 'a2']
+    >>> as_pandas({"account_id": ["a1"]}, "accounts")
+    Traceback (most recent call last):
+    ...
+    TypeError: accounts must be a pandas DataFrame, a pyarrow Table or a polars DataFrame, got dict.
+    """
+    if isinstance(df, pd.DataFrame):
+        return df
+    convert = getattr(df, "to_pandas", None)
+    if callable(convert) and not isinstance(df, pd.Series):
+        out = convert()
+        if isinstance(out, pd.DataFrame):
+            return out
+    hint = " (call .collect() on a polars LazyFrame first)" if type(df).__name__ == "LazyFrame" else ""
+    raise TypeError(f"{what} must be {FRAME_KINDS}, got {type(df).__name__}{hint}.")
+
+
 def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame | None) -> Inputs:
     """Tables for a metric function from a SalesData or from bare frames.
 
@@ -306,13 +347,17 @@ def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame |
         absent = dict(data.absent_columns)
         for name, df in others.items():
             if df is not None:
+                df = as_pandas(df, name)
                 absent[name] = _absent_in(df, name)
                 tables[name] = df if _is_canonical(df, name) else conform(df, name, timezone=data.timezone, currency=data.currency)
         return Inputs(tables, data.timezone, data.currency, data.fiscal_year_start, data.as_of,
                       data.__dict__.setdefault("_positions", {}), absent)
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"expected a SalesData or a pandas DataFrame of {table}, got {type(data).__name__}.")
-    frames = {table: data, **{k: v for k, v in others.items() if v is not None}}
+        try:
+            data = as_pandas(data, table)
+        except TypeError:
+            raise TypeError(f"expected a SalesData or {FRAME_KINDS} of {table}, got {type(data).__name__}.") from None
+    frames = {table: data, **{k: as_pandas(v, k) for k, v in others.items() if v is not None}}
     timezone = "UTC"
     for df in frames.values():
         zones = [getattr(df[c].dtype, "tz", None) for c in df.columns if isinstance(df[c].dtype, pd.DatetimeTZDtype)]

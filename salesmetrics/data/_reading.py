@@ -28,7 +28,7 @@ import stat
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,7 @@ import pandas as pd
 from ..errors import DataQualityWarning, InputValidationError
 from ._bundle import SalesData
 from ._checks import _validate_table
-from ._lookups import ABSENT_ATTR, _absent_in
+from ._lookups import ABSENT_ATTR, _absent_in, as_pandas
 from ._messages import (
     TABLE_NAMES,
     OnInvalid,
@@ -49,6 +49,9 @@ from ._messages import (
     quarantine_columns,
     reasons_by_row,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._lookups import TableLike
 
 #: Key of ``DataFrame.attrs`` under which :func:`conform` puts the rows it set aside.
 QUARANTINE_ATTR = "salesmetrics.quarantine"
@@ -151,7 +154,7 @@ def _map_values(df: pd.DataFrame, table: str, values: Mapping[str, Mapping[Any, 
 
 
 def conform(
-    df: pd.DataFrame,
+    df: TableLike,
     table: str,
     *,
     columns: Mapping[str, Any] | None = None,
@@ -166,7 +169,8 @@ def conform(
     Parameters
     ----------
     df : pandas.DataFrame
-        The export as read (all columns may be strings).
+        The export as read (all columns may be strings); a pyarrow Table or a
+        polars DataFrame is converted to pandas first.
     table : str
         Canonical table name, e.g. ``"opportunities"``.
     columns : mapping, optional
@@ -240,8 +244,7 @@ def conform(
         raise ValueError(f"unknown table {table!r}; canonical tables are {', '.join(TABLE_NAMES)}.")
     if on_invalid not in ("raise", "quarantine"):
         raise ValueError(f"on_invalid must be 'raise' or 'quarantine', got {on_invalid!r}.")
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"conform needs a pandas DataFrame, got {type(df).__name__}.")
+    df = as_pandas(df, "conform's df")
     table_columns: Mapping[str, str] | None = columns
     if columns and _is_nested_columns(columns, "columns="):
         table_columns = columns.get(table)

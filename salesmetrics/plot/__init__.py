@@ -1,8 +1,14 @@
 """Matplotlib charts of salesmetrics results, for decks and reports.
 
-Every function takes the frame a metric function returned and an optional ``ax``, draws on it (or on a
+Every function takes what a metric function returned and an optional ``ax``, draws on it (or on a
 new figure's axes), and returns the Axes. Nothing here touches pyplot's global state, so charts never
-leak between notebook cells or threads. The same names exist in :mod:`salesmetrics.plotly`.
+leak between notebook cells or threads. The same names exist in :mod:`salesmetrics.interactive` (plotly).
+
+Each chart accepts its metric's output as returned: a diagnostic's result object (``sm.rep_turnover(data)``)
+as well as its ``.table``; ``cohort_retention`` or ``cohort_triangle``; ``sm.kaplan_meier(...)``'s curve
+or ``sm.sales_cycle(data, method="km")``'s per-period quartiles. Every chart takes keyword-only
+``currency=`` and ``lang=``; left out, they are what the frame carries in ``attrs`` (set by the metric
+functions, lost by a ``merge``), else USD and English — pass them when the frame went through a merge.
 
     >>> import salesmetrics as sm
     >>> from salesmetrics import plot
@@ -21,6 +27,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._charts import (
+    cohort_grid,
+    context,
+    findings_of,
+    group_columns,
+    is_cycle_summary,
+    km_curves,
+    km_title_keys,
+    mrr_levels,
+    require_columns,
+    summary_parts,
+    table_of,
+)
 from ..errors import import_optional
 from ..formatting import (
     MUTED,
@@ -135,29 +154,22 @@ def _labels(periods: Any) -> list[str]:
     return [str(p) for p in periods]
 
 
-def _currency(frame: pd.DataFrame, default: str = "USD") -> str:
-    return str(frame.attrs.get("currency", default))
+def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None, currency: str | None = None,
+               lang: str | None = None) -> Any:
+    """Waterfall of one period's MRR bridge: starting MRR, each movement, ending MRR (default: the last period).
 
-
-def _lang(frame: Any) -> str:
-    """The language of a result frame's labels (``frame.attrs["lang"]``, set by the deck); English by default."""
-    return str(getattr(frame, "attrs", {}).get("lang", "en"))
-
-
-def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None) -> Any:
-    """Waterfall of one period's MRR bridge: starting MRR, each movement, ending MRR (default: the last period)."""
+    ``bridge`` is the output of ``mrr_bridge``; ``currency`` and ``lang`` default to what it carries.
+    """
     ax = _axes(ax)
+    cur, lang = context(bridge, currency, lang)
     frame = bridge if "period" in bridge.columns else bridge.reset_index()
     if period is not None:
         frame = frame[frame["period"].astype(str) == str(period)]
-    if "by" in frame.attrs or len(frame) == 0:
-        pass
     numeric = frame.select_dtypes("number")
     row = numeric.groupby(frame["period"].astype(str)).sum().iloc[-1]
     shown_period = str(frame["period"].iloc[-1])
     start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
     end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
-    lang = _lang(bridge)
     steps = [(text("chart.start", lang), row[start_col])] + [(text(f"chart.{m}", lang), row[m])
                                                             for m in ("new", "expansion", "reactivation", "contraction", "churn")]
     level = 0.0
@@ -168,60 +180,70 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None) -> A
             continue
         bottom = level if value >= 0 else level + value
         ax.bar(i, abs(value), bottom=bottom, color=POSITIVE if value >= 0 else NEGATIVE)
-        ax.annotate(format_money(value, _currency(bridge), compact=True, lang=lang), (i, level + max(value, 0)), ha="center", va="bottom",
+        ax.annotate(format_money(value, cur, compact=True, lang=lang), (i, level + max(value, 0)), ha="center", va="bottom",
                     fontsize=9, xytext=(0, 2), textcoords="offset points")
         level += value
     ax.bar(len(steps), row[end_col], color=PALETTE[0])
     ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + [text("chart.end", lang)])
-    money_axis(ax, _currency(bridge), lang=lang)
+    money_axis(ax, cur, lang=lang)
     low = min(row[start_col], row[end_col]) * 0.8
     ax.set_ylim(bottom=max(0, low))
-    _style(ax, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period), _currency(bridge))
+    _style(ax, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period), cur)
     return _finish(ax)
 
 
-def mrr_trend(bridge: pd.DataFrame, ax: Any = None, *, arr: bool = False) -> Any:
-    """Ending MRR (or ARR, ×12) per period; one line per group when the bridge has a ``by`` column."""
+def mrr_trend(bridge: pd.DataFrame, ax: Any = None, *, arr: bool = False, currency: str | None = None,
+              lang: str | None = None) -> Any:
+    """Ending MRR (or ARR, ×12) per period; one line per group when the bridge has a ``by`` column.
+
+    ``bridge`` is the output of ``mrr_bridge`` (or of ``mrr``: its accounts are summed per period).
+    """
     ax = _axes(ax)
-    col = "ending_arr" if "ending_arr" in bridge.columns else "ending_mrr"
-    scale = 12 if arr and col == "ending_mrr" else 1
-    groups = [c for c in bridge.columns if c not in ("period",) and bridge[c].dtype == object]
+    cur, lang = context(bridge, currency, lang)
+    levels, col = mrr_levels(bridge)
+    scale = 12 if arr and col in ("ending_mrr", "mrr") else 1
+    groups = group_columns(levels)
     if groups:
-        wide = bridge.pivot_table(index="period", columns=groups[0], values=col, aggfunc="sum") * scale
+        wide = levels.pivot_table(index="period", columns=groups[0], values=col, aggfunc="sum", observed=True) * scale
         for i, g in enumerate(wide.columns):
             ax.plot(_labels(wide.index), wide[g], marker="o", ms=3, color=PALETTE[i % len(PALETTE)], label=str(g))
         ax.legend(frameon=False, fontsize=9)
     else:
-        ax.plot(_labels(bridge["period"]), bridge[col] * scale, marker="o", ms=3, color=PALETTE[0])
-    money_axis(ax, _currency(bridge), lang=_lang(bridge))
+        ax.plot(_labels(levels["period"]), levels[col] * scale, marker="o", ms=3, color=PALETTE[0])
+    money_axis(ax, cur, lang=lang)
     ax.tick_params(axis="x", rotation=45, labelsize=8)
-    unit = "ARR" if arr or col == "ending_arr" else "MRR"
-    _style(ax, text("chart.mrr_trend", _lang(bridge), unit=text(f"kpi.{unit.lower()}", _lang(bridge))), _currency(bridge))
+    unit = "ARR" if arr or "arr" in col else "MRR"
+    _style(ax, text("chart.mrr_trend", lang, unit=text(f"kpi.{unit.lower()}", lang)), cur)
     return _finish(ax)
 
 
-def cohort_heatmap(cohorts: pd.DataFrame, ax: Any = None, *, value: str = "value", last: int = 12) -> Any:
-    """Retention by acquisition cohort (rows) and age (columns), the last ``last`` cohorts."""
+def cohort_heatmap(cohorts: pd.DataFrame, ax: Any = None, *, value: str = "value", last: int = 12, currency: str | None = None,
+                   lang: str | None = None) -> Any:
+    """Retention by acquisition cohort (rows) and age (columns), the last ``last`` cohorts.
+
+    ``cohorts`` is the output of ``cohort_retention`` (``value`` picks the column) or of ``cohort_triangle``.
+    """
     ax = _axes(ax, (8, 5))
-    grid = cohorts.pivot(index="cohort", columns="age", values=value).tail(last).dropna(axis=1, how="all")
+    _cur, lang = context(cohorts, currency, lang)
+    grid = cohort_grid(cohorts, value, last)
     values = grid.to_numpy(float)
     image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=max(0.0, float(np.nanmin(values)) - 0.15), vmax=max(1.0, float(np.nanmax(values))))
     ax.set_yticks(range(len(grid)), [str(c) for c in grid.index], fontsize=8)
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], fontsize=8)
     if grid.size <= 400:
-        for (i, j), v in np.ndenumerate(grid.to_numpy(float)):
+        for (i, j), v in np.ndenumerate(values):
             if not np.isnan(v):
                 ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6, color="white" if v > 0.6 else "black")
     ax.figure.colorbar(image, ax=ax, format=lambda v, _p: f"{v:.0%}")
-    ax.set_title(text("chart.cohorts", _lang(cohorts)), loc="left", fontsize=13, fontweight="bold")
-    ax.set_xlabel(text("chart.cohort_age", _lang(cohorts)))
+    ax.set_title(text("chart.cohorts", lang), loc="left", fontsize=13, fontweight="bold")
+    ax.set_xlabel(text("chart.cohort_age", lang))
     return _finish(ax)
 
 
-def funnel(stages: pd.DataFrame, ax: Any = None) -> Any:
+def funnel(stages: pd.DataFrame, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
     """Entities reaching each stage, with the conversion to the next stage on each bar (output of ``funnel``)."""
     ax = _axes(ax)
-    lang = _lang(stages)
+    _cur, lang = context(stages, currency, lang)
     names, counts, texts = funnel_labels(stages, lang)
     y = np.arange(len(counts))[::-1]
     ax.barh(y, counts, color=PALETTE[0], height=0.6)
@@ -235,7 +257,7 @@ def funnel(stages: pd.DataFrame, ax: Any = None) -> Any:
 
 
 def _band(ax: Any, frame: pd.DataFrame, value: str, low: str, high: str, title: str) -> Any:
-    groups = [c for c in frame.columns if frame[c].dtype == object]
+    groups = group_columns(frame)
     parts = frame.groupby(groups[0]) if groups else [(None, frame)]
     for i, (g, part) in enumerate(parts):
         x = _labels(part["period"]) if "period" in part.columns else [str(i)]
@@ -251,64 +273,142 @@ def _band(ax: Any, frame: pd.DataFrame, value: str, low: str, high: str, title: 
     return ax
 
 
-def win_rate(rates: pd.DataFrame, ax: Any = None) -> Any:
+def win_rate(rates: pd.DataFrame, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
     """Win rate per period with its 95% Wilson band (output of ``win_rate``)."""
-    return _finish(_band(_axes(ax), rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", _lang(rates))))
+    _cur, lang = context(rates, currency, lang)
+    return _finish(_band(_axes(ax), rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", lang)))
 
 
-def sla_compliance(sla: pd.DataFrame, ax: Any = None, *, target: float | None = None) -> Any:
+def sla_compliance(sla: pd.DataFrame, ax: Any = None, *, target: float | None = None, currency: str | None = None,
+                   lang: str | None = None) -> Any:
     """First-response SLA compliance per period with its 95% band, and the target line (output of ``response_sla``)."""
+    _cur, lang = context(sla, currency, lang)
     ax = _band(_axes(ax), sla, "compliance", "compliance_low", "compliance_high",
-               text("chart.sla", _lang(sla), within=format_duration(sla.attrs.get("within", "24h"))))
+               text("chart.sla", lang, within=format_duration(sla.attrs.get("within", "24h"))))
     if target is not None:
         ax.axhline(target, color=NEGATIVE, linestyle="--", linewidth=1)
-        ax.annotate(text("chart.target", _lang(sla), value=format_percent(target)), (0, target), xytext=(2, 3), textcoords="offset points", color=NEGATIVE,
-                    fontsize=9)
+        ax.annotate(text("chart.target", lang, value=format_percent(target)), (0, target), xytext=(2, 3), textcoords="offset points",
+                    color=NEGATIVE, fontsize=9)
     return _finish(ax)
 
 
-def kaplan_meier(km: pd.DataFrame, ax: Any = None) -> Any:
-    """Share of deals still open after t days (Kaplan–Meier; open deals censored), with the median marked."""
+def _quartile_ranges(ax: Any, summary: pd.DataFrame, lang: str) -> Any:
+    """Median days (dot) and the 25th–75th percentile (bar) per period and group, from a ``sales_cycle`` summary."""
+    x, parts = summary_parts(summary, text("chart.all_deals", lang))
+    width = 0.6 / max(len(parts), 1)
+    for i, (g, part) in enumerate(parts):
+        pos = np.array([x.index(str(p)) for p in part["period"]], float) + (i - (len(parts) - 1) / 2) * width
+        colour = PALETTE[i % len(PALETTE)]
+        ax.vlines(pos, part["p25_days"], part["p75_days"], color=colour, linewidth=4, alpha=0.35)
+        ax.plot(pos, part["median_days"], "o-" if len(parts) == 1 else "o", ms=4, color=colour, label=g)
+    if len(parts) > 1:
+        ax.legend(frameon=False, fontsize=9)
+    ax.set_xticks(range(len(x)), x)
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    ax.set_ylim(bottom=0)
+    title, xlabel = km_title_keys(summary)
+    _style(ax, text(title, lang), text("chart.days", lang), text(xlabel, lang) if "period" in summary.columns else None)
+    return ax
+
+
+def kaplan_meier(km: pd.DataFrame, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """Share of deals still open after t days (Kaplan–Meier; open deals censored), with the median marked.
+
+    ``km`` is either the curve of ``sm.kaplan_meier(durations, observed[, groups])`` (one step line per
+    group), or the summary of ``sm.sales_cycle(data, method="km")``. A summary holds only the quartiles of
+    each period's curve, not the curve, so it is drawn as what it is: per period (and ``by`` group) the
+    median days to close (dot) and the 25th–75th percentile (bar).
+    """
     ax = _axes(ax)
-    t = np.concatenate([[0.0], km["time"].to_numpy(float)])
-    s = np.concatenate([[1.0], km["survival"].to_numpy(float)])
-    ax.step(t, s, where="post", color=PALETTE[0])
-    below = np.flatnonzero(s <= 0.5)
-    if len(below):
-        median = t[below[0]]
-        ax.axvline(median, color=MUTED, linestyle=":", linewidth=1)
-        ax.annotate(text("chart.median_days", _lang(km), days=f"{median:.0f}"), (median, 0.5), xytext=(4, 4), textcoords="offset points", fontsize=9)
+    _cur, lang = context(km, currency, lang)
+    if is_cycle_summary(km):
+        return _finish(_quartile_ranges(ax, km, lang))
+    require_columns(km, ("time", "survival"), "kaplan_meier",
+                    "Pass sm.kaplan_meier(durations, observed) or sm.sales_cycle(data, method='km').")
+    curves = km_curves(km)
+    for i, (g, part) in enumerate(curves):
+        t = np.concatenate([[0.0], part["time"].to_numpy(float)])
+        s = np.concatenate([[1.0], part["survival"].to_numpy(float)])
+        ax.step(t, s, where="post", color=PALETTE[i % len(PALETTE)], label=g)
+        below = np.flatnonzero(s <= 0.5)
+        if len(below) and len(curves) == 1:
+            median = t[below[0]]
+            ax.axvline(median, color=MUTED, linestyle=":", linewidth=1)
+            ax.annotate(text("chart.median_days", lang, days=f"{median:.0f}"), (median, 0.5), xytext=(4, 4), textcoords="offset points",
+                        fontsize=9)
+    if len(curves) > 1:
+        ax.legend(frameon=False, fontsize=9)
     percent_axis(ax)
     ax.set_ylim(0, 1.02)
-    _style(ax, text("chart.km", _lang(km)), text("chart.km_y", _lang(km)), text("chart.km_x", _lang(km)))
+    _style(ax, text("chart.km", lang), text("chart.km_y", lang), text("chart.km_x", lang))
     return _finish(ax)
 
 
-def cycle_distribution(days: Any, ax: Any = None, *, bins: int = 30) -> Any:
-    """Histogram of sales-cycle days (created to won) with the median."""
+def cycle_distribution(days: Any, ax: Any = None, *, bins: int = 30, currency: str | None = None, lang: str | None = None) -> Any:
+    """Histogram of sales-cycle days (created to won) with the median.
+
+    ``days`` is the days of each deal (a Series or array), or the summary of ``sm.sales_cycle(...)``
+    (either method), which holds each period's quartiles rather than the deals: it is drawn as one box
+    per period (and ``by`` group) from the 25th to the 75th percentile, the median across it and the
+    mean as a dot; no whiskers, since the summary has no extremes.
+    """
     ax = _axes(ax)
+    _cur, lang = context(days, currency, lang)
+    if is_cycle_summary(days):
+        return _finish(_boxes(ax, days, lang))
+    if isinstance(days, pd.DataFrame):
+        require_columns(days, ("median_days", "p25_days", "p75_days"), "cycle_distribution",
+                        "Pass the days of each deal (a Series) or sm.sales_cycle(data).")
     values = pd.Series(days, dtype=float).dropna()
     ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85)
     if len(values):
         ax.axvline(values.median(), color=NEGATIVE, linestyle="--", linewidth=1)
-        ax.annotate(text("chart.median_days", _lang(days), days=f"{values.median():.0f}"), (values.median(), ax.get_ylim()[1] * 0.9), xytext=(4, 0),
+        ax.annotate(text("chart.median_days", lang, days=f"{values.median():.0f}"), (values.median(), ax.get_ylim()[1] * 0.9), xytext=(4, 0),
                     textcoords="offset points", fontsize=9)
-    _style(ax, text("chart.cycle", _lang(days)), text("chart.cycle_y", _lang(days)), text("chart.cycle_x", _lang(days)))
+    _style(ax, text("chart.cycle", lang), text("chart.cycle_y", lang), text("chart.cycle_x", lang))
     return _finish(ax)
 
 
-def scorecard(card: pd.DataFrame, ax: Any = None) -> Any:
-    """The team scorecard as a table: KPI, value, target, attainment (coloured), change."""
+def _boxes(ax: Any, summary: pd.DataFrame, lang: str) -> Any:
+    x, parts = summary_parts(summary, text("chart.all_deals", lang))
+    width = 0.7 / max(len(parts), 1)
+    for i, (g, part) in enumerate(parts):
+        shown = part[part["median_days"].notna()]
+        stats = [{"med": m, "q1": lo, "q3": hi, "whislo": lo, "whishi": hi, "mean": mean, "fliers": []}
+                 for m, lo, hi, mean in zip(shown["median_days"], shown["p25_days"].fillna(shown["median_days"]),
+                                            shown["p75_days"].fillna(shown["median_days"]), shown["mean_days"], strict=True)]
+        if not stats:
+            continue
+        pos = np.array([x.index(str(p)) for p in shown["period"]], float) + (i - (len(parts) - 1) / 2) * width
+        colour = PALETTE[i % len(PALETTE)]
+        ax.bxp(stats, positions=pos, widths=width * 0.9, showmeans=True, showfliers=False, showcaps=False, patch_artist=True,
+               boxprops={"facecolor": colour, "alpha": 0.45, "edgecolor": colour}, medianprops={"color": "black"},
+               meanprops={"marker": "o", "markerfacecolor": "white", "markeredgecolor": "black", "markersize": 3},
+               whiskerprops={"linewidth": 0}, manage_ticks=False)
+        if g is not None:  # a legend entry (bxp takes label= only from matplotlib 3.9)
+            ax.plot([], [], color=colour, linewidth=6, alpha=0.45, label=g)
+    if len(parts) > 1:
+        ax.legend(frameon=False, fontsize=9)
+    ax.set_xticks(range(len(x)), x)
+    ax.set_xlim(-0.6, len(x) - 0.4)
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    ax.set_ylim(bottom=0)
+    title, xlabel = km_title_keys(summary)
+    _style(ax, text(title, lang), text("chart.days", lang), text(xlabel, lang) if "period" in summary.columns else None)
+    return ax
+
+
+def scorecard(card: pd.DataFrame, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """The team scorecard as a table: KPI, value, target, attainment (coloured), change (output of ``scorecard``)."""
     from ..formatting import format_value
 
     ax = _axes(ax, (9, 0.4 + 0.32 * len(card)))
     ax.axis("off")
-    currency = _currency(card)
+    cur, lang = context(card, currency, lang)
     units = card["unit"].astype(str).tolist()
     attain = card["attainment"].to_numpy(float)
-    lang = _lang(card)
     kpis = [label("kpi", k, lang, default=str(name)) for k, name in zip(card["kpi"], card["label"], strict=True)]
-    rows = [[str(t), k, format_value(v, u, currency, compact=True, lang=lang), format_value(g, u, currency, compact=True, lang=lang),
+    rows = [[str(t), k, format_value(v, u, cur, compact=True, lang=lang), format_value(g, u, cur, compact=True, lang=lang),
              format_percent(a)] for t, k, v, g, u, a in zip(card["team"], kpis, card["value"], card["target"], units, attain, strict=True)]
     table = ax.table(cellText=rows, colLabels=[text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")],
                      loc="upper left",
@@ -325,9 +425,11 @@ def scorecard(card: pd.DataFrame, ax: Any = None) -> Any:
     return _finish(ax)
 
 
-def attrition(turnover: pd.DataFrame, ax: Any = None) -> Any:
-    """Annualised attrition per team against the company (the table of ``rep_turnover``)."""
+def attrition(turnover: Any, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """Annualised attrition per team against the company (``rep_turnover``'s result, or its ``.table``)."""
     ax = _axes(ax)
+    turnover = table_of(turnover)
+    _cur, lang = context(turnover, currency, lang)
     teams = turnover[turnover["scope_type"] == "team"].sort_values("attrition")
     company = turnover.loc[turnover["scope_type"] == "company", "attrition"]
     rate = float(company.iloc[0]) if len(company) else np.nan
@@ -335,27 +437,30 @@ def attrition(turnover: pd.DataFrame, ax: Any = None) -> Any:
     ax.barh(teams["scope"].astype(str), teams["attrition"], color=colours)
     if not np.isnan(rate):
         ax.axvline(rate, color=MUTED, linestyle="--", linewidth=1)
-        ax.annotate(text("chart.company_rate", _lang(turnover), rate=f"{rate:.0%}"), (rate, len(teams) - 0.5), xytext=(4, 0), textcoords="offset points", fontsize=9)
+        ax.annotate(text("chart.company_rate", lang, rate=f"{rate:.0%}"), (rate, len(teams) - 0.5), xytext=(4, 0), textcoords="offset points",
+                    fontsize=9)
     for y, (v, d) in enumerate(zip(teams["attrition"], teams["departures"], strict=True)):
-        ax.annotate(text("chart.left", _lang(turnover), rate=f"{v:.0%}", n=d), (v, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+        ax.annotate(text("chart.left", lang, rate=f"{v:.0%}", n=d), (v, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
     percent_axis(ax, "x")
     ax.set_xlim(0, max(float(teams["attrition"].max()) if len(teams) else 0, 0 if np.isnan(rate) else rate) * 1.3 + 0.05)
-    _style(ax, text("chart.attrition", _lang(turnover), window=turnover.attrs.get("window", "")))
+    _style(ax, text("chart.attrition", lang, window=turnover.attrs.get("window", "")))
     ax.grid(False)
     return _finish(ax)
 
 
-def decline_drivers(decline: pd.DataFrame, ax: Any = None, *, scope: str | None = None, periods: int = 8) -> Any:
+def decline_drivers(decline: Any, ax: Any = None, *, scope: str | None = None, periods: int = 8, currency: str | None = None,
+                    lang: str | None = None) -> Any:
     """Bookings and its three drivers (deals created, close ratio, average deal), indexed to 100 at the first period shown.
 
-    ``decline`` is the table of ``sales_decline``; ``scope`` picks a segment (default: the company).
+    ``decline`` is ``sales_decline``'s result or its ``.table``; ``scope`` picks a segment (default: the company).
     When the table has no complete period for the scope (one month of data, say), the chart is empty
     and says what it needs: at least one complete period before ``as_of``.
     """
     ax = _axes(ax)
+    decline = table_of(decline)
+    _cur, lang = context(decline, currency, lang)
     part = decline[decline["scope"] == (scope or "company")].tail(periods)
     x = _labels(part["period"])
-    lang = _lang(decline)
     if not len(part):  # nothing to index to: say what more data is needed instead of failing
         freq = decline.attrs.get("freq")
         unit = text(f"unit.{freq if freq in ('M', 'Q', 'Y') else 'Q'}", lang)
@@ -377,10 +482,15 @@ def decline_drivers(decline: pd.DataFrame, ax: Any = None, *, scope: str | None 
     return _finish(ax)
 
 
-def findings(found: pd.DataFrame, ax: Any = None) -> Any:
-    """The five signs at a glance: one row per sign, coloured by its most severe finding, with the scopes."""
+def findings(found: Any, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """The five signs at a glance: one row per sign, coloured by its most severe finding, with the scopes.
+
+    ``found`` is the output of ``diagnose``, or one sign's result (``sm.rep_turnover(data)``: its ``.findings``).
+    """
     ax = _axes(ax, (9, 3.6))
-    rows = sign_overview(found, _lang(found))
+    found = findings_of(found)
+    _cur, lang = context(found, currency, lang)
+    rows = sign_overview(found, lang)
     for y, (_sign, name, worst, shown) in enumerate(rows[::-1]):
         ink = "white" if worst != "ok" else "black"
         ax.barh(y, 1, color=SEVERITY_COLOURS.get(worst, MUTED), height=0.8)
@@ -389,18 +499,21 @@ def findings(found: pd.DataFrame, ax: Any = None) -> Any:
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.5, len(rows) - 0.5)
     ax.axis("off")
-    ax.set_title(text("chart.findings", _lang(found)), loc="left", fontsize=13, fontweight="bold")
+    ax.set_title(text("chart.findings", lang), loc="left", fontsize=13, fontweight="bold")
     return _finish(ax)
 
 
-def trend(frame: pd.DataFrame, ax: Any = None, *, value: str, by: str | None = None, title: str = "", unit: str = "count",
-          highlight: Any = None) -> Any:
+def trend(frame: Any, ax: Any = None, *, value: str, by: str | None = None, title: str = "", unit: str = "count",
+          highlight: Any = None, currency: str | None = None, lang: str | None = None) -> Any:
     """Any metric over periods, one line per ``by`` group; ``highlight`` names groups drawn bold (the rest muted).
 
     Used for the evidence of the signs without a chart of their own: out-of-lane share per role
-    (``role_clarity``), leads per segment (``market_response``), CSAT per region (``customer_satisfaction``).
+    (``role_clarity``), leads per segment (``market_response``), CSAT per region (``customer_satisfaction``);
+    a sign's result is accepted as well as its ``.table``. ``unit="money"`` formats the axis in ``currency``.
     """
     ax = _axes(ax)
+    frame = table_of(frame)
+    cur, lang = context(frame, currency, lang)
     marked = {str(h) for h in ([highlight] if isinstance(highlight, str) else highlight or [])}
     parts = frame.groupby(by) if by else [(value, frame)]
     for i, (g, part) in enumerate(parts):
@@ -411,7 +524,7 @@ def trend(frame: pd.DataFrame, ax: Any = None, *, value: str, by: str | None = N
     if unit == "rate":
         percent_axis(ax)
     elif unit == "money":
-        money_axis(ax, _currency(frame), lang=_lang(frame))
+        money_axis(ax, cur, lang=lang)
     if by:
         ax.legend(frameon=False, fontsize=9)
     ax.tick_params(axis="x", rotation=45, labelsize=8)

@@ -1,19 +1,35 @@
 """The ``salesmetrics`` command line.
 
 Commands: ``summary``, ``validate``, ``diagnose`` and ``report`` (the quarterly deck); ``summary``,
-``diagnose`` and ``report`` take ``--as-of YYYY-MM-DD`` (default: the data's latest event). Exit codes:
-0 success; 2 usage error (including a missing optional extra); 3 bad input (validation failures, a
-missing folder); 1 an internal error (a bug: please report it).
+``diagnose`` and ``report`` take ``--as-of YYYY-MM-DD`` (default: the data's latest event).
+
+Exit codes, chosen explicitly (a stray ``ValueError`` from a bug is not "bad input"):
+
+- 0 success;
+- 2 usage: an unknown command or option, a missing argument (argparse), or a missing optional extra
+  (:class:`~salesmetrics.errors.MissingDependencyError`; the message names the ``pip install``);
+- 3 bad input, something for the user to fix: a :class:`~salesmetrics.errors.SalesMetricsError` such
+  as :class:`~salesmetrics.errors.InputValidationError` or
+  :class:`~salesmetrics.errors.MissingDataError`, a missing or unreadable data folder or file, a
+  malformed ``bundle.json``, an unknown ``--timezone`` or ``--currency``, an ``--as-of`` or
+  ``--quarter`` that is not a date, and an ``--out`` or ``--csv`` path that cannot be written. One
+  paragraph on stderr says what to fix; no traceback;
+- 1 anything else: an internal error (a bug). The traceback goes to stderr; please report it.
+
+Text from the user or the data (file names, zone names, cell values) reaches the terminal with control
+characters shown as escape codes, so a crafted file name cannot drive the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InputValidationError, MissingDependencyError, SalesMetricsError
 from ..formatting import shorten
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,28 +40,103 @@ if TYPE_CHECKING:  # pragma: no cover
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
 
 
+class BadInputError(SalesMetricsError, ValueError):
+    """Something the person at the command line can fix: a data folder or file that cannot be read, a malformed
+    ``bundle.json``, an unknown ``--timezone``, an ``--out`` that cannot be written. The CLI exits 3."""
+
+
+def terminal_safe(text: object) -> str:
+    r"""``text`` for a terminal: line breaks and tabs kept, every other control character (an escape sequence in a
+    file name, say) shown as its escape code.
+
+    Examples
+    --------
+    >>> print(terminal_safe("bad\x1b[2Jname\nnext line"))
+    bad\x1b[2Jname
+    next line
+    """
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+
+
+def _check_timezone(zone: str, source: str) -> None:
+    import pandas as pd
+
+    try:
+        pd.Timestamp("2025-01-01").tz_localize(zone)
+    except (KeyError, ValueError, TypeError, OSError) as err:  # ZoneInfoNotFoundError is a KeyError
+        raise BadInputError(f"{source} {shorten(zone)!r} is not a time zone; use an IANA name such as 'UTC', "
+                            "'America/New_York' or 'Asia/Seoul'.") from err
+
+
+def _check_writable(path: str, option: str, *, creates_folders: bool = False) -> None:
+    """Fail early (before any slow work) when ``path`` cannot be written."""
+    target = Path(path)
+    if target.is_dir():
+        raise BadInputError(f"{option} {shorten(path, 200)} is a folder; give a file name inside it.")
+    folder = target.parent
+    if not folder.exists():
+        if not creates_folders:
+            raise BadInputError(f"{option} {shorten(path, 200)}: the folder {shorten(folder, 200)} does not exist; "
+                                "create it first or choose another path.")
+        while not folder.exists():  # the deck creates missing folders: check the nearest one that exists
+            folder = folder.parent
+    if not folder.is_dir():
+        raise BadInputError(f"{option} {shorten(path, 200)}: {shorten(folder, 200)} is a file, not a folder; "
+                            "choose another path.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInputError(f"{option} {shorten(path, 200)}: no permission to write in {shorten(folder, 200)}; "
+                            "choose a folder you can write to.")
+
+
+def _write_csv(frame: pd.DataFrame, path: str) -> None:
+    from .deck import to_csv
+
+    try:
+        to_csv(frame, path)
+    except OSError as err:
+        raise BadInputError(f"--csv {shorten(path, 200)} could not be written ({err.strerror or err}); "
+                            "choose a path you can write to.") from err
+
+
 def _load(path: str | None, args: argparse.Namespace, *, on_invalid: str = "raise") -> SalesData:
+    from zoneinfo import ZoneInfoNotFoundError
+
     from ..data import read_dir
     from ..datasets import sample_dir
 
     folder = Path(path) if path else sample_dir()
-    return read_dir(folder, timezone=args.timezone, currency=args.currency, on_invalid=on_invalid)  # type: ignore[arg-type]
+    if args.timezone is not None:
+        _check_timezone(args.timezone, "--timezone")
+    try:
+        return read_dir(folder, timezone=args.timezone, currency=args.currency, on_invalid=on_invalid)  # type: ignore[arg-type]
+    except SalesMetricsError:
+        raise
+    except ZoneInfoNotFoundError as err:  # only bundle.json is left to name a zone: --timezone was checked above
+        raise BadInputError(f"{folder / 'bundle.json'}: its 'timezone' is not a time zone "
+                            f"({shorten(err.args[0] if err.args else err, 100)}); use an IANA name such as 'UTC' or "
+                            "'America/New_York'.") from err
+    except (OSError, ValueError) as err:
+        # read_dir is where the user's folder meets the library: its errors are about the folder, a file in it,
+        # bundle.json or --currency, and each message already says what to fix
+        raise BadInputError(str(err)) from err
 
 
 def _as_of(data: SalesData, as_of: Any = None) -> pd.Timestamp:
     """``as_of`` (a date or time stamp; default the data's) as an aware time stamp in the bundle's zone."""
     import pandas as pd
 
+    from ..errors import MissingDataError
+
     if as_of is None:
         if data.as_of is None:
-            raise ValueError("the bundle has no time stamps; pass --as-of YYYY-MM-DD.")
+            raise MissingDataError("the bundle has no time stamps; pass --as-of YYYY-MM-DD.")
         return data.as_of
     try:
         ts = pd.Timestamp(as_of)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"as_of {as_of!r} is not a date; write it as YYYY-MM-DD.") from err
+        raise BadInputError(f"as_of {shorten(as_of)!r} is not a date; write it as YYYY-MM-DD.") from err
     if ts is pd.NaT:
-        raise ValueError(f"as_of {as_of!r} is not a date; write it as YYYY-MM-DD.")
+        raise BadInputError(f"as_of {shorten(as_of)!r} is not a date; write it as YYYY-MM-DD.")
     return ts.tz_convert(data.timezone) if ts.tz is not None else ts.tz_localize(data.timezone)
 
 
@@ -202,20 +293,18 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from ..errors import InputValidationError
-
+    if args.csv:
+        _check_writable(args.csv, "--csv")
     try:
         data = _load(args.data_dir, args)
     except InputValidationError as err:
-        print(str(err), file=sys.stderr)
+        print(terminal_safe(err), file=sys.stderr)
         cases = err.failure_cases
         shown = 50
         with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", shown + 10):
-            print(cases.head(shown).to_string(index=False))
+            print(terminal_safe(cases.head(shown).to_string(index=False)))
         if args.csv:
-            from .deck import to_csv
-
-            to_csv(cases, args.csv)
+            _write_csv(cases, args.csv)
             print(f"all {len(cases):,} failures written to {args.csv}")
         elif len(cases) > shown:
             print(f"... and {len(cases) - shown:,} more failure(s) (the summary above counts them all); "
@@ -267,13 +356,14 @@ def _print_findings(found: pd.DataFrame, lang: str = "en") -> None:
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     from ..diagnostics import diagnose
-    from .deck import to_csv
 
+    if args.csv:
+        _check_writable(args.csv, "--csv")
     data = _load(args.data_dir, args, on_invalid="quarantine")
     found = diagnose(data, as_of=_as_of(data, args.as_of), org=args.org, lang=args.lang)
     _print_findings(found, args.lang)
     if args.csv:
-        to_csv(found, args.csv)
+        _write_csv(found, args.csv)
         print(f"\nfindings written to {args.csv}")
     return EXIT_OK
 
@@ -283,10 +373,26 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .deck import _quarter, report
 
     outs = args.out or ["review.pptx"]
+    for out in outs:  # checked before the data are read: building the review takes a while
+        if Path(out).suffix.lower() not in (".pptx", ".html"):
+            raise BadInputError(f"--out must end in .pptx or .html, got {shorten(Path(out).name)!r}.")
+        _check_writable(out, "--out", creates_folders=True)
     data = _load(args.data_dir, args, on_invalid="quarantine")
+    if args.as_of is not None:
+        _as_of(data, args.as_of)
+    try:
+        _quarter(data, args.quarter, args.as_of)
+    except ValueError as err:  # an unreadable --quarter, or one after as_of: the message says which
+        raise BadInputError(str(err)) from err
     bar = ProgressBar(14 + 17 * len(outs), "building the review")
     try:
         paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang, as_of=args.as_of)
+    except OSError as err:
+        written = {os.path.abspath(o) for o in outs} | {os.path.abspath(Path(o).parent) for o in outs}
+        if err.filename is None or os.path.abspath(err.filename) not in written:
+            raise
+        raise BadInputError(f"--out {shorten(err.filename, 200)} could not be written ({err.strerror or err}); "
+                            "choose a path you can write to.") from err
     finally:
         bar.close()
     for p in paths:
@@ -335,36 +441,43 @@ def build_parser() -> argparse.ArgumentParser:
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: Any = None, line: str | None = None) -> None:
     """Warnings for people at a terminal: the class and the message, not the library's source line."""
-    print(f"{category.__name__}: {message}", file=sys.stderr if file is None else file)
+    print(f"{category.__name__}: {terminal_safe(message)}", file=sys.stderr if file is None else file)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code.
+    """Run the command line; returns the exit code (see the module docstring).
 
     Examples
     --------
     >>> main(["validate", "/no/such/folder"])
     3
+    >>> main(["--no-such-option"])
+    2
     """
-    from ..errors import InputValidationError
-
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage and the error (or the --help text)
+        return exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else EXIT_USAGE
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = _show_warning  # restored when the block ends
             return int(args.func(args))
-    except InputValidationError as err:
-        print(f"salesmetrics: invalid input:\n{err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (FileNotFoundError, NotADirectoryError, ValueError) as err:
-        print(f"salesmetrics: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ImportError as err:  # a missing optional extra: the message names the pip install
-        print(f"salesmetrics: {err}", file=sys.stderr)
+    except MissingDependencyError as err:  # a missing optional extra: the message names the pip install
+        print(f"salesmetrics: {terminal_safe(err)}", file=sys.stderr)
         return EXIT_USAGE
-    except Exception as err:
-        print(f"salesmetrics: internal error ({type(err).__name__}: {err}); please report it with the command you ran.", file=sys.stderr)
+    except InputValidationError as err:
+        print(f"salesmetrics: invalid input:\n{terminal_safe(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SalesMetricsError as err:  # MissingDataError, BadInputError: the message says what to fix
+        print(f"salesmetrics: {terminal_safe(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as err:  # anything else is a bug, whatever its class
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        print(f"salesmetrics: internal error ({type(err).__name__}: {terminal_safe(shorten(err, 200))}). This is a bug; "
+              "please report it with the command you ran and the traceback above.", file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -39,7 +39,7 @@ Progress = Callable[[str], None]
 
 @dataclass
 class Chart:
-    """A chart to draw: the name of a function in salesmetrics.plot / salesmetrics.plotly, and its arguments."""
+    """A chart to draw: the name of a function in salesmetrics.plot / salesmetrics.interactive, and its arguments."""
 
     name: str
     frame: Any
@@ -47,7 +47,7 @@ class Chart:
     lang: str = "en"
 
     def draw(self, module: Any) -> Any:
-        """Draw with ``module`` (salesmetrics.plot or salesmetrics.plotly), in the chart's language."""
+        """Draw with ``module`` (salesmetrics.plot or salesmetrics.interactive), in the chart's language."""
         frame = self.frame.copy() if hasattr(self.frame, "copy") else self.frame
         if hasattr(frame, "attrs"):
             frame.attrs = {**getattr(self.frame, "attrs", {}), "lang": self.lang}
@@ -462,7 +462,7 @@ def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
     import_optional("plotly", "plot")
     from plotly.offline import get_plotlyjs
 
-    from .. import plotly as splot
+    from .. import interactive as splot
 
     esc = html.escape
     lang = slides[0].lang

@@ -1,0 +1,114 @@
+"""What both chart backends share: reading a metric's result and the context to draw it in.
+
+:mod:`salesmetrics.plot` (matplotlib) and :mod:`salesmetrics.interactive` (plotly) take the same inputs, so
+the rules for turning a metric's output into something to draw live here, once:
+
+- a diagnostic's :class:`~salesmetrics.diagnostics.Assessment` is accepted as well as its ``.table``
+  (and, by ``findings``, as well as its ``.findings``);
+- the currency and language are the ones passed (``currency=``, ``lang=``), else the ones the frame
+  carries in ``attrs`` (a ``merge`` or ``concat`` drops those), else USD and English;
+- the cohort chart takes :func:`~salesmetrics.cohort_retention`'s long frame or
+  :func:`~salesmetrics.cohort_triangle`'s grid;
+- the cycle charts take :func:`~salesmetrics.stats.kaplan_meier`'s curve, raw days, or
+  :func:`~salesmetrics.sales_cycle`'s per-period summary (the quartiles, drawn as such).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+_SUMMARY = ("median_days", "p25_days", "p75_days")
+
+
+def table_of(result: Any) -> Any:
+    """The metric table inside a diagnostic's result (``Assessment.table``), or the result itself."""
+    if hasattr(result, "table") and hasattr(result, "findings") and not isinstance(result, pd.DataFrame):
+        return result.table
+    return result
+
+
+def findings_of(result: Any) -> Any:
+    """The findings inside a diagnostic's result (``Assessment.findings``), or the result itself (``diagnose``)."""
+    if hasattr(result, "table") and hasattr(result, "findings") and not isinstance(result, pd.DataFrame):
+        return result.findings
+    return result
+
+
+def context(frame: Any, currency: str | None = None, lang: str | None = None) -> tuple[str, str]:
+    """``(currency, lang)``: the ones passed, else the frame's ``attrs``, else ``("USD", "en")``."""
+    attrs = getattr(frame, "attrs", None) or {}
+    return (str(currency if currency is not None else attrs.get("currency") or "USD"),
+            str(lang if lang is not None else attrs.get("lang") or "en"))
+
+
+def group_columns(frame: pd.DataFrame, skip: tuple[str, ...] = ("period",)) -> list[str]:
+    """The ``by=`` columns: label columns (text, object or categorical) other than ``skip`` that hold more than one value.
+
+    A label column with one value (a note a ``merge`` brought in, a breakdown with one group) splits nothing.
+    """
+    return [c for c in frame.columns if c not in skip and (pd.api.types.is_object_dtype(frame[c])
+                                                            or pd.api.types.is_string_dtype(frame[c])
+                                                            or isinstance(frame[c].dtype, pd.CategoricalDtype))
+            and frame[c].nunique(dropna=False) > 1]
+
+
+def cohort_grid(cohorts: pd.DataFrame, value: str, last: int) -> pd.DataFrame:
+    """Cohort × age grid (the last ``last`` cohorts) from ``cohort_retention``'s long frame or ``cohort_triangle``'s grid."""
+    long = {"cohort", "age"} <= set(cohorts.columns)
+    grid = cohorts.pivot(index="cohort", columns="age", values=value) if long else cohorts
+    return grid.tail(last).dropna(axis=1, how="all").astype(float)
+
+
+def is_cycle_summary(frame: Any) -> bool:
+    """True for :func:`~salesmetrics.sales_cycle` output (quartiles of days per period/group), not a curve or raw days."""
+    return isinstance(frame, pd.DataFrame) and all(c in frame.columns for c in _SUMMARY)
+
+
+def summary_parts(summary: pd.DataFrame, everything: str = "all") -> tuple[list[str], list[tuple[str | None, pd.DataFrame]]]:
+    """The x labels (periods, or the groups when there is no period, or ``everything``) and one part per ``by`` group."""
+    groups = group_columns(summary)
+    if "period" in summary.columns:
+        x = sorted({str(p) for p in summary["period"]})
+        parts = list(summary.groupby(groups[0], sort=False)) if groups else [(None, summary)]
+        return x, [(None if g is None else str(g), part) for g, part in parts]
+    if groups:
+        labels = summary[groups[0]].astype(str)
+        return labels.tolist(), [(None, summary.assign(period=labels.to_numpy()))]
+    return [everything], [(None, summary.assign(period=everything))]
+
+
+def km_title_keys(summary: pd.DataFrame) -> tuple[str, str]:
+    """The catalogue keys of the title and x-axis title for a ``sales_cycle`` summary, by its ``method``."""
+    km = summary.attrs.get("method") == "km" or "censored" in summary.columns
+    return ("chart.cycle_km", "chart.period_created") if km else ("chart.cycle", "chart.period_closed")
+
+
+def km_curves(km: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
+    """One Kaplan–Meier curve per ``group`` (the output of :func:`~salesmetrics.stats.kaplan_meier`)."""
+    if "group" in km.columns:
+        return [(str(g), part) for g, part in km.groupby("group", sort=False)]
+    return [(None, km)]
+
+
+def require_columns(frame: Any, columns: tuple[str, ...], chart: str, hint: str) -> None:
+    """A clear ValueError when ``frame`` is not what ``chart`` draws: which columns are missing, and what to pass."""
+    have = set(getattr(frame, "columns", ()))
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise ValueError(f"{chart}() needs the columns {', '.join(columns)}; this input lacks {', '.join(missing)}. {hint}")
+
+
+def mrr_levels(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """``(frame, column)`` of MRR/ARR per period (and group): :func:`~salesmetrics.mrr_bridge`'s ending level as it is,
+    :func:`~salesmetrics.mrr`'s per-account rows summed per period."""
+    for col in ("ending_arr", "ending_mrr"):
+        if col in frame.columns:
+            return frame, col
+    col = "arr" if "arr" in frame.columns else "mrr"
+    require_columns(frame, ("period", col), "mrr_trend", "Pass the output of sm.mrr_bridge(...) or sm.mrr(...).")
+    keys = ["period", *group_columns(frame, ("period", "account_id"))[:1]]
+    summed = frame.groupby(keys, sort=True, observed=True)[col].sum().reset_index()
+    summed.attrs = dict(frame.attrs)
+    return summed, col

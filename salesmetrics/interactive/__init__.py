@@ -1,0 +1,397 @@
+"""Interactive (plotly) charts of salesmetrics results, for exploring in Jupyter and for the HTML report.
+
+The same function names as :mod:`salesmetrics.plot` (static matplotlib charts for slides); each takes
+what a metric function returned and gives a ``plotly.graph_objects.Figure`` in the library's style
+(Okabe–Ito colours, compact money, percentages). This module was ``salesmetrics.plotly`` before 0.2:
+named after its role rather than its library, it no longer shadows the ``plotly`` package in a user's
+namespace (``from salesmetrics import plotly`` hid plotly itself); the old name still imports, with a
+FutureWarning, until 0.3.
+
+Each chart accepts its metric's output as returned: a diagnostic's result object (``sm.rep_turnover(data)``)
+as well as its ``.table``; ``cohort_retention`` or ``cohort_triangle``; ``sm.kaplan_meier(...)``'s curve
+or ``sm.sales_cycle(data, method="km")``'s per-period quartiles. Every chart takes keyword-only
+``currency=`` and ``lang=``; left out, they are what the frame carries in ``attrs`` (set by the metric
+functions, lost by a ``merge``), else USD and English — pass them when the frame went through a merge.
+
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import interactive
+    >>> fig = interactive.mrr_bridge(sm.mrr_bridge(sm.load_sample(), freq="Q"))
+    >>> fig.layout.title.text
+    'MRR bridge, 2025Q3'
+    >>> interactive.kaplan_meier(sm.sales_cycle(sm.load_sample(), method="km", freq="Q"), lang="ko").layout.yaxis.title.text
+    '일수'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._charts import (
+    cohort_grid,
+    context,
+    findings_of,
+    group_columns,
+    is_cycle_summary,
+    km_curves,
+    km_title_keys,
+    mrr_levels,
+    require_columns,
+    summary_parts,
+    table_of,
+)
+from ..errors import import_optional
+from ..formatting import (
+    MUTED,
+    NEGATIVE,
+    PALETTE,
+    POSITIVE,
+    SEVERITY_COLOURS,
+    format_duration,
+    format_money,
+    format_percent,
+    format_value,
+    funnel_labels,
+    label,
+    sign_overview,
+)
+from ..i18n import text
+
+__all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers", "findings", "funnel", "kaplan_meier",
+           "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
+
+
+def _go() -> Any:
+    return import_optional("plotly.graph_objects", "plot")
+
+
+def _layout(fig: Any, title: str, *, percent: bool = False, height: int = 420) -> Any:
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}}, template="simple_white",
+                      colorway=PALETTE, height=height, margin={"l": 60, "r": 20, "t": 60, "b": 50},
+                      legend={"orientation": "h", "y": -0.2}, font={"family": "Arial, sans-serif", "size": 12})
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def _money_ticks(fig: Any, values: Any, currency: str, lang: str, axis: str = "y", floor: float = 0.0) -> None:
+    """Money tick labels from the library's one formatter ($1.4M; ₩1.2억 in Korean), at round values."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return
+    lo, hi = min(floor, float(v.min())), float(v.max())
+    span = (hi - lo) or abs(hi) or 1.0
+    step = 10 ** np.floor(np.log10(span / 5))
+    step *= next(m for m in (1, 2, 2.5, 5, 10) if span / (step * m) <= 6)
+    ticks = np.arange(np.ceil(lo / step) * step, hi + step, step)
+    labels = [format_money(t, currency, compact=True, lang=lang) for t in ticks]
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(tickvals=ticks, ticktext=labels)
+
+
+def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None, currency: str | None = None, lang: str | None = None) -> Any:
+    """Waterfall of one period's MRR bridge (default: the last period); ``bridge`` is the output of ``mrr_bridge``."""
+    go = _go()
+    cur, lang = context(bridge, currency, lang)
+    frame = bridge if period is None else bridge[bridge["period"].astype(str) == str(period)]
+    row = frame.select_dtypes("number").groupby(frame["period"].astype(str)).sum().iloc[-1]
+    shown_period = str(frame["period"].iloc[-1])
+    start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
+    end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
+    moves = ["new", "expansion", "reactivation", "contraction", "churn"]
+    fig = go.Figure(go.Waterfall(
+        x=[text("chart.start", lang), *[text(f"chart.{m}", lang) for m in moves], text("chart.end", lang)],
+        measure=["absolute", *["relative"] * len(moves), "total"],
+        y=[row[start_col], *[row[m] for m in moves], 0],
+        text=[format_money(v, cur, compact=True, lang=lang) for v in [row[start_col], *[row[m] for m in moves], row[end_col]]],
+        textposition="outside", increasing={"marker": {"color": POSITIVE}}, decreasing={"marker": {"color": NEGATIVE}},
+        totals={"marker": {"color": PALETTE[0]}}, connector={"line": {"color": MUTED}}))
+    low = min(row[start_col], row[end_col]) * 0.8
+    top = max(row[start_col], row[end_col]) * 1.08
+    fig.update_yaxes(range=[max(0, low), top], title=cur)
+    fig = _layout(fig, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period))
+    _money_ticks(fig, [max(0, low), top], cur, lang, floor=max(0, low))
+    return fig
+
+
+def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False, currency: str | None = None, lang: str | None = None) -> Any:
+    """Ending MRR (or ARR) per period; one line per group when the bridge has a ``by`` column.
+
+    ``bridge`` is the output of ``mrr_bridge`` (or of ``mrr``: its accounts are summed per period).
+    """
+    go = _go()
+    cur, lang = context(bridge, currency, lang)
+    levels, col = mrr_levels(bridge)
+    scale = 12 if arr and col in ("ending_mrr", "mrr") else 1
+    groups = group_columns(levels)
+    fig = go.Figure()
+    parts = levels.groupby(groups[0]) if groups else [("MRR", levels)]
+    for g, part in parts:
+        fig.add_scatter(x=part["period"].astype(str), y=part[col] * scale, mode="lines+markers", name=str(g))
+    unit = "ARR" if arr or "arr" in col else "MRR"
+    fig.update_yaxes(title=cur)
+    fig = _layout(fig, text("chart.mrr_trend", lang, unit=text(f"kpi.{unit.lower()}", lang)))
+    _money_ticks(fig, levels[col] * scale, cur, lang)
+    return fig
+
+
+def cohort_heatmap(cohorts: pd.DataFrame, *, value: str = "value", last: int = 12, currency: str | None = None,
+                   lang: str | None = None) -> Any:
+    """Retention by acquisition cohort and age, the last ``last`` cohorts (``cohort_retention`` or ``cohort_triangle``)."""
+    go = _go()
+    _cur, lang = context(cohorts, currency, lang)
+    grid = cohort_grid(cohorts, value, last)
+    cells = [[format_percent(v) if not np.isnan(v) else "" for v in row] for row in grid.to_numpy(float)]
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy(float), x=[str(c) for c in grid.columns], y=[str(c) for c in grid.index],
+                               colorscale="Blues", text=cells, texttemplate="%{text}", zmin=0, zmax=1,
+                               colorbar={"tickformat": ".0%"}))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title=text("chart.cohort_age", lang))
+    return _layout(fig, text("chart.cohorts", lang), height=460)
+
+
+def funnel(stages: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """Entities reaching each stage, with stage-to-stage conversion (output of ``funnel``)."""
+    go = _go()
+    _cur, lang = context(stages, currency, lang)
+    names, counts, texts = funnel_labels(stages, lang)
+    fig = go.Figure(go.Bar(y=names, x=counts, orientation="h", marker={"color": PALETTE[0]}, text=texts, textposition="outside",
+                           cliponaxis=False))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, max(counts) * 1.6 if max(counts) else 1], title=text("chart.funnel_axis", lang))
+    return _layout(fig, text("chart.funnel", lang))
+
+
+def _band(frame: pd.DataFrame, value: str, low: str, high: str, title: str) -> Any:
+    go = _go()
+    fig = go.Figure()
+    groups = group_columns(frame)
+    parts = frame.groupby(groups[0]) if groups else [(value.replace("_", " "), frame)]
+    for i, (g, part) in enumerate(parts):
+        x = part["period"].astype(str)
+        colour = PALETTE[i % len(PALETTE)]
+        fig.add_scatter(x=x, y=part[high], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=x, y=part[low], mode="lines", line={"width": 0}, fill="tonexty", fillcolor=_alpha(colour, 0.18),
+                        showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=x, y=part[value], mode="lines+markers", line={"color": colour}, name=str(g))
+    fig.update_yaxes(range=[0, 1])
+    return _layout(fig, title, percent=True)
+
+
+def _alpha(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def win_rate(rates: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """Win rate per period with its 95% Wilson band (output of ``win_rate``)."""
+    _cur, lang = context(rates, currency, lang)
+    return _band(rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", lang))
+
+
+def sla_compliance(sla: pd.DataFrame, *, target: float | None = None, currency: str | None = None, lang: str | None = None) -> Any:
+    """First-response SLA compliance per period with its 95% band and the target (output of ``response_sla``)."""
+    _cur, lang = context(sla, currency, lang)
+    fig = _band(sla, "compliance", "compliance_low", "compliance_high",
+                text("chart.sla", lang, within=format_duration(sla.attrs.get("within", "24h"))))
+    if target is not None:
+        fig.add_hline(y=target, line_dash="dash", line_color=NEGATIVE, annotation_text=text("chart.target", lang, value=format_percent(target)))
+    return fig
+
+
+def _quartile_ranges(summary: pd.DataFrame, lang: str) -> Any:
+    """Median days with the 25th–75th percentile as an error bar, per period and group (a ``sales_cycle`` summary)."""
+    go = _go()
+    x, parts = summary_parts(summary, text("chart.all_deals", lang))
+    fig = go.Figure()
+    for i, (g, part) in enumerate(parts):
+        med = part["median_days"].to_numpy(float)
+        fig.add_scatter(x=part["period"].astype(str), y=med, mode="lines+markers" if len(parts) == 1 else "markers",
+                        name=g or text("chart.days", lang), showlegend=g is not None, marker={"color": PALETTE[i % len(PALETTE)]},
+                        error_y={"type": "data", "symmetric": False, "array": part["p75_days"].to_numpy(float) - med,
+                                 "arrayminus": med - part["p25_days"].to_numpy(float), "thickness": 3, "width": 0})
+    title, xlabel = km_title_keys(summary)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=x,
+                     title=text(xlabel, lang) if "period" in summary.columns else None)
+    fig.update_yaxes(title=text("chart.days", lang), rangemode="tozero")
+    return _layout(fig, text(title, lang))
+
+
+def kaplan_meier(km: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """Share of deals still open after t days (Kaplan–Meier; open deals censored), with the median marked.
+
+    ``km`` is either the curve of ``sm.kaplan_meier(durations, observed[, groups])`` (one step line per
+    group), or the summary of ``sm.sales_cycle(data, method="km")``. A summary holds only the quartiles of
+    each period's curve, not the curve, so it is drawn as what it is: per period (and ``by`` group) the
+    median days to close with the 25th–75th percentile as its bar.
+    """
+    go = _go()
+    _cur, lang = context(km, currency, lang)
+    if is_cycle_summary(km):
+        return _quartile_ranges(km, lang)
+    require_columns(km, ("time", "survival"), "kaplan_meier",
+                    "Pass sm.kaplan_meier(durations, observed) or sm.sales_cycle(data, method='km').")
+    curves = km_curves(km)
+    fig = go.Figure()
+    for i, (g, part) in enumerate(curves):
+        t = np.concatenate([[0.0], part["time"].to_numpy(float)])
+        s = np.concatenate([[1.0], part["survival"].to_numpy(float)])
+        fig.add_scatter(x=t, y=s, mode="lines", line={"shape": "hv", "color": PALETTE[i % len(PALETTE)]},
+                        name=g or text("chart.km_y", lang), showlegend=g is not None)
+        below = np.flatnonzero(s <= 0.5)
+        if len(below) and len(curves) == 1:
+            fig.add_vline(x=t[below[0]], line_dash="dot", line_color=MUTED,
+                          annotation_text=text("chart.median_days", lang, days=f"{t[below[0]]:.0f}"))
+    fig.update_xaxes(title=text("chart.km_x", lang))
+    fig.update_yaxes(title=text("chart.km_y", lang))
+    return _layout(fig, text("chart.km", lang), percent=True)
+
+
+def cycle_distribution(days: Any, *, bins: int = 30, currency: str | None = None, lang: str | None = None) -> Any:
+    """Histogram of sales-cycle days of won deals, with the median.
+
+    ``days`` is the days of each deal (a Series or array), or the summary of ``sm.sales_cycle(...)``
+    (either method), which holds each period's quartiles rather than the deals: it is drawn as one box
+    per period (and ``by`` group) from the 25th to the 75th percentile with the median and the mean;
+    the whiskers stop at the box, since the summary has no extremes.
+    """
+    go = _go()
+    _cur, lang = context(days, currency, lang)
+    if is_cycle_summary(days):
+        return _boxes(days, lang)
+    if isinstance(days, pd.DataFrame):
+        require_columns(days, ("median_days", "p25_days", "p75_days"), "cycle_distribution",
+                        "Pass the days of each deal (a Series) or sm.sales_cycle(data).")
+    values = pd.Series(days, dtype=float).dropna()
+    fig = go.Figure(go.Histogram(x=values, nbinsx=bins, marker={"color": PALETTE[0]}))
+    if len(values):
+        fig.add_vline(x=float(values.median()), line_dash="dash", line_color=NEGATIVE,
+                      annotation_text=text("chart.median_days", lang, days=f"{values.median():.0f}"))
+    fig.update_xaxes(title=text("chart.cycle_x", lang))
+    fig.update_yaxes(title=text("chart.cycle_y", lang))
+    return _layout(fig, text("chart.cycle", lang))
+
+
+def _boxes(summary: pd.DataFrame, lang: str) -> Any:
+    go = _go()
+    x, parts = summary_parts(summary, text("chart.all_deals", lang))
+    fig = go.Figure()
+    for i, (g, part) in enumerate(parts):
+        shown = part[part["median_days"].notna()]
+        q1 = shown["p25_days"].fillna(shown["median_days"])
+        q3 = shown["p75_days"].fillna(shown["median_days"])
+        fig.add_trace(go.Box(x=shown["period"].astype(str), q1=q1, median=shown["median_days"], q3=q3, lowerfence=q1, upperfence=q3,
+                             mean=shown["mean_days"], name=g or text("chart.days", lang), showlegend=g is not None,
+                             marker={"color": PALETTE[i % len(PALETTE)]}))
+    title, xlabel = km_title_keys(summary)
+    fig.update_layout(boxmode="group")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=x,
+                     title=text(xlabel, lang) if "period" in summary.columns else None)
+    fig.update_yaxes(title=text("chart.days", lang), rangemode="tozero")
+    return _layout(fig, text(title, lang))
+
+
+def scorecard(card: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """The team scorecard as a table, attainment coloured (output of ``scorecard``)."""
+    go = _go()
+    cur, lang = context(card, currency, lang)
+    kpis = [label("kpi", k, lang, default=str(name)) for k, name in zip(card["kpi"], card["label"], strict=True)]
+    colour = ["#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6" if not pd.isna(a) else "white" for a in card["attainment"]]
+    fig = go.Figure(go.Table(
+        header={"values": [text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")], "fill_color": PALETTE[0],
+                "font": {"color": "white"}, "align": "left"},
+        cells={"values": [card["team"].astype(str), kpis,
+                          [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["value"], card["unit"], strict=True)],
+                          [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["target"], card["unit"], strict=True)],
+                          [format_percent(a) for a in card["attainment"]]],
+               "fill_color": [["white"] * len(card)] * 4 + [colour], "align": "left"}))
+    return _layout(fig, text("chart.scorecard", lang, period=card["period"].iloc[0] if len(card) else ""), height=80 + 28 * len(card))
+
+
+def attrition(turnover: Any, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """Annualised attrition per team against the company (``rep_turnover``'s result, or its ``.table``)."""
+    go = _go()
+    turnover = table_of(turnover)
+    _cur, lang = context(turnover, currency, lang)
+    teams = turnover[turnover["scope_type"] == "team"].sort_values("attrition")
+    company = turnover.loc[turnover["scope_type"] == "company", "attrition"]
+    rate = float(company.iloc[0]) if len(company) else np.nan
+    fig = go.Figure(go.Bar(y=teams["scope"].astype(str), x=teams["attrition"], orientation="h",
+                           marker={"color": [NEGATIVE if v >= 2 * rate else PALETTE[0] for v in teams["attrition"]]},
+                           text=[text("chart.left", lang, rate=f"{v:.0%}", n=d)
+                                 for v, d in zip(teams["attrition"], teams["departures"], strict=True)],
+                           textposition="outside"))
+    if not np.isnan(rate):
+        fig.add_vline(x=rate, line_dash="dash", line_color=MUTED, annotation_text=text("chart.company_rate", lang, rate=f"{rate:.0%}"))
+    fig.update_xaxes(tickformat=".0%", range=[0, max(float(teams["attrition"].max()) if len(teams) else 0, rate if rate == rate else 0) * 1.3 + 0.05])
+    return _layout(fig, text("chart.attrition", lang, window=turnover.attrs.get("window", "")))
+
+
+def decline_drivers(decline: Any, *, scope: str | None = None, periods: int = 8, currency: str | None = None,
+                    lang: str | None = None) -> Any:
+    """Bookings and its three drivers indexed to 100 at the first period shown (``sales_decline``'s result or its ``.table``).
+
+    With no complete period for the scope, the figure is empty and says what it needs.
+    """
+    go = _go()
+    decline = table_of(decline)
+    _cur, lang = context(decline, currency, lang)
+    part = decline[decline["scope"] == (scope or "company")].tail(periods)
+    fig = go.Figure()
+    if not len(part):  # nothing to index to: say what more data is needed instead of failing
+        freq = decline.attrs.get("freq")
+        unit = text(f"unit.{freq if freq in ('M', 'Q', 'Y') else 'Q'}", lang)
+        fig.add_scatter(x=[], y=[], mode="lines", showlegend=False)
+        fig.add_annotation(text=text("chart.no_periods", lang, unit=unit, scope=scope or text("chart.company", lang)), x=0.5, y=0.5,
+                           xref="paper", yref="paper", showarrow=False, font={"color": MUTED})
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return _layout(fig, text("chart.drivers", lang, scope=scope or text("chart.company", lang)))
+    for col, key in (("bookings", "bookings"), ("opportunities", "created"), ("close_ratio", "close"), ("avg_deal", "deal")):
+        name = text(f"drv.{key}", lang)
+        base = part[col].iloc[0]
+        fig.add_scatter(x=part["period"].astype(str), y=part[col] / base * 100 if base else part[col] * np.nan, mode="lines+markers",
+                        name=name, line={"width": 3 if col == "bookings" else 1.5})
+    fig.add_hline(y=100, line_color=MUTED)
+    fig.update_yaxes(title=text("chart.index", lang, period=str(part["period"].iloc[0])))
+    return _layout(fig, text("chart.drivers", lang, scope=scope or text("chart.company", lang)))
+
+
+def findings(found: Any, *, currency: str | None = None, lang: str | None = None) -> Any:
+    """The five signs at a glance, coloured by each sign's most severe finding (``diagnose``, or one sign's result)."""
+    go = _go()
+    found = findings_of(found)
+    _cur, lang = context(found, currency, lang)
+    rows = sign_overview(found, lang)
+    labels = [name for _, name, _, _ in rows]
+    colours = [SEVERITY_COLOURS.get(worst, MUTED) for _, _, worst, _ in rows]
+    texts = [shown for _, _, _, shown in rows]
+    fig = go.Figure(go.Bar(y=labels[::-1], x=[1] * len(labels), orientation="h", marker={"color": colours[::-1]},
+                           text=texts[::-1], textposition="inside", insidetextanchor="start", hoverinfo="text"))
+    fig.update_xaxes(visible=False, range=[0, 1])
+    return _layout(fig, text("chart.findings", lang), height=320)
+
+
+def trend(frame: Any, *, value: str, by: str | None = None, title: str = "", unit: str = "count",
+          highlight: Any = None, currency: str | None = None, lang: str | None = None) -> Any:
+    """Any metric over periods, one line per ``by`` group; ``highlight`` names groups drawn bold (the rest muted).
+
+    A sign's result is accepted as well as its ``.table``; ``unit="money"`` formats the axis in ``currency``.
+    """
+    go = _go()
+    frame = table_of(frame)
+    cur, lang = context(frame, currency, lang)
+    marked = {str(h) for h in ([highlight] if isinstance(highlight, str) else highlight or [])}
+    fig = go.Figure()
+    parts = frame.groupby(by) if by else [(value, frame)]
+    for i, (g, part) in enumerate(parts):
+        strong = not marked or str(g) in marked
+        fig.add_scatter(x=part["period"].astype(str), y=part[value], mode="lines+markers", name=str(g),
+                        line={"color": PALETTE[i % len(PALETTE)] if strong else MUTED, "width": 3 if marked and strong else 1.5},
+                        opacity=1 if strong else 0.6)
+    fig = _layout(fig, title or value.replace("_", " "), percent=unit == "rate")
+    if unit == "money":
+        _money_ticks(fig, frame[value], cur, lang)
+    return fig
