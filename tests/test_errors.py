@@ -173,6 +173,12 @@ def test_cli_help_exits_0(capsys):
     assert main(["--help"]) == EXIT_OK
 
 
+def test_cli_version_is_the_package_version(capsys):
+    """One version, written once (salesmetrics.__version__), reported by --version with exit code 0."""
+    assert main(["--version"]) == EXIT_OK
+    assert capsys.readouterr().out.strip() == f"salesmetrics {sm.__version__}"
+
+
 def test_cli_missing_extra_exits_2(folder, capsys, monkeypatch):
     def missing(*a, **k):
         raise errors.MissingDependencyError("'pptx' is needed for this feature but is not installed. "

@@ -403,7 +403,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     parser = argparse.ArgumentParser(prog="salesmetrics", description="Sales-organisation metrics and reorg diagnostics.")
+    parser.add_argument("--version", action="version", version=f"salesmetrics {__version__}")
     parser.add_argument("--timezone", help="reporting time zone (default: the folder's bundle.json, else UTC)")
     parser.add_argument("--currency", help="reporting currency (default: the folder's bundle.json, else USD)")
     # the same two options after the command too ("salesmetrics report --timezone Asia/Seoul"); SUPPRESS keeps
