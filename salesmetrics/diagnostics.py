@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._signs import SIGNS
 from .data import NO_GROUP, Inputs, can_group, group_codes, group_labels, resolve
 from .errors import DefinitionWarning, MissingDataError
 from .formatting import format_money, format_p, shorten
@@ -42,7 +43,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["FINDING_COLUMNS", "RECOMMENDATIONS", "SIGNS", "Assessment", "customer_satisfaction", "diagnose",
            "market_response", "rep_turnover", "role_clarity", "sales_decline"]
 
-SIGNS = ("declining_sales", "rep_turnover", "unclear_roles", "market_response", "customer_satisfaction")
 
 RECOMMENDATIONS = {sign: text(f"rec.{sign}") for sign in SIGNS}
 """What the seed article advises for each sign (English; ``text("rec.<sign>", lang)`` for others)."""

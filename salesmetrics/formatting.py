@@ -224,7 +224,7 @@ def funnel_labels(stages: Any, lang: str = "en") -> tuple[list[str], list[float]
 
 def sign_overview(found: Any, lang: str = "en") -> list[tuple[str, str, str, str]]:
     """For ``diagnose`` findings: per sign (in order) its name, its most severe level ("ok" when none), and the scopes."""
-    from .diagnostics import SIGNS
+    from ._signs import SIGNS
     from .i18n import text
 
     rank = {"critical": 0, "warning": 1, "info": 2}
@@ -240,3 +240,36 @@ def sign_overview(found: Any, lang: str = "en") -> list[tuple[str, str, str, str
         shown = f"{text('sev.' + worst, lang)}: {scopes}" if worst in ("critical", "warning") else scopes
         rows.append((sign, label("sign", sign, lang), worst, shown))
     return rows
+
+
+def share(part: int, whole: int) -> str:
+    """``part / whole`` as a percentage with one decimal, or "–" when ``whole`` is 0.
+
+    Examples
+    --------
+    >>> share(3, 40), share(0, 0)
+    ('7.5%', '–')
+    """
+    return f"{part / whole:.1%}" if whole else "–"
+
+
+def quarantine_lines(data: Any) -> list[tuple[str, int, int, list[tuple[str, int]]]]:
+    """Per table of a SalesData with quarantined rows: (table, rows set aside, rows given, top reasons with counts).
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> quarantine_lines(sm.load_sample())   # the sample is clean
+    []
+    """
+    out = []
+    for table, q in data.quarantine.items():
+        kept = getattr(data, table)
+        total = len(q) + (len(kept) if kept is not None else 0)
+        reason = next((c for c in reversed(list(q.columns)) if str(c).endswith("reason")), None)
+        reasons: list[tuple[str, int]] = []
+        if reason is not None and len(q):
+            counts = q[reason].dropna().astype(str).str.split("; ").explode().value_counts()
+            reasons = [(str(k), int(v)) for k, v in counts.head(3).items()]
+        out.append((table, len(q), total, reasons))
+    return out

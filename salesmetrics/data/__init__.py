@@ -26,16 +26,15 @@ from ._lookups import (
     SETTINGS_ATTR,
     UNKNOWN_GROUP,
     Inputs,
-    bundle_settings,
     can_group,
     frame_settings,
     group_codes,
     group_labels,
     index_in,
-    resolve,
 )
 from ._messages import TABLE_NAMES, OnInvalid
 from ._reading import conform, read_dir
+from ._resolve import resolve
 
 __all__ = [
     "MISSING_GROUP",
@@ -46,7 +45,6 @@ __all__ = [
     "Inputs",
     "OnInvalid",
     "SalesData",
-    "bundle_settings",
     "can_group",
     "conform",
     "frame_settings",

@@ -13,7 +13,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
     import pyarrow as pa
 
-    from ._bundle import SalesData
 
     TableLike: TypeAlias = pd.DataFrame | pa.Table | pl.DataFrame
     """A table as the entry points accept it (see :func:`as_pandas`)."""
@@ -271,26 +270,6 @@ class Inputs:
         return ts.tz_convert(self.timezone) if ts.tz is not None else ts.tz_localize(self.timezone)
 
 
-def _is_canonical(df: pd.DataFrame, table: str) -> bool:
-    from ..schemas import column_kinds
-
-    for column, (kind, _required) in column_kinds(table).items():
-        if column not in df.columns:
-            return False
-        dtype = df[column].dtype
-        ok = {
-            "timestamp": isinstance(dtype, pd.DatetimeTZDtype),
-            "date": pd.api.types.is_datetime64_dtype(dtype) and not isinstance(dtype, pd.DatetimeTZDtype),
-            "float": pd.api.types.is_float_dtype(dtype),
-            "int": pd.api.types.is_integer_dtype(dtype),
-            "bool": pd.api.types.is_bool_dtype(dtype),
-            "str": pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype),
-        }[kind]
-        if not ok:
-            return False
-    return True
-
-
 FRAME_KINDS = "a pandas DataFrame, a pyarrow Table or a polars DataFrame"
 """What every entry point (SalesData, conform, the metric functions) accepts as a table."""
 
@@ -322,71 +301,9 @@ def as_pandas(df: Any, what: str) -> pd.DataFrame:
     raise TypeError(f"{what} must be {FRAME_KINDS}, got {type(df).__name__}{hint}.")
 
 
-def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame | None) -> Inputs:
-    """Tables for a metric function from a SalesData or from bare frames.
-
-    A SalesData is used as it is (it was validated when built). A bare frame
-    is used as it is when it already has canonical columns and types, and is
-    otherwise passed through :func:`conform` first (so a raw export works, and
-    bad input still gets a clear error). ``others`` name further tables
-    (``accounts=``, ``fx_rates=``) that override or add to the bundle's.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> subs = pd.DataFrame({"subscription_id": ["s1"], "account_id": ["a"], "start_date": ["2025-01-01"], "amount": ["120"]})
-    >>> inputs = resolve(subs, "subscriptions")
-    >>> str(inputs.tables["subscriptions"]["start_date"].dtype), inputs.currency
-    ('datetime64[ns]', 'USD')
-    """
-    from ._bundle import SalesData
-    from ._reading import conform
-
-    if isinstance(data, SalesData):
-        tables = dict(data.tables)
-        absent = dict(data.absent_columns)
-        for name, df in others.items():
-            if df is not None:
-                df = as_pandas(df, name)
-                absent[name] = _absent_in(df, name)
-                tables[name] = df if _is_canonical(df, name) else conform(df, name, timezone=data.timezone, currency=data.currency)
-        return Inputs(tables, data.timezone, data.currency, data.fiscal_year_start, data.as_of,
-                      data.__dict__.setdefault("_positions", {}), absent)
-    if not isinstance(data, pd.DataFrame):
-        try:
-            data = as_pandas(data, table)
-        except TypeError:
-            raise TypeError(f"expected a SalesData or {FRAME_KINDS} of {table}, got {type(data).__name__}.") from None
-    frames = {table: data, **{k: as_pandas(v, k) for k, v in others.items() if v is not None}}
-    timezone = "UTC"
-    for df in frames.values():
-        zones = [getattr(df[c].dtype, "tz", None) for c in df.columns if isinstance(df[c].dtype, pd.DatetimeTZDtype)]
-        if zones:
-            timezone = str(zones[0])
-            break
-    currency = "USD"
-    if "currency" in data.columns:
-        codes = data["currency"].dropna().unique()
-        if len(codes) == 1:
-            currency = str(codes[0])
-    carried = frame_settings(data)  # a frame derived from a bundle keeps the bundle's settings
-    timezone, currency = carried.get("timezone", timezone), carried.get("currency", currency)
-    absent = {name: _absent_in(df, name) for name, df in frames.items()}
-    tables = {name: df if _is_canonical(df, name) else conform(df, name, timezone=timezone, currency=currency) for name, df in frames.items()}
-    as_of = carried.get("as_of")
-    return Inputs(tables, timezone, currency, int(carried.get("fiscal_year_start", 1)),
-                  as_of if as_of is not None else infer_as_of(tables, timezone).value, absent=absent)
-
-
 SETTINGS_ATTR = "salesmetrics.settings"
 """Key of ``DataFrame.attrs`` where a frame derived from a bundle (e.g. :func:`~salesmetrics.lead_journeys`) keeps
 the bundle's ``timezone``, ``currency``, ``fiscal_year_start`` and ``as_of``, so metrics on it cut the same periods."""
-
-
-def bundle_settings(data: SalesData) -> dict[str, Any]:
-    """The settings a derived frame carries in ``attrs[SETTINGS_ATTR]`` (see :data:`SETTINGS_ATTR`)."""
-    return {"timezone": data.timezone, "currency": data.currency, "fiscal_year_start": data.fiscal_year_start,
-            "as_of": data.as_of}
 
 
 def frame_settings(frame: pd.DataFrame) -> dict[str, Any]:

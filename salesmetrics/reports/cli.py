@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputValidationError, MissingDependencyError, SalesMetricsError
-from ..formatting import shorten
+from ..formatting import quarantine_lines, share, shorten
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -229,25 +229,6 @@ def headline(data: SalesData, as_of: Any = None) -> pd.DataFrame:
     return out
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}" if whole else "–"
-
-
-def _quarantine_lines(data: SalesData) -> list[tuple[str, int, int, list[tuple[str, int]]]]:
-    """Per table with quarantined rows: (table, rows set aside, rows given, top reasons with counts)."""
-    out = []
-    for table, q in data.quarantine.items():
-        kept = getattr(data, table)
-        total = len(q) + (len(kept) if kept is not None else 0)
-        reason = next((c for c in reversed(list(q.columns)) if str(c).endswith("reason")), None)
-        reasons: list[tuple[str, int]] = []
-        if reason is not None and len(q):
-            counts = q[reason].dropna().astype(str).str.split("; ").explode().value_counts()
-            reasons = [(str(k), int(v)) for k, v in counts.head(3).items()]
-        out.append((table, len(q), total, reasons))
-    return out
-
-
 def _cmd_summary(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -265,12 +246,12 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         print(f"as_of {as_of:%Y-%m-%d %H:%M %Z}, set by {found}\n")
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 100):
         print(data.summary().to_string())
-        quarantine = _quarantine_lines(data)
+        quarantine = quarantine_lines(data)
         if quarantine:
             print("\nquarantined rows (set aside; every figure is computed on the rows kept):")
             for table, n, total, reasons in quarantine:
                 top = ", ".join(f"{shorten(r, 50)} ({k:,})" for r, k in reasons)
-                print(f"  {table}: {n:,} of {total:,} rows ({_share(n, total)}); top reasons: {top or '–'}")
+                print(f"  {table}: {n:,} of {total:,} rows ({share(n, total)}); top reasons: {top or '–'}")
             print(f"  run `salesmetrics validate {args.data_dir or ''}` to see every failure.")
         unresolved = data.unresolved
         if len(unresolved):

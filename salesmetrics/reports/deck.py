@@ -265,8 +265,7 @@ def _without_empty_charts(slide: Slide, lang: str = "en") -> Slide:
 
 def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5) -> Slide:
     """Rows kept and set aside per table (with the share and the top reasons), unresolved references, and what set as_of."""
-    from ..formatting import shorten
-    from .cli import _quarantine_lines, _share
+    from ..formatting import quarantine_lines, share, shorten
 
     def t(key: str, **params: Any) -> str:
         return text(key, lang, **params)
@@ -276,15 +275,15 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5) -> Sli
     table = pd.DataFrame({
         t("col.table"): [str(n) for n in summary.index],
         t("col.rows_kept"): [f"{int(v):,}" for v in summary["rows"]],
-        t("col.quarantined"): [f"{int(v):,} ({_share(int(v), given[n])})" if v else "0" for n, v in summary["quarantined"].items()],
+        t("col.quarantined"): [f"{int(v):,} ({share(int(v), given[n])})" if v else "0" for n, v in summary["quarantined"].items()],
         t("col.unresolved"): [f"{int(v):,}" for v in summary["unresolved"]],
         t("col.dates"): [f"{a} – {b}" if a else "–" for a, b in zip(summary["first"], summary["last"], strict=True)],
         t("col.date_column"): [c or "–" for c in summary["date_column"]],
     })
     lines = []
-    for name, n, total, reasons in _quarantine_lines(data):
+    for name, n, total, reasons in quarantine_lines(data):
         top = ", ".join(f"{shorten(r, 40)} ({k:,})" for r, k in reasons[:2]) or "–"
-        lines.append(t("deck.quarantine_line", table=name, n=f"{n:,}", total=f"{total:,}", share=_share(n, total), reasons=top))
+        lines.append(t("deck.quarantine_line", table=name, n=f"{n:,}", total=f"{total:,}", share=share(n, total), reasons=top))
     columns = ["table", "column", "references", "rows", "distinct", "examples"]
     for name, column, refs, n, distinct, examples in data.unresolved[columns].itertuples(index=False, name=None):
         lines.append(t("deck.unresolved_line", table=name, column=column, rows=f"{int(n):,}", distinct=f"{int(distinct):,}",
