@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._api import data_first
 from ._signs import SIGNS
 from .data import NO_GROUP, Inputs, can_group, group_codes, group_labels, resolve
 from .errors import DefinitionWarning, MissingDataError
@@ -168,8 +169,10 @@ def _not_assessed(sign: str, evidence: str, lang: str = "en", metric: str = "not
 # ----------------------------------------------------------------------------------------------------------
 
 
+@data_first("data")
 def sales_decline(
     data: SalesData,
+    /,
     *,
     freq: str = "Q",
     by: str | None = "segment",
@@ -320,8 +323,10 @@ def _decline_finding(scope_type: str, scope: str, span: np.ndarray, created: np.
 # ----------------------------------------------------------------------------------------------------------
 
 
+@data_first("data")
 def rep_turnover(
     data: SalesData,
+    /,
     *,
     freq: str = "Q",
     as_of: Any = None,
@@ -561,8 +566,10 @@ def _lanes(inputs: Inputs, acts: pd.DataFrame) -> np.ndarray:
     return lane
 
 
+@data_first("data")
 def role_clarity(
     data: SalesData,
+    /,
     *,
     org: str | OrgDesign = "process",
     freq: str = "Q",
@@ -727,8 +734,10 @@ def _orphan_rows(inputs: Inputs, reps: pd.DataFrame, now: pd.Timestamp, last: pd
 # ----------------------------------------------------------------------------------------------------------
 
 
+@data_first("data")
 def market_response(
     data: SalesData,
+    /,
     *,
     freq: str = "Q",
     by: str = "segment",
@@ -863,8 +872,10 @@ def _bookings_by(inputs: Inputs, by: str, freq: str, now: pd.Timestamp) -> dict[
 # ----------------------------------------------------------------------------------------------------------
 
 
+@data_first("data")
 def customer_satisfaction(
     data: SalesData,
+    /,
     *,
     freq: str = "Q",
     by: str | None = "region",
@@ -1065,8 +1076,10 @@ _PARTS: dict[str, tuple[Callable[..., Assessment], tuple[str, ...]]] = {
 }
 
 
+@data_first("data")
 def diagnose(
     data: SalesData,
+    /,
     *,
     as_of: Any = None,
     freq: str = "Q",

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._api import data_first
 from .data import MISSING_GROUP, Inputs, resolve
 from .errors import DataQualityWarning, DefinitionWarning
 from .periods import freq_alias, to_period
@@ -421,8 +422,10 @@ def _spend(inputs: Inputs, freq: str, by: str | None, lag_months: int, periods: 
     return total, missing
 
 
+@data_first("data")
 def cac(
     data: SalesData,
+    /,
     *,
     freq: str = "Q",
     by: str | None = "channel",
@@ -506,8 +509,10 @@ def cac(
     return out
 
 
+@data_first("data")
 def cac_payback(
     data: SalesData,
+    /,
     *,
     gross_margin: float = 1.0,
     freq: str = "Q",
@@ -564,8 +569,10 @@ def _check_margin(gross_margin: float) -> None:
         raise ValueError(f"gross_margin is a share between 0 and 1 (0.8 for 80%), got {gross_margin!r}.")
 
 
+@data_first("data")
 def ltv(
     data: SalesData | pd.DataFrame,
+    /,
     *,
     gross_margin: float = 1.0,
     window: int = 6,
@@ -701,8 +708,10 @@ def _fit_accounts(first: np.ndarray, churn: np.ndarray, end_month: int) -> Shift
 # ----------------------------------------------------------------------------------------------------------
 
 
+@data_first("data")
 def unit_economics(
     data: SalesData,
+    /,
     *,
     gross_margin: float = 1.0,
     freq: str = "Q",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._api import data_first
 from .data import SETTINGS_ATTR, Inputs, frame_settings, group_codes, group_labels, resolve
 from .errors import DataQualityWarning, MissingDataError
 from .pipeline import _DAY_NS, _NAT, Cells, _ns, censored_cohorts, parse_window, period_span
@@ -42,7 +43,8 @@ LEAD_STAGES = ["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_
 
 
 
-def lead_journeys(data: SalesData) -> pd.DataFrame:
+@data_first("data")
+def lead_journeys(data: SalesData, /) -> pd.DataFrame:
     """One row per lead with every funnel time stamp: lead → MQL → SQL → opportunity → won.
 
     The opportunity is the lead's ``opportunity_id``, or else the earliest
@@ -172,8 +174,10 @@ def _frame_and_settings(data: SalesData | pd.DataFrame, what: str) -> tuple[pd.D
     return frame, frame_settings(frame)
 
 
+@data_first("data")
 def funnel(
     data: SalesData | pd.DataFrame,
+    /,
     stages: list[str] | None = None,
     *,
     by: str | None = None,
@@ -355,8 +359,10 @@ def funnel(
     return out
 
 
+@data_first("data")
 def lead_quality(
     data: SalesData | pd.DataFrame,
+    /,
     *,
     by: str = "source",
     to: str = "won_at",
@@ -487,8 +493,10 @@ def _entries(hist: pd.DataFrame, stages: list[str]) -> dict[str, np.ndarray]:
     return {"t": t, "next": nxt, "order": order, "converted": later > order}
 
 
+@data_first("stage_history")
 def stage_durations(
-    stage_history: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     stages: list[str] | None = None,
     by: str | None = None,
@@ -536,7 +544,7 @@ def stage_durations(
      Closed Won        1          0         NaN          NaN
     Closed Lost        1          0         NaN          NaN
     """
-    inputs, hist, order = _history(stage_history, by, stages, as_of)
+    inputs, hist, order = _history(data, by, stages, as_of)
     e = _entries(hist, order)
     known = e["order"] >= 0
     exited = e["next"] != _NAT
@@ -561,22 +569,24 @@ def stage_durations(
     total_days = np.bincount(cell[sel & exited], weights=days[sel & exited], minlength=size)
     low, high = wilson_interval(n_conv, n_exit)
     terminal = np.tile(pd.Series(order).str.contains(_CLOSED).to_numpy(), n_groups)
-    data: dict[str, Any] = {}
+    cols: dict[str, Any] = {}
     if by is not None:
-        data[by] = np.repeat(np.asarray(groups, dtype=object), len(order))
-    data.update({
+        cols[by] = np.repeat(np.asarray(groups, dtype=object), len(order))
+    cols.update({
         "stage": np.tile(np.asarray(order, dtype=object), n_groups),
         "entries": entries, "exited": n_exit, "in_stage": entries - n_exit, "converted": n_conv,
         "conversion": np.where(terminal, np.nan, ratio(n_conv, n_exit)),
         "conversion_low": np.where(terminal, np.nan, low), "conversion_high": np.where(terminal, np.nan, high),
         "median_days": q[0.5], "mean_days": ratio(total_days, n_exit), "p75_days": q[0.75],
     })
-    out = pd.DataFrame(data)
+    out = pd.DataFrame(cols)
     return out[out["entries"] > 0].reset_index(drop=True)
 
 
+@data_first("stage_history")
 def bottlenecks(
-    stage_history: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     stages: list[str] | None = None,
     by: str | None = None,
@@ -617,7 +627,7 @@ def bottlenecks(
     >>> bool(b["bottleneck"].any())
     True
     """
-    inputs, hist, order = _history(stage_history, by, stages, as_of)
+    inputs, hist, order = _history(data, by, stages, as_of)
     e = _entries(hist, order)
     open_stage = ~pd.Series(order).str.contains(_CLOSED).to_numpy()
     known = (e["order"] >= 0)
@@ -640,7 +650,7 @@ def bottlenecks(
 
     def trailing(cum: np.ndarray) -> np.ndarray:
         prev = np.concatenate([np.zeros((1, *cum.shape[1:]), dtype=cum.dtype), cum[:-1]])
-        older = np.concatenate([np.zeros((lag + 1, *cum.shape[1:]), dtype=cum.dtype), cum[:-lag - 1]]) if cum.shape[0] > lag + 1 \
+        older = np.concatenate([np.zeros((lag + 1, *cum.shape[1:]), dtype=cum.dtype), cum[:-lag - 1]]) if cum.shape[0] > lag + 1\
             else np.zeros_like(cum)
         return prev - older[: cum.shape[0]]
 
@@ -670,16 +680,16 @@ def bottlenecks(
         frame["behind_others"] = behind
         flags = flags | behind
     frame["slow_conversion"], frame["slow_duration"], frame["bottleneck"] = slow_conv, slow_days, flags
-    data: dict[str, Any] = {}
+    cols: dict[str, Any] = {}
     idx_p, idx_g, idx_s = np.meshgrid(np.arange(cells.n_periods), np.arange(cells.n_groups), np.arange(n_stage), indexing="ij")
     if cells.periods is not None:
-        data["period"] = cells.periods[idx_p.reshape(-1)]
+        cols["period"] = cells.periods[idx_p.reshape(-1)]
     if by is not None:
-        data[by] = np.asarray(cells.groups, dtype=object)[idx_g.reshape(-1)]
-    data["stage"] = np.asarray(order, dtype=object)[idx_s.reshape(-1)]
+        cols[by] = np.asarray(cells.groups, dtype=object)[idx_g.reshape(-1)]
+    cols["stage"] = np.asarray(order, dtype=object)[idx_s.reshape(-1)]
     for name, values in frame.items():
-        data[name] = np.asarray(values).reshape(-1)
-    out = pd.DataFrame(data)
+        cols[name] = np.asarray(values).reshape(-1)
+    out = pd.DataFrame(cols)
     out = out[np.tile(open_stage, cells.n_periods * cells.n_groups) & (out["exited"] > 0)].reset_index(drop=True)
     reasons = []
     for r in out.itertuples(index=False):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._api import data_first
 from .periods import freq_alias, parse_period
 from .stats import ratio
 
@@ -265,8 +266,10 @@ def _design(org: str | OrgDesign) -> OrgDesign:
     raise ValueError(f"org must be 'process', 'functional' or an OrgDesign, got {org!r}.")
 
 
+@data_first("data")
 def scorecard(
     data: SalesData,
+    /,
     *,
     org: str | OrgDesign = "process",
     freq: str = "Q",
@@ -346,8 +349,10 @@ def _target(targets: pd.DataFrame | None, metric: str, team: Team, period: pd.Pe
     return np.nan
 
 
+@data_first("data")
 def plan_funnel(
     data: SalesData,
+    /,
     *,
     target_bookings: float,
     period: str,

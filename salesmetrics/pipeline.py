@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._api import data_first
 from .data import Inputs, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
 from .money import to_reporting
@@ -194,8 +195,10 @@ _NAT = np.iinfo("int64").min
 # ----------------------------------------------------------------------------------------------------------
 
 
+@data_first("opportunities")
 def win_rate(
-    opportunities: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     freq: str | None = "Q",
     by: str | None = None,
@@ -211,7 +214,7 @@ def win_rate(
 
     Parameters
     ----------
-    opportunities : SalesData or pandas.DataFrame
+    data : SalesData or pandas.DataFrame
     freq : {"M", "Q", "Y"} or None, default "Q"
         None gives one row for all time.
     by : str, optional
@@ -240,7 +243,7 @@ def win_rate(
     """
     if weight not in ("count", "amount"):
         raise ValueError(f"weight must be 'count' or 'amount', got {weight!r}.")
-    inputs, opps = _opportunities(opportunities, accounts, fx_rates)
+    inputs, opps = _opportunities(data, accounts, fx_rates)
     _now, _created, _closed, won, lost = _outcomes(inputs, opps, as_of)
     cells = Cells(opps["closed_at"].where(won | lost), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
     n_won, n_lost = cells.count(won), cells.count(lost)
@@ -257,8 +260,10 @@ def win_rate(
     return out
 
 
+@data_first("opportunities")
 def close_rate(
-    opportunities: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     freq: str | None = "Q",
     by: str | None = None,
@@ -303,7 +308,7 @@ def close_rate(
     Of the three deals still followed on day 27, one is won: 1 − (1 − 1/3) = 1/3, where counting d
     as lost would read 1/4.
     """
-    inputs, opps = _opportunities(opportunities, accounts, None)
+    inputs, opps = _opportunities(data, accounts, None)
     win = parse_window(window)
     now, created, closed, won, lost = _outcomes(inputs, opps, as_of)
     exists = created <= now
@@ -320,8 +325,10 @@ def close_rate(
     return out
 
 
+@data_first("opportunities")
 def deal_size(
-    opportunities: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     freq: str | None = "Q",
     by: str | None = None,
@@ -352,7 +359,7 @@ def deal_size(
     period  won  total  mean  median
     2025Q1    3 1200.0 400.0   200.0
     """
-    inputs, opps = _opportunities(opportunities, accounts, fx_rates)
+    inputs, opps = _opportunities(data, accounts, fx_rates)
     _now, _created, _closed, won, lost = _outcomes(inputs, opps, as_of)
     amount = _amounts(inputs, opps, opps["closed_at"])
     sized = won & ~np.isnan(amount)
@@ -371,8 +378,10 @@ def deal_size(
     return out
 
 
+@data_first("opportunities")
 def sales_cycle(
-    opportunities: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     freq: str | None = None,
     by: str | None = None,
@@ -416,7 +425,7 @@ def sales_cycle(
     """
     if method not in ("won", "km"):
         raise ValueError(f"method must be 'won' or 'km', got {method!r}.")
-    inputs, opps = _opportunities(opportunities, accounts, None)
+    inputs, opps = _opportunities(data, accounts, None)
     created = _ns(opps["created_at"])
     closed = _ns(opps["closed_at"])
     labels = group_labels(inputs, opps, by)
@@ -449,8 +458,10 @@ def _open_at(created: np.ndarray, closed: np.ndarray, instant: int) -> np.ndarra
     return (created <= instant) & ((closed == _NAT) | (closed > instant))
 
 
+@data_first("opportunities")
 def sales_velocity(
-    opportunities: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     freq: str | None = "Q",
     by: str | None = None,
@@ -481,10 +492,10 @@ def sales_velocity(
      open_opportunities  win_rate  velocity_per_day
                       2       0.5              50.0
     """
-    wr = win_rate(opportunities, freq=freq, by=by, as_of=as_of, accounts=accounts, fx_rates=fx_rates)
-    size = deal_size(opportunities, freq=freq, by=by, as_of=as_of, accounts=accounts, fx_rates=fx_rates)
-    cycle = sales_cycle(opportunities, freq=freq, by=by, as_of=as_of, accounts=accounts)
-    inputs, opps = _opportunities(opportunities, accounts, fx_rates)
+    wr = win_rate(data, freq=freq, by=by, as_of=as_of, accounts=accounts, fx_rates=fx_rates)
+    size = deal_size(data, freq=freq, by=by, as_of=as_of, accounts=accounts, fx_rates=fx_rates)
+    cycle = sales_cycle(data, freq=freq, by=by, as_of=as_of, accounts=accounts)
+    inputs, opps = _opportunities(data, accounts, fx_rates)
     keys = (["period"] if freq is not None else []) + ([by] if by else [])
     if keys:
         out = wr[[*keys, "win_rate"]].merge(size[[*keys, "mean"]], on=keys, how="outer").merge(
@@ -498,7 +509,7 @@ def sales_velocity(
     periods = pd.PeriodIndex(out["period"]).unique() if freq is not None else [None]
     counts: list[dict[str, Any]] = []
     for period in periods:
-        instant = now if period is None else \
+        instant = now if period is None else\
             min(pd.Timestamp(period.end_time).tz_localize(inputs.timezone, ambiguous=True, nonexistent="shift_forward"), now)
         live = _open_at(created, closed, instant.value)
         head = {} if period is None else {"period": period}
@@ -520,8 +531,10 @@ def sales_velocity(
     return out
 
 
+@data_first("opportunities")
 def pipeline_coverage(
-    opportunities: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     targets: pd.DataFrame | None = None,
     *,
     freq: str = "Q",
@@ -553,7 +566,7 @@ def pipeline_coverage(
     period  open_deals  pipeline  target  coverage
     2025Q2           2     500.0   250.0       2.0
     """
-    inputs = resolve(opportunities, "opportunities", fx_rates=fx_rates, **({"targets": targets} if targets is not None else {}))
+    inputs = resolve(data, "opportunities", fx_rates=fx_rates, **({"targets": targets} if targets is not None else {}))
     opps = inputs.require("opportunities", "pipeline coverage")
     tgt = inputs.require("targets", "pipeline coverage")
     tgt = tgt[(tgt["metric"] == metric) & (tgt["scope"] == scope)]

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._api import data_first
 from .data import Inputs, group_codes, group_labels, resolve
 from .money import to_reporting
 from .periods import freq_alias
@@ -215,8 +216,10 @@ def _frame(agg: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index
     return out.sort_values(sort, kind="stable").reset_index(drop=True)
 
 
+@data_first("subscriptions")
 def mrr_bridge(
-    subscriptions: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     freq: str = "M",
     by: str | None = None,
@@ -229,7 +232,7 @@ def mrr_bridge(
 
     Parameters
     ----------
-    subscriptions : SalesData or pandas.DataFrame
+    data : SalesData or pandas.DataFrame
         A bundle, or a subscriptions table (raw exports are conformed first).
     freq : {"M", "Q", "Y"}, default "M"
         Quarters and years sum their months' movements; their starting MRR is
@@ -272,7 +275,7 @@ def mrr_bridge(
     2025-04         150.0   0.0        0.0    0.0       150.0
     2025-05         150.0   0.0        0.0 -150.0         0.0
     """
-    points = _change_points(subscriptions, as_of, accounts=accounts, fx_rates=fx_rates)
+    points = _change_points(data, as_of, accounts=accounts, fx_rates=fx_rates)
     agg, periods, groups = _bridge_cents(points, freq, by)
     scale = 12 if arr else 1
     money = {k: agg[k] * scale / 100 for k in _BRIDGE_MONEY}
@@ -286,8 +289,10 @@ def mrr_bridge(
     return out
 
 
+@data_first("subscriptions")
 def mrr_movements(
-    subscriptions: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     as_of: Any = None,
     fx_rates: pd.DataFrame | None = None,
@@ -314,7 +319,7 @@ def mrr_movements(
     2025-03         100.0   0.0        churn
     2025-06           0.0  80.0 reactivation
     """
-    p = _change_points(subscriptions, as_of, fx_rates=fx_rates)
+    p = _change_points(data, as_of, fx_rates=fx_rates)
     return pd.DataFrame({
         "account_id": np.asarray(p.accounts, dtype=object)[p.account],
         "period": _months(p.month),
@@ -331,8 +336,10 @@ def _period_end_months(points: _Points, freq: str) -> tuple[np.ndarray, pd.Perio
     return points.first_month + last_of, periods
 
 
+@data_first("subscriptions")
 def mrr(
-    subscriptions: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     freq: str = "M",
     as_of: Any = None,
@@ -362,7 +369,7 @@ def mrr(
              a 2025Q1 166.67
              a 2025Q2 166.67
     """
-    points = _change_points(subscriptions, as_of, accounts=accounts, fx_rates=fx_rates)
+    points = _change_points(data, as_of, accounts=accounts, fx_rates=fx_rates)
     ends, periods = _period_end_months(points, freq)
     n = len(points.account)
     nxt = np.full(n, points.last_month + 1, dtype="int64")
@@ -376,13 +383,13 @@ def mrr(
     offsets = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
     period_pos = np.repeat(lo, count) + offsets
     column = "arr" if arr else "mrr"
-    data: dict[str, Any] = {"account_id": np.asarray(points.accounts, dtype=object)[points.account[rows]]}
+    cols: dict[str, Any] = {"account_id": np.asarray(points.accounts, dtype=object)[points.account[rows]]}
     if by is not None:
         group, groups = _groups(points, by)
-        data[by] = np.asarray(groups, dtype=object)[group[rows]]
-    data["period"] = periods[period_pos]
-    data[column] = points.after[rows] * (12 if arr else 1) / 100
-    out = pd.DataFrame(data).sort_values(["account_id", "period"], kind="stable").reset_index(drop=True)
+        cols[by] = np.asarray(groups, dtype=object)[group[rows]]
+    cols["period"] = periods[period_pos]
+    cols[column] = points.after[rows] * (12 if arr else 1) / 100
+    out = pd.DataFrame(cols).sort_values(["account_id", "period"], kind="stable").reset_index(drop=True)
     out.attrs.update(currency=points.inputs.currency, freq=freq)
     return out
 
@@ -402,8 +409,10 @@ def _value_at(points: _Points, month: int) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(n_acc), value
 
 
+@data_first("subscriptions")
 def retention(
-    subscriptions: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     freq: str = "Q",
     by: str | None = None,
@@ -445,7 +454,7 @@ def retention(
      gross_mrr_churn_rate  net_mrr_churn_rate  grr  nrr
                       0.2                 0.1  0.8  0.9
     """
-    points = _change_points(subscriptions, as_of, accounts=accounts, fx_rates=fx_rates)
+    points = _change_points(data, as_of, accounts=accounts, fx_rates=fx_rates)
     agg, periods, groups = _bridge_cents(points, freq, by)
     ends, _ = _period_end_months(points, freq)
     month_to_period, _ = _period_map(points, freq)
@@ -493,8 +502,10 @@ def retention(
     return out
 
 
+@data_first("subscriptions")
 def cohort_retention(
-    subscriptions: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     *,
     basis: Literal["logo", "revenue"] = "logo",
     freq: str = "M",
@@ -532,7 +543,7 @@ def cohort_retention(
     """
     if basis not in ("logo", "revenue"):
         raise ValueError(f"basis must be 'logo' or 'revenue', got {basis!r}.")
-    points = _change_points(subscriptions, as_of, fx_rates=fx_rates)
+    points = _change_points(data, as_of, fx_rates=fx_rates)
     month_to_period, periods = _period_map(points, freq)
     ends, _ = _period_end_months(points, freq)
     n_periods = len(periods)

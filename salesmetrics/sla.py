@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._api import data_first
 from .data import SETTINGS_ATTR, index_in, resolve
 from .errors import DefinitionWarning, MissingDataError
 from .periods import BusinessCalendar, parse_period
@@ -219,8 +220,10 @@ def _first_after(touch_code: np.ndarray, touch_ns: np.ndarray, query_code: np.nd
     return out
 
 
+@data_first("leads")
 def response_sla(
-    leads: SalesData | pd.DataFrame,
+    data: SalesData | pd.DataFrame,
+    /,
     activities: pd.DataFrame | None = None,
     *,
     start: str = "mql_at",
@@ -249,7 +252,7 @@ def response_sla(
 
     Parameters
     ----------
-    leads : SalesData or pandas.DataFrame
+    data : SalesData or pandas.DataFrame
         A bundle (leads, activities, reps), or a leads table with ``activities=``.
     within : str or Timedelta, default "24h"
     calendar : BusinessCalendar, optional
@@ -286,10 +289,10 @@ def response_sla(
     >>> d[["response_hours", "status"]].round(3).values.tolist()
     [[0.833, 'met']]
     """
-    if isinstance(leads, pd.DataFrame):
-        inputs = resolve(leads, "leads", activities=activities, reps=reps)
+    if isinstance(data, pd.DataFrame):
+        inputs = resolve(data, "leads", activities=activities, reps=reps)
     else:
-        inputs = resolve(leads, "leads", activities=activities, reps=reps)
+        inputs = resolve(data, "leads", activities=activities, reps=reps)
     lead_table = inputs.require("leads", "response_sla")
     acts = inputs.require("activities", "response_sla")
     rep_table = inputs.get("reps")
@@ -533,8 +536,10 @@ def _rule_frame(leads: SalesData | pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+@data_first("data")
 def compare_definitions(
     data: SalesData,
+    /,
     current: Rule | None,
     proposed: Rule,
     *,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._api import data_first
 from ..errors import import_optional
 from ..formatting import format_duration, format_money, format_number, format_percent, format_value, label
 from ..i18n import text
@@ -498,8 +499,10 @@ def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
     path.write_text("".join(parts), encoding="utf-8")
 
 
+@data_first("data")
 def report(
     data: SalesData,
+    /,
     *,
     quarter: Any = None,
     out: str | Path | list[str | Path] = "review.pptx",
