@@ -34,7 +34,7 @@ from .errors import DefinitionWarning, MissingDataError
 from .formatting import format_money, format_p, shorten
 from .i18n import text
 from .money import to_reporting
-from .periods import freq_alias, last_complete_period, period_ordinals
+from .periods import duration, freq_alias, last_complete_period, period_ordinals
 from .stats import poisson_excess_p, proportion_drop_p, ratio, relative_risk, trend
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -884,8 +884,9 @@ def customer_satisfaction(
     min_drop: float = 0.3,
     alpha: float = 0.01,
     low_score: float = 2,
-    horizon_months: int = 6,
+    horizon: str = "6M",
     lang: str = "en",
+    horizon_months: int | None = None,
 ) -> Assessment:
     """CSAT and NPS per group and period, their trend, and whether low-satisfaction responses are followed by churn.
 
@@ -895,9 +896,9 @@ def customer_satisfaction(
     ``alpha``).
 
     Churn link (docs/metrics.md, time-aligned): the unit is the **CSAT response**. Every CSAT response given
-    at least ``horizon_months`` calendar months before ``as_of`` by an account that was a paying
+    at least ``horizon`` (calendar months) before ``as_of`` by an account that was a paying
     customer around it (MRR above 0 at the month-end before the response or at the end of its month)
-    is followed for ``horizon_months`` month-ends, from the end of the response's month on; it counts
+    is followed for ``horizon``'s number of month-ends, from the end of the response's month on; it counts
     as churned when the account's MRR went to 0 at one of them (the MRR churn of docs/metrics.md, computed
     from the bundle's subscriptions with its currency, fx rates, time zone and ``as_of``). Responses
     scoring ``low_score`` or less are compared with the other responses: relative risk with a 95% Katz
@@ -913,9 +914,11 @@ def customer_satisfaction(
 
     Parameters
     ----------
-    horizon_months : int, default 6
-        How many months after each response churn is looked for; only responses at least this many
-        months before ``as_of`` are used.
+    horizon : str, default "6M"
+        How long after each response churn is looked for, in calendar months ("6M", "1Y"); only
+        responses at least that long before ``as_of`` are used.
+    horizon_months : int, optional
+        The 0.1 spelling of ``horizon`` (deprecated, with a FutureWarning).
     low_score : float, default 2
         A CSAT response at or below it is "low".
 
@@ -941,8 +944,15 @@ def customer_satisfaction(
     """
     from scipy.stats import ttest_ind
 
-    if isinstance(horizon_months, bool) or not isinstance(horizon_months, (int, np.integer)) or horizon_months < 1:
-        raise ValueError(f"horizon_months must be a whole number of months, 1 or more, got {horizon_months!r}.")
+    if horizon_months is not None:
+        warnings.warn("customer_satisfaction(horizon_months=...) is deprecated: pass horizon='6M'; horizon_months will "
+                      "be removed in 0.3.", FutureWarning, stacklevel=2)
+        if isinstance(horizon_months, bool) or not isinstance(horizon_months, (int, np.integer)) or horizon_months < 1:
+            raise ValueError(f"horizon_months must be a whole number of months, 1 or more, got {horizon_months!r}.")
+        horizon = f"{int(horizon_months)}M"
+    months = duration(horizon, name="horizon", unit="months")
+    assert isinstance(months, int)
+    horizon_months = months
     inputs = resolve(data, "surveys")
     surveys = inputs.require("surveys", "customer_satisfaction")
     now, last = _periods(inputs, as_of, freq)

@@ -8,7 +8,7 @@ Definitions follow the metric definitions (docs/metrics.md, "Unit economics"):
   cover is *missing*, never zero: the periods that need it get NaN spend and a
   :class:`~salesmetrics.DataQualityWarning`.
 - **CAC payback (months)** = CAC / (new customers' average MRR × gross margin).
-- **LTV** = ARPA × gross margin / monthly logo churn rate (trailing ``window``-month
+- **LTV** = ARPA × gross margin / monthly logo churn rate (trailing ``window``, in months,
   mean); NaN with a :class:`~salesmetrics.DefinitionWarning` when churn is 0.
   ``gross_margin=1`` gives ChartMogul's form. ``method="sbg"`` replaces 1 / churn
   by the expected lifetime projected by a shifted-beta-geometric model.
@@ -35,7 +35,7 @@ import pandas as pd
 from ._api import data_first
 from .data import MISSING_GROUP, Inputs, resolve
 from .errors import DataQualityWarning, DefinitionWarning
-from .periods import freq_alias, to_period
+from .periods import duration, freq_alias, to_period
 from .stats import ratio
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -575,19 +575,20 @@ def ltv(
     /,
     *,
     gross_margin: float = 1.0,
-    window: int = 6,
+    window: str | int = "6M",
     method: Literal["formula", "sbg"] = "formula",
     freq: str = "Q",
-    horizon_months: int = 120,
+    horizon: str = "10Y",
     as_of: Any = None,
     warn: bool = True,
+    horizon_months: int | None = None,
 ) -> pd.DataFrame:
     """Customer lifetime value per period: ARPA × gross margin × expected lifetime in months.
 
     - ``method="formula"`` (docs/metrics.md; ChartMogul with ``gross_margin=1``): lifetime =
-      1 / monthly logo churn, the churn being the mean of the ``window`` monthly rates
-      ending with the period's last month.
-    - ``method="sbg"``: lifetime = Σ S(t), t < ``horizon_months``, from a
+      1 / monthly logo churn, the churn being the mean of the monthly rates over ``window``
+      (calendar months) ending with the period's last month.
+    - ``method="sbg"``: lifetime = Σ S(t) over the months t < ``horizon``, from a
       :class:`ShiftedBetaGeometric` fitted by maximum likelihood to every account's
       months as a customer up to the period's end (accounts still active count as
       censored), so retention can keep improving with age beyond the observed months.
@@ -596,12 +597,18 @@ def ltv(
     ----------
     data : SalesData or pandas.DataFrame (subscriptions)
     gross_margin : float, default 1.0
-    window : int, default 6
+    window : str, default "6M"
+        The trailing churn window in calendar months ("6M", "1Y"). A plain number meant months in 0.1;
+        it still does, with a FutureWarning, until 0.3 (plain numbers mean days everywhere else).
     method : {"formula", "sbg"}
     freq : {"M", "Q", "Y"}, default "Q"
-    horizon_months : int, default 120
+    horizon : str, default "10Y"
         For ``method="sbg"`` only: the lifetime is counted over this many months (the sBG
         mean lifetime is infinite when α ≤ 1, common in B2B).
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    horizon_months : int, optional
+        The 0.1 spelling of ``horizon`` (deprecated, with a FutureWarning).
     warn : bool, default True
         Warn about periods with zero churn (``unit_economics`` warns only for the periods it keeps).
 
@@ -625,22 +632,27 @@ def ltv(
     >>> import pandas as pd
     >>> subs = pd.DataFrame({"subscription_id": [str(i) for i in range(20)], "account_id": [str(i) for i in range(20)],
     ...                      "start_date": "2024-01-01", "amount": 100, "end_date": ["2025-06-01"] + [None] * 19})
-    >>> row = ltv(subs, window=1, as_of="2025-06-30", warn=False).iloc[-1]
+    >>> row = ltv(subs, window="1M", as_of="2025-06-30", warn=False).iloc[-1]
     >>> float(row["arpa"]), float(row["monthly_logo_churn"]), float(row["ltv"])
     (100.0, 0.05, 2000.0)
     """
     from .revenue import mrr_bridge, retention
 
     _check_margin(gross_margin)
-    if window < 1:
-        raise ValueError(f"window is a number of months (>= 1), got {window!r}.")
+    window_n = duration(window, name="window", unit="months", legacy_months=True)
+    if horizon_months is not None:
+        warnings.warn("ltv(horizon_months=...) is deprecated: pass horizon='120M' (or '10Y'); horizon_months will be "
+                      "removed in 0.3.", FutureWarning, stacklevel=2)
+        horizon = f"{int(horizon_months)}M"
+    horizon_n = duration(horizon, name="horizon", unit="months")
+    assert isinstance(window_n, int) and isinstance(horizon_n, int)
     bridge = mrr_bridge(data, freq=freq, as_of=as_of)
     monthly = retention(data, freq="M", as_of=as_of)
     inputs = resolve(data, "subscriptions")
     alias = freq_alias(freq, inputs.fiscal_year_start)
     rates = pd.Series(monthly["logo_churn_rate"].to_numpy(float), index=pd.PeriodIndex(monthly["period"]))
-    mean = rates.rolling(window, min_periods=1).mean()
-    used = rates.notna().astype(int).rolling(window, min_periods=1).sum()
+    mean = rates.rolling(window_n, min_periods=1).mean()
+    used = rates.notna().astype(int).rolling(window_n, min_periods=1).sum()
     last = pd.Series(np.arange(len(rates)), index=rates.index).groupby(pd.PeriodIndex(rates.index).asfreq(alias)).last()
     periods = pd.PeriodIndex(bridge["period"])
     at = last.reindex(periods).to_numpy()
@@ -660,7 +672,7 @@ def ltv(
         for i, end in enumerate(np.minimum(month_of, last_month)):  # one fit per period, on the data up to its end
             model = _fit_accounts(first, churn_month, int(end))
             if model is not None:
-                life[i] = model.expected_lifetime(horizon_months)
+                life[i] = model.expected_lifetime(horizon_n)
                 alphas[i], betas[i] = model.alpha, model.beta
         out["expected_lifetime_months"] = life
         out["alpha"], out["beta"] = alphas, betas
@@ -669,8 +681,8 @@ def ltv(
     out["ltv"] = out["arpa"] * gross_margin * out["expected_lifetime_months"]
     cols = ["period", "arpa", "monthly_logo_churn", "churn_months", "gross_margin", "expected_lifetime_months", "ltv"]
     out = out[cols + [c for c in ("alpha", "beta") if c in out.columns]]
-    out.attrs.update(currency=inputs.currency, freq=freq, method=method, window=window,
-                     horizon_months=horizon_months if method == "sbg" else None)
+    out.attrs.update(currency=inputs.currency, freq=freq, method=method, window=f"{window_n}M",
+                     horizon=f"{horizon_n}M" if method == "sbg" else None)
     if warn:
         _warn_zero_churn(out)
     return out
@@ -718,10 +730,12 @@ def unit_economics(
     lag_months: int = 0,
     new_customers: NewCustomers = "subscriptions",
     method: Literal["formula", "sbg"] = "formula",
-    window: int = 6,
+    window: str | int = "6M",
     as_of: Any = None,
 ) -> pd.DataFrame:
     """ARPA, churn, LTV, CAC, LTV:CAC and CAC payback per period, each beside its inputs.
+
+    ``window`` is LTV's trailing churn window in calendar months (see :func:`ltv`).
 
     Returns
     -------

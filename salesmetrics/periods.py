@@ -17,13 +17,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
     "BusinessCalendar",
+    "duration",
     "freq_alias",
     "parse_period",
     "period_bounds",
@@ -430,3 +431,56 @@ def _as_days(values: Iterable[Any]) -> np.ndarray:
     if not items:
         return np.array([], dtype="datetime64[D]")
     return np.asarray(pd.DatetimeIndex([pd.Timestamp(v) for v in items]).tz_localize(None).normalize(), dtype="datetime64[D]")
+
+
+_MONTHS_SPELLED = re.compile(r"^\s*(\d+)\s*(M|MS|month|months|Y|year|years)\s*$", re.I)
+
+
+def duration(value: Any, *, name: str = "duration", unit: Literal["time", "months"] = "time",
+             legacy_months: bool = False) -> pd.Timedelta | int:
+    """Read a duration in the library's one spelling: ``"90D"``, ``"12h"``, ``"6M"``, ``"1Y"``, a Timedelta, or days.
+
+    A plain number means days everywhere. ``unit="time"`` (funnel windows, SLA promises) gives a
+    :class:`pandas.Timedelta`; ``unit="months"`` (LTV churn windows, survey horizons: calendar months)
+    gives a whole number of months, from ``"6M"`` or ``"1Y"``. ``legacy_months=True`` is for a parameter
+    that took plain numbers as months in 0.1: such a number still means months there, with a
+    FutureWarning, until 0.3.
+
+    Examples
+    --------
+    >>> duration("90D"), duration(30), duration("6M", unit="months"), duration("2Y", unit="months")
+    (Timedelta('90 days 00:00:00'), Timedelta('30 days 00:00:00'), 6, 24)
+    >>> duration("6M")
+    Traceback (most recent call last):
+    ...
+    ValueError: duration='6M' is in calendar months, which have no fixed length; give it in days (e.g. '180D') or hours.
+    """
+    import warnings
+
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a duration such as '90D' or '6M', got {value!r}.")
+    if unit == "months":
+        if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating)) and float(value).is_integer()):
+            if legacy_months:
+                warnings.warn(f"{name}={value!r}: plain numbers will mean days, as everywhere else in salesmetrics; pass "
+                              f"{name}='{int(value)}M' (this one is still read as {int(value)} months until 0.3).",
+                              FutureWarning, stacklevel=3)
+                months = int(value)
+            else:
+                raise ValueError(f"{name} is counted in calendar months: pass e.g. {name}='6M', not {value!r}.")
+        elif isinstance(value, str) and (m := _MONTHS_SPELLED.match(value)):
+            months = int(m.group(1)) * (12 if m.group(2).upper().startswith("Y") else 1)
+        else:
+            raise ValueError(f"{name} is counted in calendar months: pass e.g. {name}='6M' or '1Y', got {value!r}.")
+        if months < 1:
+            raise ValueError(f"{name} must be at least one month, got {value!r}.")
+        return months
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return pd.Timedelta(days=float(value))
+    if isinstance(value, str) and _MONTHS_SPELLED.match(value):
+        raise ValueError(f"{name}={value!r} is in calendar months, which have no fixed length; give it in days (e.g. "
+                         f"'{int(_MONTHS_SPELLED.match(value).group(1)) * 30}D') or hours.")  # type: ignore[union-attr]
+    try:
+        return pd.Timedelta(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be a duration such as '90D', '12h' or a Timedelta, got {value!r}.") from err

@@ -33,7 +33,7 @@ from ._api import data_first
 from .data import Inputs, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
 from .money import to_reporting
-from .periods import freq_alias, parse_period, period_ordinals
+from .periods import duration, freq_alias, parse_period, period_ordinals
 from .stats import censored_rate, group_quantiles, km_summary, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -150,12 +150,12 @@ def period_span(stamps: list[pd.Series], freq: str | None, fiscal_year_start: in
 
 
 def parse_window(window: Any) -> pd.Timedelta | None:
-    """``None``, a number of days, or anything ``pandas.Timedelta`` reads ("90D", "12 hours")."""
+    """``None``, or a duration in the library's spelling (:func:`~salesmetrics.periods.duration`: "90D", days)."""
     if window is None:
         return None
-    if isinstance(window, (int, float, np.integer, np.floating)):
-        return pd.Timedelta(days=float(window))
-    return pd.Timedelta(window)
+    found = duration(window, name="window")
+    assert isinstance(found, pd.Timedelta)
+    return found
 
 
 def _opportunities(data: SalesData | pd.DataFrame, accounts: pd.DataFrame | None, fx_rates: pd.DataFrame | None) -> tuple[Inputs, pd.DataFrame]:

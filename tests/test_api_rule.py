@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import warnings
 
+import pandas as pd
 import pytest
 
 import salesmetrics as sm
@@ -58,3 +59,21 @@ def test_the_old_first_keyword_still_works_with_a_future_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
         sm.mrr_bridge(data)  # the new spelling warns about nothing
+
+
+def test_durations_have_one_spelling():
+    """'90D' / a Timedelta / days for fixed lengths; '6M' / '1Y' for calendar months; plain numbers are days.
+    Where a plain number meant months in 0.1 (ltv's window), it still does, with a FutureWarning."""
+    from salesmetrics.periods import duration
+
+    assert duration("90D") == duration(90) == pd.Timedelta(days=90)
+    assert duration("6M", unit="months") == 6 and duration("1Y", unit="months") == 12
+    with pytest.raises(ValueError, match="calendar months"):
+        sm.funnel(pd.DataFrame({"a": [pd.Timestamp("2025-01-01")], "b": [pd.NaT]}), ["a", "b"], window="3M")
+    data = sm.load_sample()
+    new = sm.ltv(data, window="3M", warn=False)
+    with pytest.warns(FutureWarning, match="window=3: plain numbers will mean days"):
+        old = sm.ltv(data, window=3, warn=False)
+    pd.testing.assert_frame_equal(new, old)
+    with pytest.raises(ValueError, match="calendar months"):
+        sm.ltv(data, window="90D")

@@ -83,12 +83,18 @@ def test_the_horizon_is_a_parameter():
     """With 3 months, March answers are followed over March–May and April's over April–June: L0 (twice), L1,
     L2 churned in May (4 of 11 low); R0's July churn is now outside (0 of 20): no ratio (a zero arm), and
     the responses of 2025-09-30 or earlier are eligible, which still leaves out November's."""
-    table, _ = sm.customer_satisfaction(_churn_fixture(), as_of=AS_OF, horizon_months=3)
+    table, _ = sm.customer_satisfaction(_churn_fixture(), as_of=AS_OF, horizon="3M")
     company = table.attrs["churn_relative_risk"]["company"]
     assert (company["low_churned"], company["low_responses"], company["rest_churned"], company["rest_responses"]) == (4, 11, 0, 20)
     assert np.isnan(company["rr"]) and company["horizon_months"] == 3
-    with pytest.raises(ValueError, match="horizon_months"):
-        sm.customer_satisfaction(_churn_fixture(), as_of=AS_OF, horizon_months=0)
+    with pytest.raises(ValueError, match="horizon"):
+        sm.customer_satisfaction(_churn_fixture(), as_of=AS_OF, horizon="0M")
+    with pytest.raises(ValueError, match="calendar months"):
+        sm.customer_satisfaction(_churn_fixture(), as_of=AS_OF, horizon="90D")
+    # the 0.1 spelling still works, with a FutureWarning, and gives the same link
+    with pytest.warns(FutureWarning, match="horizon_months=.*deprecated"):
+        old, _ = sm.customer_satisfaction(_churn_fixture(), as_of=AS_OF, horizon_months=3)
+    assert pd.Series(old.attrs["churn_relative_risk"]["company"]).equals(pd.Series(company))  # NaN rr in both
 
 
 def test_nothing_after_as_of_counts_and_too_recent_answers_say_so():
@@ -111,7 +117,7 @@ def test_the_sample_finding_states_the_horizon_and_the_counts(sample):
     apac = findings[findings["scope"] == CSAT_REGION].iloc[0]
     assert apac["severity"] == "critical"
     assert "churned within 6 months" in apac["evidence"] and "low responses against" in apac["evidence"]
-    _, three = sm.customer_satisfaction(sample, horizon_months=3)
+    _, three = sm.customer_satisfaction(sample, horizon="3M")
     assert "within 3 months" in three.loc[three["scope"] == CSAT_REGION, "evidence"].iloc[0]
 
 

@@ -93,9 +93,9 @@ def _flat_subs(n: int, leaving: list[str]) -> pd.DataFrame:
 def test_ltv_chartmogul_worked_example_and_margin():
     """ChartMogul: ARPA $100, 5% monthly churn, no margin: LTV = 100 / 0.05 = $2,000; at 80% margin $1,600."""
     subs = _flat_subs(20, ["2025-06-01"])
-    row = ltv(subs, window=1, as_of="2025-06-30", warn=False).iloc[-1]
+    row = ltv(subs, window="1M", as_of="2025-06-30", warn=False).iloc[-1]
     assert (row["arpa"], row["monthly_logo_churn"], row["ltv"]) == (100.0, 0.05, pytest.approx(2000.0))
-    assert ltv(subs, window=1, gross_margin=0.8, as_of="2025-06-30", warn=False).iloc[-1]["ltv"] == pytest.approx(1600.0)
+    assert ltv(subs, window="1M", gross_margin=0.8, as_of="2025-06-30", warn=False).iloc[-1]["ltv"] == pytest.approx(1600.0)
 
 
 def test_ltv_trailing_window_and_zero_churn():
@@ -103,7 +103,7 @@ def test_ltv_trailing_window_and_zero_churn():
     (18 accounts at $100). Earlier quarters have no churn at all: NaN LTV with a DefinitionWarning, never inf."""
     subs = _flat_subs(20, ["2025-05-01", "2025-06-01"])
     with pytest.warns(sm.DefinitionWarning, match="churn is 0"):
-        table = ltv(subs, window=2, as_of="2025-06-30")
+        table = ltv(subs, window="2M", as_of="2025-06-30")
     last = table.iloc[-1]
     churn = (1 / 20 + 1 / 19) / 2
     assert last["monthly_logo_churn"] == pytest.approx(churn) and last["ltv"] == pytest.approx(100 / churn)
@@ -123,7 +123,7 @@ def test_ltv_sbg_fits_a_mixed_base_and_counts_lifetime_over_the_horizon():
     end = [None if m > 40 else (start + pd.DateOffset(months=int(m))).strftime("%Y-%m-%d") for m in months]
     subs = pd.DataFrame({"subscription_id": [str(i) for i in range(n)], "account_id": [str(i) for i in range(n)],
                          "start_date": start.strftime("%Y-%m-%d"), "amount": 100, "end_date": end})
-    row = ltv(subs, window=6, method="sbg", horizon_months=120, as_of="2024-12-31", warn=False).iloc[-1]
+    row = ltv(subs, window="6M", method="sbg", horizon="120M", as_of="2024-12-31", warn=False).iloc[-1]
     model = ShiftedBetaGeometric(alpha=row["alpha"], beta=row["beta"])
     assert row["alpha"] < 1
     for age in (12, 24):
