@@ -301,14 +301,7 @@ def _quartile_ranges(ax: Any, summary: pd.DataFrame, lang: str) -> Any:
         colour = PALETTE[i % len(PALETTE)]
         ax.vlines(pos, part["p25_days"], part["p75_days"], color=colour, linewidth=4, alpha=0.35)
         ax.plot(pos, part["median_days"], "o-" if len(parts) == 1 else "o", ms=4, color=colour, label=g)
-    if len(parts) > 1:
-        ax.legend(frameon=False, fontsize=9)
-    ax.set_xticks(range(len(x)), x)
-    ax.tick_params(axis="x", rotation=45, labelsize=8)
-    ax.set_ylim(bottom=0)
-    title, xlabel = km_title_keys(summary)
-    _style(ax, text(title, lang), text("chart.days", lang), text(xlabel, lang) if "period" in summary.columns else None)
-    return ax
+    return _summary_axes(ax, x, len(parts) > 1, summary, lang)
 
 
 def kaplan_meier(km: pd.DataFrame, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
@@ -387,10 +380,15 @@ def _boxes(ax: Any, summary: pd.DataFrame, lang: str) -> Any:
                whiskerprops={"linewidth": 0}, manage_ticks=False)
         if g is not None:  # a legend entry (bxp takes label= only from matplotlib 3.9)
             ax.plot([], [], color=colour, linewidth=6, alpha=0.45, label=g)
-    if len(parts) > 1:
+    ax.set_xlim(-0.6, len(x) - 0.4)
+    return _summary_axes(ax, x, len(parts) > 1, summary, lang)
+
+
+def _summary_axes(ax: Any, x: list[str], legend: bool, summary: pd.DataFrame, lang: str) -> Any:
+    """The shared finish of the charts drawn from a ``sales_cycle`` summary: period ticks, legend, titles."""
+    if legend:
         ax.legend(frameon=False, fontsize=9)
     ax.set_xticks(range(len(x)), x)
-    ax.set_xlim(-0.6, len(x) - 0.4)
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     ax.set_ylim(bottom=0)
     title, xlabel = km_title_keys(summary)
