@@ -144,10 +144,10 @@ def run(accounts: int, months: int, repeat: int, pandas_accounts: int) -> None:
     subs, as_of = make_subscriptions(accounts, months)
     last = int(np.datetime64(as_of, "M").astype("int64"))
     print(f"\n{accounts:,} accounts, {months} months: {len(subs):,} subscriptions, as_of {as_of}")
-    sm.mrr_bridge(subs.head(1000), as_of=as_of)  # warm imports
-    ours_s, ours = timed(lambda: sm.mrr_bridge(subs, as_of=as_of), repeat)
+    sm.mrr_bridge(subs.head(1000), freq="M", as_of=as_of)  # warm imports
+    ours_s, ours = timed(lambda: sm.mrr_bridge(subs, freq="M", as_of=as_of), repeat)
     tracemalloc.start()
-    sm.mrr_bridge(subs, as_of=as_of)
+    sm.mrr_bridge(subs, freq="M", as_of=as_of)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     con = duckdb.connect()
@@ -171,7 +171,7 @@ def run(accounts: int, months: int, repeat: int, pandas_accounts: int) -> None:
     if pandas_accounts:
         small = subs[subs["account_id"].isin([f"a{i}" for i in range(pandas_accounts)])]
         p_s, p = timed(lambda: pandas_apply_bridge(small, as_of), 1)
-        o_s, o_small = timed(lambda: sm.mrr_bridge(small, as_of=as_of), repeat)
+        o_s, o_small = timed(lambda: sm.mrr_bridge(small, freq="M", as_of=as_of), repeat)
         assert isinstance(p, pd.DataFrame) and isinstance(o_small, pd.DataFrame)
         om = o_small.assign(m=o_small["period"].map(lambda q: q.ordinal)).set_index("m")
         for k in MOVES:

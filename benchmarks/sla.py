@@ -102,7 +102,7 @@ def main() -> None:
 
     leads, acts, reps, accounts = make(args.leads, args.activities)
     cal = sm.BusinessCalendar("America/New_York", start="09:00", end="18:00")
-    cold_s, cold = timed(lambda: sm.response_sla(leads, acts, reps=reps, freq="M", as_of=AS_OF), args.repeat)
+    cold_s, cold = timed(lambda: sm.response_sla(leads, activities=acts, reps=reps, freq="M", as_of=AS_OF), args.repeat)
     t = time.perf_counter()
     data = sm.SalesData(leads=leads, activities=acts, reps=reps, accounts=accounts)
     validate_s = time.perf_counter() - t

@@ -3,7 +3,8 @@
 Every public metric takes its data first, positionally: ``data`` is a :class:`~salesmetrics.SalesData` or the
 one table the metric needs (other tables are keywords). Some metrics called that parameter after their table
 in 0.1 (``win_rate(opportunities=...)``); :func:`data_first` keeps that keyword working for one minor version,
-with a :class:`FutureWarning`.
+with a :class:`FutureWarning`; a second table that 0.1 took positionally (``response_sla(leads, activities)``)
+is a keyword now and still works positionally, with the same warning, until 0.3.
 """
 
 from __future__ import annotations
@@ -18,8 +19,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 __all__ = ["data_first"]
 
 
-def data_first(old: str) -> Callable[[F], F]:
+def data_first(old: str, *, was_positional: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Accept the 0.1 keyword ``old=`` for a metric's positional-only ``data`` (with a FutureWarning).
+
+    Parameters
+    ----------
+    old : str
+        The name ``data`` had in 0.1 (``"opportunities"``, ``"leads"``, ...); equal to ``"data"`` when it
+        had none other.
+    was_positional : tuple of str, optional
+        Keyword-only tables that 0.1 took positionally after ``data``, in order; passing them
+        positionally still works, with a FutureWarning, until 0.3.
+
+    Returns
+    -------
+    callable
+        A decorator for the metric.
 
     Examples
     --------
@@ -33,6 +48,15 @@ def data_first(old: str) -> Callable[[F], F]:
     2
     >>> caught[0].category.__name__, "rows(data, ...)" in str(caught[0].message)
     ('FutureWarning', True)
+    >>> @data_first("leads", was_positional=("activities",))
+    ... def touched(data, /, *, activities=None):
+    ...     return len(data), len(activities)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     touched([1, 2], [3])
+    (2, 1)
+    >>> "activities=" in str(caught[0].message)
+    True
     """
 
     def wrap(fn: F) -> F:
@@ -44,6 +68,20 @@ def data_first(old: str) -> Callable[[F], F]:
                 warnings.warn(f"{fn.__name__}({old}=...) is deprecated: pass the data first, {fn.__name__}(data, ...); "
                               f"the {old}= keyword will be removed in 0.3.", FutureWarning, stacklevel=2)
                 args = (kwargs.pop(old),)
+            if len(args) > 1 and was_positional:
+                extra = args[1:]
+                if len(extra) > len(was_positional):
+                    raise TypeError(f"{fn.__name__}() takes its data and {len(was_positional)} more table(s) at most, "
+                                    f"got {len(args)} positional arguments.")
+                names = was_positional[:len(extra)]
+                for name, value in zip(names, extra, strict=True):
+                    if name in kwargs:
+                        raise TypeError(f"{fn.__name__}() got {name} twice: positionally and as {name}=.")
+                    kwargs[name] = value
+                shown = ", ".join(f"{n}=..." for n in names)
+                warnings.warn(f"{fn.__name__}(data, {', '.join(names)}) is deprecated: pass {shown} as a keyword; "
+                              "positional tables after the data will be refused in 0.3.", FutureWarning, stacklevel=2)
+                args = args[:1]
             return fn(*args, **kwargs)
 
         return inner  # type: ignore[return-value]

@@ -368,9 +368,13 @@ def _acquisition_channel(inputs: Inputs) -> pd.Series:
     return out.astype(object).rename("channel")
 
 
-def _customers(data: SalesData, freq: str, by: str | None, basis: NewCustomers, as_of: Any) -> pd.DataFrame:
-    """New customers (and, from the bridge, their new MRR) per period and channel."""
+def _customers(data: SalesData, freq: str | None, by: str | None, basis: NewCustomers, as_of: Any) -> pd.DataFrame:
+    """New customers (and, from the bridge, their new MRR) per period and channel (all time: no period)."""
     from .revenue import mrr_bridge
+
+    if freq is None:
+        monthly = _customers(data, "M", by, basis, as_of)
+        return _all_time(monthly, by, ["new_customers", "new_mrr"])
 
     inputs = resolve(data, "spend")
     keys = ["period"] + ([by] if by else [])
@@ -427,11 +431,12 @@ def cac(
     data: SalesData,
     /,
     *,
-    freq: str = "Q",
+    freq: str | None = "Q",
     by: str | None = "channel",
-    lag_months: int = 0,
+    lag: str | None = None,
     new_customers: NewCustomers = "subscriptions",
     as_of: Any = None,
+    lag_months: int | None = None,
 ) -> pd.DataFrame:
     """Customer acquisition cost per period (and channel): spend / new customers.
 
@@ -439,17 +444,23 @@ def cac(
     ----------
     data : SalesData
         Needs spend, and subscriptions or opportunities.
-    freq : {"M", "Q", "Y"}, default "Q"
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        Reporting period; None is all time: the spend of every month the spend table
+        covers (up to ``as_of``) over every new customer of those months, one row.
     by : "channel" or None, default "channel"
         Spend's ``channel`` against each new customer's acquisition channel (see
         the module docstring); unattributed spend and customers form "(missing)".
-    lag_months : int, default 0
-        Count the spend of ``lag_months`` earlier against this period's customers
-        (marketing spend takes time to turn into customers).
+    lag : str, optional
+        Count the spend of this many calendar months earlier against this period's
+        customers ("1M", "3M"); marketing spend takes
+        time to turn into customers. Default: no lag.
     new_customers : {"subscriptions", "opportunities"}
         Who is a new customer: an account whose MRR goes from 0 to above 0 for
         the first time (the MRR bridge's ``new``), or a won new-business opportunity.
     as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    lag_months : int, optional
+        The 0.1 spelling of ``lag`` (deprecated, with a FutureWarning, until 0.3).
 
     Returns
     -------
@@ -474,11 +485,20 @@ def cac(
     ...                                 "start_date": ["2025-02-03", "2025-02-10"], "amount": [500, 700]}))
     >>> cac(data, freq="M", by=None, as_of="2025-02-28")[["period", "spend", "new_customers", "cac"]].values.tolist()
     [[Period('2025-02', 'M'), 5000.0, 2, 2500.0]]
-    >>> cac(data, freq="M", by=None, lag_months=1, as_of="2025-02-28")["cac"].tolist()
+    >>> cac(data, freq="M", by=None, lag="1M", as_of="2025-02-28")["cac"].tolist()
     [1500.0]
     """
     if by not in (None, "channel"):
         raise ValueError(f"by must be 'channel' or None (spend has no other dimension), got {by!r}.")
+    lag_months = _lag(lag, lag_months, "cac")
+    if freq is None:
+        monthly = cac(data, freq="M", by=by, lag=f"{lag_months}M", new_customers=new_customers, as_of=as_of)
+        out = _all_time(monthly, by, ["spend", "new_customers", "new_mrr"])
+        out["cac"] = ratio(out["spend"], out["new_customers"])
+        out = out[[c for c in monthly.columns if c != "period"]]
+        out.attrs.update(monthly.attrs)
+        out.attrs.update(freq=None)
+        return out
     inputs = resolve(data, "spend")
     now = inputs.as_of_timestamp(as_of)
     customers = _customers(data, freq, by, new_customers, as_of)
@@ -509,17 +529,45 @@ def cac(
     return out
 
 
+def _lag(lag: str | None, lag_months: int | None, function: str) -> int:
+    """Months of spend lag from ``lag`` ("1M") or the deprecated ``lag_months``."""
+    if lag_months is not None:
+        warnings.warn(f"{function}(lag_months={lag_months!r}) is deprecated: pass lag='{int(lag_months)}M'; lag_months will be "
+                      "removed in 0.3.", FutureWarning, stacklevel=4)
+        if lag is not None:
+            raise TypeError(f"{function}: pass lag= or lag_months=, not both.")
+        lag = f"{int(lag_months)}M"
+    if lag is None:
+        return 0
+    months = duration(lag, name="lag", unit="months", minimum=0)
+    assert isinstance(months, int)
+    return months
+
+
+def _all_time(table: pd.DataFrame, by: str | None, sums: list[str]) -> pd.DataFrame:
+    """Collapse a monthly table to one all-time row (per channel): sums, NaN if any month is NaN."""
+    keys = [by] if by else []
+    present = [c for c in sums if c in table.columns]
+    if keys:
+        out = table.groupby(keys, observed=True, sort=True)[present].sum(min_count=1)
+        nan = table[present].isna().groupby([table[k] for k in keys], observed=True, sort=True).any()
+        return out.mask(nan).reset_index()
+    row = {c: (table[c].sum() if not table[c].isna().any() else np.nan) for c in present}
+    return pd.DataFrame([row], columns=present)
+
+
 @data_first("data")
 def cac_payback(
     data: SalesData,
     /,
     *,
     gross_margin: float = 1.0,
-    freq: str = "Q",
+    freq: str | None = "Q",
     by: str | None = "channel",
-    lag_months: int = 0,
+    lag: str | None = None,
     new_customers: NewCustomers = "subscriptions",
     as_of: Any = None,
+    lag_months: int | None = None,
 ) -> pd.DataFrame:
     """Months of gross margin a new customer takes to repay their CAC.
 
@@ -546,17 +594,30 @@ def cac_payback(
     [5.21]
     """
     _check_margin(gross_margin)
-    table = cac(data, freq=freq, by=by, lag_months=lag_months, new_customers=new_customers, as_of=as_of)
-    if "new_mrr" not in table.columns:  # opportunities basis: the MRR still comes from the bridge
-        bridge = _customers(data, freq, by, "subscriptions", as_of)
-        keys = ["period"] + ([by] if by else [])
-        table = table.merge(bridge.rename(columns={"new_customers": "_bridge_customers"}), on=keys, how="left")
+    months = _lag(lag, lag_months, "cac_payback")
+    if freq is None:  # all time: the monthly parts summed, then divided
+        parts = _payback_parts(data, "M", by, months, new_customers, as_of)
+        table = _all_time(parts, by, ["spend", "new_customers", "new_mrr", "_bridge_customers"])
+        table.insert(len(table.columns) - 2, "cac", ratio(table["spend"], table["new_customers"]))
+        table.attrs.update(parts.attrs)
+        table.attrs.update(freq=None)
     else:
-        table["_bridge_customers"] = table["new_customers"]
+        table = _payback_parts(data, freq, by, months, new_customers, as_of)
     table["avg_new_mrr"] = ratio(table["new_mrr"], table["_bridge_customers"])
     table["gross_margin"] = gross_margin
     table["payback_months"] = ratio(table["cac"], table["avg_new_mrr"] * gross_margin)
     return table.drop(columns=["_bridge_customers"])
+
+
+def _payback_parts(data: SalesData, freq: str, by: str | None, months: int, basis: NewCustomers, as_of: Any) -> pd.DataFrame:
+    """The CAC table with the bridge's new MRR and the customers it is spread over (``_bridge_customers``)."""
+    table = cac(data, freq=freq, by=by, lag=f"{months}M", new_customers=basis, as_of=as_of)
+    if "new_mrr" not in table.columns:  # opportunities basis: the MRR still comes from the bridge
+        bridge = _customers(data, freq, by, "subscriptions", as_of).rename(columns={"new_customers": "_bridge_customers"})
+        table = table.merge(bridge, on=["period"] + ([by] if by else []), how="left")
+    else:
+        table["_bridge_customers"] = table["new_customers"]
+    return table
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -577,7 +638,7 @@ def ltv(
     gross_margin: float = 1.0,
     window: str | int = "6M",
     method: Literal["formula", "sbg"] = "formula",
-    freq: str = "Q",
+    freq: str | None = "Q",
     horizon: str = "10Y",
     as_of: Any = None,
     warn: bool = True,
@@ -601,7 +662,9 @@ def ltv(
         The trailing churn window in calendar months ("6M", "1Y"). A plain number meant months in 0.1;
         it still does, with a FutureWarning, until 0.3 (plain numbers mean days everywhere else).
     method : {"formula", "sbg"}
-    freq : {"M", "Q", "Y"}, default "Q"
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        Reporting period. LTV is a value at a point in time (each period's end), so None
+        (all time) is one row: the LTV at ``as_of``.
     horizon : str, default "10Y"
         For ``method="sbg"`` only: the lifetime is counted over this many months (the sBG
         mean lifetime is infinite when α ≤ 1, common in B2B).
@@ -646,6 +709,13 @@ def ltv(
         horizon = f"{int(horizon_months)}M"
     horizon_n = duration(horizon, name="horizon", unit="months")
     assert isinstance(window_n, int) and isinstance(horizon_n, int)
+    if freq is None:  # a stock: the value at as_of, i.e. the monthly table's last row
+        monthly = ltv(data, gross_margin=gross_margin, window=f"{window_n}M", method=method, freq="M",
+                      horizon=f"{horizon_n}M", as_of=as_of, warn=warn)
+        out = monthly.iloc[-1:].drop(columns="period").reset_index(drop=True)
+        out.attrs.update(monthly.attrs)
+        out.attrs.update(freq=None)
+        return out
     bridge = mrr_bridge(data, freq=freq, as_of=as_of)
     monthly = retention(data, freq="M", as_of=as_of)
     inputs = resolve(data, "subscriptions")
@@ -726,16 +796,38 @@ def unit_economics(
     /,
     *,
     gross_margin: float = 1.0,
-    freq: str = "Q",
-    lag_months: int = 0,
+    freq: str | None = "Q",
+    lag: str | None = None,
     new_customers: NewCustomers = "subscriptions",
     method: Literal["formula", "sbg"] = "formula",
     window: str | int = "6M",
     as_of: Any = None,
+    lag_months: int | None = None,
 ) -> pd.DataFrame:
     """ARPA, churn, LTV, CAC, LTV:CAC and CAC payback per period, each beside its inputs.
 
-    ``window`` is LTV's trailing churn window in calendar months (see :func:`ltv`).
+    Parameters
+    ----------
+    data : SalesData
+        Needs subscriptions; spend for the cost side (without it CAC, LTV:CAC and
+        payback are NaN, with a warning).
+    gross_margin : float, default 1.0
+        Share of revenue kept after the cost of serving it (0 < margin ≤ 1).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        Reporting period; None (all time) is one row: LTV at ``as_of`` beside the
+        all-time CAC (see :func:`ltv` and :func:`cac`).
+    lag : str, optional
+        Spend lag in calendar months for CAC ("1M"); default none (see :func:`cac`).
+    new_customers : {"subscriptions", "opportunities"}, default "subscriptions"
+        Who counts as a new customer for CAC (see :func:`cac`).
+    method : {"formula", "sbg"}, default "formula"
+        How LTV's expected lifetime is estimated (see :func:`ltv`).
+    window : str, default "6M"
+        LTV's trailing churn window in calendar months (see :func:`ltv`).
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    lag_months : int, optional
+        The 0.1 spelling of ``lag`` (deprecated, with a FutureWarning, until 0.3).
 
     Returns
     -------
@@ -751,22 +843,26 @@ def unit_economics(
     >>> bool((ue["ltv_cac"].dropna() > 0).all())
     True
     """
+    months = _lag(lag, lag_months, "unit_economics")
     value = ltv(data, gross_margin=gross_margin, window=window, method=method, freq=freq, as_of=as_of, warn=False)
+    keys = ["period"] if freq is not None else []
     if getattr(data, "spend", None) is None:  # a billing export alone: the value side stands, the cost side is unknown
         warnings.warn("unit_economics: the bundle has no spend table, so CAC, LTV:CAC and CAC payback are not computed "
                       "(NaN); add spend (month, amount, channel) to include them.", DataQualityWarning, stacklevel=2)
-        cost = pd.DataFrame({"period": value["period"], "spend": np.nan, "new_customers": np.nan, "cac": np.nan,
+        cost = pd.DataFrame({**({"period": value["period"]} if keys else {}), "spend": np.nan, "new_customers": np.nan, "cac": np.nan,
                              "avg_new_mrr": np.nan, "payback_months": np.nan, "gross_margin": gross_margin})
     else:
-        cost = cac_payback(data, gross_margin=gross_margin, freq=freq, by=None, lag_months=lag_months,
+        cost = cac_payback(data, gross_margin=gross_margin, freq=freq, by=None, lag=f"{months}M",
                            new_customers=new_customers, as_of=as_of)
-        value = value[value["period"].isin(cost["period"])].reset_index(drop=True)  # the periods the spend table reaches
+        if keys:
+            value = value[value["period"].isin(cost["period"])].reset_index(drop=True)  # the periods the spend table reaches
     _warn_zero_churn(value)
-    out = value.merge(cost.drop(columns=["gross_margin"]), on="period", how="left")
+    cost = cost.drop(columns=["gross_margin"])
+    out = value.merge(cost, on=keys, how="left") if keys else pd.concat([value, cost.reset_index(drop=True)], axis=1)
     out["ltv_cac"] = ratio(out["ltv"], out["cac"])
-    cols = ["period", "arpa", "monthly_logo_churn", "gross_margin", "expected_lifetime_months", "ltv", "spend",
+    cols = [*keys, "arpa", "monthly_logo_churn", "gross_margin", "expected_lifetime_months", "ltv", "spend",
             "new_customers", "cac", "ltv_cac", "avg_new_mrr", "payback_months"]
     out = out[cols]
     out.attrs.update(value.attrs)
-    out.attrs.update(lag_months=lag_months, new_customers=new_customers)
+    out.attrs.update(lag_months=months, new_customers=new_customers)
     return out

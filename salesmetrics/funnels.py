@@ -44,7 +44,7 @@ LEAD_STAGES = ["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_
 
 
 @data_first("data")
-def lead_journeys(data: SalesData, /) -> pd.DataFrame:
+def lead_journeys(data: SalesData, /, *, as_of: Any = None) -> pd.DataFrame:
     """One row per lead with every funnel time stamp: lead → MQL → SQL → opportunity → won.
 
     The opportunity is the lead's ``opportunity_id``, or else the earliest
@@ -56,6 +56,17 @@ def lead_journeys(data: SalesData, /) -> pd.DataFrame:
     year and ``as_of`` in ``attrs`` (:data:`~salesmetrics.data.SETTINGS_ATTR`), so
     :func:`funnel` and :func:`lead_quality` on it cut the bundle's periods, and the
     stage columns the export did not have (left out of the default funnel).
+
+    Nothing after ``as_of`` counts: leads created later are left out, and a stage
+    reached later (an MQL, an opportunity, a win) has not been reached yet (NaT;
+    an opportunity created later is not linked yet).
+
+    Parameters
+    ----------
+    data : SalesData
+        Needs leads; opportunities and accounts when present.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
 
     Returns
     -------
@@ -105,12 +116,18 @@ def lead_journeys(data: SalesData, /) -> pd.DataFrame:
         out["opportunity_created_at"] = pd.Series(pick["created_at"].array, index=out.index).astype(aware)
         out["won_at"] = closed.where(status == "won")
         out["lost_at"] = closed.where(status == "lost")
+    now = inputs.as_of_timestamp(as_of) if as_of is not None or inputs.as_of is not None else None
+    if now is not None:
+        out = out[~(out["created_at"] > now)]
+        out.loc[out["opportunity_created_at"] > now, "opportunity_id"] = None
+        for column in ("mql_at", "sql_at", "disqualified_at", "opportunity_created_at", "won_at", "lost_at"):
+            out[column] = out[column].where(~(out[column] > now))
     out = out.reset_index(drop=True)
     absent = [c for c in ("mql_at", "sql_at", "disqualified_at") if not inputs.has_column("leads", c)]
     if opps is None:
         absent += ["opportunity_created_at", "won_at", "lost_at"]
     out.attrs[SETTINGS_ATTR] = {"timezone": inputs.timezone, "currency": inputs.currency,
-                                "fiscal_year_start": inputs.fiscal_year_start, "as_of": inputs.as_of, "absent": absent}
+                                "fiscal_year_start": inputs.fiscal_year_start, "as_of": now, "absent": absent}
     return out
 
 
@@ -181,7 +198,7 @@ def funnel(
     stages: list[str] | None = None,
     *,
     by: str | None = None,
-    freq: str | None = None,
+    freq: str | None = "Q",
     method: Literal["cohort", "period"] = "cohort",
     window: Any = None,
     as_of: Any = None,
@@ -229,7 +246,7 @@ def funnel(
         a stage is an error.
     by : str, optional
         A column of the frame (source, segment, owner_id, ...).
-    freq : {"M", "Q", "Y"} or None
+    freq : {"M", "Q", "Y"} or None, default "Q"
         Cohort (or entry) period; None gives one row per stage for all time.
     method : {"cohort", "period"}, default "cohort"
     window : days or Timedelta-like, optional

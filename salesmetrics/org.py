@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._api import data_first
+from .data import SETTINGS_ATTR
 from .periods import freq_alias, parse_period
 from .stats import ratio
 
@@ -38,96 +39,103 @@ __all__ = ["KPIS", "OrgDesign", "Team", "plan_funnel", "scorecard"]
 # ----------------------------------------------------------------------------------------------------------
 
 
+ALL_TIME = "all time"
+"""The ``period`` label of a scorecard computed with ``freq=None``."""
+
+
 def _series(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A KPI by period; with ``freq=None`` (no period column) its one all-time value, labelled ``ALL_TIME``."""
+    if "period" not in frame.columns:
+        return pd.Series([frame[column].iloc[0] if len(frame) else np.nan], index=[ALL_TIME], name=column)
     return frame.set_index("period")[column]
 
 
-def _kpi_mqls(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_mqls(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .funnels import funnel
 
     f = funnel(data, ["created_at", "mql_at"], freq=freq, method="period", as_of=as_of)
     return _series(f, "converted")
 
 
-def _kpi_lead_conversion(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_lead_conversion(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .funnels import funnel
 
     return _series(funnel(data, ["created_at", "won_at"], freq=freq, as_of=as_of), "rate")
 
 
-def _kpi_mql_to_sql(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_mql_to_sql(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .funnels import funnel
 
     return _series(funnel(data, ["mql_at", "sql_at"], freq=freq, as_of=as_of), "rate")
 
 
-def _kpi_bookings(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_bookings(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .pipeline import deal_size
 
     return _series(deal_size(data, freq=freq, as_of=as_of), "total")
 
 
-def _kpi_deal_size(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_deal_size(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .pipeline import deal_size
 
     return _series(deal_size(data, freq=freq, as_of=as_of), "mean")
 
 
-def _kpi_close_rate(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_close_rate(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .pipeline import close_rate
 
     return _series(close_rate(data, freq=freq, as_of=as_of), "close_rate")
 
 
-def _kpi_win_rate(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_win_rate(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .pipeline import win_rate
 
     return _series(win_rate(data, freq=freq, as_of=as_of), "win_rate")
 
 
-def _kpi_cycle(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_cycle(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .pipeline import sales_cycle
 
     return _series(sales_cycle(data, freq=freq, as_of=as_of), "median_days")
 
 
-def _kpi_logo_churn(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_logo_churn(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .revenue import retention
 
     return _series(retention(data, freq=freq, as_of=as_of), "logo_churn_rate")
 
 
-def _kpi_nrr(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_nrr(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .revenue import retention
 
     return _series(retention(data, freq=freq, as_of=as_of), "nrr")
 
 
-def _kpi_mrr(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_mrr(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .revenue import mrr_bridge
 
     return _series(mrr_bridge(data, freq=freq, as_of=as_of), "ending_mrr")
 
 
-def _kpi_arr(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_arr(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .revenue import mrr_bridge
 
     return _series(mrr_bridge(data, freq=freq, arr=True, as_of=as_of), "ending_arr")
 
 
-def _kpi_sla(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_sla(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .sla import response_sla
 
     return _series(response_sla(data, freq=freq, as_of=as_of), "compliance")
 
 
-def _kpi_cac(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_cac(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     from .economics import cac
 
     return _series(cac(data, freq=freq, by=None, as_of=as_of), "cac")
 
 
-def _kpi_ltv(data: SalesData, freq: str, as_of: Any) -> pd.Series:
+def _kpi_ltv(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
     """LTV with gross margin 1 (ChartMogul's form): a scorecard has no margin to assume."""
     from .economics import ltv
 
@@ -139,7 +147,7 @@ class Kpi:
     """A KPI: how to compute it, what its target is called, and which way is good."""
 
     label: str
-    compute: Callable[[Any, str, Any], pd.Series]
+    compute: Callable[[Any, str | None, Any], pd.Series]
     """``compute(data, freq, as_of)``: the KPI per period, nothing after ``as_of`` counted."""
     target_metric: str
     higher_is_better: bool = True
@@ -272,7 +280,7 @@ def scorecard(
     /,
     *,
     org: str | OrgDesign = "process",
-    freq: str = "Q",
+    freq: str | None = "Q",
     as_of: Any = None,
 ) -> pd.DataFrame:
     """Each team's KPIs under an org design: value, target, attainment and change from the previous period.
@@ -280,6 +288,20 @@ def scorecard(
     The period reported is the one holding ``as_of`` (default: the data's latest time stamp).
     Every value comes from the library's metric functions (``KPIS[kpi].compute``); a KPI whose
     tables are missing from the bundle gives NaN with the reason in ``note``.
+
+    Parameters
+    ----------
+    data : SalesData
+        The bundle; each KPI uses the tables it needs.
+    org : {"process", "functional"} or OrgDesign, default "process"
+        The design whose teams own the KPIs (see :class:`OrgDesign`).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        The reporting period. None (all time) reports every KPI over all the data up to
+        ``as_of`` with ``period`` "all time"; there is no previous period and no target
+        (targets are set per period), so ``previous``, ``change``, ``target`` and
+        ``attainment`` are NaN.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
 
     Returns
     -------
@@ -301,7 +323,8 @@ def scorecard(
     if stamp is None:
         raise ValueError("scorecard needs as_of or time stamps in the data.")
     stamp = stamp.tz_convert(tz) if stamp.tz is not None else stamp.tz_localize(tz)
-    period = pd.Period(stamp.tz_localize(None), freq_alias(freq, data.fiscal_year_start))
+    period: pd.Period | str = (pd.Period(stamp.tz_localize(None), freq_alias(freq, data.fiscal_year_start))
+                               if freq is not None else ALL_TIME)
     targets = data.targets
     cache: dict[str, tuple[pd.Series | None, str]] = {}
     rows = []
@@ -317,8 +340,11 @@ def scorecard(
             value = previous = np.nan
             if series is not None:
                 value = float(series.get(period, np.nan))
-                previous = float(series.get(period - 1, np.nan))
-            target = _target(targets, kpi.target_metric, team, period, data.fiscal_year_start)
+                previous = float(series.get(period - 1, np.nan)) if isinstance(period, pd.Period) else np.nan
+            target = (_target(targets, kpi.target_metric, team, period, data.fiscal_year_start)
+                      if isinstance(period, pd.Period) else np.nan)
+            if not isinstance(period, pd.Period) and name in ("logo_churn_rate", "nrr") and not note:
+                note = "not defined over all time: nobody is a customer at its start; pick a freq"
             att = ratio(target, value) if not kpi.higher_is_better else ratio(value, target)
             rows.append({"team": team.name, "kpi": name, "label": kpi.label, "period": period, "value": value,
                          "previous": previous, "change": value - previous, "target": target, "attainment": float(att),
@@ -357,8 +383,9 @@ def plan_funnel(
     target_bookings: float,
     period: str,
     lookback: int = 4,
-    freq: str = "Q",
+    freq: str | None = "Q",
     capacity: Mapping[str, tuple[str, str]] | None = None,
+    as_of: Any = None,
 ) -> pd.DataFrame:
     """Work a bookings target back through the funnel: leads, MQLs, SQLs, opportunities and people needed.
 
@@ -371,12 +398,23 @@ def plan_funnel(
 
     Parameters
     ----------
+    data : SalesData
+        Needs leads (with their stage dates) and opportunities; reps for headcount.
     target_bookings : float
         New bookings to win in ``period``, in the reporting currency.
     period : str
-        e.g. ``"2025Q4"``.
+        The period to plan, e.g. ``"2025Q4"`` (a month, quarter or year).
+    lookback : int, default 4
+        How many ``freq`` periods before ``period`` the rates, deal size and volumes are measured over.
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        The length of ``period`` and of the lookback periods. None (all time) measures over
+        everything before ``period`` (``lookback`` is then ignored), and ``period`` keeps
+        its own length.
     capacity : mapping, optional
         Role → (funnel stage it handles, label). Default: SDRs handle MQLs, AEs handle opportunities.
+    as_of : date-like, optional
+        Default: the bundle's. Nothing after it counts, so planning a period that has begun (or
+        planning on a past date) measures only what was known then.
 
     Returns
     -------
@@ -394,25 +432,34 @@ def plan_funnel(
     from .funnels import funnel, lead_journeys
     from .pipeline import deal_size, sales_cycle
 
-    alias = freq_alias(freq, data.fiscal_year_start)
-    goal = parse_period(period, fiscal_year_start=data.fiscal_year_start).asfreq(alias, how="E")
-    first, last = goal - lookback, goal - 1
     tz = data.timezone
-    start = pd.Timestamp(first.start_time).tz_localize(tz)
-    end = pd.Timestamp((last + 1).start_time).tz_localize(tz)
-    months_per_period = {"M": 1, "Q": 3, "Y": 12}[freq.upper()]
-    window_months = lookback * months_per_period
-    journeys = lead_journeys(data)
+    journeys = lead_journeys(data, as_of=as_of)
+    now = journeys.attrs[SETTINGS_ATTR]["as_of"]
+    goal = parse_period(period, fiscal_year_start=data.fiscal_year_start)
+    if freq is not None:
+        goal = goal.asfreq(freq_alias(freq, data.fiscal_year_start), how="E")
+    months_per_period = (goal.asfreq("M", how="E") - goal.asfreq("M", how="S")).n + 1
+    goal_start = pd.Timestamp(goal.start_time).tz_localize(tz)
+    end = min(goal_start, now + pd.Timedelta(1)) if now is not None else goal_start  # nothing after as_of
+    if freq is not None:
+        first, last = goal - lookback, goal - 1
+        start = pd.Timestamp(first.start_time).tz_localize(tz)
+        window_months = lookback * months_per_period
+    else:  # all time before the period
+        earliest = journeys["created_at"].min()
+        start = earliest if pd.notna(earliest) and earliest < end else end
+        first, last = pd.Period(start.tz_localize(None), "M"), pd.Period(goal_start.tz_localize(None), "M") - 1
+        window_months = max(1, (last - first).n + 1)
     recent = journeys[(journeys["created_at"] >= start) & (journeys["created_at"] < end)]
     stages = ["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at"]
-    f = funnel(recent, stages)
+    f = funnel(recent, stages, freq=None)
     rates = dict(zip(f["next_stage"], f["rate"], strict=True))
-    ds = deal_size(data, freq=freq)
-    ds = ds[(ds["period"] >= first) & (ds["period"] <= last)]
+    ds = deal_size(data, freq="M", as_of=now)
+    ds = ds[(ds["period"] >= first.asfreq("M", how="S")) & (ds["period"] <= last.asfreq("M", how="E"))]
     mean_deal = float(ds["total"].sum() / ds["won"].sum()) if ds["won"].sum() else np.nan
     won_recent = recent.dropna(subset=["won_at"])
     lead_to_win_days = float(((won_recent["won_at"] - won_recent["created_at"]).dt.total_seconds() / 86400).median()) if len(won_recent) else np.nan
-    cycle = sales_cycle(data, freq=None)
+    cycle = sales_cycle(data, freq=None, as_of=now)
     deals = target_bookings / mean_deal if mean_deal > 0 else np.nan
     need = {"won_at": deals}
     labels = {"won_at": "won deals needed", "opportunity_created_at": "opportunities needed", "sql_at": "SQLs needed",

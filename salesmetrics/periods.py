@@ -80,7 +80,7 @@ def _local_naive(values: Any) -> pd.DatetimeIndex:
     return idx
 
 
-def to_period(values: Any, freq: str = "M", *, fiscal_year_start: int = 1) -> pd.PeriodIndex:
+def to_period(values: Any, freq: str = "Q", *, fiscal_year_start: int = 1) -> pd.PeriodIndex:
     """Map timestamps to reporting periods.
 
     Time-zone-aware timestamps are assigned by their own wall-clock time, so
@@ -92,7 +92,8 @@ def to_period(values: Any, freq: str = "M", *, fiscal_year_start: int = 1) -> pd
     ----------
     values : array-like of datetime
         Timestamps or dates.
-    freq : {"M", "Q", "Y"}, default "M"
+    freq : {"M", "Q", "Y"}, default "Q"
+        Month, quarter or year (the library's one default, as in every metric).
     fiscal_year_start : int, default 1
         Month in which the fiscal year starts.
 
@@ -140,7 +141,7 @@ def period_ordinals(values: Any, freq: str, *, fiscal_year_start: int = 1) -> np
     return out
 
 
-def period_range(start: Any, end: Any, freq: str = "M", *, fiscal_year_start: int = 1) -> pd.PeriodIndex:
+def period_range(start: Any, end: Any, freq: str = "Q", *, fiscal_year_start: int = 1) -> pd.PeriodIndex:
     """All periods from the one holding ``start`` to the one holding ``end``.
 
     Examples
@@ -437,7 +438,7 @@ _MONTHS_SPELLED = re.compile(r"^\s*(\d+)\s*(M|MS|month|months|Y|year|years)\s*$"
 
 
 def duration(value: Any, *, name: str = "duration", unit: Literal["time", "months"] = "time",
-             legacy_months: bool = False) -> pd.Timedelta | int:
+             legacy_months: bool = False, minimum: int = 1) -> pd.Timedelta | int:
     """Read a duration in the library's one spelling: ``"90D"``, ``"12h"``, ``"6M"``, ``"1Y"``, a Timedelta, or days.
 
     A plain number means days everywhere. ``unit="time"`` (funnel windows, SLA promises) gives a
@@ -472,8 +473,8 @@ def duration(value: Any, *, name: str = "duration", unit: Literal["time", "month
             months = int(m.group(1)) * (12 if m.group(2).upper().startswith("Y") else 1)
         else:
             raise ValueError(f"{name} is counted in calendar months: pass e.g. {name}='6M' or '1Y', got {value!r}.")
-        if months < 1:
-            raise ValueError(f"{name} must be at least one month, got {value!r}.")
+        if months < minimum:
+            raise ValueError(f"{name} must be at least {minimum} month{'s' if minimum != 1 else ''}, got {value!r}.")
         return months
     if isinstance(value, (int, float, np.integer, np.floating)):
         return pd.Timedelta(days=float(value))

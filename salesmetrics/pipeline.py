@@ -383,7 +383,7 @@ def sales_cycle(
     data: SalesData | pd.DataFrame,
     /,
     *,
-    freq: str | None = None,
+    freq: str | None = "Q",
     by: str | None = None,
     method: Literal["won", "km"] = "won",
     as_of: Any = None,
@@ -412,10 +412,10 @@ def sales_cycle(
     >>> opps = pd.DataFrame({"opportunity_id": list("abcd"),
     ...     "created_at": ["2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01"],
     ...     "status": ["won", "won", "lost", "open"], "closed_at": ["2025-01-11", "2025-01-31", "2025-01-21", None]})
-    >>> print(sales_cycle(opps).to_string(index=False))
+    >>> print(sales_cycle(opps, freq=None).to_string(index=False))
      n  median_days  mean_days  p25_days  p75_days
      2         20.0       20.0      15.0      25.0
-    >>> print(sales_cycle(opps, method="km", as_of="2025-02-10").to_string(index=False))
+    >>> print(sales_cycle(opps, freq=None, method="km", as_of="2025-02-10").to_string(index=False))
      n  events  censored  median_days  mean_days  p25_days  p75_days
      4       3         1         20.0       25.0      10.0      30.0
 
@@ -531,25 +531,49 @@ def sales_velocity(
     return out
 
 
-@data_first("opportunities")
+@data_first("opportunities", was_positional=("targets",))
 def pipeline_coverage(
     data: SalesData | pd.DataFrame,
     /,
-    targets: pd.DataFrame | None = None,
     *,
-    freq: str = "Q",
+    targets: pd.DataFrame | None = None,
+    freq: str | None = "Q",
     metric: str = "bookings",
     scope: str = "company",
     expected_close: str = "expected_close_at",
+    as_of: Any = None,
     fx_rates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Pipeline coverage = open pipeline for the period / the period's bookings target.
 
-    The open pipeline of a period is the amount of the deals open at its start.
+    The open pipeline of a period is the amount of the deals open at its start, or at
+    ``as_of`` for a period that starts later (the forward look: what is open now for next
+    quarter's target); nothing after ``as_of`` counts.
     When the opportunities carry an expected close date (column
     ``expected_close``, e.g. exported from the CRM), only deals expected to
     close inside the period count. Targets are the rows of the targets table
     with this ``metric`` and ``scope`` whose period matches.
+
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or an opportunities table.
+    targets : pandas.DataFrame, optional
+        The targets table, with a bare opportunities table (a bundle brings its own).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        The target periods to cover; None takes every target period whatever its length
+        (months, quarters and years side by side).
+    metric : str, default "bookings"
+        The targets' ``metric`` to cover.
+    scope : str, default "company"
+        The targets' ``scope`` (a team name, or "company").
+    expected_close : str, default "expected_close_at"
+        Opportunities column with the expected close date, when the export has one.
+    as_of : date-like, optional
+        Default: the bundle's; deals created after it do not exist yet and deals closed
+        after it are still open.
+    fx_rates : pandas.DataFrame, optional
+        Needed with a bare opportunities table in several currencies.
 
     Returns
     -------
@@ -562,7 +586,7 @@ def pipeline_coverage(
     >>> opps = pd.DataFrame({"opportunity_id": list("abc"), "created_at": ["2025-03-01", "2025-03-10", "2025-05-01"],
     ...     "status": ["won", "open", "open"], "closed_at": ["2025-05-01", None, None], "amount": [300, 200, 1000]})
     >>> targets = pd.DataFrame({"period": ["2025Q2"], "metric": ["bookings"], "target": [250.0]})
-    >>> print(pipeline_coverage(opps, targets).to_string(index=False))
+    >>> print(pipeline_coverage(opps, targets=targets).to_string(index=False))
     period  open_deals  pipeline  target  coverage
     2025Q2           2     500.0   250.0       2.0
     """
@@ -572,26 +596,33 @@ def pipeline_coverage(
     tgt = tgt[(tgt["metric"] == metric) & (tgt["scope"] == scope)]
     if tgt.empty:
         raise ValueError(f"no targets with metric={metric!r} and scope={scope!r}; the targets table has metrics {sorted(inputs.tables['targets']['metric'].unique())}.")
-    alias = freq_alias(freq, inputs.fiscal_year_start)
     parsed = [parse_period(p, fiscal_year_start=inputs.fiscal_year_start) for p in tgt["period"]]
-    keep = [p.freqstr == pd.Period(p.start_time, alias).freqstr for p in parsed]
+    if freq is None:  # every target period, whatever its length
+        keep = [True] * len(parsed)
+    else:
+        alias = freq_alias(freq, inputs.fiscal_year_start)
+        keep = [p.freqstr == pd.Period(p.start_time, alias).freqstr for p in parsed]
     rows = [(p, float(t)) for p, t, k in zip(parsed, tgt["target"], keep, strict=True) if k]
     if not rows:
         raise ValueError(f"no {metric} targets at freq={freq!r}; their periods are {sorted(set(tgt['period']))}.")
     created, closed = _ns(opps["created_at"]), _ns(opps["closed_at"])
     amount = _amounts(inputs, opps, opps["created_at"])
     expected = _ns(opps[expected_close]) if expected_close in opps.columns else None
+    now = inputs.as_of_timestamp(as_of).value
+    closed = np.where(closed > now, _NAT, closed)  # closed after as_of: still open then
     out = []
-    for period, target in sorted(rows):
+    for period, target in sorted(rows, key=lambda r: (r[0].start_time, r[0].end_time)):
         start = pd.Timestamp(period.start_time).tz_localize(inputs.timezone, ambiguous=True, nonexistent="shift_forward")
         end = pd.Timestamp((period + 1).start_time).tz_localize(inputs.timezone, ambiguous=True, nonexistent="shift_forward")
-        live = (created < start.value) & ((closed == _NAT) | (closed >= start.value))
+        snapshot = min(start.value, now + 1)
+        live = (created < snapshot) & ((closed == _NAT) | (closed >= snapshot))
         if expected is not None:
             live &= (expected >= start.value) & (expected < end.value)
         pipe = float(np.nansum(amount[live]))
         out.append({"period": period, "open_deals": int(live.sum()), "pipeline": pipe, "target": target,
                     "coverage": float(ratio(pipe, target))})
     frame = pd.DataFrame(out)
-    frame["period"] = pd.PeriodIndex(frame["period"])
-    frame.attrs.update(currency=inputs.currency, freq=freq)
+    if freq is not None:
+        frame["period"] = pd.PeriodIndex(frame["period"])
+    frame.attrs.update(currency=inputs.currency, freq=freq, as_of=str(inputs.as_of_timestamp(as_of)))
     return frame

@@ -153,9 +153,14 @@ def _groups(points: _Points, by: str | None) -> tuple[np.ndarray, pd.Index]:
     return per_account[points.account], groups
 
 
-def _period_map(points: _Points, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
-    """For each month first..last: the index of its reporting period; and the periods."""
+def _period_map(points: _Points, freq: str | None) -> tuple[np.ndarray, pd.PeriodIndex]:
+    """For each month first..last: the index of its reporting period; and the periods.
+
+    ``freq=None`` (all time) is one period, first month to as_of, labelled by the last month
+    (the caller drops the label)."""
     months = _months(np.arange(points.first_month, points.last_month + 1))
+    if freq is None:
+        return np.zeros(len(months), dtype="int64"), months[-1:]
     periods = months.asfreq(freq_alias(freq, points.inputs.fiscal_year_start), how="E")
     unique = pd.PeriodIndex(pd.unique(periods))
     return unique.get_indexer(periods), unique
@@ -169,7 +174,7 @@ _BRIDGE_MONEY = ["starting_mrr", *MOVEMENTS, "ending_mrr"]
 _BRIDGE_COUNTS = ["starting_customers", *[f"{m}_customers" for m in MOVEMENTS], "ending_customers"]
 
 
-def _bridge_cents(points: _Points, freq: str, by: str | None) -> tuple[dict[str, np.ndarray], pd.PeriodIndex, pd.Index]:
+def _bridge_cents(points: _Points, freq: str | None, by: str | None) -> tuple[dict[str, np.ndarray], pd.PeriodIndex, pd.Index]:
     """Bridge arrays in integer cents, shape (groups, periods)."""
     month_to_period, periods = _period_map(points, freq)
     n_months = points.last_month - points.first_month + 1
@@ -203,7 +208,8 @@ def _bridge_cents(points: _Points, freq: str, by: str | None) -> tuple[dict[str,
     return agg, periods, groups
 
 
-def _frame(agg: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index, by: str | None, columns: list[str]) -> pd.DataFrame:
+def _frame(agg: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index, by: str | None, columns: list[str],
+           freq: str | None = "Q") -> pd.DataFrame:
     n_groups, n_periods = len(groups), len(periods)
     data: dict[str, Any] = {"period": np.tile(np.asarray(periods), n_groups)}
     if by is not None:
@@ -213,7 +219,8 @@ def _frame(agg: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index
     out = pd.DataFrame(data)
     out["period"] = pd.PeriodIndex(out["period"])
     sort = ["period", by] if by is not None else ["period"]
-    return out.sort_values(sort, kind="stable").reset_index(drop=True)
+    out = out.sort_values(sort, kind="stable").reset_index(drop=True)
+    return out.drop(columns="period") if freq is None else out
 
 
 @data_first("subscriptions")
@@ -221,7 +228,7 @@ def mrr_bridge(
     data: SalesData | pd.DataFrame,
     /,
     *,
-    freq: str = "M",
+    freq: str | None = "Q",
     by: str | None = None,
     as_of: Any = None,
     arr: bool = False,
@@ -234,9 +241,11 @@ def mrr_bridge(
     ----------
     data : SalesData or pandas.DataFrame
         A bundle, or a subscriptions table (raw exports are conformed first).
-    freq : {"M", "Q", "Y"}, default "M"
+    freq : {"M", "Q", "Y"} or None, default "Q"
         Quarters and years sum their months' movements; their starting MRR is
-        the first month's and their ending MRR the last month's.
+        the first month's and their ending MRR the last month's. None (all time)
+        is one row from the first month to ``as_of``: starting MRR 0, every
+        movement ever, and the MRR at ``as_of``.
     by : str, optional
         An accounts column (segment, region, ...); accounts without a value
         form the group "(missing)", so groups always sum to the total.
@@ -266,7 +275,7 @@ def mrr_bridge(
     >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "a"],
     ...                      "start_date": ["2025-01-01", "2025-03-01"], "end_date": ["2025-05-01", "2025-05-01"],
     ...                      "amount": [100, 50]})
-    >>> b = mrr_bridge(subs, as_of="2025-05-31")
+    >>> b = mrr_bridge(subs, freq="M", as_of="2025-05-31")
     >>> print(b[["period", "starting_mrr", "new", "expansion", "churn", "ending_mrr"]].to_string(index=False))
      period  starting_mrr   new  expansion  churn  ending_mrr
     2025-01           0.0 100.0        0.0    0.0       100.0
@@ -282,7 +291,7 @@ def mrr_bridge(
     counts = {k: agg[k] for k in _BRIDGE_COUNTS}
     arpa = ratio(money["ending_mrr"], counts["ending_customers"])
     columns = _BRIDGE_MONEY[:1] + list(MOVEMENTS) + ["ending_mrr"] + _BRIDGE_COUNTS + ["arpa"]
-    out = _frame({**money, **counts, "arpa": arpa}, periods, groups, by, columns)
+    out = _frame({**money, **counts, "arpa": arpa}, periods, groups, by, columns, freq)
     if arr:
         out = out.rename(columns={"starting_mrr": "starting_arr", "ending_mrr": "ending_arr", "arpa": "arpa_arr"})
     out.attrs.update(currency=points.inputs.currency, unit="ARR" if arr else "MRR", freq=freq)
@@ -330,7 +339,7 @@ def mrr_movements(
     })
 
 
-def _period_end_months(points: _Points, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
+def _period_end_months(points: _Points, freq: str | None) -> tuple[np.ndarray, pd.PeriodIndex]:
     month_to_period, periods = _period_map(points, freq)
     last_of = np.searchsorted(month_to_period, np.arange(len(periods)), side="right") - 1
     return points.first_month + last_of, periods
@@ -341,7 +350,7 @@ def mrr(
     data: SalesData | pd.DataFrame,
     /,
     *,
-    freq: str = "M",
+    freq: str | None = "Q",
     as_of: Any = None,
     by: str | None = None,
     arr: bool = False,
@@ -390,6 +399,8 @@ def mrr(
     cols["period"] = periods[period_pos]
     cols[column] = points.after[rows] * (12 if arr else 1) / 100
     out = pd.DataFrame(cols).sort_values(["account_id", "period"], kind="stable").reset_index(drop=True)
+    if freq is None:  # all time: the snapshot at as_of
+        out = out.drop(columns="period")
     out.attrs.update(currency=points.inputs.currency, freq=freq)
     return out
 
@@ -414,7 +425,7 @@ def retention(
     data: SalesData | pd.DataFrame,
     /,
     *,
-    freq: str = "Q",
+    freq: str | None = "Q",
     by: str | None = None,
     as_of: Any = None,
     accounts: pd.DataFrame | None = None,
@@ -497,7 +508,7 @@ def retention(
         "gained_mrr": gained / 100,
         "quick_ratio": ratio(gained, lost),
     }
-    out = _frame(res, periods, groups, by, list(res))
+    out = _frame(res, periods, groups, by, list(res), freq)
     out.attrs.update(currency=points.inputs.currency, freq=freq)
     return out
 
@@ -508,7 +519,7 @@ def cohort_retention(
     /,
     *,
     basis: Literal["logo", "revenue"] = "logo",
-    freq: str = "M",
+    freq: str | None = "Q",
     as_of: Any = None,
     fx_rates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -534,7 +545,7 @@ def cohort_retention(
     >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"],
     ...                      "start_date": ["2025-01-10", "2025-01-20"], "end_date": [None, "2025-03-01"],
     ...                      "amount": [100, 300]})
-    >>> c = cohort_retention(subs, basis="revenue", as_of="2025-03-31")
+    >>> c = cohort_retention(subs, basis="revenue", freq="M", as_of="2025-03-31")
     >>> print(c[["cohort", "age", "value", "numerator", "denominator"]].to_string(index=False))
      cohort  age  value  numerator  denominator
     2025-01    0   1.00      400.0        400.0
@@ -544,6 +555,8 @@ def cohort_retention(
     if basis not in ("logo", "revenue"):
         raise ValueError(f"basis must be 'logo' or 'revenue', got {basis!r}.")
     points = _change_points(data, as_of, fx_rates=fx_rates)
+    if freq is None:
+        return _all_time_retention(points, basis)
     month_to_period, periods = _period_map(points, freq)
     ends, _ = _period_end_months(points, freq)
     n_periods = len(periods)
@@ -576,6 +589,22 @@ def cohort_retention(
         low, high = wilson_interval(out["numerator"], out["denominator"])
         out["value_low"], out["value_high"] = low, high
     out.attrs.update(basis=basis, freq=freq)
+    return out
+
+
+def _all_time_retention(points: _Points, basis: str) -> pd.DataFrame:
+    """``cohort_retention(freq=None)``: every account ever acquired, at as_of against its first month."""
+    is_new = points.movement == _NEW
+    _, now = _value_at(points, points.last_month)
+    if basis == "logo":
+        num, den = float((now > 0).sum()), float(is_new.sum())
+    else:  # MRR at as_of over the sum of each account's MRR at the end of its first active month
+        num, den = float(now.sum()) / 100, float(points.after[is_new].sum()) / 100
+    out = pd.DataFrame({"value": [float(ratio(num, den))], "numerator": [num], "denominator": [den]})
+    if basis == "logo":
+        low, high = wilson_interval(out["numerator"], out["denominator"])
+        out["value_low"], out["value_high"] = low, high
+    out.attrs.update(basis=basis, freq=None)
     return out
 
 

@@ -220,17 +220,17 @@ def _first_after(touch_code: np.ndarray, touch_ns: np.ndarray, query_code: np.nd
     return out
 
 
-@data_first("leads")
+@data_first("leads", was_positional=("activities",))
 def response_sla(
     data: SalesData | pd.DataFrame,
     /,
-    activities: pd.DataFrame | None = None,
     *,
+    activities: pd.DataFrame | None = None,
     start: str = "mql_at",
     within: Any = "24h",
     calendar: BusinessCalendar | None = None,
     by: str | None = None,
-    freq: str | None = None,
+    freq: str | None = "Q",
     as_of: Any = None,
     detail: bool = False,
     reps: pd.DataFrame | None = None,
@@ -258,8 +258,8 @@ def response_sla(
     calendar : BusinessCalendar, optional
     by : str, optional
         A column of leads or of accounts (source, owner_id, segment, ...).
-    freq : {"M", "Q", "Y"} or None
-        Period of the SLA start; None gives one row.
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        Period of the SLA start; None (all time) gives one row.
     detail : bool, default False
         Return one row per lead instead of the aggregate.
 
@@ -285,7 +285,7 @@ def response_sla(
     ...                      "occurred_at": [pd.Timestamp("2025-06-16 09:20", tz=seoul)]})
     >>> reps = pd.DataFrame({"rep_id": ["r1"], "team": ["SDR"], "role": ["SDR"], "hired_at": ["2024-01-01"]})
     >>> cal = sm.BusinessCalendar(seoul, start="09:00", end="18:00")
-    >>> d = response_sla(leads, acts, reps=reps, calendar=cal, detail=True, as_of="2025-06-20")
+    >>> d = response_sla(leads, activities=acts, reps=reps, calendar=cal, detail=True, as_of="2025-06-20")
     >>> d[["response_hours", "status"]].round(3).values.tolist()
     [[0.833, 'met']]
     """

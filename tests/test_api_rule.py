@@ -24,8 +24,15 @@ METRICS = ["win_rate", "close_rate", "deal_size", "sales_cycle", "sales_velocity
            "market_response", "customer_satisfaction", "report"]
 NOT_METRICS = {"attainment", "cohort_triangle", "conform", "kaplan_meier", "last_complete_period", "load_sample",
                "make_company", "parse_period", "period_range", "qualify", "read_dir", "to_period", "wilson_interval"}
-# reads no time stamps itself (lead_journeys lays them out; funnel and friends cut them) or works on one date
-NO_AS_OF = {"lead_journeys", "plan_funnel", "pipeline_coverage"}
+# metrics with no reporting period, and why (the rest take freq, default "Q", None = all time)
+NO_FREQ = {
+    "mrr_movements": "one row per account and month in which its MRR moved: monthly by definition",
+    "lead_journeys": "one row per lead",
+    "lead_quality": "a ranking of groups over every lead up to as_of (shrinkage is fitted across groups)",
+    "stage_durations": "a distribution over every stage transition up to as_of",
+    "compare_definitions": "an explicit start= / end= window",
+    "report": "quarter= names the quarter the deck reviews",
+}
 
 
 def test_every_public_function_is_classified():
@@ -38,13 +45,84 @@ def test_data_comes_first_and_positionally(name):
     params = list(inspect.signature(getattr(sm, name)).parameters.values())
     assert params[0].name == "data" and params[0].kind is inspect.Parameter.POSITIONAL_ONLY
     later_tables = [p.name for p in params[1:] if p.name in sm.data.TABLE_NAMES]
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:] if p.name in later_tables) or name in (
-        "response_sla", "pipeline_coverage"), later_tables  # their second table stays positional for 0.1 callers
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:] if p.name in later_tables), later_tables
 
 
-@pytest.mark.parametrize("name", [m for m in METRICS if m not in NO_AS_OF])
-def test_time_based_metrics_take_as_of(name):
+@pytest.mark.parametrize("name", METRICS)
+def test_every_metric_takes_as_of(name):
     assert "as_of" in inspect.signature(getattr(sm, name)).parameters
+
+
+@pytest.mark.parametrize("name", [m for m in METRICS if m not in NO_FREQ])
+def test_freq_has_one_default_and_none_means_all_time(name, sample):
+    param = inspect.signature(getattr(sm, name)).parameters["freq"]
+    assert param.default == "Q" and param.kind is inspect.Parameter.KEYWORD_ONLY
+    needs = {"plan_funnel": {"target_bookings": 1e6, "period": "2025Q3"}}.get(name, {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # data-quality warnings of the sample are not the point here
+        quarterly = getattr(sm, name)(sample, as_of="2025-06-30", **needs)
+        whole = getattr(sm, name)(sample, freq=None, as_of="2025-06-30", **needs)
+    if name == "diagnose":  # the detectors compare periods, so all time is "not assessed", never "no sign"
+        assert len(whole) == 5 and (whole["metric"] == "not_assessed").all(), whole
+    elif isinstance(quarterly, pd.DataFrame):
+        label = {"cohort_retention": "cohort"}.get(name, "period")
+        assert label in quarterly.columns or name == "plan_funnel"
+        # all time has no period column (pipeline_coverage keeps each target's own period, scorecard says "all time")
+        assert label not in whole.columns or name in ("pipeline_coverage", "scorecard")
+        assert len(whole) <= len(quarterly) or name == "pipeline_coverage"
+    else:  # an Assessment
+        assert len(whole.findings) == 1 and whole.findings["metric"].item() == "not_assessed"
+        assert list(whole.table.columns) == list(quarterly.table.columns) and whole.table.empty
+
+
+def test_no_metric_outside_the_period_rule():
+    assert set(NO_FREQ) == {m for m in METRICS if "freq" not in inspect.signature(getattr(sm, m)).parameters}
+
+
+def test_helpers_share_the_default():
+    from salesmetrics.periods import last_complete_period, period_range, to_period
+
+    for fn in (to_period, period_range, last_complete_period):
+        assert inspect.signature(fn).parameters["freq"].default == "Q"
+
+
+def test_a_second_table_passed_positionally_still_works_with_a_future_warning(sample):
+    leads, acts, reps = sample.leads, sample.activities, sample.reps
+    new = sm.response_sla(leads, activities=acts, reps=reps, freq=None)
+    with pytest.warns(FutureWarning, match=r"response_sla\(data, activities\) is deprecated"):
+        old = sm.response_sla(leads, acts, reps=reps, freq=None)
+    pd.testing.assert_frame_equal(new, old)
+    with pytest.raises(TypeError, match="got activities twice"):
+        sm.response_sla(leads, acts, activities=acts)
+    with pytest.warns(FutureWarning, match="targets"):
+        sm.pipeline_coverage(sample.opportunities, sample.targets, fx_rates=sample.fx_rates)
+
+
+def test_revenue_all_time_adds_up(sample):
+    """freq=None is one period from the first month to as_of: the movements of every month, summed."""
+    monthly = sm.mrr_bridge(sample, freq="M", as_of="2025-06-30")
+    whole = sm.mrr_bridge(sample, freq=None, as_of="2025-06-30").iloc[0]
+    assert whole["starting_mrr"] == 0
+    for col in ("new", "expansion", "contraction", "churn", "reactivation"):
+        assert whole[col] == pytest.approx(monthly[col].sum())
+    assert whole["ending_mrr"] == pytest.approx(monthly["ending_mrr"].iloc[-1])
+    snapshot = sm.mrr(sample, freq=None, as_of="2025-06-30")
+    assert snapshot["mrr"].sum() == pytest.approx(whole["ending_mrr"]) and snapshot["account_id"].is_unique
+    logo = sm.cohort_retention(sample, freq=None, as_of="2025-06-30").iloc[0]
+    assert (logo["numerator"], logo["denominator"]) == (whole["ending_customers"], monthly["new_customers"].sum())
+
+
+def test_economics_all_time_is_the_monthly_sums(sample):
+    monthly = sm.cac(sample, freq="M", by=None, lag="1M", as_of="2025-06-30")
+    whole = sm.cac(sample, freq=None, by=None, lag="1M", as_of="2025-06-30").iloc[0]
+    assert whole["spend"] == pytest.approx(monthly["spend"].sum())
+    assert whole["new_customers"] == monthly["new_customers"].sum()
+    assert whole["cac"] == pytest.approx(monthly["spend"].sum() / monthly["new_customers"].sum())
+    ltv_now = sm.ltv(sample, freq=None, as_of="2025-06-30", warn=False).iloc[0]
+    assert ltv_now["ltv"] == pytest.approx(sm.ltv(sample, freq="M", as_of="2025-06-30", warn=False)["ltv"].iloc[-1])
+    with pytest.warns(FutureWarning, match="lag_months"):
+        old = sm.cac(sample, freq="M", by=None, lag_months=1, as_of="2025-06-30")
+    pd.testing.assert_frame_equal(old, monthly)
 
 
 def test_the_old_first_keyword_still_works_with_a_future_warning():
@@ -55,10 +133,10 @@ def test_the_old_first_keyword_still_works_with_a_future_warning():
     with pytest.warns(FutureWarning, match=r"cac\(data=\.\.\.\) is deprecated"):
         sm.cac(data=data)
     with pytest.raises(TypeError, match="got its data twice"):
-        sm.mrr_bridge(data, subscriptions=data)
+        sm.mrr_bridge(data, subscriptions=data, freq="M")
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
-        sm.mrr_bridge(data)  # the new spelling warns about nothing
+        sm.mrr_bridge(data, freq="M")  # the new spelling warns about nothing
 
 
 def test_durations_have_one_spelling():
@@ -69,7 +147,7 @@ def test_durations_have_one_spelling():
     assert duration("90D") == duration(90) == pd.Timedelta(days=90)
     assert duration("6M", unit="months") == 6 and duration("1Y", unit="months") == 12
     with pytest.raises(ValueError, match="calendar months"):
-        sm.funnel(pd.DataFrame({"a": [pd.Timestamp("2025-01-01")], "b": [pd.NaT]}), ["a", "b"], window="3M")
+        sm.funnel(pd.DataFrame({"a": [pd.Timestamp("2025-01-01")], "b": [pd.NaT]}), ["a", "b"], window="3M", freq=None)
     data = sm.load_sample()
     new = sm.ltv(data, window="3M", warn=False)
     with pytest.warns(FutureWarning, match="window=3: plain numbers will mean days"):

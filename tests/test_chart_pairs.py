@@ -39,19 +39,19 @@ PAIRS: dict[str, list[tuple[str, Case]]] = {
     "mrr_trend": [("mrr_bridge", lambda d: (sm.mrr_bridge(d, freq="Q"), {})),
                   ("mrr_bridge_by", lambda d: (sm.mrr_bridge(d, freq="Q", by="segment"), {})),
                   ("mrr", lambda d: (sm.mrr(d, freq="Q"), {"arr": True}))],
-    "cohort_heatmap": [("cohort_retention", lambda d: (sm.cohort_retention(d), {})),
-                       ("cohort_triangle", lambda d: (sm.cohort_triangle(sm.cohort_retention(d)), {}))],
+    "cohort_heatmap": [("cohort_retention", lambda d: (sm.cohort_retention(d, freq="M"), {})),
+                       ("cohort_triangle", lambda d: (sm.cohort_triangle(sm.cohort_retention(d, freq="M")), {}))],
     "funnel": [("funnel", lambda d: (sm.funnel(sm.lead_journeys(d), sm.LEAD_STAGES, freq=None), {}))],
     "win_rate": [("win_rate", lambda d: (sm.win_rate(d), {})),
                  ("win_rate_by", lambda d: (sm.win_rate(d, by="segment"), {}))],
     "sla_compliance": [("response_sla", lambda d: (sm.response_sla(d, freq="Q"), {"target": 0.9}))],
     "kaplan_meier": [("kaplan_meier", lambda d: (sm.kaplan_meier(*_days(d)), {})),
                      ("kaplan_meier_groups", lambda d: (sm.kaplan_meier(*_days(d), d.opportunities["type"]), {})),
-                     ("sales_cycle_km", lambda d: (sm.sales_cycle(d, method="km"), {})),
+                     ("sales_cycle_km", lambda d: (sm.sales_cycle(d, method="km", freq=None), {})),
                      ("sales_cycle_km_q", lambda d: (sm.sales_cycle(d, method="km", freq="Q"), {})),
                      ("sales_cycle_km_by", lambda d: (sm.sales_cycle(d, method="km", freq="Q", by="segment"), {}))],
     "cycle_distribution": [("days", lambda d: (_days(d)[0], {})),
-                           ("sales_cycle", lambda d: (sm.sales_cycle(d), {})),
+                           ("sales_cycle", lambda d: (sm.sales_cycle(d, freq=None), {})),
                            ("sales_cycle_q", lambda d: (sm.sales_cycle(d, freq="Q"), {})),
                            ("sales_cycle_km_by", lambda d: (sm.sales_cycle(d, method="km", freq="Y", by="segment"), {}))],
     "scorecard": [("scorecard", lambda d: (sm.scorecard(d), {}))],
@@ -160,7 +160,7 @@ def test_lang_ko_gives_korean_axis_titles(sample):
     ax = plot.kaplan_meier(summary, lang="ko")
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("생성 기간", "일수")
     assert interactive.cycle_distribution(summary, lang="ko").layout.xaxis.title.text == "생성 기간"
-    assert plot.cohort_heatmap(sm.cohort_retention(sample), lang="ko").get_xlabel() == text("chart.cohort_age", "ko")
+    assert plot.cohort_heatmap(sm.cohort_retention(sample, freq="M"), lang="ko").get_xlabel() == text("chart.cohort_age", "ko")
     explicit = sm.win_rate(sample)
     explicit.attrs["lang"] = "ko"  # attrs say Korean, the argument says English: the argument wins
     assert plot.win_rate(explicit, lang="en").get_title(loc="left") == text("chart.win_rate", "en")

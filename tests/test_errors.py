@@ -61,7 +61,7 @@ def test_a_funnel_stage_the_export_lacks_is_missing_data(tables):
     leads = tables["leads"].drop(columns=["mql_at"])
     data = sm.SalesData(leads=leads, accounts=tables["accounts"], reps=tables["reps"])
     with pytest.raises(sm.MissingDataError, match="has no mql_at column"):
-        sm.funnel(data, stages=["created_at", "mql_at"])
+        sm.funnel(data, stages=["created_at", "mql_at"], freq=None)
 
 
 def test_a_wrong_argument_stays_a_plain_value_error(sample):

@@ -68,12 +68,12 @@ def test_zero_denominators_are_nan():
     cr = sm.close_rate(only_open, window=10, as_of="2025-01-06")
     assert cr["pending"].item() == 1 and cr["close_rate"].item() == 0 and cr["incomplete"].item()
     # everyone pending: the estimate is for the one day followed so far (0 of 1 in a day), flagged incomplete
-    f = sm.funnel(pd.DataFrame({"a": [pd.Timestamp("2025-01-01")], "b": [pd.NaT]}), ["a", "b"], window=10, as_of="2025-01-02")
+    f = sm.funnel(pd.DataFrame({"a": [pd.Timestamp("2025-01-01")], "b": [pd.NaT]}), ["a", "b"], window=10, as_of="2025-01-02", freq=None)
     assert f[["rate", "followed_days", "pending"]].iloc[0].tolist() == [0.0, 1.0, 1] and f["incomplete"].item()
     assert f[["rate", "followed_days"]].iloc[0].tolist() == [0.0, 1.0]
     # nobody entered: nothing to divide by
     assert np.isnan(sm.funnel(pd.DataFrame({"a": [pd.NaT], "b": [pd.NaT]}, dtype="datetime64[ns]"), ["a", "b"],
-                              as_of="2025-01-02")["rate"].item())
+                              as_of="2025-01-02", freq=None)["rate"].item())
     w = sm.win_rate(opps(("a", "2025-01-05", "won", "2025-01-09", 1), ("b", "2025-04-05", "won", "2025-07-09", 1)), freq="Q")
     assert w["won"].tolist() == [1, 0, 1] and np.isnan(w["win_rate"].iloc[1])  # an empty quarter in between
 
@@ -108,12 +108,12 @@ def test_sales_cycle_won_and_kaplan_meier():
     """Won deals: a 27 days, c 60 days -> median 43.5. KM on all deals created by as_of 2025-06-01:
     closes at 27 (a), 50 (b), 60 (c), 30 (e); d open 92 days is censored. Sorted: 27, 30, 50, 60 events,
     92 censored -> S = 4/5, 3/5, 2/5, 1/5; median 50 days (first S <= 0.5)."""
-    w = sm.sales_cycle(BASIC)
+    w = sm.sales_cycle(BASIC, freq=None)
     assert (w["n"].item(), w["median_days"].item()) == (2, 43.5)
-    km = sm.sales_cycle(BASIC, method="km", as_of="2025-06-01")
+    km = sm.sales_cycle(BASIC, method="km", as_of="2025-06-01", freq=None)
     assert (km["n"].item(), km["events"].item(), km["censored"].item(), km["median_days"].item()) == (5, 4, 1, 50)
     # a deal that closed after as_of counts as open at as_of
-    early = sm.sales_cycle(BASIC, method="km", as_of="2025-03-15")
+    early = sm.sales_cycle(BASIC, method="km", as_of="2025-03-15", freq=None)
     assert (early["events"].item(), early["censored"].item()) == (2, 2)  # a, b closed; c, d open; e not yet created
 
 
@@ -128,7 +128,7 @@ def test_sales_velocity_and_pipeline_coverage():
     assert c["period"].astype(str).tolist() == ["2025Q2"]
     assert (c["open_deals"].item(), c["pipeline"].item(), c["coverage"].item()) == (2, 1049, pytest.approx(2.098))
     expected = BASIC.assign(expected_close_at=pd.to_datetime(["2025-02-01", "2025-03-01", "2025-05-01", "2025-09-01", "2025-05-01"]).tz_localize("UTC"))
-    assert sm.pipeline_coverage(expected, targets)["pipeline"].item() == 50  # only c is expected to close in Q2
+    assert sm.pipeline_coverage(expected, targets=targets)["pipeline"].item() == 50  # only c is expected to close in Q2
     with pytest.raises(ValueError, match="no targets"):
         sm.pipeline_coverage(BASIC, targets, metric="mqls")
 
@@ -147,21 +147,21 @@ def test_funnel_cohort_skipped_stages_and_pending():
     """Lead 2 skips MQL: it reached MQL (entered at its SQL time, Jan 20). Window 30 days, as_of 2025-04-10:
     created->mql: leads 1-4 converted, lead 5 (Mar 28, 13 days old, no MQL) is pending -> 4/4.
     mql->sql: leads 1, 2 converted within 30 days; lead 3 never (failure); lead 4 after 68 days (failure) -> 2/4."""
-    f = sm.funnel(_journeys(), ["created_at", "mql_at", "sql_at"], window=30, as_of="2025-04-10")
+    f = sm.funnel(_journeys(), ["created_at", "mql_at", "sql_at"], window=30, as_of="2025-04-10", freq=None)
     first, second = f.iloc[0], f.iloc[1]
     assert (first["entered"], first["converted"], first["pending"], first["rate"], first["incomplete"]) == (5, 4, 1, 1.0, True)
     assert (second["entered"], second["converted"], second["pending"], second["rate"]) == (4, 2, 0, 0.5)
-    no_window = sm.funnel(_journeys(), ["created_at", "mql_at", "sql_at"])
+    no_window = sm.funnel(_journeys(), ["created_at", "mql_at", "sql_at"], freq=None)
     assert no_window["converted"].tolist() == [4, 3] and no_window["pending"].tolist() == [0, 0]
 
 
 def test_funnel_reads_text_dates_and_warns_about_backwards_stages():
     raw = pd.DataFrame({"first_contact": ["2025-01-01", "2025-01-05", "2025-02-01"], "won": ["2025-01-20", "2024-12-30", None]})
     with pytest.warns(sm.DataQualityWarning, match="1 row"):
-        f = sm.funnel(raw, ["first_contact", "won"], window=30, as_of="2025-06-01")
+        f = sm.funnel(raw, ["first_contact", "won"], window=30, as_of="2025-06-01", freq=None)
     assert (f["entered"].item(), f["converted"].item()) == (3, 2)
     with pytest.raises(ValueError, match="not dates"):
-        sm.funnel(raw.assign(won=["soon", None, None]), ["first_contact", "won"])
+        sm.funnel(raw.assign(won=["soon", None, None]), ["first_contact", "won"], freq=None)
 
 
 def test_funnel_period_method_can_exceed_one():
@@ -174,7 +174,7 @@ def test_funnel_period_method_can_exceed_one():
     assert apr["entered"].tolist() == [0, 0] and apr["converted"].tolist() == [0, 1] and np.isnan(apr["rate"].iloc[1])
     assert f["rate_low"].isna().all()  # a volume ratio has no binomial interval
     with pytest.raises(ValueError, match="not columns"):
-        sm.funnel(_journeys(), ["created_at", "won_at"])
+        sm.funnel(_journeys(), ["created_at", "won_at"], freq=None)
 
 
 stamp = st.one_of(st.none(), st.integers(0, 400))
@@ -192,8 +192,8 @@ def test_property_funnel_counts(rows, window):
                              dtype="datetime64[ns, UTC]")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sm.DataQualityWarning)  # random stamps are often out of order
-        f = sm.funnel(frame, cols, window=window, as_of="2025-03-01")
-        g = sm.funnel(frame, cols, window=window, as_of="2025-03-01", by="group")
+        f = sm.funnel(frame, cols, window=window, as_of="2025-03-01", freq=None)
+        g = sm.funnel(frame, cols, window=window, as_of="2025-03-01", by="group", freq=None)
     # every entity is counted once per stage it reached: entered(k) = entities with stage k or later
     reached = [frame[cols[k:]].notna().any(axis=1).sum() for k in range(len(cols) - 1)]
     assert f["entered"].tolist() == reached
@@ -296,5 +296,5 @@ def test_property_pipeline_groups_sum_to_the_total(rows):
     assert (by_c.groupby("period")[["created", "won", "pending"]].sum().to_numpy() == total_c[["created", "won", "pending"]].to_numpy()).all()
     rates = pd.concat([total_w["win_rate"], by_w["win_rate"], total_c["close_rate"]]).dropna()
     assert ((rates >= 0) & (rates <= 1)).all()
-    km = sm.sales_cycle(frame, method="km", as_of="2026-01-01", by="segment", accounts=ACCOUNTS)
+    km = sm.sales_cycle(frame, method="km", as_of="2026-01-01", by="segment", accounts=ACCOUNTS, freq=None)
     assert km["n"].sum() == len(frame) and (km["events"] + km["censored"] == km["n"]).all()

@@ -41,7 +41,7 @@ def results(sample):
         warnings.simplefilter("ignore", sm.DefinitionWarning)
         card = sm.scorecard(sample)
     return {
-        "mrr_bridge": (bridge, {}), "mrr_trend": (bridge, {}), "cohort_heatmap": (sm.cohort_retention(sample), {}),
+        "mrr_bridge": (bridge, {}), "mrr_trend": (bridge, {}), "cohort_heatmap": (sm.cohort_retention(sample, freq="M"), {}),
         "funnel": (sm.funnel(sm.lead_journeys(sample), sm.LEAD_STAGES, freq=None), {}), "win_rate": (sm.win_rate(sample), {}),
         "sla_compliance": (sm.response_sla(sample, freq="Q"), {"target": 0.9}), "scorecard": (card, {}),
         "attrition": (sm.rep_turnover(sample).table, {}), "decline_drivers": (sm.sales_decline(sample).table, {"scope": "Mid-Market"}),

@@ -43,8 +43,8 @@ def row(frame: pd.DataFrame, period: str) -> pd.Series:
 def test_chartmogul_annual_plan_mrr():
     """ChartMogul: a $2,000 annual plan is $2,000 / 12 = $166.67 MRR (and $2,000 ARR)."""
     s = subs(("a", "2025-01-01", None, 2000, 12))
-    assert mrr(s, as_of="2025-03-31")["mrr"].tolist() == [166.67] * 3
-    assert mrr(s, as_of="2025-03-31", arr=True)["arr"].iloc[0] == pytest.approx(2000.04)  # 12 x the cent-rounded MRR
+    assert mrr(s, as_of="2025-03-31", freq="M")["mrr"].tolist() == [166.67] * 3
+    assert mrr(s, as_of="2025-03-31", arr=True, freq="M")["arr"].iloc[0] == pytest.approx(2000.04)  # 12 x the cent-rounded MRR
 
 
 def test_chartmogul_churn_rates_and_grr():
@@ -65,7 +65,7 @@ def test_chartmogul_churn_rates_and_grr():
 def test_chartmogul_arpa():
     """ChartMogul: 5 customers with $1,500 MRR in total give ARPA $1,500 / 5 = $300."""
     s = subs(*[(f"c{i}", "2025-01-01", None, amt) for i, amt in enumerate([100, 200, 300, 400, 500])])
-    b = mrr_bridge(s, as_of="2025-01-31")
+    b = mrr_bridge(s, as_of="2025-01-31", freq="M")
     assert (b["ending_mrr"].iloc[0], b["ending_customers"].iloc[0], b["arpa"].iloc[0]) == (1500, 5, 300)
 
 
@@ -80,7 +80,7 @@ def test_each_movement_by_hand():
     Month-end MRR: Jan 100, Feb 120, Mar 170, Apr 170, May 120, Jun 120, Jul 20, Aug 20, Sep 100."""
     s = subs(("a", "2025-01-01", "2025-07-01", 100), ("a", "2025-03-01", "2025-05-01", 50), ("a", "2025-09-01", None, 80),
              ("b", "2025-02-01", None, 20))
-    b = mrr_bridge(s, as_of="2025-09-30").set_index(pd.Index([str(p) for p in mrr_bridge(s, as_of="2025-09-30")["period"]]))
+    b = mrr_bridge(s, as_of="2025-09-30", freq="M").set_index(pd.Index([str(p) for p in mrr_bridge(s, as_of="2025-09-30", freq="M")["period"]]))
     assert b["ending_mrr"].tolist() == [100, 120, 170, 170, 120, 120, 20, 20, 100]
     assert b.loc["2025-01", "new"] == 100 and b.loc["2025-02", "new"] == 20
     assert b.loc["2025-03", "expansion"] == 50 and b.loc["2025-05", "contraction"] == -50
@@ -95,21 +95,21 @@ def test_each_movement_by_hand():
 def test_quarterly_and_annual_billing():
     """$300 billed every 3 months is $100 MRR; $1,200 billed yearly is $100 MRR."""
     s = subs(("q", "2025-01-01", None, 300, 3), ("y", "2025-01-01", None, 1200, 12))
-    assert mrr(s, as_of="2025-02-28")["mrr"].tolist() == [100, 100, 100, 100]
+    assert mrr(s, as_of="2025-02-28", freq="M")["mrr"].tolist() == [100, 100, 100, 100]
 
 
 def test_overlapping_subscriptions_are_summed():
     """Two plans on one account, $100 (Jan-) and $40 (Feb-Apr): MRR Jan 100, Feb 140, Mar 140, Apr 100."""
     s = subs(("a", "2025-01-01", None, 100), ("a", "2025-02-01", "2025-04-01", 40))
-    assert mrr(s, as_of="2025-04-30")["mrr"].tolist() == [100, 140, 140, 100]
-    b = mrr_bridge(s, as_of="2025-04-30")
+    assert mrr(s, as_of="2025-04-30", freq="M")["mrr"].tolist() == [100, 140, 140, 100]
+    b = mrr_bridge(s, as_of="2025-04-30", freq="M")
     assert b["new_customers"].sum() == 1 and b["expansion"].sum() == 40 and b["contraction"].sum() == -40
 
 
 def test_no_end_date_is_active_to_as_of():
     """An ongoing plan from Jan is counted in every month up to as_of's month, and no later."""
     s = subs(("a", "2025-01-01", None, 10))
-    assert mrr(s, as_of="2025-06-15")["period"].astype(str).tolist() == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
+    assert mrr(s, as_of="2025-06-15", freq="M")["period"].astype(str).tolist() == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
 
 
 def test_accounts_active_before_the_reported_period_are_not_new_then():
@@ -132,7 +132,7 @@ def test_mid_month_starts_and_ends_use_the_month_end_snapshot():
     (January MRR) but not on Feb 28. Jan 10 - Jan 20 is never active at a month end: no MRR, no movement.
     Jan 1 - Mar 31 (exclusive) is not active on Mar 31, so it counts in January and February and churns in March."""
     s = subs(("a", "2025-01-15", "2025-02-10", 100), ("b", "2025-01-10", "2025-01-20", 100), ("c", "2025-01-01", "2025-03-31", 30))
-    got = mrr(s, as_of="2025-04-30")
+    got = mrr(s, as_of="2025-04-30", freq="M")
     assert got.loc[got["account_id"] == "a", "period"].astype(str).tolist() == ["2025-01"]
     assert "b" not in set(got["account_id"])
     assert got.loc[got["account_id"] == "c", "period"].astype(str).tolist() == ["2025-01", "2025-02"]
@@ -144,7 +144,7 @@ def test_as_of_inside_a_month_snapshots_at_as_of():
     """With as_of = Jun 15, a plan ending Jun 20 is still active (June counted), one ending Jun 10 is not,
     and a plan starting Jun 18 has not started."""
     s = subs(("a", "2025-05-01", "2025-06-20", 10), ("b", "2025-05-01", "2025-06-10", 10), ("c", "2025-06-18", None, 10))
-    got = mrr(s, as_of="2025-06-15")
+    got = mrr(s, as_of="2025-06-15", freq="M")
     assert set(got.loc[got["period"].astype(str) == "2025-06", "account_id"]) == {"a"}
 
 
@@ -152,7 +152,7 @@ def test_zero_amount_plans_do_not_make_an_account_active():
     """A free pilot (Jan) then a paid plan from Mar: the account is new in March, not reactivated;
     the bridge starts in the first month with revenue."""
     s = subs(("a", "2025-01-01", "2025-02-01", 0), ("a", "2025-03-01", None, 99))
-    b = mrr_bridge(s, as_of="2025-03-31")
+    b = mrr_bridge(s, as_of="2025-03-31", freq="M")
     assert b["period"].astype(str).tolist() == ["2025-03"] and b["new_customers"].tolist() == [1]
     assert mrr_movements(s, as_of="2025-03-31")["movement"].tolist() == ["new"]
 
@@ -163,11 +163,11 @@ def test_other_currencies_convert_at_the_service_start_rate():
     fx = pd.DataFrame({"currency": ["EUR", "EUR", "EUR"], "date": ["2025-01-01", "2025-02-01", "2025-03-01"], "rate": [1.10, 1.20, 1.30]})
     s = subs(("eu", "2025-01-10", None, 100, 1, "EUR"), ("us", "2025-01-10", None, 100, 1, "USD"))
     data = sm.SalesData(subscriptions=s, fx_rates=fx)
-    got = mrr(data, as_of="2025-03-31")
+    got = mrr(data, as_of="2025-03-31", freq="M")
     assert got.loc[got["account_id"] == "eu", "mrr"].tolist() == [110, 110, 110]
-    assert mrr_bridge(data, as_of="2025-03-31")["expansion"].sum() == 0
+    assert mrr_bridge(data, as_of="2025-03-31", freq="M")["expansion"].sum() == 0
     with pytest.raises(ValueError, match="no fx_rates for EUR"):
-        mrr(s, as_of="2025-03-31")
+        mrr(s, as_of="2025-03-31", freq="M")
 
 
 def test_fiscal_quarters():
@@ -181,7 +181,7 @@ def test_fiscal_quarters():
 
 def test_arr_form():
     s = subs(("a", "2025-01-01", None, 100))
-    b = mrr_bridge(s, as_of="2025-02-28", arr=True)
+    b = mrr_bridge(s, as_of="2025-02-28", arr=True, freq="M")
     assert b["ending_arr"].tolist() == [1200, 1200] and b["new"].tolist() == [1200, 0]
     assert "arpa_arr" in b.columns and b.attrs["unit"] == "ARR"
 
@@ -189,12 +189,12 @@ def test_arr_form():
 def test_by_segment_needs_accounts_and_keeps_missing_values():
     s = subs(("a", "2025-01-01", None, 100), ("b", "2025-01-01", None, 50), ("c", "2025-01-01", None, 25))
     accounts = pd.DataFrame({"account_id": ["a", "b", "c"], "segment": ["SMB", "Enterprise", None]})
-    b = mrr_bridge(s, by="segment", accounts=accounts, as_of="2025-01-31")
+    b = mrr_bridge(s, by="segment", accounts=accounts, as_of="2025-01-31", freq="M")
     assert dict(zip(b["segment"], b["ending_mrr"], strict=True)) == {"Enterprise": 50, "SMB": 100, "(missing)": 25}
     with pytest.raises(ValueError, match="needs the accounts table"):
-        mrr_bridge(s, by="segment")
+        mrr_bridge(s, by="segment", freq="M")
     with pytest.raises(ValueError, match="not a column of this table or of the tables it refers to"):
-        mrr_bridge(s, by="colour", accounts=accounts)
+        mrr_bridge(s, by="colour", accounts=accounts, freq="M")
 
 
 def test_retention_logo_churn_has_a_wilson_interval():
@@ -216,15 +216,15 @@ def test_cohorts_by_hand():
     """Cohort 2025-01: a ($100) and b ($300); b leaves in March. Cohort 2025-02: c ($50).
     Logo: Jan cohort 2/2, 2/2, 1/2; Feb cohort 1/1, 1/1. Revenue: Jan cohort 400/400, 400/400, 100/400."""
     s = subs(("a", "2025-01-05", None, 100), ("b", "2025-01-20", "2025-03-01", 300), ("c", "2025-02-01", None, 50))
-    logo = cohort_retention(s, as_of="2025-03-31")
+    logo = cohort_retention(s, as_of="2025-03-31", freq="M")
     assert logo["value"].tolist() == [1, 1, 0.5, 1, 1]
     assert logo["numerator"].tolist() == [2, 2, 1, 1, 1] and logo["denominator"].tolist() == [2, 2, 2, 1, 1]
-    rev = cohort_retention(s, basis="revenue", as_of="2025-03-31")
+    rev = cohort_retention(s, basis="revenue", as_of="2025-03-31", freq="M")
     assert rev.loc[rev["cohort"].astype(str) == "2025-01", "value"].tolist() == [1, 1, 0.25]
     tri = cohort_triangle(logo)
     assert tri.shape == (2, 3) and np.isnan(tri.iloc[1, 2])
     with pytest.raises(ValueError, match="basis"):
-        cohort_retention(s, basis="seats")  # type: ignore[arg-type]
+        cohort_retention(s, basis="seats", freq="M")  # type: ignore[arg-type]
 
 
 def test_sample_company_bridge_and_the_planted_apac_churn(sample):
@@ -301,7 +301,7 @@ def test_property_bridge_matches_the_oracle_and_reconciles_to_the_cent(rows, as_
     s = _frame(rows)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        b = mrr_bridge(s, as_of=as_of)
+        b = mrr_bridge(s, as_of=as_of, freq="M")
     want = oracle_bridge(s, as_of)
     if want.empty:  # nothing was ever active at a month end: the bridge holds no money at all
         assert (b[["starting_mrr", "new", "expansion", "contraction", "churn", "reactivation", "ending_mrr"]] == 0).all().all()
@@ -323,7 +323,7 @@ def test_property_months_sum_to_quarters_and_segments_to_the_total(rows):
     s = _frame(rows)
     accounts = pd.DataFrame({"account_id": list("abcde"), "segment": ["SMB", "SMB", "Enterprise", None, "Mid"]})
     as_of = "2025-06-30"
-    monthly = mrr_bridge(s, as_of=as_of)
+    monthly = mrr_bridge(s, as_of=as_of, freq="M")
     quarterly = mrr_bridge(s, freq="Q", as_of=as_of)
     money = ["new", "expansion", "contraction", "churn", "reactivation"]
     counts = [f"{m}_customers" for m in money]

@@ -56,7 +56,7 @@ def test_recent_cohort_is_not_inflated():
     1 of 10 at risk converted on day 1, S = 0.9, so the rate is 0.1 for the 5 days followed, flagged incomplete.
     """
     frame = pd.DataFrame({"mql_at": [ts("2025-09-25")] * 10, "sql_at": [ts("2025-09-26")] + [pd.NaT] * 9})
-    f = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-09-30")
+    f = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-09-30", freq=None)
     row = f.iloc[0]
     assert (row["entered"], row["converted"], row["pending"]) == (10, 1, 9)
     assert row["rate"] == pytest.approx(0.1) and row["followed_days"] == 5.0 and row["incomplete"]
@@ -254,7 +254,7 @@ def test_a_bundle_without_wins_still_has_aware_time_stamps():
     data = sm.SalesData(leads=leads, opportunities=opps, as_of="2025-02-01")
     j = sm.lead_journeys(data)
     assert isinstance(j["won_at"].dtype, pd.DatetimeTZDtype) and isinstance(j["opportunity_created_at"].dtype, pd.DatetimeTZDtype)
-    f = sm.funnel(data)
+    f = sm.funnel(data, freq=None)
     assert f.loc[f["next_stage"] == "won_at", "converted"].item() == 0
     no_opps = sm.SalesData(leads=leads.drop(columns="opportunity_id"), as_of="2025-02-01")
     assert isinstance(sm.lead_journeys(no_opps)["won_at"].dtype, pd.DatetimeTZDtype)
@@ -272,7 +272,7 @@ def test_two_leads_on_one_opportunity_count_one_win():
     assert j.set_index("lead_id")["won_at"].notna().to_dict() == {"l2": False, "l1": True}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sm.DataQualityWarning)
-        f = sm.funnel(data, ["created_at", "won_at"])
+        f = sm.funnel(data, ["created_at", "won_at"], freq=None)
     assert (f["entered"].item(), f["converted"].item()) == (2, 1)
 
 
@@ -297,11 +297,11 @@ def test_disqualified_leads_are_known_failures_not_in_progress():
     followed 14 of 30 days, the cohort is incomplete."""
     frame = pd.DataFrame({"mql_at": [ts("2025-03-01")] * 10, "sql_at": [ts("2025-03-11")] + [pd.NaT] * 9,
                           "disqualified_at": [pd.NaT] + [ts("2025-03-13")] * 9})
-    row = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-03-15").iloc[0]
+    row = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-03-15", freq=None).iloc[0]
     assert (row["converted"], row["pending"], row["rate"], row["followed_days"]) == (1, 0, 0.1, 14.0) and row["incomplete"]
-    ignored = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-03-15", dropped=[]).iloc[0]
+    ignored = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-03-15", dropped=[], freq=None).iloc[0]
     assert ignored["pending"] == 9 and ignored["rate"] == pytest.approx(0.1)  # same events, but 9 censored on day 14
-    later = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-03-12").iloc[0]  # before the disqualifications
+    later = sm.funnel(frame, ["mql_at", "sql_at"], window=30, as_of="2025-03-12", freq=None).iloc[0]  # before the disqualifications
     assert later["pending"] == 9
 
 
@@ -320,10 +320,10 @@ def test_stages_the_export_lacks_are_left_out_or_refused():
     opps = pd.DataFrame({"opportunity_id": ["o1"], "created_at": [ts("2025-01-10")], "status": ["won"],
                          "closed_at": [ts("2025-01-20")], "amount": [10.0]})
     data = sm.SalesData(leads=leads, opportunities=opps, as_of="2025-06-30")
-    f = sm.funnel(data)
+    f = sm.funnel(data, freq=None)
     assert f["stage"].tolist() == ["created_at", "mql_at", "opportunity_created_at"]
     with pytest.raises(ValueError, match="no sql_at column"):
-        sm.funnel(data, ["mql_at", "sql_at"])
+        sm.funnel(data, ["mql_at", "sql_at"], freq=None)
     with pytest.raises(ValueError, match="no sql_at column"):
         sm.compare_definitions(data, None, {"column": "lead_id", "in": ["l1"]}, stage="sql_at")
     card = sm.scorecard(data, freq="Q", as_of="2025-03-31")

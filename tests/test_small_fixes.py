@@ -37,7 +37,7 @@ def _one_lead(touches: list[str], *, on: str, earlier: str | None = "2025-06-02 
                      "occurred_at": pd.Timestamp(earlier, tz=NY)})
     data = sm.SalesData(leads=leads, activities=pd.DataFrame(rows), reps=REPS,
                         accounts=pd.DataFrame({"account_id": ["acc1", "acc2"]}), timezone=NY)
-    detail = response_sla(data, within="24h", as_of=pd.Timestamp("2025-06-02 12:00", tz=NY), detail=True)
+    detail = response_sla(data, within="24h", as_of=pd.Timestamp("2025-06-02 12:00", tz=NY), detail=True, freq=None)
     return detail.set_index("lead_id").loc["l1"]
 
 
@@ -112,7 +112,7 @@ def test_first_touch_matches_a_literal_join_on_sub_second_data(monkeypatch, exac
                          "account_id": np.where(on_lead, None, leads["account_id"].to_numpy()[target]),
                          "occurred_at": stamps(when), "automated": rng.random(k) < 0.1})
     as_of = pd.Timestamp(t0 + 11 * 86_400 * 10**9, tz="UTC")
-    got = response_sla(leads, acts, reps=REPS, as_of=as_of, detail=True).set_index("lead_id")["first_touch_at"]
+    got = response_sla(leads, activities=acts, reps=REPS, as_of=as_of, detail=True, freq=None).set_index("lead_id")["first_touch_at"]
     expected = _brute_force_first_touch(leads, acts, as_of)
     assert got.notna().sum() > 150  # the case is not vacuous
     pd.testing.assert_series_equal(got.dt.tz_convert("UTC"), expected.reindex(got.index), check_names=False,

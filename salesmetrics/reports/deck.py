@@ -187,7 +187,7 @@ def review(
                              start=f"{r0['starting_customers']:.0f}")]
             slides.append(Slide(t("deck.revenue"), str(q), charts=[chart("mrr_bridge", bridge, period=q), chart("mrr_trend", bridge)],
                                 bullets=bullets))
-            slides.append(Slide(t("deck.cohorts"), t("deck.cohorts_sub"), charts=[chart("cohort_heatmap", sm.cohort_retention(data, as_of=as_of))]))
+            slides.append(Slide(t("deck.cohorts"), t("deck.cohorts_sub"), charts=[chart("cohort_heatmap", sm.cohort_retention(data, freq="M", as_of=as_of))]))
 
         step("funnel and SLA")
         if data.leads is not None:
