@@ -2,7 +2,11 @@
 
 Every import counts, including those inside functions (a lazy import that closes a cycle still means two
 modules need each other); imports under ``if TYPE_CHECKING:`` do not, since they never run. A package's
-``__init__`` counts as a module of its own.
+``__init__`` counts as a module of its own, and so does each module inside it (``salesmetrics.diagnostics`` is
+its ``__init__``; ``salesmetrics.diagnostics._common`` and each sign's module are nodes of their own).
+
+The reorg diagnostics are a package with one module per sign: a sign's module imports what the signs share
+(``_common``) and the rest of the library, never another sign's module; only ``_diagnose`` runs them all.
 """
 
 from __future__ import annotations
@@ -103,9 +107,44 @@ def test_the_graph_is_read_correctly():
     assert "salesmetrics.data._lookups" in edges["salesmetrics.data._checks"]
     assert "salesmetrics._signs" in edges["salesmetrics.formatting"]
     assert "salesmetrics.formatting" in edges["salesmetrics.reports.cli"]
+    assert "salesmetrics.diagnostics" in edges["salesmetrics.reports.cli"]  # a package is its __init__
+    assert "salesmetrics.diagnostics._common" in edges["salesmetrics.diagnostics._rep_turnover"]  # relative, one level up
+    assert "salesmetrics.data" in edges["salesmetrics.diagnostics._rep_turnover"]  # relative, two levels up
+    assert "salesmetrics.revenue" in edges["salesmetrics.diagnostics._customer_satisfaction"]  # a lazy import counts
+    assert "salesmetrics.org" not in edges["salesmetrics.diagnostics._rep_turnover"]  # under TYPE_CHECKING: does not
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
 def test_no_import_cycles_among_the_package_modules():
     cycles = _cycles(_edges(_modules()))
     assert cycles == [], f"modules that import each other: {cycles}"
+
+
+# -- the diagnostics package: one module per sign ------------------------------------------------------------
+
+DIAGNOSTICS = "salesmetrics.diagnostics"
+SIGN_MODULES = {f"{DIAGNOSTICS}._{name}" for name in
+                ("declining_sales", "rep_turnover", "unclear_roles", "market_response", "customer_satisfaction")}
+
+
+def test_the_diagnostics_package_has_one_module_per_sign():
+    inside = {m for m in _modules() if m.startswith(DIAGNOSTICS + ".")}
+    assert inside == SIGN_MODULES | {f"{DIAGNOSTICS}._common", f"{DIAGNOSTICS}._diagnose"}, inside
+
+
+def test_a_sign_module_never_imports_another_sign_module():
+    edges = _edges(_modules())
+    for module in sorted(SIGN_MODULES):
+        package_imports = {t for t in edges[module] if t == DIAGNOSTICS or t.startswith(DIAGNOSTICS + ".")}
+        assert package_imports == {f"{DIAGNOSTICS}._common"}, (module, package_imports)  # not a sibling, not the __init__
+    assert edges[f"{DIAGNOSTICS}._diagnose"] >= SIGN_MODULES  # diagnose runs them all
+    common = {t for t in edges[f"{DIAGNOSTICS}._common"] if t.startswith(DIAGNOSTICS)}
+    assert common == set(), common  # what the signs share depends on no sign
+
+
+def test_only_the_diagnostics_package_imports_its_private_modules():
+    """Everyone else goes through ``salesmetrics.diagnostics``, so the split into modules stays an inside matter."""
+    edges = _edges(_modules())
+    outside = {(m, t) for m, targets in edges.items() if not (m == DIAGNOSTICS or m.startswith(DIAGNOSTICS + "."))
+               for t in targets if t.startswith(DIAGNOSTICS + ".")}
+    assert outside == set(), outside
