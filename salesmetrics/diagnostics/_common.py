@@ -30,7 +30,23 @@ _SEVERITY = {"critical": 0, "warning": 1, "info": 2}
 
 @dataclass
 class Assessment:
-    """A metric table and the findings drawn from it; unpacks as ``table, findings``."""
+    """A metric table and the findings drawn from it; unpacks as ``table, findings``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The measurements the sign is judged on (documented by each detector).
+    findings : pandas.DataFrame
+        The findings, in the columns of ``FINDING_COLUMNS``; empty when the sign was assessed and
+        not found.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> table, findings = sm.rep_turnover(sm.load_sample())
+    >>> list(findings.columns) == sm.diagnostics.FINDING_COLUMNS
+    True
+    """
 
     table: pd.DataFrame
     findings: pd.DataFrame

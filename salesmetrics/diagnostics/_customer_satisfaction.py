@@ -73,17 +73,31 @@ def customer_satisfaction(
 
     Parameters
     ----------
+    data : SalesData
+        The bundle; the tables this sign needs are named above.
     freq : {"M", "Q", "Y"} or None, default "Q"
         The periods compared: months, quarters or (fiscal) years. None: all time — not assessed, since
         the sign compares periods (one ``info`` finding, metric "not_assessed", says so; the table has
         its usual columns and no rows).
+    by : str or None, default "region"
+        A column of accounts (or surveys) to break CSAT down by; None assesses the company only.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts, and only periods complete by then are compared.
+    recent_periods : int, default 4
+        Complete periods whose mean CSAT is compared with the periods before.
+    min_drop : float, default 0.3
+        The smallest fall in mean CSAT (points on the 1–5 scale) that is flagged.
+    alpha : float, default 0.01
+        Significance level of Welch's t-test.
+    low_score : float, default 2
+        A CSAT response at or below it is "low".
     horizon : str, default "6M"
         How long after each response churn is looked for, in calendar months ("6M", "1Y"); only
         responses at least that long before ``as_of`` are used.
+    lang : {"en", "ko"}, default "en"
+        Language of the evidence and recommendations (the same findings in every language).
     horizon_months : int, optional
         The 0.1 spelling of ``horizon`` (deprecated, with a FutureWarning).
-    low_score : float, default 2
-        A CSAT response at or below it is "low".
 
     Returns
     -------

@@ -70,10 +70,31 @@ def sales_decline(
 
     Parameters
     ----------
+    data : SalesData
+        The bundle; the tables this sign needs are named above.
     freq : {"M", "Q", "Y"} or None, default "Q"
         The periods compared: months, quarters or (fiscal) years. None: all time — not assessed, since
         the sign compares periods (one ``info`` finding, metric "not_assessed", says so; the table has
         its usual columns and no rows).
+    by : str or None, default "segment"
+        The breakdown assessed besides the company: a column of opportunities or of accounts
+        (``"segment"``, ``"region"``, ``"owner.team"``); None assesses the company only.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts, and only periods complete by then are compared.
+    min_declines : int, default 2
+        Consecutive period-on-period declines, ending with the last complete period, that a finding needs.
+    min_drop : float, default 0.2
+        The smallest total fall over the run (0.2 = 20%).
+    alpha : float, default 0.05
+        Significance level of the level test against the baseline (and of the trend test).
+    baseline_periods : int, default 4
+        Periods before the run that bookings are compared with.
+    trend_periods : int, default 8
+        Periods of the Theil–Sen / Mann–Kendall downtrend test.
+    min_deals : int, default 8
+        Won deals a scope needs in the baseline to be assessed.
+    lang : {"en", "ko"}, default "en"
+        Language of the evidence and recommendations (the same findings in every language).
 
     Returns
     -------

@@ -70,10 +70,20 @@ def diagnose(
 
     Parameters
     ----------
+    data : SalesData
+        The bundle; a sign whose tables or columns are missing is reported as not assessed.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts, and only periods complete by then are compared.
     freq : {"M", "Q", "Y"} or None, default "Q"
         The periods each sign compares: months, quarters or (fiscal) years. None: all time — no sign
         is assessed, since each compares periods (one ``info`` row per sign, metric "not_assessed",
         says so).
+    org : {"process", "functional"} or OrgDesign, default "process"
+        The design the unclear-roles sign reads (see :func:`role_clarity`).
+    thresholds : mapping, optional
+        Per sign, keywords of its function (``{"rep_turnover": {"min_rate": 0.3}}``).
+    lang : {"en", "ko"}, default "en"
+        Language of the evidence and recommendations (the same findings in every language).
 
     Returns
     -------

@@ -63,10 +63,28 @@ def market_response(
 
     Parameters
     ----------
+    data : SalesData
+        The bundle; the tables this sign needs are named above.
     freq : {"M", "Q", "Y"} or None, default "Q"
         The periods compared: months, quarters or (fiscal) years. None: all time — not assessed, since
         the sign compares periods (one ``info`` finding, metric "not_assessed", says so; the table has
         its usual columns and no rows).
+    by : str, default "segment"
+        A column of leads or of accounts that defines the market groups.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts, and only periods complete by then are compared.
+    recent_periods : int, default 4
+        Complete periods whose lead growth is compared with the same span before.
+    min_growth : float, default 0.5
+        The smallest growth in a group's leads that is flagged (0.5 = +50%).
+    min_unowned : float, default 0.3
+        The share of recent leads with no active owner that is flagged.
+    window_days : int, default 60
+        A lead converts when it reaches SQL within this many days.
+    alpha : float, default 0.01
+        Significance level of the two-proportion z-test on conversion.
+    lang : {"en", "ko"}, default "en"
+        Language of the evidence and recommendations (the same findings in every language).
 
     Returns
     -------

@@ -78,10 +78,26 @@ def rep_turnover(
 
     Parameters
     ----------
+    data : SalesData
+        The bundle; the tables this sign needs are named above.
     freq : {"M", "Q", "Y"} or None, default "Q"
         The periods compared: months, quarters or (fiscal) years. None: all time — not assessed, since
         the sign compares periods (one ``info`` finding, metric "not_assessed", says so; the table has
         its usual columns and no rows).
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts, and only periods complete by then are compared.
+    window_periods : int, default 4
+        Complete periods over which attrition is measured.
+    min_departures : int, default 3
+        Departures a team needs in the window to be flagged.
+    min_ratio : float, default 2.0
+        How many times the rest of the company's attrition a team's must be.
+    min_rate : float, default 0.4
+        The lowest annualised attrition that is flagged (0.4 = 40% a year).
+    alpha : float, default 0.001
+        Significance level of the Poisson test (and of the SLA-consequence test).
+    lang : {"en", "ko"}, default "en"
+        Language of the evidence and recommendations (the same findings in every language).
 
     Returns
     -------

@@ -101,10 +101,28 @@ def role_clarity(
 
     Parameters
     ----------
+    data : SalesData
+        The bundle; the tables this sign needs are named above.
+    org : {"process", "functional"} or OrgDesign, default "process"
+        The design whose role → lanes map says who owns which work.
     freq : {"M", "Q", "Y"} or None, default "Q"
         The periods compared: months, quarters or (fiscal) years. None: all time — not assessed, since
         the sign compares periods (one ``info`` finding, metric "not_assessed", says so; the table has
         its usual columns and no rows).
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts, and only periods complete by then are compared.
+    recent_periods : int, default 2
+        Complete periods whose out-of-lane share is assessed.
+    baseline_periods : int, default 4
+        Periods before them that the share is compared with.
+    min_share : float, default 0.03
+        The lowest recent out-of-lane share that is flagged.
+    min_ratio : float, default 2.0
+        How many times its own baseline share a role's recent share must be.
+    alpha : float, default 0.001
+        Significance level of the two-proportion z-test.
+    lang : {"en", "ko"}, default "en"
+        Language of the evidence and recommendations (the same findings in every language).
 
     Returns
     -------
