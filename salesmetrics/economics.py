@@ -60,6 +60,12 @@ class ShiftedBetaGeometric:
     S(t) = B(α, β+t) / B(α, β), and the retention rate of period t is
     (β+t−1) / (α+β+t−1), which rises with t as the likely churners leave.
 
+    Parameters
+    ----------
+    alpha, beta : float, optional
+        Known parameters, to use the model without fitting; default None (call :meth:`fit`, which
+        replaces them).
+
     Attributes
     ----------
     alpha, beta : float
@@ -164,6 +170,11 @@ class ShiftedBetaGeometric:
     def survival(self, t: Any) -> np.ndarray:
         """S(t) = B(α, β+t) / B(α, β): the share of a cohort still customers after t periods.
 
+        Parameters
+        ----------
+        t : float or array-like of float
+            Periods since acquisition (S(0) = 1).
+
         Examples
         --------
         >>> ShiftedBetaGeometric(alpha=1.0, beta=1.0).survival([0, 1, 3]).round(3).tolist()
@@ -178,6 +189,11 @@ class ShiftedBetaGeometric:
     def churn_probability(self, t: Any) -> np.ndarray:
         """P(T = t) = B(α+1, β+t−1) / B(α, β): the share of a cohort lost in period t (t >= 1).
 
+        Parameters
+        ----------
+        t : float or array-like of float
+            Periods since acquisition; t < 1 gives NaN.
+
         Examples
         --------
         >>> ShiftedBetaGeometric(alpha=1.0, beta=1.0).churn_probability([1, 2, 3]).round(4).tolist()
@@ -191,6 +207,11 @@ class ShiftedBetaGeometric:
 
     def retention_rate(self, t: Any) -> np.ndarray:
         """r(t) = S(t) / S(t−1) = (β+t−1) / (α+β+t−1): the share of period t−1's survivors who renew in period t.
+
+        Parameters
+        ----------
+        t : float or array-like of float
+            Periods since acquisition; t < 1 gives NaN.
 
         Examples
         --------
@@ -208,6 +229,13 @@ class ShiftedBetaGeometric:
         (Fader & Hardie 2010, "Customer-Base Valuation in a Contractual Setting"): the
         expected number of further payments, each discounted at ``discount_rate`` per period,
         counted from the next renewal. Multiply by the payment per period for the residual value.
+
+        Parameters
+        ----------
+        discount_rate : float
+            Discount rate per period (0.10 for 10%); must be positive.
+        renewals : int
+            How many times the customer has renewed so far (0 for one still in their first period).
 
         Examples
         --------
@@ -227,6 +255,11 @@ class ShiftedBetaGeometric:
         """Expected number of periods a new customer pays for: Σ S(t) for t = 0 .. horizon−1.
 
         Without a horizon this is (α+β−1)/(α−1), finite only when α > 1 (NaN otherwise).
+
+        Parameters
+        ----------
+        horizon : int, optional
+            Count S(t) over the periods t = 0 .. horizon−1 only; default None (no horizon).
 
         Examples
         --------
@@ -255,6 +288,20 @@ class ShiftedBetaGeometric:
         counts those active at the end of the k-th period after the cohort's and
         never lost before (an account that leaves and comes back counts as lost).
         Only complete periods up to ``as_of`` are included.
+
+        Parameters
+        ----------
+        subscriptions : SalesData or pandas.DataFrame
+            A bundle, or a subscriptions table.
+        cohort : str or pandas.Period
+            The acquisition period: a label :func:`~salesmetrics.parse_period` reads ("2023-01", "2023Q1",
+            "2023"; fiscal under the bundle's ``fiscal_year_start``) or a Period. It is converted to ``freq``:
+            a month with ``freq="Q"`` means its quarter, and a quarter or year with ``freq="M"`` means its
+            last month (pass ``freq="Q"`` for a quarter's cohort).
+        freq : {"M", "Q", "Y"}, default "M"
+            The length of a period of age (None is not accepted).
+        as_of : date-like, optional
+            Default: the bundle's; nothing after it counts.
 
         Returns
         -------
@@ -574,6 +621,27 @@ def cac_payback(
     payback = CAC / (new customers' average MRR × gross margin), where the average
     MRR is the MRR bridge's new MRR / new customers in the same period (and channel).
 
+    Parameters
+    ----------
+    data : SalesData
+        Needs spend and subscriptions (the average new MRR comes from the MRR bridge, also
+        with ``new_customers="opportunities"``, which then needs opportunities too).
+    gross_margin : float, default 1.0
+        Share of revenue kept after the cost of serving it (0 < margin ≤ 1).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        Reporting period; None is all time: the monthly spend, new customers and new MRR
+        summed (NaN if any month is NaN), then divided: one row (one per channel with ``by``).
+    by : "channel" or None, default "channel"
+        Group by acquisition channel, as in :func:`cac`.
+    lag : str, optional
+        Spend lag in calendar months for CAC ("1M"); default none (see :func:`cac`).
+    new_customers : {"subscriptions", "opportunities"}, default "subscriptions"
+        Who counts as a new customer for CAC (see :func:`cac`).
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    lag_months : int, optional
+        The 0.1 spelling of ``lag`` (deprecated, with a FutureWarning, until 0.3).
+
     Returns
     -------
     pandas.DataFrame
@@ -670,10 +738,10 @@ def ltv(
         mean lifetime is infinite when α ≤ 1, common in B2B).
     as_of : date-like, optional
         Default: the bundle's; nothing after it counts.
-    horizon_months : int, optional
-        The 0.1 spelling of ``horizon`` (deprecated, with a FutureWarning).
     warn : bool, default True
         Warn about periods with zero churn (``unit_economics`` warns only for the periods it keeps).
+    horizon_months : int, optional
+        The 0.1 spelling of ``horizon`` (deprecated, with a FutureWarning).
 
     Returns
     -------

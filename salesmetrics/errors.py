@@ -65,6 +65,13 @@ class SalesMetricsError(Exception):
 class InputValidationError(SalesMetricsError, ValueError):
     """Raised when input tables do not satisfy the canonical data model.
 
+    Parameters
+    ----------
+    message : str
+        The error's text: the failures and how to fix them.
+    failure_cases : pandas.DataFrame
+        One row per failure, kept as the ``failure_cases`` attribute (below).
+
     Attributes
     ----------
     failure_cases : pandas.DataFrame
@@ -91,15 +98,56 @@ class InputValidationError(SalesMetricsError, ValueError):
 
 
 class DataQualityWarning(UserWarning):
-    """Input is usable but suspicious (stage timestamps out of order, gaps, ...)."""
+    """Input is usable but suspicious (stage timestamps out of order, gaps, ...).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> opps = pd.DataFrame({"opportunity_id": ["a"], "created_at": ["2025-01-01"], "status": ["won"],
+    ...                      "closed_at": ["2025-02-01"]})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     sizes = sm.deal_size(opps)  # no amount column: the sizes are unknown, not 0
+    >>> [w.category.__name__ for w in caught], sizes["total"].isna().all()
+    (['DataQualityWarning'], np.True_)
+    """
 
 
 class DefinitionWarning(UserWarning):
-    """A metric was computed under a definition the user may not expect."""
+    """A metric was computed under a definition the user may not expect.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> leads = pd.DataFrame({"lead_id": ["l1"], "created_at": ["2025-01-01"], "mql_at": ["2025-01-01 10:00"]})
+    >>> acts = pd.DataFrame({"activity_id": ["x"], "owner_id": ["r1"], "lead_id": ["l1"],
+    ...                      "occurred_at": ["2025-01-01 11:00"]})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = sm.response_sla(leads, activities=acts)  # no reps table: every activity owner counts as a rep
+    >>> [w.category.__name__ for w in caught]
+    ['DefinitionWarning']
+    """
 
 
 class FontWarning(UserWarning):
-    """No installed font can draw the text (Hangul, say); the message names the install command."""
+    """No installed font can draw the text (Hangul, say); the message names the install command.
+
+    Examples
+    --------
+    A warning like any other, so a build that must not ship charts with missing glyphs can make it an error:
+
+    >>> import warnings
+    >>> import salesmetrics as sm
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", sm.FontWarning)
+    ...     issubclass(sm.FontWarning, UserWarning)
+    True
+    """
 
 
 class MissingDataError(SalesMetricsError, ValueError):
@@ -120,7 +168,17 @@ class MissingDataError(SalesMetricsError, ValueError):
 
 
 class MissingDependencyError(SalesMetricsError, ImportError):
-    """An optional extra is not installed; the message names the pip command."""
+    """An optional extra is not installed; the message names the pip command.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> try:
+    ...     import_optional("no_such_module", "plot")
+    ... except sm.MissingDependencyError as err:
+    ...     print(err)
+    'no_such_module' is needed for this feature but is not installed. Install it with: pip install 'salesmetrics[plot]'
+    """
 
 
 def import_optional(module: str, extra: str) -> ModuleType:

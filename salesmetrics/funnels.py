@@ -531,6 +531,8 @@ def stage_durations(
 
     Parameters
     ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or a stage_history table (raw exports are conformed first).
     stages : list of str, optional
         Stage order. Default: open stages by their typical position in a deal's
         history, then won, then lost stages.
@@ -628,6 +630,30 @@ def bottlenecks(
     days exceed baseline × (1 + ``tolerance``); ``behind_others`` likewise against the
     other groups. Cells with fewer than ``min_entries`` exits are never flagged.
     Stage entries after ``as_of`` (default: the bundle's) have not happened yet.
+
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or a stage_history table (raw exports are conformed first).
+    stages : list of str, optional
+        Stage order. Default: open stages by their typical position in a deal's
+        history, then won, then lost stages; won and lost stages are left out of the table.
+    by : str, optional
+        A column of stage_history, of the bundle's opportunities or of their accounts
+        (segment, region, source, ...); adds the ``behind_others`` comparison.
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        The period of stage entry; None (all time) is one period of every entry up to
+        ``as_of``, with no earlier periods for a trailing baseline, so only ``behind_others``
+        (with ``by``) can flag.
+    baseline_periods : int, default 4
+        How many previous periods form the trailing baseline.
+    tolerance : float, default 0.2
+        How much worse than a baseline flags: conversion below baseline × (1 − tolerance),
+        median days above baseline × (1 + tolerance).
+    min_entries : int, default 10
+        Cells with fewer exits are never flagged.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
 
     Returns
     -------

@@ -196,6 +196,14 @@ class OrgDesign:
 
     Use :meth:`functional` or :meth:`process` (the seed article's two designs), or build your own.
 
+    Parameters
+    ----------
+    name : str
+        The design's name, shown in its repr and in reports.
+    teams : tuple of Team
+        The teams; every KPI a team names must be a key of :data:`~salesmetrics.KPIS` (a ValueError
+        names the unknown ones).
+
     Examples
     --------
     >>> OrgDesign.process().kpi_owners().query("team == 'Customer Success'")["kpi"].tolist()
@@ -227,12 +235,26 @@ class OrgDesign:
                 f"<th>KPIs</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
     def kpi_owners(self) -> pd.DataFrame:
-        """One row per team and KPI."""
+        """One row per team and KPI.
+
+        Examples
+        --------
+        >>> print(OrgDesign.process().kpi_owners().head(2).to_string(index=False))
+             team             kpi                              label
+        Marketing            mqls             leads (MQLs delivered)
+        Marketing lead_conversion lead conversion rate (lead to won)
+        """
         rows = [(t.name, k, KPIS[k].label) for t in self.teams for k in t.kpis]
         return pd.DataFrame(rows, columns=["team", "kpi", "label"])
 
     def role_stages(self) -> dict[str, tuple[str, ...]]:
-        """Role → the funnel stages it owns, across all teams."""
+        """Role → the funnel stages it owns, across all teams.
+
+        Examples
+        --------
+        >>> OrgDesign.process().role_stages()["SDR"]
+        ('mql_at', 'sql_at')
+        """
         out: dict[str, tuple[str, ...]] = {}
         for t in self.teams:
             out.update(t.stages)
@@ -240,7 +262,13 @@ class OrgDesign:
 
     @classmethod
     def functional(cls) -> OrgDesign:
-        """Teams by function (docs/metrics.md): marketing, sales, product, support."""
+        """Teams by function (docs/metrics.md): marketing, sales, product, support.
+
+        Examples
+        --------
+        >>> [team.name for team in OrgDesign.functional().teams]
+        ['Marketing', 'Sales', 'Product', 'Support']
+        """
         return cls("functional", (
             Team("Marketing", ("MKT",), ("mqls", "lead_conversion", "cac"), {"MKT": ("created_at", "mql_at")}, ("Marketing",)),
             Team("Sales", ("SDR", "AE", "AM", "OPS", "SE"), ("bookings", "deal_size", "close_rate", "win_rate"),
@@ -252,7 +280,13 @@ class OrgDesign:
 
     @classmethod
     def process(cls) -> OrgDesign:
-        """Teams by process, common in B2B (docs/metrics.md): marketing, sales (SDR, AE, ops), customer success."""
+        """Teams by process, common in B2B (docs/metrics.md): marketing, sales (SDR, AE, ops), customer success.
+
+        Examples
+        --------
+        >>> OrgDesign.process()
+        OrgDesign('process': Marketing (MKT; 3 KPIs), Sales (SDR/AE/OPS/SE; 6 KPIs), Customer Success (CSM/AM; 5 KPIs))
+        """
         return cls("process", (
             Team("Marketing", ("MKT",), ("mqls", "lead_conversion", "cac"), {"MKT": ("created_at", "mql_at")}, ("Marketing",)),
             Team("Sales", ("SDR", "AE", "OPS", "SE"),

@@ -119,6 +119,15 @@ def period_ordinals(values: Any, freq: str, *, fiscal_year_start: int = 1) -> np
     Same periods as :func:`to_period` (local wall-clock time), computed through the month number and a
     small lookup table, so tens of millions of rows cost a few vectorised passes.
 
+    Parameters
+    ----------
+    values : array-like of datetime
+        Timestamps or dates; aware ones are read in their own wall-clock time, missing ones give int64 min.
+    freq : {"M", "Q", "Y"}
+        Month, quarter or year (case-insensitive).
+    fiscal_year_start : int, default 1
+        Month in which the fiscal year starts.
+
     Examples
     --------
     >>> import pandas as pd
@@ -144,6 +153,15 @@ def period_ordinals(values: Any, freq: str, *, fiscal_year_start: int = 1) -> np
 def period_range(start: Any, end: Any, freq: str = "Q", *, fiscal_year_start: int = 1) -> pd.PeriodIndex:
     """All periods from the one holding ``start`` to the one holding ``end``.
 
+    Parameters
+    ----------
+    start, end : date-like
+        The first and the last instant to cover; both ends are included.
+    freq : {"M", "Q", "Y"}, default "Q"
+        Month, quarter or year.
+    fiscal_year_start : int, default 1
+        Month in which the fiscal year starts.
+
     Examples
     --------
     >>> period_range("2025-01-15", "2025-07-01", "Q").astype(str).tolist()
@@ -158,6 +176,15 @@ def last_complete_period(as_of: Any, freq: str = "Q", *, fiscal_year_start: int 
 
     Read in ``as_of``'s own wall-clock time, like :func:`to_period`. Trend tests and reports use it so that a
     quarter still in progress never looks like a decline.
+
+    Parameters
+    ----------
+    as_of : date-like
+        The moment of reading; naive or aware (read in its own wall-clock time).
+    freq : {"M", "Q", "Y"}, default "Q"
+        Month, quarter or year.
+    fiscal_year_start : int, default 1
+        Month in which the fiscal year starts.
 
     Examples
     --------
@@ -210,6 +237,14 @@ def parse_period(text: str, *, fiscal_year_start: int = 1) -> pd.Period:
 
     Quarters and years are read as fiscal periods when ``fiscal_year_start``
     is not 1 (``2026Q1`` with a July start is July–September 2025).
+
+    Parameters
+    ----------
+    text : str
+        ``"2025Q3"`` (also ``"FY2025Q3"``, ``"2025-Q3"``), ``"2025-07"`` or ``"2025"`` (also ``"FY2025"``);
+        surrounding spaces are ignored.
+    fiscal_year_start : int, default 1
+        Month in which the fiscal year starts.
 
     Examples
     --------
@@ -446,6 +481,21 @@ def duration(value: Any, *, name: str = "duration", unit: Literal["time", "month
     gives a whole number of months, from ``"6M"`` or ``"1Y"``. ``legacy_months=True`` is for a parameter
     that took plain numbers as months in 0.1: such a number still means months there, with a
     FutureWarning, until 0.3.
+
+    Parameters
+    ----------
+    value : str, pandas.Timedelta or number
+        The duration: ``"90D"``, ``"12h"``, a Timedelta or a number of days with ``unit="time"``; ``"6M"``
+        or ``"1Y"`` with ``unit="months"``.
+    name : str, default "duration"
+        The parameter's name, used in error and warning messages.
+    unit : {"time", "months"}, default "time"
+        Return a :class:`pandas.Timedelta` (``"time"``) or a whole number of calendar months (``"months"``).
+    legacy_months : bool, default False
+        With ``unit="months"``, read a plain whole number as months (with a FutureWarning) instead of
+        refusing it.
+    minimum : int, default 1
+        The fewest months accepted with ``unit="months"``; not checked with ``unit="time"``.
 
     Examples
     --------

@@ -221,6 +221,12 @@ def win_rate(
         A column of opportunities or of accounts (segment, region, owner_id, source, ...).
     weight : {"count", "amount"}, default "count"
         "amount": won amount / (won + lost amount), in the reporting currency.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    accounts : pandas.DataFrame, optional
+        Needed with a bare opportunities table for ``by=`` an accounts column; replaces the bundle's.
+    fx_rates : pandas.DataFrame, optional
+        Needed with a bare opportunities table in several currencies; replaces the bundle's.
 
     Returns
     -------
@@ -285,6 +291,24 @@ def close_rate(
     less than the window, or when its period has not ended by ``as_of``. Deals created after
     ``as_of`` do not exist yet; a close after ``as_of`` has not happened yet.
 
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or an opportunities table (raw exports are conformed first).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        The creation period of a cohort; None (all time) is one cohort of every deal created by
+        ``as_of``, one row.
+    by : str, optional
+        A column of opportunities, or of the accounts or reps joined to them (segment, region,
+        owner_id, team, source, ...); rows without a value form the group "(missing)".
+    window : str, pandas.Timedelta or number, optional
+        Count a deal as won only when it was won within this long after creation ("90D", a
+        Timedelta, or days); default None: won at any time.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    accounts : pandas.DataFrame, optional
+        Needed with a bare opportunities table for ``by=`` an accounts column; replaces the bundle's.
+
     Returns
     -------
     pandas.DataFrame
@@ -344,6 +368,22 @@ def deal_size(
     counts the deals sized. A period whose won deals all lack an amount has ``total`` NaN (unknown,
     not zero), and an export with no amount column warns.
 
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or an opportunities table (raw exports are conformed first).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        The period of the close; None (all time) is one row of every deal won by ``as_of``.
+    by : str, optional
+        A column of opportunities, or of the accounts or reps joined to them (segment, region,
+        owner_id, team, source, ...); rows without a value form the group "(missing)".
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    accounts : pandas.DataFrame, optional
+        Needed with a bare opportunities table for ``by=`` an accounts column; replaces the bundle's.
+    fx_rates : pandas.DataFrame, optional
+        Needed with a bare opportunities table in several currencies; replaces the bundle's.
+
     Returns
     -------
     pandas.DataFrame
@@ -399,6 +439,24 @@ def sales_cycle(
     instead of vanishing. KM quantiles are the first time the survival curve
     falls to 1 − p (NaN if it never does); ``mean_days`` is then the mean
     restricted to the longest observed time.
+
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or an opportunities table (raw exports are conformed first).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        The period of the close ("won") or of the creation ("km"); None (all time) is one row
+        over every deal won (with "km": created) by ``as_of``, without ``period``.
+    by : str, optional
+        A column of opportunities, or of the accounts or reps joined to them (segment, region,
+        owner_id, team, source, ...); rows without a value form the group "(missing)".
+    method : {"won", "km"}, default "won"
+        Won deals' days to close, or the Kaplan–Meier time to close with open deals censored.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts (with "km", deals still open are
+        censored there).
+    accounts : pandas.DataFrame, optional
+        Needed with a bare opportunities table for ``by=`` an accounts column; replaces the bundle's.
 
     Returns
     -------
@@ -475,6 +533,23 @@ def sales_velocity(
     last, and with ``freq=None``); win rate, deal size and the median cycle of won
     deals are the period's own (all time with ``freq=None``), and stand beside the
     result. Nothing after ``as_of`` counts.
+
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or an opportunities table (raw exports are conformed first).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        Reporting period; None (all time) is one row: the deals open at ``as_of`` with the
+        all-time win rate, deal size and median cycle.
+    by : str, optional
+        A column of opportunities, or of the accounts or reps joined to them (segment, region,
+        owner_id, team, source, ...); rows without a value form the group "(missing)".
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    accounts : pandas.DataFrame, optional
+        Needed with a bare opportunities table for ``by=`` an accounts column; replaces the bundle's.
+    fx_rates : pandas.DataFrame, optional
+        Needed with a bare opportunities table in several currencies; replaces the bundle's.
 
     Returns
     -------

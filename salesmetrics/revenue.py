@@ -308,6 +308,15 @@ def mrr_movements(
 ) -> pd.DataFrame:
     """Every monthly MRR movement of every account.
 
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or a subscriptions table (raw exports are conformed first).
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    fx_rates : pandas.DataFrame, optional
+        Needed with a bare subscriptions table in other currencies; replaces the bundle's.
+
     Returns
     -------
     pandas.DataFrame
@@ -358,6 +367,24 @@ def mrr(
     fx_rates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """MRR (or ARR) per account and period: the snapshot at each period's end.
+
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or a subscriptions table (raw exports are conformed first).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        Reporting period; None (all time) is the snapshot at ``as_of`` alone, one row per
+        active account and no ``period`` column.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    by : str, optional
+        An accounts column (segment, region, ...) added beside ``account_id``; accounts
+        without a value get "(missing)", accounts not in the accounts table "(unknown)".
+    arr : bool, default False
+        Report ARR (12 × MRR) in an ``arr`` column instead of ``mrr``.
+    accounts, fx_rates : pandas.DataFrame, optional
+        Needed with a bare subscriptions table for ``by=`` and other currencies; they replace
+        the bundle's.
 
     Returns
     -------
@@ -449,6 +476,24 @@ def retention(
       ``lost_mrr`` with gained = new + expansion + reactivation. These three use
       the bridge's movements summed over the period's months.
 
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or a subscriptions table (raw exports are conformed first).
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        Reporting period; None (all time) is one row from the first month to ``as_of``. No
+        account is active before the first month, so the rates over starting customers or
+        starting MRR (logo churn, GRR, NRR, gross and net MRR churn) are NaN there and the
+        quick ratio is the one rate defined.
+    by : str, optional
+        An accounts column (segment, region, ...); accounts without a value form the group
+        "(missing)", accounts not in the accounts table "(unknown)".
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    accounts, fx_rates : pandas.DataFrame, optional
+        Needed with a bare subscriptions table for ``by=`` and other currencies; they replace
+        the bundle's.
+
     Examples
     --------
     ChartMogul's worked example: $100 starting MRR over four accounts, then $10 churn,
@@ -531,6 +576,22 @@ def cohort_retention(
     at that point / its MRR at age 0 (the end of the cohort period).
     Reactivated accounts count as active again in their own cohort.
 
+    Parameters
+    ----------
+    data : SalesData or pandas.DataFrame
+        A bundle, or a subscriptions table (raw exports are conformed first).
+    basis : {"logo", "revenue"}, default "logo"
+        Count accounts, or sum their MRR.
+    freq : {"M", "Q", "Y"} or None, default "Q"
+        Cohort and age period; None (all time) is one row without ``cohort`` and ``age``:
+        every account ever acquired, at ``as_of`` against its first active month (logo:
+        accounts active at ``as_of`` / accounts acquired; revenue: MRR at ``as_of`` / the
+        sum of each account's MRR at the end of its first active month).
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts.
+    fx_rates : pandas.DataFrame, optional
+        Needed with a bare subscriptions table in other currencies; replaces the bundle's.
+
     Returns
     -------
     pandas.DataFrame
@@ -610,6 +671,14 @@ def _all_time_retention(points: _Points, basis: str) -> pd.DataFrame:
 
 def cohort_triangle(cohorts: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:
     """Pivot :func:`cohort_retention` output to the familiar cohort × age triangle.
+
+    Parameters
+    ----------
+    cohorts : pandas.DataFrame
+        The long table of :func:`cohort_retention` (with ``freq`` not None): ``cohort``, ``age``
+        and the ``value`` column.
+    value : str, default "value"
+        The column to put in the cells (``"numerator"``, ``"value_low"``, ...).
 
     Examples
     --------

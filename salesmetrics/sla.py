@@ -254,14 +254,26 @@ def response_sla(
     ----------
     data : SalesData or pandas.DataFrame
         A bundle (leads, activities, reps), or a leads table with ``activities=``.
+    activities : pandas.DataFrame, optional
+        The activities table, needed with a bare leads table; given with a bundle, it replaces
+        the bundle's.
+    start : str, default "mql_at"
+        The leads column whose time stamp starts the clock (``"created_at"``, ``"sql_at"``, ...);
+        leads without one are not on the clock.
     within : str or Timedelta, default "24h"
     calendar : BusinessCalendar, optional
     by : str, optional
         A column of leads or of accounts (source, owner_id, segment, ...).
     freq : {"M", "Q", "Y"} or None, default "Q"
         Period of the SLA start; None (all time) gives one row.
+    as_of : date-like, optional
+        Default: the bundle's; nothing after it counts (a lead not touched by then is pending,
+        or breached when its window has passed).
     detail : bool, default False
         Return one row per lead instead of the aggregate.
+    reps : pandas.DataFrame, optional
+        The reps table, with a bare leads table: only activities owned by a rep count. Without
+        one every activity owner counts as a rep, with a DefinitionWarning.
 
     Returns
     -------

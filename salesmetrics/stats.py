@@ -17,6 +17,11 @@ __all__ = ["ratio", "wilson_interval"]
 def ratio(numerator: Any, denominator: Any) -> np.ndarray:
     """``numerator / denominator`` elementwise; a zero denominator gives NaN, never 0 or an error.
 
+    Parameters
+    ----------
+    numerator, denominator : array-like of float
+        Broadcast against each other, as numpy does.
+
     Examples
     --------
     >>> ratio([1, 2, 0], [4, 0, 0]).tolist()

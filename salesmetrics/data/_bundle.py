@@ -356,6 +356,13 @@ class SalesData:
     def has_column(self, table: str, column: str) -> bool:
         """Whether ``table`` is present and its export had ``column`` (optional columns are filled when absent).
 
+        Parameters
+        ----------
+        table : str
+            A canonical table name ("opportunities", "reps", ...); a table the bundle lacks gives False.
+        column : str
+            A canonical column name of that table.
+
         Examples
         --------
         >>> import pandas as pd
@@ -369,6 +376,11 @@ class SalesData:
 
     def require(self, *tables: str) -> tuple[pd.DataFrame, ...]:
         """Return the named tables, or raise a MissingDataError (a ValueError) naming the ones missing.
+
+        Parameters
+        ----------
+        *tables : str
+            Canonical table names ("opportunities", "accounts", ...); the tables come back in this order.
 
         Examples
         --------

@@ -71,6 +71,30 @@ _SUFFIX = np.array(["Inc.", "Ltd", "GmbH", "Co.", "S.A.", "LLC", "AG", "Group"])
 class Company:
     """A generated company: canonical tables, what was planted, and its settings.
 
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The canonical tables, by name (:func:`make_company` fills all eleven).
+    planted : pandas.DataFrame
+        The planted signs, as described under Attributes.
+    timezone : str
+        Reporting time zone (an IANA name); the time stamps are localised to it.
+    currency : str
+        Reporting currency (an ISO code).
+    fiscal_year_start : int
+        Month in which the fiscal year starts (1 in every generated company).
+    seed : int
+        The generator's seed.
+    scenario : {"reorg", "healthy"}
+        Whether the five signs are planted.
+    start : pandas.Timestamp
+        First day of the history.
+    end : pandas.Timestamp
+        The day after the history's last day (an exclusive end).
+    settings : dict, optional
+        The other :func:`make_company` arguments (``accounts``, ``months``, ``start``), written
+        to ``bundle.json`` beside ``seed`` and ``scenario``.
+
     Attributes
     ----------
     tables : dict of str to pandas.DataFrame
@@ -79,6 +103,14 @@ class Company:
     planted : pandas.DataFrame
         One row per planted sign: ``sign``, ``scope_type``, ``scope``,
         ``metric``, ``periods``, ``description``. Empty for "healthy".
+
+    Examples
+    --------
+    >>> co = make_company(seed=1, accounts=50, months=18)
+    >>> co.scenario, str(co.start.date()), str(co.end.date()), len(co.tables)
+    ('reorg', '2022-10-01', '2024-04-01', 11)
+    >>> co.accounts is co.tables["accounts"]  # each table is an attribute too
+    True
     """
 
     tables: dict[str, pd.DataFrame]
@@ -103,7 +135,20 @@ class Company:
         raise AttributeError(name)
 
     def to_sales_data(self, **kwargs: Any) -> SalesData:
-        """Validate the tables into a :class:`~salesmetrics.SalesData`."""
+        """Validate the tables into a :class:`~salesmetrics.SalesData`.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :class:`~salesmetrics.SalesData` (``as_of``, ``on_invalid``, ...); they override the
+            company's ``timezone``, ``currency`` and ``fiscal_year_start``, and its tables.
+
+        Examples
+        --------
+        >>> data = make_company(seed=1, accounts=50, months=18).to_sales_data(as_of="2024-03-31")
+        >>> data.timezone, str(data.as_of)
+        ('America/New_York', '2024-03-31 00:00:00-04:00')
+        """
         from ..data import SalesData
 
         options: dict[str, Any] = {**self.tables, "timezone": self.timezone, "currency": self.currency,
@@ -111,7 +156,24 @@ class Company:
         return SalesData(**options)
 
     def to_dir(self, path: str | Path, *, format: Literal["csv", "parquet"] = "csv") -> Path:
-        """Write one file per table plus ``bundle.json`` (settings and the planted signs); return the folder."""
+        """Write one file per table plus ``bundle.json`` (settings and the planted signs); return the folder.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The folder, created (with its parents) when missing; files of the same names are overwritten.
+        format : {"csv", "parquet"}, default "csv"
+            The tables' file format. CSV writes aware time stamps with their UTC offset and dates as
+            ``YYYY-MM-DD``, as :func:`~salesmetrics.read_dir` reads them back.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     folder = make_company(seed=1, accounts=50, months=18).to_dir(tmp)
+        ...     sorted(p.name for p in folder.iterdir())[:3]
+        ['accounts.csv', 'activities.csv', 'bundle.json']
+        """
         import json
 
         folder = Path(path)

@@ -92,7 +92,31 @@ def _money_ticks(fig: Any, values: Any, currency: str, lang: str, axis: str = "y
 
 
 def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None, currency: str | None = None, lang: str | None = None) -> Any:
-    """Waterfall of one period's MRR bridge (default: the last period); ``bridge`` is the output of ``mrr_bridge``."""
+    """Waterfall of one period's MRR bridge (default: the last period); ``bridge`` is the output of ``mrr_bridge``.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The output of :func:`~salesmetrics.mrr_bridge` by period (``freq`` not None), in MRR or ARR;
+        ``by`` groups are summed.
+    period : str or pandas.Period, optional
+        The period to show, matched on its label ("2025Q3"); default: the last.
+    currency : str, optional
+        Currency of the money labels; default: the frame's ``attrs["currency"]``, else "USD".
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import interactive
+    >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"],
+    ...                      "start_date": ["2025-01-01", "2025-02-01"], "amount": [100, 50]})
+    >>> bridge = sm.mrr_bridge(subs, freq="M", as_of="2025-02-28")
+    >>> interactive.mrr_bridge(bridge).layout.title.text, interactive.mrr_bridge(bridge, period="2025-01").layout.title.text
+    ('MRR bridge, 2025-02', 'MRR bridge, 2025-01')
+    """
     go = _go()
     cur, lang = context(bridge, currency, lang)
     frame = bridge if period is None else bridge[bridge["period"].astype(str) == str(period)]
@@ -120,6 +144,29 @@ def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False, currency: str | None =
     """Ending MRR (or ARR) per period; one line per group when the bridge has a ``by`` column.
 
     ``bridge`` is the output of ``mrr_bridge`` (or of ``mrr``: its accounts are summed per period).
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The output of :func:`~salesmetrics.mrr_bridge` by period, or of :func:`~salesmetrics.mrr` (its
+        accounts summed per period); a ``by`` column gives one line per group.
+    arr : bool, default False
+        Show ARR (12 × MRR); a table already in ARR is shown as it is.
+    currency : str, optional
+        Currency of the money labels; default: the frame's ``attrs["currency"]``, else "USD".
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import interactive
+    >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"],
+    ...                      "start_date": ["2025-01-01", "2025-02-01"], "amount": [100, 50]})
+    >>> fig = interactive.mrr_trend(sm.mrr_bridge(subs, freq="M", as_of="2025-02-28"), arr=True)
+    >>> [float(y) for y in fig.data[0].y]
+    [1200.0, 1800.0]
     """
     go = _go()
     cur, lang = context(bridge, currency, lang)
@@ -139,7 +186,34 @@ def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False, currency: str | None =
 
 def cohort_heatmap(cohorts: pd.DataFrame, *, value: str = "value", last: int = 12, currency: str | None = None,
                    lang: str | None = None) -> Any:
-    """Retention by acquisition cohort and age, the last ``last`` cohorts (``cohort_retention`` or ``cohort_triangle``)."""
+    """Retention by acquisition cohort and age, the last ``last`` cohorts (``cohort_retention`` or ``cohort_triangle``).
+
+    Parameters
+    ----------
+    cohorts : pandas.DataFrame
+        The long output of :func:`~salesmetrics.cohort_retention` (by period), or the grid of
+        :func:`~salesmetrics.cohort_triangle`.
+    value : str, default "value"
+        The column of the long frame to show (a grid is shown as it is).
+    last : int, default 12
+        How many of the latest cohorts to show.
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import interactive
+    >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"],
+    ...                      "start_date": ["2025-01-01", "2025-01-10"], "end_date": [None, "2025-03-01"],
+    ...                      "amount": [100, 50]})
+    >>> fig = interactive.cohort_heatmap(sm.cohort_retention(subs, freq="M", as_of="2025-03-31"))
+    >>> fig.data[0].text  # cohort 2025-01 at ages 0, 1 and 2
+    (['100%', '100%', '50%'],)
+    """
     go = _go()
     _cur, lang = context(cohorts, currency, lang)
     grid = cohort_grid(cohorts, value, last)
@@ -153,7 +227,30 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, value: str = "value", last: int = 1
 
 
 def funnel(stages: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
-    """Entities reaching each stage, with stage-to-stage conversion (output of ``funnel``)."""
+    """Entities reaching each stage, with stage-to-stage conversion (output of ``funnel``).
+
+    Parameters
+    ----------
+    stages : pandas.DataFrame
+        The output of :func:`~salesmetrics.funnel`; its rows are summed per stage (over periods and
+        ``by`` groups).
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import interactive
+    >>> leads = pd.DataFrame({"lead_id": ["l1", "l2", "l3", "l4"], "created_at": ["2025-01-02"] * 4,
+    ...                       "mql_at": ["2025-01-03", "2025-01-04", "2025-01-05", None],
+    ...                       "sql_at": ["2025-01-06", None, None, None]})
+    >>> fig = interactive.funnel(sm.funnel(leads, ["created_at", "mql_at", "sql_at"], freq=None, as_of="2025-06-30"))
+    >>> list(fig.data[0].text)
+    ['4', '3  (75% of the stage before)', '1  (33% of the stage before)']
+    """
     go = _go()
     _cur, lang = context(stages, currency, lang)
     names, counts, texts = funnel_labels(stages, lang)
@@ -186,13 +283,64 @@ def _alpha(hex_colour: str, alpha: float) -> str:
 
 
 def win_rate(rates: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
-    """Win rate per period with its 95% Wilson band (output of ``win_rate``)."""
+    """Win rate per period with its 95% Wilson band (output of ``win_rate``).
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        The output of :func:`~salesmetrics.win_rate` by period, with ``weight="count"`` (the one with an
+        interval); a ``by`` column gives one line per group.
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import interactive
+    >>> opps = pd.DataFrame({"opportunity_id": list("abcd"), "created_at": ["2025-01-05"] * 4,
+    ...                      "status": ["won", "lost", "won", "lost"],
+    ...                      "closed_at": ["2025-02-01", "2025-03-01", "2025-04-02", "2025-05-01"]})
+    >>> fig = interactive.win_rate(sm.win_rate(opps))
+    >>> fig.layout.title.text
+    'Win rate (95% interval)'
+    """
     _cur, lang = context(rates, currency, lang)
     return _band(rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", lang))
 
 
 def sla_compliance(sla: pd.DataFrame, *, target: float | None = None, currency: str | None = None, lang: str | None = None) -> Any:
-    """First-response SLA compliance per period with its 95% band and the target (output of ``response_sla``)."""
+    """First-response SLA compliance per period with its 95% band and the target (output of ``response_sla``).
+
+    Parameters
+    ----------
+    sla : pandas.DataFrame
+        The aggregate output of :func:`~salesmetrics.response_sla` by period (not ``detail=True``); a
+        ``by`` column gives one line per group.
+    target : float, optional
+        A compliance target (0.9 for 90%), drawn as a dashed line; default: none.
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import interactive
+    >>> leads = pd.DataFrame({"lead_id": ["l1", "l2"], "created_at": ["2025-01-06 09:00"] * 2,
+    ...                       "mql_at": ["2025-01-06 10:00", "2025-01-07 10:00"]})
+    >>> acts = pd.DataFrame({"activity_id": ["x1", "x2"], "owner_id": ["r1", "r1"], "lead_id": ["l1", "l2"],
+    ...                      "occurred_at": ["2025-01-06 11:00", "2025-01-09 10:00"]})
+    >>> reps = pd.DataFrame({"rep_id": ["r1"], "team": ["SDR"], "role": ["SDR"], "hired_at": ["2024-01-01"]})
+    >>> sla = sm.response_sla(leads, activities=acts, reps=reps, as_of="2025-03-31")
+    >>> fig = interactive.sla_compliance(sla, target=0.9)
+    >>> fig.layout.title.text, fig.layout.annotations[0].text
+    ('SLA compliance: first touch within 24h', 'target 90%')
+    """
     _cur, lang = context(sla, currency, lang)
     fig = _band(sla, "compliance", "compliance_low", "compliance_high",
                 text("chart.sla", lang, within=format_duration(sla.attrs.get("within", "24h"))))
@@ -226,6 +374,25 @@ def kaplan_meier(km: pd.DataFrame, *, currency: str | None = None, lang: str | N
     group), or the summary of ``sm.sales_cycle(data, method="km")``. A summary holds only the quartiles of
     each period's curve, not the curve, so it is drawn as what it is: per period (and ``by`` group) the
     median days to close with the 25th–75th percentile as its bar.
+
+    Parameters
+    ----------
+    km : pandas.DataFrame
+        The curve of :func:`~salesmetrics.kaplan_meier`, or the summary of
+        :func:`~salesmetrics.sales_cycle` (either method).
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import interactive
+    >>> fig = interactive.kaplan_meier(sm.kaplan_meier([10, 20, 30, 40], [True, True, True, False]))
+    >>> fig.layout.annotations[0].text
+    'median 30 days'
     """
     go = _go()
     _cur, lang = context(km, currency, lang)
@@ -256,6 +423,24 @@ def cycle_distribution(days: Any, *, bins: int = 30, currency: str | None = None
     (either method), which holds each period's quartiles rather than the deals: it is drawn as one box
     per period (and ``by`` group) from the 25th to the 75th percentile with the median and the mean;
     the whiskers stop at the box, since the summary has no extremes.
+
+    Parameters
+    ----------
+    days : array-like of float or pandas.DataFrame
+        The days of each deal, or the summary of :func:`~salesmetrics.sales_cycle` (either method).
+    bins : int, default 30
+        Number of histogram bins (for the days of each deal).
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> from salesmetrics import interactive
+    >>> fig = interactive.cycle_distribution([12, 20, 31, 45, 90], bins=5)
+    >>> fig.layout.annotations[0].text
+    'median 31 days'
     """
     go = _go()
     _cur, lang = context(days, currency, lang)
@@ -294,7 +479,29 @@ def _boxes(summary: pd.DataFrame, lang: str) -> Any:
 
 
 def scorecard(card: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
-    """The team scorecard as a table, attainment coloured (output of ``scorecard``)."""
+    """The team scorecard as a table, attainment coloured (output of ``scorecard``).
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        The output of :func:`~salesmetrics.scorecard`: ``period``, ``team``, ``kpi``, ``label``,
+        ``value``, ``target``, ``unit`` and ``attainment`` are shown.
+    currency : str, optional
+        Currency of the money labels; default: the frame's ``attrs["currency"]``, else "USD".
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import interactive
+    >>> card = pd.DataFrame({"period": ["2025Q3"] * 2, "team": ["Sales"] * 2, "kpi": ["win_rate", "bookings"],
+    ...                      "label": ["win rate", "revenue (new bookings)"], "value": [0.27, 1_250_000.0],
+    ...                      "target": [0.30, 1_000_000.0], "unit": ["rate", "money"], "attainment": [0.9, 1.25]})
+    >>> fig = interactive.scorecard(card)
+    >>> fig.layout.title.text, fig.data[0].cells.values[2]
+    ('Team scorecard, 2025Q3', ['27%', '$1.25M'])
+    """
     go = _go()
     cur, lang = context(card, currency, lang)
     kpis = [label("kpi", k, lang, default=str(name)) for k, name in zip(card["kpi"], card["label"], strict=True)]
@@ -311,7 +518,29 @@ def scorecard(card: pd.DataFrame, *, currency: str | None = None, lang: str | No
 
 
 def attrition(turnover: Any, *, currency: str | None = None, lang: str | None = None) -> Any:
-    """Annualised attrition per team against the company (``rep_turnover``'s result, or its ``.table``)."""
+    """Annualised attrition per team against the company (``rep_turnover``'s result, or its ``.table``).
+
+    Parameters
+    ----------
+    turnover : pandas.DataFrame or Assessment
+        :func:`~salesmetrics.rep_turnover`'s result, or its ``.table``: a row per team
+        (``scope_type`` "team") and one for the company, with ``scope``, ``attrition`` and ``departures``.
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import interactive
+    >>> turnover = pd.DataFrame({"scope_type": ["company", "team", "team"], "scope": ["company", "SDR", "New Business"],
+    ...                          "attrition": [0.2, 0.55, 0.1], "departures": [6, 5, 1]})
+    >>> turnover.attrs["window"] = "2024Q4–2025Q3"
+    >>> fig = interactive.attrition(turnover)
+    >>> fig.layout.title.text, list(fig.data[0].text)
+    ('Rep attrition, annualised (2024Q4–2025Q3)', ['10% (1 left)', '55% (5 left)'])
+    """
     go = _go()
     turnover = table_of(turnover)
     _cur, lang = context(turnover, currency, lang)
@@ -334,6 +563,31 @@ def decline_drivers(decline: Any, *, scope: str | None = None, periods: int = 8,
     """Bookings and its three drivers indexed to 100 at the first period shown (``sales_decline``'s result or its ``.table``).
 
     With no complete period for the scope, the figure is empty and says what it needs.
+
+    Parameters
+    ----------
+    decline : pandas.DataFrame or Assessment
+        :func:`~salesmetrics.sales_decline`'s result, or its ``.table``: ``scope``, ``period``,
+        ``bookings``, ``opportunities``, ``close_ratio`` and ``avg_deal``.
+    scope : str, optional
+        A value of the table's ``scope`` column (a segment); default: "company".
+    periods : int, default 8
+        How many of the scope's latest periods to show.
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import interactive
+    >>> decline = pd.DataFrame({"scope": "company", "period": pd.PeriodIndex(["2025Q1", "2025Q2", "2025Q3"], freq="Q"),
+    ...                         "bookings": [100_000.0, 90_000.0, 80_000.0], "opportunities": [50, 50, 50],
+    ...                         "close_ratio": [0.2, 0.18, 0.16], "avg_deal": [10_000.0] * 3})
+    >>> fig = interactive.decline_drivers(decline)
+    >>> fig.layout.title.text, [float(y) for y in fig.data[0].y]  # bookings, indexed to 2025Q1
+    ('What moved bookings: company', [100.0, 90.0, 80.0])
     """
     go = _go()
     decline = table_of(decline)
@@ -360,7 +614,28 @@ def decline_drivers(decline: Any, *, scope: str | None = None, periods: int = 8,
 
 
 def findings(found: Any, *, currency: str | None = None, lang: str | None = None) -> Any:
-    """The five signs at a glance, coloured by each sign's most severe finding (``diagnose``, or one sign's result)."""
+    """The five signs at a glance, coloured by each sign's most severe finding (``diagnose``, or one sign's result).
+
+    Parameters
+    ----------
+    found : pandas.DataFrame or Assessment
+        The output of :func:`~salesmetrics.diagnose`, or one sign's result (its ``.findings``): a row per
+        finding with ``sign``, ``severity``, ``scope`` and ``metric``.
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import interactive
+    >>> found = pd.DataFrame({"sign": ["rep_turnover", "market_response"], "severity": ["critical", "warning"],
+    ...                       "scope": ["SDR", "Digital Native"], "metric": ["attrition", "conversion"]})
+    >>> fig = interactive.findings(found)
+    >>> list(fig.data[0].text)
+    ['no sign', 'WARNING: Digital Native', 'no sign', 'CRITICAL: SDR', 'no sign']
+    """
     go = _go()
     found = findings_of(found)
     _cur, lang = context(found, currency, lang)
@@ -379,6 +654,36 @@ def trend(frame: Any, *, value: str, by: str | None = None, title: str = "", uni
     """Any metric over periods, one line per ``by`` group; ``highlight`` names groups drawn bold (the rest muted).
 
     A sign's result is accepted as well as its ``.table``; ``unit="money"`` formats the axis in ``currency``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or Assessment
+        A table with a ``period`` column, or a sign's result (its ``.table``).
+    value : str
+        The column to draw.
+    by : str, optional
+        A column whose groups get one line each; default: one line.
+    title : str, default ""
+        The chart's title; default: ``value`` with spaces for underscores.
+    unit : {"count", "rate", "money"}, default "count"
+        How the value axis is labelled: as it is, as percentages, or as money in ``currency``.
+    highlight : str or list of str, optional
+        Groups drawn bold, the others muted; default: all drawn alike.
+    currency : str, optional
+        Currency of the money labels with ``unit="money"``; default: the frame's ``attrs["currency"]``,
+        else "USD".
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import interactive
+    >>> leads = pd.DataFrame({"period": ["2025Q1", "2025Q2"] * 2, "segment": ["SMB", "SMB", "Enterprise", "Enterprise"],
+    ...                       "leads": [120, 150, 40, 38]})
+    >>> fig = interactive.trend(leads, value="leads", by="segment", highlight="SMB", title="Leads by segment")
+    >>> [(line.name, line.line.width) for line in fig.data]
+    [('Enterprise', 1.5), ('SMB', 3)]
     """
     go = _go()
     frame = table_of(frame)

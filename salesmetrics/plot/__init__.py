@@ -159,6 +159,31 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None, curr
     """Waterfall of one period's MRR bridge: starting MRR, each movement, ending MRR (default: the last period).
 
     ``bridge`` is the output of ``mrr_bridge``; ``currency`` and ``lang`` default to what it carries.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The output of :func:`~salesmetrics.mrr_bridge` by period (``freq`` not None), in MRR or ARR;
+        ``by`` groups are summed.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    period : str or pandas.Period, optional
+        The period to show, matched on its label ("2025Q3"); default: the last.
+    currency : str, optional
+        Currency of the money labels; default: the frame's ``attrs["currency"]``, else "USD".
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import plot
+    >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"],
+    ...                      "start_date": ["2025-01-01", "2025-02-01"], "amount": [100, 50]})
+    >>> bridge = sm.mrr_bridge(subs, freq="M", as_of="2025-02-28")
+    >>> plot.mrr_bridge(bridge).get_title(loc="left"), plot.mrr_bridge(bridge, period="2025-01").get_title(loc="left")
+    ('MRR bridge, 2025-02', 'MRR bridge, 2025-01')
     """
     ax = _axes(ax)
     cur, lang = context(bridge, currency, lang)
@@ -197,6 +222,31 @@ def mrr_trend(bridge: pd.DataFrame, ax: Any = None, *, arr: bool = False, curren
     """Ending MRR (or ARR, ×12) per period; one line per group when the bridge has a ``by`` column.
 
     ``bridge`` is the output of ``mrr_bridge`` (or of ``mrr``: its accounts are summed per period).
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The output of :func:`~salesmetrics.mrr_bridge` by period, or of :func:`~salesmetrics.mrr` (its
+        accounts summed per period); a ``by`` column gives one line per group.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    arr : bool, default False
+        Show ARR (12 × MRR); a table already in ARR is shown as it is.
+    currency : str, optional
+        Currency of the money labels; default: the frame's ``attrs["currency"]``, else "USD".
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import plot
+    >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"],
+    ...                      "start_date": ["2025-01-01", "2025-02-01"], "amount": [100, 50]})
+    >>> ax = plot.mrr_trend(sm.mrr_bridge(subs, freq="M", as_of="2025-02-28"), arr=True)
+    >>> ax.lines[0].get_ydata().tolist()
+    [1200.0, 1800.0]
     """
     ax = _axes(ax)
     cur, lang = context(bridge, currency, lang)
@@ -222,6 +272,34 @@ def cohort_heatmap(cohorts: pd.DataFrame, ax: Any = None, *, value: str = "value
     """Retention by acquisition cohort (rows) and age (columns), the last ``last`` cohorts.
 
     ``cohorts`` is the output of ``cohort_retention`` (``value`` picks the column) or of ``cohort_triangle``.
+
+    Parameters
+    ----------
+    cohorts : pandas.DataFrame
+        The long output of :func:`~salesmetrics.cohort_retention` (by period), or the grid of
+        :func:`~salesmetrics.cohort_triangle`.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    value : str, default "value"
+        The column of the long frame to show (a grid is shown as it is).
+    last : int, default 12
+        How many of the latest cohorts to show.
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import plot
+    >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"],
+    ...                      "start_date": ["2025-01-01", "2025-01-10"], "end_date": [None, "2025-03-01"],
+    ...                      "amount": [100, 50]})
+    >>> ax = plot.cohort_heatmap(sm.cohort_retention(subs, freq="M", as_of="2025-03-31"))
+    >>> [t.get_text() for t in ax.texts]  # cohort 2025-01 at ages 0, 1 and 2
+    ['100%', '100%', '50%']
     """
     ax = _axes(ax, (8, 5))
     _cur, lang = context(cohorts, currency, lang)
@@ -241,7 +319,32 @@ def cohort_heatmap(cohorts: pd.DataFrame, ax: Any = None, *, value: str = "value
 
 
 def funnel(stages: pd.DataFrame, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
-    """Entities reaching each stage, with the conversion to the next stage on each bar (output of ``funnel``)."""
+    """Entities reaching each stage, with the conversion to the next stage on each bar (output of ``funnel``).
+
+    Parameters
+    ----------
+    stages : pandas.DataFrame
+        The output of :func:`~salesmetrics.funnel`; its rows are summed per stage (over periods and
+        ``by`` groups).
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import plot
+    >>> leads = pd.DataFrame({"lead_id": ["l1", "l2", "l3", "l4"], "created_at": ["2025-01-02"] * 4,
+    ...                       "mql_at": ["2025-01-03", "2025-01-04", "2025-01-05", None],
+    ...                       "sql_at": ["2025-01-06", None, None, None]})
+    >>> ax = plot.funnel(sm.funnel(leads, ["created_at", "mql_at", "sql_at"], freq=None, as_of="2025-06-30"))
+    >>> [t.get_text() for t in ax.texts]
+    ['4', '3  (75% of the stage before)', '1  (33% of the stage before)']
+    """
     ax = _axes(ax)
     _cur, lang = context(stages, currency, lang)
     names, counts, texts = funnel_labels(stages, lang)
@@ -274,14 +377,69 @@ def _band(ax: Any, frame: pd.DataFrame, value: str, low: str, high: str, title: 
 
 
 def win_rate(rates: pd.DataFrame, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
-    """Win rate per period with its 95% Wilson band (output of ``win_rate``)."""
+    """Win rate per period with its 95% Wilson band (output of ``win_rate``).
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        The output of :func:`~salesmetrics.win_rate` by period, with ``weight="count"`` (the one with an
+        interval); a ``by`` column gives one line per group.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import plot
+    >>> opps = pd.DataFrame({"opportunity_id": list("abcd"), "created_at": ["2025-01-05"] * 4,
+    ...                      "status": ["won", "lost", "won", "lost"],
+    ...                      "closed_at": ["2025-02-01", "2025-03-01", "2025-04-02", "2025-05-01"]})
+    >>> ax = plot.win_rate(sm.win_rate(opps))
+    >>> ax.get_title(loc="left")
+    'Win rate (95% interval)'
+    """
     _cur, lang = context(rates, currency, lang)
     return _finish(_band(_axes(ax), rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", lang)))
 
 
 def sla_compliance(sla: pd.DataFrame, ax: Any = None, *, target: float | None = None, currency: str | None = None,
                    lang: str | None = None) -> Any:
-    """First-response SLA compliance per period with its 95% band, and the target line (output of ``response_sla``)."""
+    """First-response SLA compliance per period with its 95% band, and the target line (output of ``response_sla``).
+
+    Parameters
+    ----------
+    sla : pandas.DataFrame
+        The aggregate output of :func:`~salesmetrics.response_sla` by period (not ``detail=True``); a
+        ``by`` column gives one line per group.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    target : float, optional
+        A compliance target (0.9 for 90%), drawn as a dashed line; default: none.
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import plot
+    >>> leads = pd.DataFrame({"lead_id": ["l1", "l2"], "created_at": ["2025-01-06 09:00"] * 2,
+    ...                       "mql_at": ["2025-01-06 10:00", "2025-01-07 10:00"]})
+    >>> acts = pd.DataFrame({"activity_id": ["x1", "x2"], "owner_id": ["r1", "r1"], "lead_id": ["l1", "l2"],
+    ...                      "occurred_at": ["2025-01-06 11:00", "2025-01-09 10:00"]})
+    >>> reps = pd.DataFrame({"rep_id": ["r1"], "team": ["SDR"], "role": ["SDR"], "hired_at": ["2024-01-01"]})
+    >>> sla = sm.response_sla(leads, activities=acts, reps=reps, as_of="2025-03-31")
+    >>> ax = plot.sla_compliance(sla, target=0.9)
+    >>> ax.get_title(loc="left"), [t.get_text() for t in ax.texts]
+    ('SLA compliance: first touch within 24h', ['target 90%'])
+    """
     _cur, lang = context(sla, currency, lang)
     ax = _band(_axes(ax), sla, "compliance", "compliance_low", "compliance_high",
                text("chart.sla", lang, within=format_duration(sla.attrs.get("within", "24h"))))
@@ -311,6 +469,27 @@ def kaplan_meier(km: pd.DataFrame, ax: Any = None, *, currency: str | None = Non
     group), or the summary of ``sm.sales_cycle(data, method="km")``. A summary holds only the quartiles of
     each period's curve, not the curve, so it is drawn as what it is: per period (and ``by`` group) the
     median days to close (dot) and the 25th–75th percentile (bar).
+
+    Parameters
+    ----------
+    km : pandas.DataFrame
+        The curve of :func:`~salesmetrics.kaplan_meier`, or the summary of
+        :func:`~salesmetrics.sales_cycle` (either method).
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import salesmetrics as sm
+    >>> from salesmetrics import plot
+    >>> ax = plot.kaplan_meier(sm.kaplan_meier([10, 20, 30, 40], [True, True, True, False]))
+    >>> [t.get_text() for t in ax.texts]
+    ['median 30 days']
     """
     ax = _axes(ax)
     _cur, lang = context(km, currency, lang)
@@ -344,6 +523,26 @@ def cycle_distribution(days: Any, ax: Any = None, *, bins: int = 30, currency: s
     (either method), which holds each period's quartiles rather than the deals: it is drawn as one box
     per period (and ``by`` group) from the 25th to the 75th percentile, the median across it and the
     mean as a dot; no whiskers, since the summary has no extremes.
+
+    Parameters
+    ----------
+    days : array-like of float or pandas.DataFrame
+        The days of each deal, or the summary of :func:`~salesmetrics.sales_cycle` (either method).
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    bins : int, default 30
+        Number of histogram bins (for the days of each deal).
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> from salesmetrics import plot
+    >>> ax = plot.cycle_distribution([12, 20, 31, 45, 90], bins=5)
+    >>> [t.get_text() for t in ax.texts], len(ax.patches)
+    (['median 31 days'], 5)
     """
     ax = _axes(ax)
     _cur, lang = context(days, currency, lang)
@@ -397,7 +596,31 @@ def _summary_axes(ax: Any, x: list[str], legend: bool, summary: pd.DataFrame, la
 
 
 def scorecard(card: pd.DataFrame, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
-    """The team scorecard as a table: KPI, value, target, attainment (coloured), change (output of ``scorecard``)."""
+    """The team scorecard as a table: KPI, value, target, attainment (coloured), change (output of ``scorecard``).
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        The output of :func:`~salesmetrics.scorecard`: ``period``, ``team``, ``kpi``, ``label``,
+        ``value``, ``target``, ``unit`` and ``attainment`` are shown.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    currency : str, optional
+        Currency of the money labels; default: the frame's ``attrs["currency"]``, else "USD".
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import plot
+    >>> card = pd.DataFrame({"period": ["2025Q3"] * 2, "team": ["Sales"] * 2, "kpi": ["win_rate", "bookings"],
+    ...                      "label": ["win rate", "revenue (new bookings)"], "value": [0.27, 1_250_000.0],
+    ...                      "target": [0.30, 1_000_000.0], "unit": ["rate", "money"], "attainment": [0.9, 1.25]})
+    >>> ax = plot.scorecard(card)
+    >>> ax.get_title(loc="left"), [ax.tables[0][2, j].get_text().get_text() for j in range(5)]
+    ('Team scorecard, 2025Q3', ['Sales', 'revenue (new bookings)', '$1.25M', '$1M', '125%'])
+    """
     from ..formatting import format_value
 
     ax = _axes(ax, (9, 0.4 + 0.32 * len(card)))
@@ -424,7 +647,31 @@ def scorecard(card: pd.DataFrame, ax: Any = None, *, currency: str | None = None
 
 
 def attrition(turnover: Any, ax: Any = None, *, currency: str | None = None, lang: str | None = None) -> Any:
-    """Annualised attrition per team against the company (``rep_turnover``'s result, or its ``.table``)."""
+    """Annualised attrition per team against the company (``rep_turnover``'s result, or its ``.table``).
+
+    Parameters
+    ----------
+    turnover : pandas.DataFrame or Assessment
+        :func:`~salesmetrics.rep_turnover`'s result, or its ``.table``: a row per team
+        (``scope_type`` "team") and one for the company, with ``scope``, ``attrition`` and ``departures``.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import plot
+    >>> turnover = pd.DataFrame({"scope_type": ["company", "team", "team"], "scope": ["company", "SDR", "New Business"],
+    ...                          "attrition": [0.2, 0.55, 0.1], "departures": [6, 5, 1]})
+    >>> turnover.attrs["window"] = "2024Q4–2025Q3"
+    >>> ax = plot.attrition(turnover)
+    >>> ax.get_title(loc="left"), [t.get_text() for t in ax.texts]
+    ('Rep attrition, annualised (2024Q4–2025Q3)', ['company 20%', '10% (1 left)', '55% (5 left)'])
+    """
     ax = _axes(ax)
     turnover = table_of(turnover)
     _cur, lang = context(turnover, currency, lang)
@@ -453,6 +700,33 @@ def decline_drivers(decline: Any, ax: Any = None, *, scope: str | None = None, p
     ``decline`` is ``sales_decline``'s result or its ``.table``; ``scope`` picks a segment (default: the company).
     When the table has no complete period for the scope (one month of data, say), the chart is empty
     and says what it needs: at least one complete period before ``as_of``.
+
+    Parameters
+    ----------
+    decline : pandas.DataFrame or Assessment
+        :func:`~salesmetrics.sales_decline`'s result, or its ``.table``: ``scope``, ``period``,
+        ``bookings``, ``opportunities``, ``close_ratio`` and ``avg_deal``.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    scope : str, optional
+        A value of the table's ``scope`` column (a segment); default: "company".
+    periods : int, default 8
+        How many of the scope's latest periods to show.
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import plot
+    >>> decline = pd.DataFrame({"scope": "company", "period": pd.PeriodIndex(["2025Q1", "2025Q2", "2025Q3"], freq="Q"),
+    ...                         "bookings": [100_000.0, 90_000.0, 80_000.0], "opportunities": [50, 50, 50],
+    ...                         "close_ratio": [0.2, 0.18, 0.16], "avg_deal": [10_000.0] * 3})
+    >>> ax = plot.decline_drivers(decline)
+    >>> ax.get_title(loc="left"), ax.lines[0].get_ydata().tolist()  # bookings, indexed to 2025Q1
+    ('What moved bookings: company', [100.0, 90.0, 80.0])
     """
     ax = _axes(ax)
     decline = table_of(decline)
@@ -484,6 +758,28 @@ def findings(found: Any, ax: Any = None, *, currency: str | None = None, lang: s
     """The five signs at a glance: one row per sign, coloured by its most severe finding, with the scopes.
 
     ``found`` is the output of ``diagnose``, or one sign's result (``sm.rep_turnover(data)``: its ``.findings``).
+
+    Parameters
+    ----------
+    found : pandas.DataFrame or Assessment
+        The output of :func:`~salesmetrics.diagnose`, or one sign's result (its ``.findings``): a row per
+        finding with ``sign``, ``severity``, ``scope`` and ``metric``.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    currency : str, optional
+        Accepted like every chart's; this one shows no money.
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import plot
+    >>> found = pd.DataFrame({"sign": ["rep_turnover", "market_response"], "severity": ["critical", "warning"],
+    ...                       "scope": ["SDR", "Digital Native"], "metric": ["attrition", "conversion"]})
+    >>> ax = plot.findings(found)
+    >>> [t.get_text() for t in ax.texts][2:4]
+    ['Slow response to market change', 'WARNING: Digital Native']
     """
     ax = _axes(ax, (9, 3.6))
     found = findings_of(found)
@@ -508,6 +804,38 @@ def trend(frame: Any, ax: Any = None, *, value: str, by: str | None = None, titl
     Used for the evidence of the signs without a chart of their own: out-of-lane share per role
     (``role_clarity``), leads per segment (``market_response``), CSAT per region (``customer_satisfaction``);
     a sign's result is accepted as well as its ``.table``. ``unit="money"`` formats the axis in ``currency``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or Assessment
+        A table with a ``period`` column, or a sign's result (its ``.table``).
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
+    value : str
+        The column to draw.
+    by : str, optional
+        A column whose groups get one line each; default: one line.
+    title : str, default ""
+        The chart's title; default: ``value`` with spaces for underscores.
+    unit : {"count", "rate", "money"}, default "count"
+        How the value axis is labelled: as it is, as percentages, or as money in ``currency``.
+    highlight : str or list of str, optional
+        Groups drawn bold, the others muted; default: all drawn alike.
+    currency : str, optional
+        Currency of the money labels with ``unit="money"``; default: the frame's ``attrs["currency"]``,
+        else "USD".
+    lang : {"en", "ko"}, optional
+        Language of the titles and labels; default: the frame's ``attrs["lang"]``, else "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesmetrics import plot
+    >>> leads = pd.DataFrame({"period": ["2025Q1", "2025Q2"] * 2, "segment": ["SMB", "SMB", "Enterprise", "Enterprise"],
+    ...                       "leads": [120, 150, 40, 38]})
+    >>> ax = plot.trend(leads, value="leads", by="segment", highlight="SMB", title="Leads by segment")
+    >>> [(line.get_label(), line.get_linewidth()) for line in ax.lines]
+    [('Enterprise', 1.2), ('SMB', 2.5)]
     """
     ax = _axes(ax)
     frame = table_of(frame)
