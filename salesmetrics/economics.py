@@ -295,9 +295,9 @@ class ShiftedBetaGeometric:
             A bundle, or a subscriptions table.
         cohort : str or pandas.Period
             The acquisition period: a label :func:`~salesmetrics.parse_period` reads ("2023-01", "2023Q1",
-            "2023"; fiscal under the bundle's ``fiscal_year_start``) or a Period. It is converted to ``freq``:
-            a month with ``freq="Q"`` means its quarter, and a quarter or year with ``freq="M"`` means its
-            last month (pass ``freq="Q"`` for a quarter's cohort).
+            "2023"; fiscal under the bundle's ``fiscal_year_start``) or a Period. A month with ``freq="Q"``
+            means its quarter; a cohort longer than ``freq`` (a quarter with ``freq="M"``) is an error
+            that says what to pass.
         freq : {"M", "Q", "Y"}, default "M"
             The length of a period of age (None is not accepted).
         as_of : date-like, optional
@@ -323,6 +323,11 @@ class ShiftedBetaGeometric:
         fys = inputs.fiscal_year_start
         period = cohort if isinstance(cohort, pd.Period) else parse_period(str(cohort), fiscal_year_start=fys)
         alias = freq_alias(freq, fys)
+        span = (period.asfreq("M", how="E") - period.asfreq("M", how="S")).n + 1
+        if span > {"M": 1, "Q": 3, "Y": 12}[str(freq).upper()]:
+            raise ValueError(f"cohort={str(cohort)!r} is longer than freq={freq!r} periods, and a cohort is one period of "
+                             f"age 0; pass freq='{'Q' if span == 3 else 'Y'}' to age it in those, or a month such as "
+                             f"'{period.asfreq('M', how='E')}'.")
         period = period.asfreq(alias)
         months = _months_to(first, alias)
         members = months == period.ordinal

@@ -537,8 +537,8 @@ def stage_durations(
         Stage order. Default: open stages by their typical position in a deal's
         history, then won, then lost stages.
     by : str, optional
-        A column of stage_history or of the opportunities (segment via accounts is
-        not joined here; add it to stage_history first).
+        A column of stage_history, of the opportunities, or of the deals' accounts
+        (``"segment"``, ``"region"``; ``"account.region"`` when a name is in several tables).
     as_of : date-like, optional
         Entries after it have not happened yet (a deal that moved on later is still in
         its stage). Default: the bundle's ``as_of``.

@@ -27,7 +27,7 @@ import pandas as pd
 from ._api import data_first
 from .data import SETTINGS_ATTR, index_in, resolve
 from .errors import DefinitionWarning, MissingDataError
-from .periods import BusinessCalendar, parse_period
+from .periods import BusinessCalendar, duration, parse_period
 from .pipeline import _NAT, Cells, _ns, group_labels
 from .stats import group_quantiles, ratio, wilson_interval
 
@@ -260,7 +260,9 @@ def response_sla(
     start : str, default "mql_at"
         The leads column whose time stamp starts the clock (``"created_at"``, ``"sql_at"``, ...);
         leads without one are not on the clock.
-    within : str or Timedelta, default "24h"
+    within : str, Timedelta or number, default "24h"
+        The promised response time (``"24h"``, ``"2D"``, a Timedelta; a plain number is days, as
+        everywhere in salesmetrics), measured in business time under ``calendar``.
     calendar : BusinessCalendar, optional
     by : str, optional
         A column of leads or of accounts (source, owner_id, segment, ...).
@@ -310,7 +312,7 @@ def response_sla(
     rep_table = inputs.get("reps")
     if start not in lead_table.columns:
         raise ValueError(f"start={start!r} is not a column of leads.")
-    window = pd.Timedelta(within)
+    window = duration(within, name="within")
     now = inputs.as_of_timestamp(as_of)
     now_ns = now.value
 

@@ -155,3 +155,20 @@ def test_durations_have_one_spelling():
     pd.testing.assert_frame_equal(new, old)
     with pytest.raises(ValueError, match="calendar months"):
         sm.ltv(data, window="90D")
+
+
+def test_a_plain_number_is_days_for_the_sla_promise_too(sample):
+    """0.1 read ``within=1`` as one nanosecond (pandas' default unit); the rule says days."""
+    one = sm.response_sla(sample, within=1, freq=None, as_of="2025-06-30")
+    pd.testing.assert_frame_equal(one, sm.response_sla(sample, within="1D", freq=None, as_of="2025-06-30"))
+    assert one["compliance"].item() > 0.5  # one nanosecond would have made nearly every lead a breach
+
+
+def test_a_cohort_longer_than_freq_is_refused_not_cut_to_its_last_month(sample):
+    from salesmetrics import ShiftedBetaGeometric
+
+    with pytest.raises(ValueError, match="pass freq='Q'"):
+        ShiftedBetaGeometric.from_subscriptions(sample, cohort="2023Q1")
+    quarter = ShiftedBetaGeometric.from_subscriptions(sample, cohort="2023Q1", freq="Q")
+    months = [ShiftedBetaGeometric.from_subscriptions(sample, cohort=f"2023-0{m}").iloc[0] for m in (1, 2, 3)]
+    assert quarter.iloc[0] == sum(months)  # the quarter's cohort is its three months' accounts
