@@ -496,7 +496,7 @@ def cac(
     ----------
     data : SalesData
         Needs spend, and subscriptions or opportunities.
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Reporting period; None is all time: the spend of every month the spend table
         covers (up to ``as_of``) over every new customer of those months, one row.
     by : "channel" or None, default "channel"
@@ -633,7 +633,7 @@ def cac_payback(
         with ``new_customers="opportunities"``, which then needs opportunities too).
     gross_margin : float, default 1.0
         Share of revenue kept after the cost of serving it (0 < margin ≤ 1).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Reporting period; None is all time: the monthly spend, new customers and new MRR
         summed (NaN if any month is NaN), then divided: one row (one per channel with ``by``).
     by : "channel" or None, default "channel"
@@ -735,7 +735,7 @@ def ltv(
         The trailing churn window in calendar months ("6M", "1Y"). A plain number meant months in 0.1;
         it still does, with a FutureWarning, until 0.3 (plain numbers mean days everywhere else).
     method : {"formula", "sbg"}
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Reporting period. LTV is a value at a point in time (each period's end), so None
         (all time) is one row: the LTV at ``as_of``.
     horizon : str, default "10Y"
@@ -886,7 +886,7 @@ def unit_economics(
         payback are NaN, with a warning).
     gross_margin : float, default 1.0
         Share of revenue kept after the cost of serving it (0 < margin ≤ 1).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Reporting period; None (all time) is one row: LTV at ``as_of`` beside the
         all-time CAC (see :func:`ltv` and :func:`cac`).
     lag : str, optional

@@ -246,7 +246,7 @@ def funnel(
         a stage is an error.
     by : str, optional
         A column of the frame (source, segment, owner_id, ...).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Cohort (or entry) period; None gives one row per stage for all time.
     method : {"cohort", "period"}, default "cohort"
     window : days or Timedelta-like, optional
@@ -641,7 +641,7 @@ def bottlenecks(
     by : str, optional
         A column of stage_history, of the bundle's opportunities or of their accounts
         (segment, region, source, ...); adds the ``behind_others`` comparison.
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The period of stage entry; None (all time) is one period of every entry up to
         ``as_of``, with no earlier periods for a trailing baseline, so only ``behind_others``
         (with ``by``) can flag.

@@ -329,7 +329,7 @@ def scorecard(
         The bundle; each KPI uses the tables it needs.
     org : {"process", "functional"} or OrgDesign, default "process"
         The design whose teams own the KPIs (see :class:`OrgDesign`).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The reporting period. None (all time) reports every KPI over all the data up to
         ``as_of`` with ``period`` "all time"; there is no previous period and no target
         (targets are set per period), so ``previous``, ``change``, ``target`` and
@@ -440,7 +440,7 @@ def plan_funnel(
         The period to plan, e.g. ``"2025Q4"`` (a month, quarter or year).
     lookback : int, default 4
         How many ``freq`` periods before ``period`` the rates, deal size and volumes are measured over.
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The length of ``period`` and of the lookback periods. None (all time) measures over
         everything before ``period`` (``lookback`` is then ignored), and ``period`` keeps
         its own length.

@@ -92,7 +92,7 @@ def to_period(values: Any, freq: str = "Q", *, fiscal_year_start: int = 1) -> pd
     ----------
     values : array-like of datetime
         Timestamps or dates.
-    freq : {"M", "Q", "Y"}, default "Q"
+    freq : {"Q", "M", "Y"}, default "Q"
         Month, quarter or year (the library's one default, as in every metric).
     fiscal_year_start : int, default 1
         Month in which the fiscal year starts.
@@ -157,7 +157,7 @@ def period_range(start: Any, end: Any, freq: str = "Q", *, fiscal_year_start: in
     ----------
     start, end : date-like
         The first and the last instant to cover; both ends are included.
-    freq : {"M", "Q", "Y"}, default "Q"
+    freq : {"Q", "M", "Y"}, default "Q"
         Month, quarter or year.
     fiscal_year_start : int, default 1
         Month in which the fiscal year starts.
@@ -181,7 +181,7 @@ def last_complete_period(as_of: Any, freq: str = "Q", *, fiscal_year_start: int 
     ----------
     as_of : date-like
         The moment of reading; naive or aware (read in its own wall-clock time).
-    freq : {"M", "Q", "Y"}, default "Q"
+    freq : {"Q", "M", "Y"}, default "Q"
         Month, quarter or year.
     fiscal_year_start : int, default 1
         Month in which the fiscal year starts.

@@ -215,7 +215,7 @@ def win_rate(
     Parameters
     ----------
     data : SalesData or pandas.DataFrame
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         None gives one row for all time.
     by : str, optional
         A column of opportunities or of accounts (segment, region, owner_id, source, ...).
@@ -295,7 +295,7 @@ def close_rate(
     ----------
     data : SalesData or pandas.DataFrame
         A bundle, or an opportunities table (raw exports are conformed first).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The creation period of a cohort; None (all time) is one cohort of every deal created by
         ``as_of``, one row.
     by : str, optional
@@ -372,7 +372,7 @@ def deal_size(
     ----------
     data : SalesData or pandas.DataFrame
         A bundle, or an opportunities table (raw exports are conformed first).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The period of the close; None (all time) is one row of every deal won by ``as_of``.
     by : str, optional
         A column of opportunities, or of the accounts or reps joined to them (segment, region,
@@ -444,7 +444,7 @@ def sales_cycle(
     ----------
     data : SalesData or pandas.DataFrame
         A bundle, or an opportunities table (raw exports are conformed first).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The period of the close ("won") or of the creation ("km"); None (all time) is one row
         over every deal won (with "km": created) by ``as_of``, without ``period``.
     by : str, optional
@@ -538,7 +538,7 @@ def sales_velocity(
     ----------
     data : SalesData or pandas.DataFrame
         A bundle, or an opportunities table (raw exports are conformed first).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Reporting period; None (all time) is one row: the deals open at ``as_of`` with the
         all-time win rate, deal size and median cycle.
     by : str, optional
@@ -635,7 +635,7 @@ def pipeline_coverage(
         A bundle, or an opportunities table.
     targets : pandas.DataFrame, optional
         The targets table, with a bare opportunities table (a bundle brings its own).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The target periods to cover; None takes every target period whatever its length
         (months, quarters and years side by side).
     metric : str, default "bookings"

@@ -241,7 +241,7 @@ def mrr_bridge(
     ----------
     data : SalesData or pandas.DataFrame
         A bundle, or a subscriptions table (raw exports are conformed first).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Quarters and years sum their months' movements; their starting MRR is
         the first month's and their ending MRR the last month's. None (all time)
         is one row from the first month to ``as_of``: starting MRR 0, every
@@ -372,7 +372,7 @@ def mrr(
     ----------
     data : SalesData or pandas.DataFrame
         A bundle, or a subscriptions table (raw exports are conformed first).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Reporting period; None (all time) is the snapshot at ``as_of`` alone, one row per
         active account and no ``period`` column.
     as_of : date-like, optional
@@ -480,7 +480,7 @@ def retention(
     ----------
     data : SalesData or pandas.DataFrame
         A bundle, or a subscriptions table (raw exports are conformed first).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Reporting period; None (all time) is one row from the first month to ``as_of``. No
         account is active before the first month, so the rates over starting customers or
         starting MRR (logo churn, GRR, NRR, gross and net MRR churn) are NaN there and the
@@ -582,7 +582,7 @@ def cohort_retention(
         A bundle, or a subscriptions table (raw exports are conformed first).
     basis : {"logo", "revenue"}, default "logo"
         Count accounts, or sum their MRR.
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Cohort and age period; None (all time) is one row without ``cohort`` and ``age``:
         every account ever acquired, at ``as_of`` against its first active month (logo:
         accounts active at ``as_of`` / accounts acquired; revenue: MRR at ``as_of`` / the

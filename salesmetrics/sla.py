@@ -266,7 +266,7 @@ def response_sla(
     calendar : BusinessCalendar, optional
     by : str, optional
         A column of leads or of accounts (source, owner_id, segment, ...).
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         Period of the SLA start; None (all time) gives one row.
     as_of : date-like, optional
         Default: the bundle's; nothing after it counts (a lead not touched by then is pending,

@@ -114,3 +114,37 @@ def test_numpydoc_reads_the_wrapped_signature() -> None:
 def test_every_public_docstring_documents_every_parameter() -> None:
     failures = [line for name in PUBLIC for line in _failures(name)]
     assert not failures, f"{len(failures)} docstring problem(s):\n" + "\n".join(failures)
+
+
+def _resolve(name: str) -> object:
+    module_name, _, rest = name.partition(".")
+    obj: object = importlib.import_module(module_name)
+    parts = rest.split(".")
+    for i, part in enumerate(parts):  # import submodules as far as they go, then attributes
+        try:
+            obj = importlib.import_module(f"{module_name}.{'.'.join(parts[:i + 1])}")
+        except ImportError:
+            obj = getattr(obj, part)
+    return obj
+
+
+def test_a_set_of_choices_lists_the_default_first() -> None:
+    """numpydoc's convention (and mkdocstrings' renderer): in ``order : {'C', 'F'}`` the first choice is the
+    default. ``freq : {"M", "Q", "Y"}, default "Q"`` was rendered as default "M" on the API pages."""
+    wrong = []
+    for name in PUBLIC:
+        obj = _resolve(name)
+        target = obj.__init__ if inspect.isclass(obj) else obj  # type: ignore[misc]
+        try:
+            signature = inspect.signature(target)
+        except (TypeError, ValueError):
+            continue
+        doc = get_doc_object(obj)
+        for param in doc["Parameters"]:
+            if not param.type.startswith("{") or param.name not in signature.parameters:
+                continue
+            default = signature.parameters[param.name].default
+            first = param.type[1:].split(",", 1)[0].split("}", 1)[0].strip().strip("'\"")
+            if isinstance(default, str) and first != default:
+                wrong.append(f"{name}: {param.name} : {param.type} (default {default!r})")
+    assert not wrong, "\n".join(wrong)

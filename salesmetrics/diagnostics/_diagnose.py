@@ -74,7 +74,7 @@ def diagnose(
         The bundle; a sign whose tables or columns are missing is reported as not assessed.
     as_of : date-like, optional
         Default: the bundle's; nothing after it counts, and only periods complete by then are compared.
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The periods each sign compares: months, quarters or (fiscal) years. None: all time — no sign
         is assessed, since each compares periods (one ``info`` row per sign, metric "not_assessed",
         says so).

@@ -65,7 +65,7 @@ def market_response(
     ----------
     data : SalesData
         The bundle; the tables this sign needs are named above.
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The periods compared: months, quarters or (fiscal) years. None: all time — not assessed, since
         the sign compares periods (one ``info`` finding, metric "not_assessed", says so; the table has
         its usual columns and no rows).

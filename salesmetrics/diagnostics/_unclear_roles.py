@@ -105,7 +105,7 @@ def role_clarity(
         The bundle; the tables this sign needs are named above.
     org : {"process", "functional"} or OrgDesign, default "process"
         The design whose role → lanes map says who owns which work.
-    freq : {"M", "Q", "Y"} or None, default "Q"
+    freq : {"Q", "M", "Y"} or None, default "Q"
         The periods compared: months, quarters or (fiscal) years. None: all time — not assessed, since
         the sign compares periods (one ``info`` finding, metric "not_assessed", says so; the table has
         its usual columns and no rows).
