@@ -10,13 +10,44 @@ is a keyword now and still works positionally, with the same warning, until 0.3.
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["data_first"]
+__all__ = ["data_first", "find_stack_level"]
+
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+def find_stack_level() -> int:
+    """The ``stacklevel`` that makes a warning point at the first line outside salesmetrics (the user's call).
+
+    Metrics are wrapped (:func:`data_first`) and call each other, so a fixed ``stacklevel`` would point
+    at library code; pandas solves it the same way.
+
+    Returns
+    -------
+    int
+        The stack level for :func:`warnings.warn`, counted from the caller of this function.
+
+    Examples
+    --------
+    >>> find_stack_level() >= 1
+    True
+    """
+    frame = inspect.currentframe()
+    level = 0
+    try:
+        while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+            frame = frame.f_back
+            level += 1
+    finally:
+        del frame
+    return max(level, 1)
 
 
 def data_first(old: str, *, was_positional: tuple[str, ...] = ()) -> Callable[[F], F]:
@@ -66,7 +97,7 @@ def data_first(old: str, *, was_positional: tuple[str, ...] = ()) -> Callable[[F
                 if args:
                     raise TypeError(f"{fn.__name__}() got its data twice: as the first argument and as {old}=.")
                 warnings.warn(f"{fn.__name__}({old}=...) is deprecated: pass the data first, {fn.__name__}(data, ...); "
-                              f"the {old}= keyword will be removed in 0.3.", FutureWarning, stacklevel=2)
+                              f"the {old}= keyword will be removed in 0.3.", FutureWarning, stacklevel=find_stack_level())
                 args = (kwargs.pop(old),)
             if len(args) > 1 and was_positional:
                 extra = args[1:]
@@ -80,7 +111,7 @@ def data_first(old: str, *, was_positional: tuple[str, ...] = ()) -> Callable[[F
                     kwargs[name] = value
                 shown = ", ".join(f"{n}=..." for n in names)
                 warnings.warn(f"{fn.__name__}(data, {', '.join(names)}) is deprecated: pass {shown} as a keyword; "
-                              "positional tables after the data will be refused in 0.3.", FutureWarning, stacklevel=2)
+                              "positional tables after the data will be refused in 0.3.", FutureWarning, stacklevel=find_stack_level())
                 args = args[:1]
             return fn(*args, **kwargs)
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from .i18n import text
+
 _SUMMARY = ("median_days", "p25_days", "p75_days")
 
 
@@ -54,8 +56,27 @@ def group_columns(frame: pd.DataFrame, skip: tuple[str, ...] = ("period",)) -> l
             and frame[c].nunique(dropna=False) > 1]
 
 
+ALL_TIME_COHORTS = ("cohort_retention(freq=None) is one all-time figure (every account ever acquired, at as_of), not a "
+                    "cohort x age grid; pass freq='M', 'Q' or 'Y' for cohorts.")
+
+
+def bridge_row(bridge: pd.DataFrame, period: Any, lang: str) -> tuple[pd.Series, str]:
+    """One period's MRR-bridge row (``by`` groups summed) and its label; an all-time bridge is its own period."""
+    if "period" not in bridge.columns:
+        if period is not None:
+            raise ValueError(f"period={period!r}: this bridge is all time (freq=None) and has no periods.")
+        return bridge.select_dtypes("number").sum(), text("chart.all_time", lang)
+    frame = bridge if period is None else bridge[bridge["period"].astype(str) == str(period)]
+    if frame.empty:
+        raise ValueError(f"period={period!r} is not in the bridge; its periods run {bridge['period'].iloc[0]}–"
+                         f"{bridge['period'].iloc[-1]}.")
+    return frame.select_dtypes("number").groupby(frame["period"].astype(str)).sum().iloc[-1], str(frame["period"].iloc[-1])
+
+
 def cohort_grid(cohorts: pd.DataFrame, value: str, last: int) -> pd.DataFrame:
     """Cohort × age grid (the last ``last`` cohorts) from ``cohort_retention``'s long frame or ``cohort_triangle``'s grid."""
+    if "value" in cohorts.columns and "denominator" in cohorts.columns and "cohort" not in cohorts.columns:
+        raise ValueError(ALL_TIME_COHORTS)
     long = {"cohort", "age"} <= set(cohorts.columns)
     grid = cohorts.pivot(index="cohort", columns="age", values=value) if long else cohorts
     return grid.tail(last).dropna(axis=1, how="all").astype(float)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._api import data_first
+from ._api import data_first, find_stack_level
 from .data import MISSING_GROUP, Inputs, resolve
 from .errors import DataQualityWarning, DefinitionWarning
 from .periods import duration, freq_alias, to_period
@@ -435,7 +435,13 @@ def _customers(data: SalesData, freq: str | None, by: str | None, basis: NewCust
         subs = inputs.require("subscriptions", "cac(new_customers='subscriptions')")
         ids = pd.Index(pd.unique(subs["account_id"].dropna()))
         accounts = pd.DataFrame({"account_id": ids.astype(object), "channel": channel.reindex(ids).to_numpy()})
-        bridge = mrr_bridge(data, freq=freq, by="channel" if by else None, as_of=as_of, accounts=accounts)
+        with warnings.catch_warnings():
+            if by and not accounts["channel"].notna().any():  # said below in the export's terms, not the look-up's
+                warnings.filterwarnings("ignore", message="by='channel'")
+                warnings.warn("cac by channel: no new customer's acquisition channel is known (the export has no "
+                              "accounts.channel and no source on won opportunities or leads), so every customer is in "
+                              f"{MISSING_GROUP!r}; add accounts.channel, or pass by=None.", DataQualityWarning, stacklevel=find_stack_level())
+            bridge = mrr_bridge(data, freq=freq, by="channel" if by else None, as_of=as_of, accounts=accounts)
         return bridge[[*keys, "new_customers", "new"]].rename(columns={"new": "new_mrr"})
     if basis != "opportunities":
         raise ValueError(f"new_customers must be 'subscriptions' or 'opportunities', got {basis!r}.")
@@ -572,7 +578,7 @@ def cac(
         shown = ", ".join(str(p) for p in missing[:6]) + (" ..." if len(missing) > 6 else "")
         warnings.warn(f"cac: the spend table has no rows for some months that {len(missing)} period(s) need ({shown}"
                       f"{', lag ' + str(lag_months) + ' months' if lag_months else ''}); their spend and CAC are NaN, not "
-                      "zero. Add those months to spend (amount 0 if nothing was spent).", DataQualityWarning, stacklevel=2)
+                      "zero. Add those months to spend (amount 0 if nothing was spent).", DataQualityWarning, stacklevel=find_stack_level())
     out["cac"] = ratio(out["spend"], out["new_customers"])
     out = out.sort_values(keys, kind="stable").reset_index(drop=True)
     columns = keys + ["spend", "new_customers", "cac"] + (["new_mrr"] if "new_mrr" in out.columns else [])
@@ -585,7 +591,7 @@ def _lag(lag: str | None, lag_months: int | None, function: str) -> int:
     """Months of spend lag from ``lag`` ("1M") or the deprecated ``lag_months``."""
     if lag_months is not None:
         warnings.warn(f"{function}(lag_months={lag_months!r}) is deprecated: pass lag='{int(lag_months)}M'; lag_months will be "
-                      "removed in 0.3.", FutureWarning, stacklevel=4)
+                      "removed in 0.3.", FutureWarning, stacklevel=find_stack_level())
         if lag is not None:
             raise TypeError(f"{function}: pass lag= or lag_months=, not both.")
         lag = f"{int(lag_months)}M"
@@ -778,15 +784,18 @@ def ltv(
     window_n = duration(window, name="window", unit="months", legacy_months=True)
     if horizon_months is not None:
         warnings.warn("ltv(horizon_months=...) is deprecated: pass horizon='120M' (or '10Y'); horizon_months will be "
-                      "removed in 0.3.", FutureWarning, stacklevel=2)
+                      "removed in 0.3.", FutureWarning, stacklevel=find_stack_level())
         horizon = f"{int(horizon_months)}M"
     horizon_n = duration(horizon, name="horizon", unit="months")
     assert isinstance(window_n, int) and isinstance(horizon_n, int)
     if freq is None:  # a stock: the value at as_of, i.e. the monthly table's last row
         monthly = ltv(data, gross_margin=gross_margin, window=f"{window_n}M", method=method, freq="M",
-                      horizon=f"{horizon_n}M", as_of=as_of, warn=warn)
-        out = monthly.iloc[-1:].drop(columns="period").reset_index(drop=True)
+                      horizon=f"{horizon_n}M", as_of=as_of, warn=False)
+        out = monthly.iloc[-1:].reset_index(drop=True)
         out.attrs.update(monthly.attrs)
+        if warn:
+            _warn_zero_churn(out)  # about the one row returned, not the months before it
+        out = out.drop(columns="period")
         out.attrs.update(freq=None)
         return out
     bridge = mrr_bridge(data, freq=freq, as_of=as_of)
@@ -836,7 +845,7 @@ def _warn_zero_churn(table: pd.DataFrame) -> None:
     if table.attrs.get("method") == "formula" and zero.any():
         shown = ", ".join(str(p) for p in table["period"][zero][:4]) + (" ..." if zero.sum() > 4 else "")
         warnings.warn(f"ltv: monthly logo churn is 0 in {int(zero.sum())} period(s) ({shown}), so LTV is undefined there "
-                      "(NaN, not infinite); use a longer window= or method='sbg'.", DefinitionWarning, stacklevel=3)
+                      "(NaN, not infinite); use a longer window= or method='sbg'.", DefinitionWarning, stacklevel=find_stack_level())
 
 
 def _fit_accounts(first: np.ndarray, churn: np.ndarray, end_month: int) -> ShiftedBetaGeometric | None:
@@ -921,9 +930,9 @@ def unit_economics(
     keys = ["period"] if freq is not None else []
     if getattr(data, "spend", None) is None:  # a billing export alone: the value side stands, the cost side is unknown
         warnings.warn("unit_economics: the bundle has no spend table, so CAC, LTV:CAC and CAC payback are not computed "
-                      "(NaN); add spend (month, amount, channel) to include them.", DataQualityWarning, stacklevel=2)
+                      "(NaN); add spend (month, amount, channel) to include them.", DataQualityWarning, stacklevel=find_stack_level())
         cost = pd.DataFrame({**({"period": value["period"]} if keys else {}), "spend": np.nan, "new_customers": np.nan, "cac": np.nan,
-                             "avg_new_mrr": np.nan, "payback_months": np.nan, "gross_margin": gross_margin})
+                             "avg_new_mrr": np.nan, "payback_months": np.nan, "gross_margin": gross_margin}, index=value.index)
     else:
         cost = cac_payback(data, gross_margin=gross_margin, freq=freq, by=None, lag=f"{months}M",
                            new_customers=new_customers, as_of=as_of)

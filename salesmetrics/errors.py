@@ -163,7 +163,7 @@ class MissingDataError(SalesMetricsError, ValueError):
     ...     sm.win_rate(sm.SalesData())
     ... except sm.MissingDataError as err:
     ...     print(err)
-    this pipeline metric needs the opportunities table; pass a SalesData that has it, or opportunities=<DataFrame>.
+    this pipeline metric needs the opportunities table; pass a SalesData that has it: sm.SalesData(..., opportunities=<DataFrame>).
     """
 
 

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._api import data_first
+from ._api import data_first, find_stack_level
 from .data import SETTINGS_ATTR, Inputs, frame_settings, group_codes, group_labels, resolve
 from .errors import DataQualityWarning, MissingDataError
+from .periods import as_timestamp
 from .pipeline import _DAY_NS, _NAT, Cells, _ns, censored_cohorts, parse_window, period_span
 from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
 
@@ -107,7 +108,7 @@ def lead_journeys(data: SalesData, /, *, as_of: Any = None) -> pd.DataFrame:
             warnings.warn(f"lead_journeys: {int(shared.sum())} lead(s) point to an opportunity an earlier lead already has "
                           f"(e.g. lead {out['lead_id'].iloc[int(np.flatnonzero(shared)[0])]!r}); each opportunity is "
                           "attributed once, to its earliest lead, and the others count as not converted to an opportunity.",
-                          DataQualityWarning, stacklevel=2)
+                          DataQualityWarning, stacklevel=find_stack_level())
         o = opps.set_index("opportunity_id")
         o = o[~o.index.duplicated()]
         pick = o.reindex(out["opportunity_id"].where(~shared))
@@ -158,7 +159,7 @@ def _stage_ns(frame: pd.DataFrame, stages: list[str]) -> tuple[list[np.ndarray],
 
 def _instant(as_of: Any, zone: Any) -> int:
     """``as_of`` as int64 ns on the stage columns' clock (UTC when aware, wall-clock when naive)."""
-    ts = pd.Timestamp(as_of)
+    ts = as_timestamp(as_of)
     if zone is None:
         return (ts.tz_localize(None) if ts.tz is not None else ts).as_unit("ns").value
     return (ts.tz_convert("UTC") if ts.tz is not None else ts.tz_localize(zone)).as_unit("ns").value
@@ -174,7 +175,7 @@ def _effective(cols: list[np.ndarray], stages: list[str], now: int) -> np.ndarra
     for early, late, n in backwards:
         if n:
             warnings.warn(f"funnel: {n} row(s) reach {late} before {early}; they count as converted at once. "
-                          "Check the export's dates.", DataQualityWarning, stacklevel=4)
+                          "Check the export's dates.", DataQualityWarning, stacklevel=find_stack_level())
     return eff
 
 
@@ -211,11 +212,12 @@ def funnel(
     ``as_of``, and converted only if it reached the next stage by then.
 
     **Cohort conversion** (the default): of the entities that reached stage k in
-    each period, the share that reach stage k+1 (within ``window`` when given),
-    estimated by Kaplan–Meier on the time from k to k+1 so that entities still
-    in progress are *censored*, neither successes nor failures (docs/metrics.md, "Lead
-    funnel"). Each entity is followed until it converts, until its window ends,
-    or until ``as_of``. ``rate`` is the estimated probability of converting
+    each period, the share that reach stage k+1 by ``as_of``: ``converted / entered``
+    exactly, with a Wilson interval. With a ``window`` the rate is the share that
+    convert within it, estimated by Kaplan–Meier on the time from k to k+1 so that
+    entities whose window is still open are *censored*, neither successes nor
+    failures (docs/metrics.md, "Lead funnel"). Each entity is followed until it
+    converts, until its window ends, or until ``as_of``. ``rate`` is the estimated probability of converting
     within ``followed_days``: the window, or the cohort's longest follow-up when
     that is shorter (its rate is for that shorter time). An entity that dropped
     out by ``as_of`` (``dropped``: disqualified, lost) without converting is a
@@ -226,7 +228,7 @@ def funnel(
     convert as others did). A cohort is ``incomplete`` when some are pending,
     when it was followed for less than the window, or when its period has not
     ended by ``as_of`` (more entities may enter it).
-    The interval is Wilson's at the Kaplan–Meier effective sample size
+    With a window the interval is Wilson's at the Kaplan–Meier effective sample size
     (:func:`~salesmetrics.stats.censored_rate`).
 
     **Period conversion** (``method="period"``): entries into k+1 in the period /

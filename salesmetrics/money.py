@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._api import find_stack_level
 from .errors import DataQualityWarning, MissingDataError
 
 __all__ = ["to_reporting"]
@@ -92,6 +93,6 @@ def to_reporting(
             f"{early} amount(s) are dated before their currency's first fx rate; the first rate was used. "
             "Add earlier rows to fx_rates for exact conversion.",
             DataQualityWarning,
-            stacklevel=3,
+            stacklevel=find_stack_level(),
         )
     return amount * rate

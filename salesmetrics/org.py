@@ -25,7 +25,7 @@ import pandas as pd
 
 from ._api import data_first
 from .data import SETTINGS_ATTR
-from .periods import freq_alias, parse_period
+from .periods import as_timestamp, freq_alias, parse_period
 from .stats import ratio
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -353,7 +353,7 @@ def scorecard(
     """
     design = _design(org)
     tz = data.timezone
-    stamp = pd.Timestamp(as_of) if as_of is not None else data.as_of
+    stamp = as_timestamp(as_of) if as_of is not None else data.as_of
     if stamp is None:
         raise ValueError("scorecard needs as_of or time stamps in the data.")
     stamp = stamp.tz_convert(tz) if stamp.tz is not None else stamp.tz_localize(tz)

@@ -22,8 +22,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._api import find_stack_level
+
 __all__ = [
     "BusinessCalendar",
+    "as_timestamp",
     "duration",
     "freq_alias",
     "parse_period",
@@ -191,7 +194,7 @@ def last_complete_period(as_of: Any, freq: str = "Q", *, fiscal_year_start: int 
     >>> last_complete_period("2025-09-30 18:00"), last_complete_period("2025-09-15")
     (Period('2025Q3', 'Q-DEC'), Period('2025Q2', 'Q-DEC'))
     """
-    local = _local_naive([pd.Timestamp(as_of)])[0]
+    local = _local_naive([as_timestamp(as_of)])[0]
     current = local.to_period(freq_alias(freq, fiscal_year_start))
     return current if local.normalize() >= current.end_time.normalize() else current - 1
 
@@ -472,6 +475,45 @@ def _as_days(values: Iterable[Any]) -> np.ndarray:
 _MONTHS_SPELLED = re.compile(r"^\s*(\d+)\s*(M|MS|month|months|Y|year|years)\s*$", re.I)
 
 
+def as_timestamp(value: Any, tz: str | None = None, *, name: str = "as_of") -> pd.Timestamp:
+    """Read a date or time stamp given by the user (``as_of``, ``start``), in the bundle's zone when ``tz`` is given.
+
+    A naive value is read as wall-clock time in ``tz``; an aware one is converted to it. Text that is
+    not a date is a ``ValueError`` that names the parameter and the format, not a parser error.
+
+    Parameters
+    ----------
+    value : str, datetime or Timestamp
+        The date (``"2025-09-30"``) or time stamp.
+    tz : str, optional
+        Time zone to localise or convert to; None keeps the value as it is.
+    name : str, default "as_of"
+        The parameter's name, for the error message.
+
+    Returns
+    -------
+    pandas.Timestamp
+
+    Examples
+    --------
+    >>> as_timestamp("2025-09-30", "Asia/Seoul")
+    Timestamp('2025-09-30 00:00:00+0900', tz='Asia/Seoul')
+    >>> as_timestamp("end of Q3")
+    Traceback (most recent call last):
+    ...
+    ValueError: as_of='end of Q3' is not a date; write it as YYYY-MM-DD (or a Timestamp).
+    """
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD (or a Timestamp).") from err
+    if ts is pd.NaT:
+        raise ValueError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD (or a Timestamp).")
+    if tz is None:
+        return ts
+    return ts.tz_convert(tz) if ts.tz is not None else ts.tz_localize(tz)
+
+
 def duration(value: Any, *, name: str = "duration", unit: Literal["time", "months"] = "time",
              legacy_months: bool = False, minimum: int = 1) -> pd.Timedelta | int:
     """Read a duration in the library's one spelling: ``"90D"``, ``"12h"``, ``"6M"``, ``"1Y"``, a Timedelta, or days.
@@ -515,10 +557,10 @@ def duration(value: Any, *, name: str = "duration", unit: Literal["time", "month
             if legacy_months:
                 warnings.warn(f"{name}={value!r}: plain numbers will mean days, as everywhere else in salesmetrics; pass "
                               f"{name}='{int(value)}M' (this one is still read as {int(value)} months until 0.3).",
-                              FutureWarning, stacklevel=3)
+                              FutureWarning, stacklevel=find_stack_level())
                 months = int(value)
             else:
-                raise ValueError(f"{name} is counted in calendar months: pass e.g. {name}='6M', not {value!r}.")
+                raise ValueError(f"{name} is counted in calendar months: pass {name}='{int(value)}M', not {value!r}.")
         elif isinstance(value, str) and (m := _MONTHS_SPELLED.match(value)):
             months = int(m.group(1)) * (12 if m.group(2).upper().startswith("Y") else 1)
         else:
@@ -527,11 +569,18 @@ def duration(value: Any, *, name: str = "duration", unit: Literal["time", "month
             raise ValueError(f"{name} must be at least {minimum} month{'s' if minimum != 1 else ''}, got {value!r}.")
         return months
     if isinstance(value, (int, float, np.integer, np.floating)):
+        if not value >= 0:
+            raise ValueError(f"{name} must be a non-negative number of days, got {value!r}.")
         return pd.Timedelta(days=float(value))
     if isinstance(value, str) and _MONTHS_SPELLED.match(value):
         raise ValueError(f"{name}={value!r} is in calendar months, which have no fixed length; give it in days (e.g. "
                          f"'{int(_MONTHS_SPELLED.match(value).group(1)) * 30}D') or hours.")  # type: ignore[union-attr]
+    if isinstance(value, str):  # "90d" and "90D" alike (pandas deprecates the lower-case day unit)
+        value = re.sub(r"(?<=\d)\s*d(ays?)?\b", "D", value.strip())
     try:
-        return pd.Timedelta(value)
+        found = pd.Timedelta(value)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name} must be a duration such as '90D', '12h' or a Timedelta, got {value!r}.") from err
+    if found < pd.Timedelta(0):
+        raise ValueError(f"{name} must not be negative, got {value!r}.")
+    return found

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._api import data_first
+from ._api import data_first, find_stack_level
 from .data import Inputs, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
 from .money import to_reporting
@@ -107,8 +107,10 @@ def censored_cohorts(cells: Cells, entered: np.ndarray, lag: np.ndarray, success
     Each entity of a cohort (``entered``, ``age`` ns since it entered, at ``as_of``) succeeded after ``lag``
     (``success``, within the window), is a known failure (``failed``: dropped out, lost, or succeeded only
     after the window) or is still in progress: censored when its window ends or at ``as_of``. The rate
-    is the Kaplan–Meier estimate (:func:`~salesmetrics.stats.censored_rate`). ``pending`` counts those
-    in progress whose window is still running (without a window: younger than the slowest success seen);
+    is the Kaplan–Meier estimate (:func:`~salesmetrics.stats.censored_rate`) with a window; without one
+    it is converted / entered exactly (those in progress count in the denominator, docs/metrics.md), with
+    a Wilson interval. ``pending`` counts those in progress whose window is still running (without a
+    window: younger than the slowest success seen);
     a cohort is ``incomplete`` when some are pending, when it was followed for less than the window,
     or when its period has not ended by ``as_of`` (more entities may still enter it).
     """
@@ -120,7 +122,12 @@ def censored_cohorts(cells: Cells, entered: np.ndarray, lag: np.ndarray, success
     pending = entered & ~success & ~failed & (age < horizon)
     time = np.where(success, lag, np.where(failed, known_end, follow)) // 1_000_000_000  # whole seconds: exact, fast to sort
     sel = entered & (cells.cell >= 0)
-    r = censored_rate(cells.cell[sel], time[sel], success[sel], cells.size)
+    if win is not None:
+        r = censored_rate(cells.cell[sel], time[sel], success[sel], cells.size)
+    else:
+        k, n = cells.count(success), cells.count(entered)
+        low, high = wilson_interval(k, n)
+        r = {"rate": ratio(k, n), "rate_low": low, "rate_high": high}
     longest = np.full(cells.size, -1, dtype="int64")
     np.maximum.at(longest, cells.cell[sel], follow[sel])
     n_pending = cells.count(pending)
@@ -280,10 +287,11 @@ def close_rate(
     """Close rate (deal closing ratio) of the cohort of opportunities created in each period.
 
     ``close_rate`` is the share of the cohort won (within ``window`` after creation when given),
-    with open deals in the cohort: it can never exceed 1 (docs/metrics.md). Deals still open at ``as_of``
-    are *censored*, neither won nor lost: the rate is the Kaplan–Meier estimate of winning within
-    ``followed_days`` (the window, or the cohort's longest follow-up when that is shorter), as in
-    :func:`~salesmetrics.funnel`. Lost deals, and deals won only after their window, are known
+    with open deals in the cohort: it can never exceed 1 (docs/metrics.md). Without a window it is
+    exactly ``won / created`` (deals open at ``as_of`` count in the denominator), with a Wilson
+    interval. With a window, deals whose window is still open at ``as_of`` are *censored*, neither
+    won nor lost: the rate is the Kaplan–Meier estimate of winning within ``followed_days`` (the
+    window, or the cohort's longest follow-up when that is shorter), as in :func:`~salesmetrics.funnel`. Lost deals, and deals won only after their window, are known
     failures and stay in the denominator. For a cohort with no deal left open (or none whose
     window is still running) this is exactly ``won / created``. ``pending`` counts the open deals
     whose window is still running at ``as_of`` (without a window: those younger than the slowest
@@ -406,7 +414,7 @@ def deal_size(
     if not inputs.has_column("opportunities", "amount"):
         warnings.warn("deal_size: the opportunities export has no amount column, so deal size and bookings are unknown "
                       "(NaN, not 0); map your amount column with columns={'<your column>': 'amount'}.",
-                      DataQualityWarning, stacklevel=2)
+                      DataQualityWarning, stacklevel=find_stack_level())
     cells = Cells(opps["closed_at"].where(won | lost), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
     n = cells.count(sized)
     # a period whose won deals all lack an amount has unknown bookings (NaN), not zero bookings

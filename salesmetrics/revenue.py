@@ -265,7 +265,10 @@ def mrr_bridge(
         the five, exactly), ``starting_customers``, ``new_customers``,
         ``expansion_customers``, ``contraction_customers``, ``churn_customers``,
         ``reactivation_customers``, ``ending_customers``, ``arpa`` (ending MRR /
-        ending customers, NaN when there are none).
+        ending customers, NaN when there are none). The ``<movement>_customers`` columns
+        count monthly movements, so over a quarter, a year or all time an account that
+        expanded in two months counts twice (and ending = starting + new + reactivation
+        − churn customers holds exactly).
 
     Examples
     --------
@@ -555,6 +558,9 @@ def retention(
     }
     out = _frame(res, periods, groups, by, list(res), freq)
     out.attrs.update(currency=points.inputs.currency, freq=freq)
+    if freq is None:
+        out.attrs["note"] = ("all time starts before the first customer, so nobody is at risk at its start: logo churn, "
+                             "GRR, NRR and the MRR churn rates are NaN; the quick ratio is defined. Pick a freq for them.")
     return out
 
 
@@ -688,4 +694,7 @@ def cohort_triangle(cohorts: pd.DataFrame, *, value: str = "value") -> pd.DataFr
     >>> cohort_triangle(long).to_string()
     'age        0    1\\ncohort           \\n2025-01  1.0  0.5\\n2025-02  1.0  NaN'
     """
+    if "cohort" not in cohorts.columns:
+        raise ValueError("cohort_retention(freq=None) is one all-time figure (every account ever acquired, at as_of), "
+                         "not a cohort x age grid; pass freq='M', 'Q' or 'Y' for cohorts.")
     return cohorts.pivot(index="cohort", columns="age", values=value)

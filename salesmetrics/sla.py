@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._api import data_first
+from ._api import data_first, find_stack_level
 from .data import SETTINGS_ATTR, index_in, resolve
 from .errors import DefinitionWarning, MissingDataError
 from .periods import BusinessCalendar, duration, parse_period
@@ -325,7 +325,7 @@ def response_sla(
     s_clock = s_ns[lead_idx]  # times stay exact int64 nanoseconds throughout: a touch 0.3 s after the start counts
     if rep_table is None:
         warnings.warn("response_sla: no reps table, so every activity owner counts as a rep; pass reps= to leave "
-                      "non-reps out.", DefinitionWarning, stacklevel=2)
+                      "non-reps out.", DefinitionWarning, stacklevel=find_stack_level())
     # Which lead (or account) each activity is on: the look-ups the bundle's reference checks already did
     # (Inputs.positions), so on a validated SalesData no id is hashed again; bare frames hash here, once.
     lead_rank = np.full(len(lead_table) + 1, -1, dtype="int64")  # the last -1 answers position -1 (on no lead)

@@ -164,6 +164,7 @@ def kaplan_meier(durations: Any, observed: Any, groups: Any = None) -> Any:
 
     import pandas as pd
 
+    from ._api import find_stack_level
     from .errors import DataQualityWarning
 
     t = np.asarray(durations, dtype=float)
@@ -185,7 +186,7 @@ def kaplan_meier(durations: Any, observed: Any, groups: Any = None) -> Any:
     nan = np.flatnonzero(np.isnan(t))
     if len(nan):
         warnings.warn(f"kaplan_meier: {len(nan)} of {len(t)} durations are NaN (first at position {int(nan[0])}) and were left "
-                      "out of the estimate; fill or drop them to silence this warning.", DataQualityWarning, stacklevel=2)
+                      "out of the estimate; fill or drop them to silence this warning.", DataQualityWarning, stacklevel=find_stack_level())
     if groups is None:
         codes, labels = np.zeros(len(t), dtype="int64"), None
     else:

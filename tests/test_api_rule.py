@@ -172,3 +172,44 @@ def test_a_cohort_longer_than_freq_is_refused_not_cut_to_its_last_month(sample):
     quarter = ShiftedBetaGeometric.from_subscriptions(sample, cohort="2023Q1", freq="Q")
     months = [ShiftedBetaGeometric.from_subscriptions(sample, cohort=f"2023-0{m}").iloc[0] for m in (1, 2, 3)]
     assert quarter.iloc[0] == sum(months)  # the quarter's cohort is its three months' accounts
+
+
+def test_all_time_outputs_work_with_their_charts_or_say_why_not(sample):
+    from salesmetrics import interactive, plot
+
+    bridge = sm.mrr_bridge(sample, freq=None, as_of="2025-06-30")
+    assert plot.mrr_bridge(bridge).get_title(loc="left") == "MRR bridge, all time"
+    assert interactive.mrr_bridge(bridge, lang="ko").layout.title.text.endswith("전체 기간")
+    whole = sm.cohort_retention(sample, freq=None, as_of="2025-06-30")
+    for call in (lambda: sm.cohort_triangle(whole), lambda: plot.cohort_heatmap(whole)):
+        with pytest.raises(ValueError, match="one all-time figure"):
+            call()
+    assert "NaN" in sm.retention(sample, freq=None, as_of="2025-06-30").attrs["note"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        billing = sm.SalesData(subscriptions=sample.subscriptions, accounts=sample.accounts, fx_rates=sample.fx_rates)  # no spend
+        row = sm.unit_economics(billing, freq=None, as_of="2025-06-30")
+    assert len(row) == 1 and row["ltv"].notna().all() and row["cac"].isna().all()
+
+
+def test_bad_dates_durations_and_designs_are_named_errors(sample):
+    with pytest.raises(ValueError, match=r"as_of='not a date' is not a date; write it as YYYY-MM-DD"):
+        sm.win_rate(sample, as_of="not a date")
+    for call in (lambda: sm.close_rate(sample, window=-5), lambda: sm.funnel(sample, window="-90D")):
+        with pytest.raises(ValueError, match="negative"):
+            call()
+    with pytest.raises(ValueError, match=r"pass lag='1M', not 1"):
+        sm.cac(sample, lag=1)
+    with pytest.raises(ValueError, match="org must be"):
+        sm.diagnose(sample, org="matrix")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "90d" is read like "90D", without pandas' deprecation of the lower-case unit
+        lower = sm.funnel(sample, window="90d", freq=None, as_of="2025-06-30")
+    pd.testing.assert_frame_equal(lower, sm.funnel(sample, window="90D", freq=None, as_of="2025-06-30"), check_like=True)
+
+
+def test_warnings_point_at_the_callers_line(sample):
+    """Metrics are wrapped and call each other; their warnings still name the user's file, not the library's."""
+    with pytest.warns(Warning) as caught:
+        sm.ltv(sm.SalesData(subscriptions=sample.subscriptions, fx_rates=sample.fx_rates), window=3, as_of="2025-06-30")
+    assert caught and all(w.filename == __file__ for w in caught), {w.filename for w in caught}

@@ -108,7 +108,7 @@ def test_diagnose_over_all_time_still_names_what_is_missing(sample):
 def test_freq_none_is_documented(name):
     fn = getattr(sm, name)
     assert inspect.signature(fn).parameters["freq"].default == "Q"
-    assert 'freq : {"M", "Q", "Y"} or None, default "Q"' in (fn.__doc__ or "")
+    assert 'freq : {"Q", "M", "Y"} or None, default "Q"' in (fn.__doc__ or "")
     assert "None: all time" in (fn.__doc__ or "")
 
 

@@ -50,7 +50,7 @@ def test_a_metric_without_its_table_raises_missing_data_naming_the_table_and_the
     with pytest.raises(sm.MissingDataError) as info:
         sm.win_rate(data)
     message = str(info.value)
-    assert "opportunities table" in message and "pass a SalesData that has it, or opportunities=<DataFrame>" in message
+    assert "opportunities table" in message and "pass a SalesData that has it: sm.SalesData(..., opportunities=<DataFrame>)" in message
     with pytest.raises(sm.MissingDataError, match=r"needs the reps table; pass SalesData\(reps=\.\.\.\) or add reps\.csv"):
         data.require("accounts", "reps")
     with pytest.raises(sm.MissingDataError, match="surveys table"):

@@ -124,13 +124,13 @@ def test_sales_velocity_and_pipeline_coverage():
     q1 = v[v["period"].astype(str) == "2025Q1"].iloc[0]
     assert q1["open_opportunities"] == 2 and q1["velocity_per_day"] == pytest.approx(2 * 0.5 * 100 / 27)
     targets = pd.DataFrame({"period": ["2025Q2", "2025-04"], "metric": ["bookings", "bookings"], "target": [500, 100]})
-    c = sm.pipeline_coverage(BASIC, targets)
+    c = sm.pipeline_coverage(BASIC, targets=targets)
     assert c["period"].astype(str).tolist() == ["2025Q2"]
     assert (c["open_deals"].item(), c["pipeline"].item(), c["coverage"].item()) == (2, 1049, pytest.approx(2.098))
     expected = BASIC.assign(expected_close_at=pd.to_datetime(["2025-02-01", "2025-03-01", "2025-05-01", "2025-09-01", "2025-05-01"]).tz_localize("UTC"))
     assert sm.pipeline_coverage(expected, targets=targets)["pipeline"].item() == 50  # only c is expected to close in Q2
     with pytest.raises(ValueError, match="no targets"):
-        sm.pipeline_coverage(BASIC, targets, metric="mqls")
+        sm.pipeline_coverage(BASIC, targets=targets, metric="mqls")
 
 
 def _journeys() -> pd.DataFrame:

@@ -92,6 +92,24 @@ def test_close_rate_censors_open_deals_and_never_exceeds_one():
         assert (r["close_rate"].dropna() <= 1).all()
 
 
+def test_without_a_window_close_rate_and_funnel_are_exact_shares():
+    """docs/metrics.md: close rate = won / all opportunities created (open ones count in the denominator);
+    only a window brings censoring. Same four deals, no window, as_of 2025-04-01: a is won, c's win comes
+    after as_of, d is open: 1 of 4 (Kaplan-Meier would have given 1/3)."""
+    opps = pd.DataFrame({"opportunity_id": list("abcd"), "created_at": ["2025-01-05", "2025-01-10", "2025-02-01", "2025-03-20"],
+                         "status": ["won", "lost", "won", "open"], "closed_at": ["2025-02-01", "2025-03-01", "2025-06-01", None]})
+    row = sm.close_rate(opps, freq=None, as_of="2025-04-01").iloc[0]
+    assert (row["won"], row["created"], row["close_rate"]) == (1, 4, 0.25) and row["incomplete"]
+    data = sm.load_sample()
+    for table in (sm.close_rate(data, freq="Q"), sm.close_rate(data, freq=None, by="segment")):
+        assert np.allclose(table["close_rate"], table["won"] / table["created"])
+    f = sm.funnel(data, freq="Q", as_of="2025-08-15")
+    assert np.allclose(f["rate"], f["converted"] / f["entered"])
+    assert f["incomplete"].any()  # recent cohorts are still flagged, and the interval is Wilson's
+    low, high = sm.wilson_interval(f["converted"], f["entered"])
+    assert np.allclose(f["rate_low"], low) and np.allclose(f["rate_high"], high)
+
+
 # ----------------------------------------------------------------------------------------------------------
 # 2. nothing after as_of counts
 # ----------------------------------------------------------------------------------------------------------

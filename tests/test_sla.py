@@ -175,7 +175,7 @@ def test_validated_bundle_and_bare_frames_agree_and_edits_are_seen(sample):
     and after an edit to the activities (every touch moved to another lead) the bundle's answer follows the edit."""
     as_of = "2025-09-30"
     bundle = response_sla(sample, freq="Q", as_of=as_of)
-    bare = response_sla(sample.leads, sample.activities, reps=sample.reps, freq="Q", as_of=as_of)
+    bare = response_sla(sample.leads, activities=sample.activities, reps=sample.reps, freq="Q", as_of=as_of)
     pd.testing.assert_frame_equal(bundle, bare[bundle.columns.tolist()], check_dtype=False)
     edited = sm.SalesData(**sample.tables, timezone=sample.timezone, currency=sample.currency)
     acts = edited.activities.copy()

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._api import find_stack_level
 from ..errors import DataQualityWarning, InputValidationError, MissingDataError
+from ..periods import as_timestamp
 from ._checks import Unresolved, _quality_warnings, _reference_checks, _validate_table
 from ._lookups import ABSENT_ATTR, AsOf, _absent_in, _column_token, as_pandas, infer_as_of
 from ._messages import (
@@ -60,8 +62,7 @@ def _unresolved_frame(found: list[Unresolved]) -> pd.DataFrame:
 
 
 def _explicit_as_of(as_of: Any, timezone: str) -> pd.Timestamp:
-    ts = pd.Timestamp(as_of)
-    return ts.tz_convert(timezone) if ts.tz is not None else ts.tz_localize(timezone)
+    return as_timestamp(as_of, timezone)
 
 
 class SalesData:
@@ -262,7 +263,7 @@ class SalesData:
         self._as_of = _explicit_as_of(as_of, self.timezone) if as_of is not None else None
         object.__setattr__(self, "_ready", True)
         for u in unresolved:
-            warnings.warn(u.message(), DataQualityWarning, stacklevel=2)
+            warnings.warn(u.message(), DataQualityWarning, stacklevel=find_stack_level())
         self._warn_quarantine(inputs)
         self._found_as_of(warn=True)
         _quality_warnings(self.tables)
@@ -307,7 +308,7 @@ class SalesData:
                 "quarantine set aside more than 5% of a table; figures from it cover only the rows kept:\n"
                 + "\n".join(lines) + "\nSee data.quarantine for the rows and their reasons.",
                 DataQualityWarning,
-                stacklevel=3,
+                stacklevel=find_stack_level(),
             )
 
     # -- conveniences -------------------------------------------------------------------------------------
@@ -329,7 +330,7 @@ class SalesData:
                     f"as_of was not moved there (it is {found.value:%Y-%m-%d %H:%M}, from {found.source}). "
                     "Fix the date if it is a typo, or pass as_of= to choose the reporting date.",
                     DataQualityWarning,
-                    stacklevel=4,
+                    stacklevel=find_stack_level(),
                 )
         return found
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._api import find_stack_level
 from ..errors import DataQualityWarning
 from ..formatting import shorten
 from ._coerce import _arrow_text, _coerce_table
@@ -222,7 +223,7 @@ def _quality_warnings(tables: Mapping[str, pd.DataFrame]) -> None:
                     f"leads: {n} row(s) have {later} before {earlier}; funnel timings for them will be "
                     f"negative. Check the export, or set {later} to the later time.",
                     DataQualityWarning,
-                    stacklevel=4,
+                    stacklevel=find_stack_level(),
                 )
     opps = tables.get("opportunities")
     if opps is not None:
@@ -231,7 +232,7 @@ def _quality_warnings(tables: Mapping[str, pd.DataFrame]) -> None:
             warnings.warn(
                 f"opportunities: {n} won deal(s) have no amount; deal-size and bookings figures leave them out.",
                 DataQualityWarning,
-                stacklevel=4,
+                stacklevel=find_stack_level(),
             )
 
 

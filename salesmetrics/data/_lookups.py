@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._api import find_stack_level
+from ..periods import as_timestamp
+
 if TYPE_CHECKING:  # pragma: no cover
     from typing import TypeAlias
 
@@ -257,7 +260,8 @@ class Inputs:
         if df is None:
             from ..errors import MissingDataError
 
-            raise MissingDataError(f"{purpose} needs the {name} table; pass a SalesData that has it, or {name}=<DataFrame>.")
+            raise MissingDataError(f"{purpose} needs the {name} table; pass a SalesData that has it: "
+                                   f"sm.SalesData(..., {name}=<DataFrame>).")
         return df
 
     def as_of_timestamp(self, as_of: Any = None) -> pd.Timestamp:
@@ -266,8 +270,7 @@ class Inputs:
             if self.as_of is None:
                 raise ValueError("as_of cannot be inferred from empty data; pass as_of='YYYY-MM-DD'.")
             return self.as_of
-        ts = pd.Timestamp(as_of)
-        return ts.tz_convert(self.timezone) if ts.tz is not None else ts.tz_localize(self.timezone)
+        return as_timestamp(as_of, self.timezone)
 
 
 FRAME_KINDS = "a pandas DataFrame, a pyarrow Table or a polars DataFrame"
@@ -346,7 +349,8 @@ def _by_source(inputs: Inputs, frame: pd.DataFrame, by: str) -> tuple[str | None
         if key not in frame.columns:
             raise ValueError(f"by={by!r} looks the {table} table up through {key}, which this table does not have.")
         if ref is None:
-            raise ValueError(f"by={by!r} needs the {table} table; pass a SalesData with {table}, or {table}=<DataFrame>.")
+            raise ValueError(f"by={by!r} needs the {table} table; pass a SalesData that has it: "
+                             f"sm.SalesData(..., {table}=<DataFrame>).")
         if rest not in ref.columns:
             raise ValueError(f"by={by!r}: {table} has no column {rest!r}; its columns are {sorted(map(str, ref.columns))}.")
         return prefix, rest
@@ -372,9 +376,9 @@ def _by_source(inputs: Inputs, frame: pd.DataFrame, by: str) -> tuple[str | None
     needs = [(key, table) for key, table in _THROUGH.values() if key in frame.columns and inputs.get(table) is None]
     if needs:
         tables = " or ".join(f"the {table} table (through {key})" for key, table in needs)
-        passes = " or ".join(f"{table}=<DataFrame>" for _, table in needs)
+        passes = ", ".join(f"{table}=<DataFrame>" for _, table in needs)
         raise ValueError(f"by={by!r} is not a column of this table; looking it up needs {tables}: pass a SalesData "
-                         f"that has it, or {passes}. Columns here: {options}.")
+                         f"that has it: sm.SalesData(..., {passes}). Columns here: {options}.")
     raise ValueError(f"by={by!r} is not a column of this table or of the tables it refers to; choose one of {options}.")
 
 
@@ -435,7 +439,7 @@ def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Seri
 
         why = "your export has no such column, so " if absent else ""
         warnings.warn(f"by={by!r}: {where} is empty in every row; {why}every row falls in {MISSING_GROUP!r}.",
-                      DataQualityWarning, stacklevel=3)
+                      DataQualityWarning, stacklevel=find_stack_level())
     if through is None:
         if pd.api.types.is_string_dtype(source.dtype) and source.dtype != object:
             return source.fillna(MISSING_GROUP)  # stays a (pyarrow) string column: factorizing it is fast

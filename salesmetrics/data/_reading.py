@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._api import find_stack_level
 from ..errors import DataQualityWarning, InputValidationError
 from ._bundle import SalesData
 from ._checks import _validate_table
@@ -298,7 +299,7 @@ def _quarantine(table: str, given: pd.DataFrame, coerced: pd.DataFrame, failures
         f"conform set aside {len(rows)} of {len(coerced)} rows of {table}: top reasons {top}{more}. "
         f"They are in result.attrs[{QUARANTINE_ATTR!r}].rows with their row and reason; fix them and conform them again.",
         DataQualityWarning,
-        stacklevel=3,
+        stacklevel=find_stack_level(),
     )
     return kept
 
@@ -448,7 +449,7 @@ def _encoding_warning(shown: str, encoding: str) -> None:
         f"{shown} is not UTF-8 text; read_dir read it as {name}. Check accented names and currency signs; "
         "to avoid this, save the file as UTF-8 (in Excel: Save As > 'CSV UTF-8').",
         DataQualityWarning,
-        stacklevel=5,
+        stacklevel=find_stack_level(),
     )
 
 
@@ -862,7 +863,7 @@ def read_dir(
             )
         if overridden:
             parts.append(f"{', '.join(overridden)}: files= reads {'these tables' if len(overridden) > 1 else 'that table'} from another file")
-        warnings.warn(f"read_dir ignored {'; '.join(parts)}.", DataQualityWarning, stacklevel=2)
+        warnings.warn(f"read_dir ignored {'; '.join(parts)}.", DataQualityWarning, stacklevel=find_stack_level())
 
     if columns:
         if not isinstance(columns, Mapping):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._api import data_first
+from .._api import data_first, find_stack_level
 from ..data import NO_GROUP, Inputs, group_codes, group_labels, resolve
 from ..formatting import format_p
 from ..i18n import text
@@ -123,7 +123,7 @@ def customer_satisfaction(
 
     if horizon_months is not None:
         warnings.warn("customer_satisfaction(horizon_months=...) is deprecated: pass horizon='6M'; horizon_months will "
-                      "be removed in 0.3.", FutureWarning, stacklevel=2)
+                      "be removed in 0.3.", FutureWarning, stacklevel=find_stack_level())
         if isinstance(horizon_months, bool) or not isinstance(horizon_months, (int, np.integer)) or horizon_months < 1:
             raise ValueError(f"horizon_months must be a whole number of months, 1 or more, got {horizon_months!r}.")
         horizon = f"{int(horizon_months)}M"

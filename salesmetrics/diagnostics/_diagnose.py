@@ -101,6 +101,9 @@ def diagnose(
     >>> sorted(found.loc[found["severity"] != "info", "sign"].unique())
     ['customer_satisfaction', 'declining_sales', 'market_response', 'rep_turnover', 'unclear_roles']
     """
+    from ..org import _design
+
+    _design(org)  # an unknown design is an error here too, whether or not unclear_roles can be assessed
     unknown = sorted(set(thresholds or {}) - set(SIGNS))
     if unknown:
         raise ValueError(f"thresholds has unknown signs {unknown}; the signs are {', '.join(SIGNS)}.")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._api import data_first
+from .._api import data_first, find_stack_level
 from ..data import Inputs, resolve
 from ..errors import DefinitionWarning
 from ..formatting import format_money, format_p
@@ -133,7 +133,7 @@ def rep_turnover(
         warnings.warn(f"rep_turnover: {why}; those reps count as in post from the start of the window until they left, so "
                       "headcount can be overstated and attrition understated where reps were hired in the window, and their "
                       "tenure at exit is unknown. Add hired_at to reps (each rep's start date) for exact figures.",
-                      DefinitionWarning, stacklevel=2)
+                      DefinitionWarning, stacklevel=find_stack_level())
     grid = months.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]")
     in_post = (no_hire[:, None] | (hired[:, None] <= grid[None, :])) & (np.isnat(left)[:, None] | (left[:, None] > grid[None, :]))
     s, e = np.datetime64(start.tz_convert("UTC").tz_localize(None), "ns"), np.datetime64(end.tz_convert("UTC").tz_localize(None), "ns")

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._charts import (
+    bridge_row,
     cohort_grid,
     context,
     findings_of,
@@ -97,8 +98,8 @@ def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None, currency: str | None
     Parameters
     ----------
     bridge : pandas.DataFrame
-        The output of :func:`~salesmetrics.mrr_bridge` by period (``freq`` not None), in MRR or ARR;
-        ``by`` groups are summed.
+        The output of :func:`~salesmetrics.mrr_bridge`, in MRR or ARR (all time, ``freq=None``, is
+        one waterfall); ``by`` groups are summed.
     period : str or pandas.Period, optional
         The period to show, matched on its label ("2025Q3"); default: the last.
     currency : str, optional
@@ -119,9 +120,7 @@ def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None, currency: str | None
     """
     go = _go()
     cur, lang = context(bridge, currency, lang)
-    frame = bridge if period is None else bridge[bridge["period"].astype(str) == str(period)]
-    row = frame.select_dtypes("number").groupby(frame["period"].astype(str)).sum().iloc[-1]
-    shown_period = str(frame["period"].iloc[-1])
+    row, shown_period = bridge_row(bridge, period, lang)
     start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
     end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
     moves = ["new", "expansion", "reactivation", "contraction", "churn"]

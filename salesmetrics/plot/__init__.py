@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._api import find_stack_level
 from .._charts import (
+    bridge_row,
     cohort_grid,
     context,
     findings_of,
@@ -114,7 +116,7 @@ def _finish(ax: Any) -> Any:
     if font is None:
         from ..errors import FontWarning
 
-        warnings.warn(_FONT_FIX, FontWarning, stacklevel=3)
+        warnings.warn(_FONT_FIX, FontWarning, stacklevel=find_stack_level())
         return ax
     from matplotlib import rcParams
 
@@ -163,8 +165,8 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None, curr
     Parameters
     ----------
     bridge : pandas.DataFrame
-        The output of :func:`~salesmetrics.mrr_bridge` by period (``freq`` not None), in MRR or ARR;
-        ``by`` groups are summed.
+        The output of :func:`~salesmetrics.mrr_bridge`, in MRR or ARR (all time, ``freq=None``, is
+        one waterfall); ``by`` groups are summed.
     ax : matplotlib.axes.Axes, optional
         The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
     period : str or pandas.Period, optional
@@ -187,12 +189,7 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None, curr
     """
     ax = _axes(ax)
     cur, lang = context(bridge, currency, lang)
-    frame = bridge if "period" in bridge.columns else bridge.reset_index()
-    if period is not None:
-        frame = frame[frame["period"].astype(str) == str(period)]
-    numeric = frame.select_dtypes("number")
-    row = numeric.groupby(frame["period"].astype(str)).sum().iloc[-1]
-    shown_period = str(frame["period"].iloc[-1])
+    row, shown_period = bridge_row(bridge, period, lang)
     start_col = "starting_arr" if "starting_arr" in row.index else "starting_mrr"
     end_col = "ending_arr" if "ending_arr" in row.index else "ending_mrr"
     steps = [(text("chart.start", lang), row[start_col])] + [(text(f"chart.{m}", lang), row[m])

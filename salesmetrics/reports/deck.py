@@ -28,6 +28,7 @@ from .._api import data_first
 from ..errors import import_optional
 from ..formatting import format_duration, format_money, format_number, format_percent, format_value, label
 from ..i18n import text
+from ..periods import as_timestamp
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data import SalesData
@@ -82,10 +83,7 @@ def _quarter(data: SalesData, quarter: Any, as_of: Any = None) -> tuple[pd.Perio
             raise ValueError("the bundle has no time stamps; nothing to report. Pass as_of='YYYY-MM-DD'.")
         now = data.as_of
     else:
-        stamp = pd.Timestamp(as_of)
-        if stamp is pd.NaT:
-            raise ValueError(f"as_of {as_of!r} is not a date; write it as YYYY-MM-DD.")
-        now = stamp.tz_convert(data.timezone) if stamp.tz is not None else stamp.tz_localize(data.timezone)
+        now = as_timestamp(as_of, data.timezone)
     if quarter is None:
         q = last_complete_period(now, "Q", fiscal_year_start=data.fiscal_year_start)
     else:
