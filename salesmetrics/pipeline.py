@@ -263,6 +263,12 @@ def win_rate(
     if weight == "amount":
         amount = _amounts(inputs, opps, opps["closed_at"])
         won_amount, lost_amount = cells.total(won, amount), cells.total(lost, amount)
+        valued = lost & np.isfinite(amount) & (amount > 0)
+        if lost.any() and not valued.any():
+            warnings.warn(f"win_rate(weight='amount'): none of the {int(lost.sum()):,} lost deals carries an amount (0 or "
+                          "missing: many CRMs clear the value of a lost deal), so the amount-weighted win rate reads 100%; "
+                          "use weight='count', or export the lost deals' amounts.", DataQualityWarning,
+                          stacklevel=find_stack_level())
         out = cells.frame({"won": n_won, "lost": n_lost, "won_amount": won_amount, "lost_amount": lost_amount,
                            "win_rate": ratio(won_amount, won_amount + lost_amount)})
     else:

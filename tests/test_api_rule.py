@@ -213,3 +213,15 @@ def test_warnings_point_at_the_callers_line(sample):
     with pytest.warns(Warning) as caught:
         sm.ltv(sm.SalesData(subscriptions=sample.subscriptions, fx_rates=sample.fx_rates), window=3, as_of="2025-06-30")
     assert caught and all(w.filename == __file__ for w in caught), {w.filename for w in caught}
+
+
+def test_amount_weighted_win_rate_warns_when_lost_deals_carry_no_amount():
+    """Maven's export sets close_value 0 on every lost deal: the amount-weighted rate would read 100%."""
+    opps = pd.DataFrame({"opportunity_id": list("abcd"), "created_at": ["2025-01-02"] * 4, "status": ["won", "lost", "lost", "won"],
+                         "closed_at": ["2025-02-01"] * 4, "amount": [100.0, 0.0, None, 50.0]})
+    with pytest.warns(sm.errors.DataQualityWarning, match="none of the 2 lost deals carries an amount"):
+        rate = sm.win_rate(opps, weight="amount", freq=None)["win_rate"].item()
+    assert rate == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sm.win_rate(opps.assign(amount=[100.0, 50.0, None, 50.0]), weight="amount", freq=None)["win_rate"].item() == 0.75
