@@ -62,6 +62,8 @@ _LAZY = {
     "ShiftedBetaGeometric": "salesmetrics.economics",
     "diagnose": "salesmetrics.diagnostics",
     "report": "salesmetrics.reports.deck",
+    "to_csv": "salesmetrics.reports.export",
+    "to_excel": "salesmetrics.reports.export",
     "sales_decline": "salesmetrics.diagnostics",
     "rep_turnover": "salesmetrics.diagnostics",
     "role_clarity": "salesmetrics.diagnostics",
@@ -139,6 +141,8 @@ __all__ = [
     "sales_velocity",
     "scorecard",
     "stage_durations",
+    "to_csv",
+    "to_excel",
     "to_period",
     "unit_economics",
     "wilson_interval",
@@ -170,6 +174,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .periods import BusinessCalendar, last_complete_period, parse_period, period_range, to_period
     from .pipeline import close_rate, deal_size, pipeline_coverage, sales_cycle, sales_velocity, win_rate
     from .reports.deck import report
+    from .reports.export import to_csv, to_excel
     from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention
     from .sla import attainment, compare_definitions, qualify, response_sla
     from .stats import kaplan_meier, wilson_interval

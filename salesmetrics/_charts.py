@@ -10,13 +10,18 @@ the rules for turning a metric's output into something to draw live here, once:
 - the cohort chart takes :func:`~salesmetrics.cohort_retention`'s long frame or
   :func:`~salesmetrics.cohort_triangle`'s grid;
 - the cycle charts take :func:`~salesmetrics.stats.kaplan_meier`'s curve, raw days, or
-  :func:`~salesmetrics.sales_cycle`'s per-period summary (the quartiles, drawn as such).
+  :func:`~salesmetrics.sales_cycle`'s per-period summary (the quartiles, drawn as such);
+- text from the data is text: plotly draws a subset of HTML inside labels (``<a href>``, ``<b>``, ``<br>``), so
+  every interactive chart passes its figure through :func:`escape_figure` once, which escapes ``<``, ``>`` and
+  ``&`` in every name, label, tick, hover text, annotation and table cell (plotly shows ``&lt;`` as ``<``).
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .i18n import text
@@ -133,3 +138,80 @@ def mrr_levels(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     summed = frame.groupby(keys, sort=True, observed=True)[col].sum().reset_index()
     summed.attrs = dict(frame.attrs)
     return summed, col
+
+
+def plain(value: Any) -> Any:
+    """``value`` as text plotly shows as written: ``<``, ``>`` and ``&`` escaped (plotly turns ``&lt;`` back into ``<``
+    on screen, but never makes a link or a tag of it); anything that is not a string is returned as it is.
+
+    Examples
+    --------
+    >>> plain('<a href="https://evil.example">click</a>'), plain(3)
+    ('&lt;a href="https://evil.example"&gt;click&lt;/a&gt;', 3)
+    """
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+def _sequence(values: Any) -> bool:
+    return isinstance(values, (list, tuple)) or (isinstance(values, np.ndarray) and values.dtype.kind in "OU")
+
+
+def _has_text(values: Any) -> bool:
+    return isinstance(values, str) or (_sequence(values) and any(_has_text(v) for v in values))
+
+
+def _plain_all(values: Any) -> Any:
+    """``values`` (a string, or a sequence of strings, numbers and nested sequences) with every string made :func:`plain`."""
+    if isinstance(values, str):
+        return plain(values)
+    if _sequence(values):
+        return [_plain_all(v) for v in values]
+    return values
+
+
+_TRACE_TEXT = ("name", "text", "hovertext", "x", "y", "labels")
+_AXIS_TEXT = ("ticktext", "categoryarray")
+
+
+def escape_figure(fig: Any) -> Any:
+    """Escape every piece of text in a plotly figure, once: trace names, category values, texts and hover texts, table
+    headers and cells, titles, axis titles and tick texts, legend titles and annotations.
+
+    Templates (``hovertemplate``, ``texttemplate``) are the library's own and are left as they are; so is the HTML
+    page around the figure, which puts the figure's JSON in a ``<script>`` safely (``reports.deck``): nothing is
+    escaped twice. A figure escaped before is returned unchanged.
+    """
+    if getattr(fig, "_salesmetrics_escaped", False):
+        return fig
+    for trace in fig.data:
+        for prop in _TRACE_TEXT:
+            if prop in trace and _has_text(trace[prop]):
+                trace[prop] = _plain_all(trace[prop])
+        for part in ("header", "cells"):  # go.Table
+            if part in trace and _has_text(trace[part].values):
+                trace[part].values = _plain_all(trace[part].values)
+        if "legendgrouptitle" in trace and trace.legendgrouptitle.text:
+            trace.legendgrouptitle.text = plain(trace.legendgrouptitle.text)
+    layout = fig.layout
+    if layout.title.text:
+        layout.title.text = plain(layout.title.text)
+    if layout.legend.title.text:
+        layout.legend.title.text = plain(layout.legend.title.text)
+
+    def axis(ax: Any) -> None:
+        if ax.title.text:
+            ax.title.text = plain(ax.title.text)
+        for prop in _AXIS_TEXT:
+            if _has_text(ax[prop]):
+                ax[prop] = _plain_all(ax[prop])
+
+    fig.for_each_xaxis(axis)
+    fig.for_each_yaxis(axis)
+    for note in layout.annotations:
+        if note.text:
+            note.text = plain(note.text)
+    for shape in layout.shapes:
+        if shape.label.text:
+            shape.label.text = plain(shape.label.text)
+    fig._salesmetrics_escaped = True
+    return fig

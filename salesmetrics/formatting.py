@@ -6,6 +6,8 @@ has a minor unit and none where it does not (KRW, JPY); ``compact=True`` gives a
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from typing import Any
 
@@ -15,6 +17,8 @@ __all__ = [
     "PALETTE",
     "POSITIVE",
     "SEVERITY_COLOURS",
+    "SignStatus",
+    "finding_heading",
     "format_duration",
     "format_money",
     "format_number",
@@ -23,6 +27,7 @@ __all__ = [
     "format_value",
     "money_axis",
     "percent_axis",
+    "scope_label",
 ]
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -41,7 +46,8 @@ def _missing(value: Any) -> bool:
         return False
 
 
-_KO_UNITS = ((1e12, "조"), (1e8, "억"), (1e7, "천만"), (1e4, "만"))
+_KO_UNITS = ((1e12, "조"), (1e8, "억"), (1e4, "만"))
+"""Korean counts in myriads: 만 (10⁴), 억 (10⁸), 조 (10¹²); 3,400만, not 3.4천만."""
 
 
 def shorten(value: Any, width: int = 60) -> str:
@@ -57,8 +63,251 @@ def shorten(value: Any, width: int = 60) -> str:
     return one if len(one) <= width else one[: width - 1] + "…"
 
 
+# ----------------------------------------------------------------------------------------------------------
+# text that fits its box: real font metrics (the font file the deck names), else a conservative estimate
+# ----------------------------------------------------------------------------------------------------------
+
+LATIN_FONT = "Arial"
+"""The Latin font the deck names; Liberation Sans and Arimo have the same metrics, and stand in where Arial is absent."""
+_LATIN_STAND_INS = ("Arial", "Liberation Sans", "Arimo")
+_CJK_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),
+               (0xFF00, 0xFFEF), (0x20000, 0x2FFFF))
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return any(a <= code <= b for a, b in _CJK_RANGES)
+
+
+@functools.lru_cache(maxsize=16)
+def _font(family: str, bold: bool) -> Any:
+    """A PIL font at 1000 units per em for ``family`` (its installed file, the right face of a collection), or None."""
+    try:
+        from matplotlib import font_manager
+        from PIL import ImageFont
+    except ImportError:  # no matplotlib / Pillow: the estimate is used
+        return None
+    prop = font_manager.FontProperties(family=family, weight="bold" if bold else "normal")
+    try:
+        path = font_manager.findfont(prop, fallback_to_default=False)
+    except ValueError:  # not installed
+        return None
+    for index in range(12 if path.lower().endswith((".ttc", ".otc")) else 1):
+        try:
+            face = ImageFont.truetype(path, 1000, index=index, layout_engine=ImageFont.Layout.BASIC)  # one glyph at a time
+        except OSError:
+            break
+        if index == 0 or face.font.family == family:
+            found = face
+        if face.font.family == family:
+            break
+    return found
+
+
+def _latin_font(bold: bool) -> Any:
+    return next((f for f in (_font(name, bold) for name in _LATIN_STAND_INS) if f is not None), None)
+
+
+def _estimate(ch: str) -> float:
+    """A conservative width (em) of one character where no font file is found: wider than Arial's, never narrower."""
+    if _is_cjk(ch):
+        return 1.0
+    if ch in "il.,:;'|!`ij()[] ":
+        return 0.34
+    if ch.isupper() or ch in "mwMW@%&—":
+        return 0.86
+    return 0.6
+
+
+def text_width(text: str, size: float, *, bold: bool = False, cjk_font: str | None = None) -> float:
+    """The width of ``text`` on one line, in points, at ``size`` points, as the deck's fonts draw it.
+
+    Latin text is measured with Arial's metrics (or a metric-compatible stand-in: Liberation Sans, Arimo);
+    CJK characters with ``cjk_font`` (e.g. "Noto Sans CJK KR"), the East Asian font the deck names; a
+    character that is neither is measured in both and the wider is taken. Without the font files, a
+    conservative per-character estimate (never narrower than Arial) is used.
+
+    Parameters
+    ----------
+    text : str
+        One line of text.
+    size : float
+        The font size in points.
+    bold : bool, default False
+        Measure the bold face.
+    cjk_font : str, optional
+        The family name of the East Asian font; None measures CJK characters as 1 em wide.
+
+    Returns
+    -------
+    float
+        Points.
+
+    Examples
+    --------
+    >>> 50 < text_width("Quarterly sales review", 12) < 160
+    True
+    >>> text_width("매출액", 10) >= 30   # a Hangul syllable is one em wide
+    True
+    """
+    cjk = _font(cjk_font, bold) if cjk_font else None
+    family = cjk_font if cjk is not None else None
+    total = sum(_char_em(ch, bold, family) for ch in text)
+    if any(_is_cjk(ch) for ch in text):  # LibreOffice sets a quarter em between Asian and Latin text: counted, to be safe
+        scripts = [_is_cjk(ch) for ch in text if not ch.isspace()]
+        total += 0.25 * sum(a != b for a, b in itertools.pairwise(scripts))
+    return total * size
+
+
+@functools.lru_cache(maxsize=8192)
+def _char_em(ch: str, bold: bool, cjk_font: str | None) -> float:
+    """One character's advance in em (see :func:`text_width`), cached: a deck measures the same letters many times."""
+    if not ch.isprintable():  # a control or format character (a bidi override from the data): no advance worth measuring
+        return 0.0 if ch in "\u200b\u200c\u200d\u2060\ufeff" else _estimate(ch)
+    latin = _latin_font(bold)
+    cjk = _font(cjk_font, bold) if cjk_font else None
+    if _is_cjk(ch):
+        return cjk.getlength(ch) / 1000 if cjk is not None else 1.0
+    if ord(ch) < 0x2000 or cjk is None:
+        return latin.getlength(ch) / 1000 if latin is not None else _estimate(ch)
+    # punctuation, arrows, currency signs: either font may draw it
+    return max(latin.getlength(ch) / 1000 if latin is not None else _estimate(ch), cjk.getlength(ch) / 1000)
+
+
+def line_height(text: str, size: float, *, cjk_font: str | None = None) -> float:
+    """The height of one line of ``text`` at ``size`` points (single spacing), in points.
+
+    PowerPoint sets single spacing at about 1.2 em; LibreOffice at the font's ascent + descent, which is
+    larger for CJK fonts (Noto Sans CJK: 1.45 em). The larger of the two is returned.
+
+    Parameters
+    ----------
+    text : str
+        The text of the line (its characters decide whether the CJK font's metrics apply).
+    size : float
+        The font size in points.
+    cjk_font : str, optional
+        The family name of the East Asian font.
+
+    Returns
+    -------
+    float
+        Points.
+
+    Examples
+    --------
+    >>> line_height("abc", 10) >= 12
+    True
+    """
+    em = 1.2
+    latin = _latin_font(False)
+    if latin is not None:
+        em = max(em, sum(latin.getmetrics()) / 1000)
+    if any(_is_cjk(ch) for ch in text):
+        cjk = _font(cjk_font, False) if cjk_font else None
+        em = max(em, sum(cjk.getmetrics()) / 1000 if cjk is not None else 1.5)
+    return em * size
+
+
+def wrap_text(text: str, width: float, size: float, *, bold: bool = False, cjk_font: str | None = None) -> list[str]:
+    """``text`` broken into the lines a text box ``width`` points wide shows (words kept whole where they fit).
+
+    Breaks only at spaces (PowerPoint may also break after a hyphen or inside Korean words, which only
+    shortens the result), and a word wider than the box by characters. Line breaks in ``text`` are kept.
+
+    Parameters
+    ----------
+    text : str
+        The paragraph.
+    width : float
+        The box's inner width in points.
+    size : float
+        The font size in points.
+    bold : bool, default False
+        The bold face.
+    cjk_font : str, optional
+        The family name of the East Asian font.
+
+    Returns
+    -------
+    list of str
+        The lines, at least one.
+
+    Examples
+    --------
+    >>> wrap_text("one two three four", text_width("three four", 10) + 1, 10)
+    ['one two', 'three four']
+    """
+    lines: list[str] = []
+    measure = functools.partial(text_width, size=size, bold=bold, cjk_font=cjk_font)
+    space = measure(" ")
+    for part in str(text).split("\n"):
+        current, used = "", 0.0
+        for word in part.split(" "):
+            wide = measure(word)
+            if current and used + space + wide <= width:
+                current, used = f"{current} {word}", used + space + wide
+                continue
+            if not current and wide <= width:
+                current, used = word, wide
+                continue
+            if current:
+                lines.append(current)
+                current, used = "", 0.0
+            while wide > width and len(word) > 1:  # a word wider than the box: cut by characters
+                cut, run = 0, 0.0
+                while cut < len(word) and run + measure(word[cut]) <= width:
+                    run += measure(word[cut])
+                    cut += 1
+                cut = max(cut, 1)
+                lines.append(word[:cut])
+                word = word[cut:]
+                wide = measure(word)
+            current, used = word, wide
+        lines.append(current)
+    return lines
+
+
+def text_height(paragraphs: Any, width: float, size: float, *, bold: bool = False, cjk_font: str | None = None,
+                space_after: float = 0.0) -> float:
+    """The height in points that ``paragraphs`` (a string or a list of them) need in a box ``width`` points wide.
+
+    Parameters
+    ----------
+    paragraphs : str or list of str
+        The box's paragraphs.
+    width : float
+        The box's inner width in points.
+    size : float
+        The font size in points.
+    bold : bool, default False
+        The bold face.
+    cjk_font : str, optional
+        The family name of the East Asian font.
+    space_after : float, default 0
+        Points after each paragraph but the last.
+
+    Returns
+    -------
+    float
+        Points.
+
+    Examples
+    --------
+    >>> text_height(["a", "b"], 100, 10) == 2 * line_height("a", 10)
+    True
+    """
+    items = [paragraphs] if isinstance(paragraphs, str) else list(paragraphs)
+    total = 0.0
+    for i, para in enumerate(items):
+        lines = wrap_text(para, width, size, bold=bold, cjk_font=cjk_font)
+        total += len(lines) * line_height(para, size, cjk_font=cjk_font) + (space_after if i < len(items) - 1 else 0.0)
+    return total
+
+
 def format_money(value: Any, currency: str = "USD", *, compact: bool = False, lang: str = "en") -> str:
-    """Money for people. In Korean (``lang="ko"``), compact amounts use 조 / 억 / 천만 / 만.
+    """Money for people. Compact KRW in Korean (``lang="ko"``) counts in 만 / 억 / 조 (₩3,400만, ₩1.2억);
+    every other currency keeps its own compact style in every language ($1.4M, $61.4k, never $61.4만).
 
     Examples
     --------
@@ -67,7 +316,9 @@ def format_money(value: Any, currency: str = "USD", *, compact: bool = False, la
     >>> format_money(1_450_000, compact=True), format_money(40_600, compact=True)
     ('$1.45M', '$40.6k')
     >>> format_money(120_000_000, "KRW", compact=True, lang="ko"), format_money(34_000_000, "KRW", compact=True, lang="ko")
-    ('₩1.2억', '₩3.4천만')
+    ('₩1.2억', '₩3,400만')
+    >>> format_money(614_000, "USD", compact=True, lang="ko")
+    '$614k'
     >>> format_money(float("nan"))
     '–'
     """
@@ -77,12 +328,8 @@ def format_money(value: Any, currency: str = "USD", *, compact: bool = False, la
     symbol = _SYMBOLS.get(currency, currency + " ")
     sign = "-" if v < 0 else ""
     v = abs(v)
-    if compact and lang == "ko":
-        for size, suffix in _KO_UNITS:
-            if v >= size:
-                text = f"{v / size:.1f}".rstrip("0").rstrip(".") if v < 1000 * size else f"{v / size:,.0f}"
-                return f"{sign}{symbol}{text}{suffix}"
-        return f"{sign}{symbol}{v:,.0f}"
+    if compact and lang == "ko" and currency == "KRW":
+        return f"{sign}{symbol}{_korean_count(v)}"
     if compact:
         for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
             if v >= size:
@@ -93,6 +340,25 @@ def format_money(value: Any, currency: str = "USD", *, compact: bool = False, la
         return f"{sign}{symbol}{v:.0f}"
     digits = 0 if currency in _NO_MINOR_UNIT else 2
     return f"{sign}{symbol}{v:,.{digits}f}"
+
+
+def _korean_count(v: float) -> str:
+    """A non-negative amount in Korean myriads: 9,500; 1.5만; 3,400만; 1.2억; 1,234억; 2.5조.
+
+    One decimal below 10 of a unit for 만 and below 1,000 for 억 and 조, whole units with separators
+    above; an amount that rounds up to the next unit is said in it (9,999.96만 is 1억).
+    """
+    shown = f"{v:,.0f}"
+    for size, suffix in reversed(_KO_UNITS):  # 만, then 억, then 조: the largest unit that fits wins
+        if v < size * 0.99995:
+            break
+        n = v / size
+        few = n < (10 if suffix == "만" else 1000)
+        number = f"{n:.1f}".rstrip("0").rstrip(".") if few else f"{n:,.0f}"
+        if suffix != "조" and float(number.replace(",", "")) >= 10_000:  # rounds up to the next unit
+            continue
+        shown = number + suffix
+    return shown
 
 
 def format_percent(value: Any, digits: int = 0) -> str:
@@ -122,21 +388,47 @@ def format_number(value: Any, digits: int = 0) -> str:
 
 
 def format_value(value: Any, unit: str, currency: str = "USD", *, compact: bool = False, lang: str = "en") -> str:
-    """A KPI value by its unit ("money", "rate", "count", "days", "hours", "months").
+    """A KPI value by its unit ("money", "rate", "count", "days", "hours", "months", or "duration": a time span).
+
+    Units are words of ``lang``: "34 days" in English, "34일" in Korean; a "duration" (a Timedelta or
+    text such as "24h") is said as :func:`format_duration` says it in English and as 24시간 / 3일 / 45분
+    in Korean.
 
     Examples
     --------
     >>> format_value(0.25, "rate"), format_value(1500, "money"), format_value(34.2, "days")
     ('25%', '$1,500.00', '34 days')
+    >>> format_value(34.2, "days", lang="ko"), format_value("24h", "duration", lang="ko"), format_value("72h", "duration")
+    ('34일', '24시간', '3 days')
     """
     if unit == "money":
         return format_money(value, currency, compact=compact, lang=lang)
     if unit == "rate":
         return format_percent(value)
+    if unit == "duration":
+        return _duration(value, lang)
     if unit in ("days", "hours", "months"):
-        word = {"days": "일", "hours": "시간", "months": "개월"}[unit] if lang == "ko" else f" {unit}"
-        return "–" if _missing(value) else f"{float(value):,.0f}{word}"
+        from .i18n import text
+
+        return "–" if _missing(value) else text(f"measure.{unit}", lang, n=f"{float(value):,.0f}")
     return format_number(value, 0 if _missing(value) or float(value) >= 100 else 2 if float(value) % 1 else 0)
+
+
+def _duration(value: Any, lang: str) -> str:
+    """A time span in ``lang``, cut as :func:`format_duration` cuts it: 24h / 3 days / 45 min, 24시간 / 3일 / 45분."""
+    import pandas as pd
+
+    from .i18n import text
+
+    span = pd.Timedelta(value) if not _missing(value) else pd.NaT
+    if span is pd.NaT:
+        return "–"
+    hours = span.total_seconds() / 3600
+    if hours < 1:
+        return text("span.minutes", lang, n=f"{hours * 60:.0f}")
+    if hours <= 48 or hours % 24:
+        return text("span.hours", lang, n=f"{hours:g}")
+    return text("span.days", lang, n=f"{hours / 24:g}")
 
 
 def format_p(p: Any) -> str:
@@ -193,7 +485,8 @@ def percent_axis(ax: Any, axis: str = "y") -> None:
 
 
 def label(kind: str, key: Any, lang: str = "en", default: str | None = None) -> str:
-    """People's name of a stage, KPI or sign (``kind`` "stage", "kpi", "sign") from the catalogue of ``lang``.
+    """People's name of a key from the catalogue of ``lang``: ``kind`` "stage", "kpi", "sign", "sev" (severity),
+    "kind" (a scope type or ``by`` column: segment, team, region, role), "lane" (a kind of work) or "org" (a design).
 
     Keys the catalogue does not know fall back to ``default``, else to the key made readable.
 
@@ -201,6 +494,8 @@ def label(kind: str, key: Any, lang: str = "en", default: str | None = None) -> 
     --------
     >>> label("stage", "sql_at"), label("kpi", "win_rate", "ko"), label("stage", "demo_booked_at")
     ('SQL', '거래 성사율', 'demo booked')
+    >>> label("sign", "declining_sales", "ko"), label("kind", "segment", "ko"), label("sev", "critical", "ko")
+    ('매출 감소', '세그먼트', '심각')
     """
     from .i18n import catalogue
 
@@ -208,6 +503,82 @@ def label(kind: str, key: Any, lang: str = "en", default: str | None = None) -> 
     if found is not None:
         return found
     return default if default is not None else str(key).removesuffix("_at").replace("_", " ")
+
+
+def scope_label(scope_type: Any, scope: Any, lang: str = "en") -> str:
+    """Where a finding is, for people: its scope with the word for its type, from the catalogue of ``lang``.
+
+    "segment Mid-Market", "team SDR", "company" in English; "중견기업 세그먼트", "SDR팀", "영남권 지역",
+    "AM,AE 역할", "회사 전체" in Korean. A name that already ends with the type's word does not get it
+    twice (a team called "SDR팀" is "SDR팀", never "SDR팀 팀"). ``owner.team`` and ``account.region``
+    are a team and a region; any other ``by`` column is named by its key.
+
+    Parameters
+    ----------
+    scope_type : str
+        A finding's ``scope_type`` (company, segment, team, region, role, or a ``by`` column).
+    scope : str
+        A finding's ``scope``.
+    lang : {"en", "ko"}, default "en"
+        The language.
+
+    Returns
+    -------
+    str
+        The scope as a reader says it.
+
+    Examples
+    --------
+    >>> scope_label("segment", "Mid-Market"), scope_label("company", "company"), scope_label("team", "SDR")
+    ('segment Mid-Market', 'company', 'team SDR')
+    >>> scope_label("segment", "중견기업", "ko"), scope_label("team", "SDR팀", "ko"), scope_label("company", "company", "ko")
+    ('중견기업 세그먼트', 'SDR팀', '회사 전체')
+    """
+    from .i18n import catalogue, text
+
+    kind, name = str(scope_type).rsplit(".", 1)[-1], str(scope)
+    if kind == "company":
+        return text("scope.company", lang)
+    if f"scoped.{kind}" in catalogue(lang):
+        return text(f"scoped.{kind}", lang, name=name)
+    return text("scoped.other", lang, kind=label("kind", kind, lang), name=name)
+
+
+def finding_heading(severity: Any, sign: Any, scope_type: Any = None, scope: Any = None, lang: str = "en") -> str:
+    """A finding's heading line for the command line: "[CRITICAL] declining_sales · segment Mid-Market".
+
+    In English the sign keeps its key (what scripts and the docs use); in other languages the severity,
+    the sign and the scope are all words of the catalogue: "[심각] 매출 감소 · 중견기업 세그먼트". Without a
+    scope (``severity`` "ok": a sign assessed with no finding) the heading ends with the sign.
+
+    Parameters
+    ----------
+    severity : str
+        critical, warning, info, or ok.
+    sign : str
+        The sign's key.
+    scope_type, scope : str, optional
+        The finding's scope (see :func:`scope_label`).
+    lang : {"en", "ko"}, default "en"
+        The language.
+
+    Returns
+    -------
+    str
+        The heading.
+
+    Examples
+    --------
+    >>> finding_heading("critical", "declining_sales", "segment", "Mid-Market")
+    '[CRITICAL] declining_sales · segment Mid-Market'
+    >>> finding_heading("critical", "declining_sales", "segment", "Mid-Market", "ko")
+    '[심각] 매출 감소 · Mid-Market 세그먼트'
+    >>> finding_heading("ok", "rep_turnover", lang="ko")
+    '[정상] 영업 담당자 이직'
+    """
+    name = str(sign) if lang == "en" else label("sign", sign, lang)
+    head = f"[{label('sev', severity, lang, default=str(severity).upper())}] {name}"
+    return head if scope_type is None else f"{head} · {scope_label(scope_type, scope, lang)}"
 
 
 def funnel_labels(stages: Any, lang: str = "en") -> tuple[list[str], list[float], list[str]]:
@@ -222,23 +593,110 @@ def funnel_labels(stages: Any, lang: str = "en") -> tuple[list[str], list[float]
     return names, counts, texts
 
 
-def sign_overview(found: Any, lang: str = "en") -> list[tuple[str, str, str, str]]:
-    """For ``diagnose`` findings: per sign (in order) its name, its most severe level ("ok" when none), and the scopes."""
+class SignStatus(tuple):  # type: ignore[type-arg]
+    """One sign's state, as every surface shows it: unpacks as ``(sign, name, worst, shown)``.
+
+    ``state`` is one of "found" (a warning or critical finding), "not_found" (assessed, no sign),
+    "partly" (assessed only in part, no sign in that part) and "not_assessed"; ``needs`` names what to
+    add ("reps.terminated_at", "the activities table") when the caller knew the bundle; ``scopes`` the
+    scopes found; ``why`` the sentences that explain a state other than "found".
+    """
+
+    state: str
+    needs: tuple[str, ...]
+    scopes: tuple[str, ...]
+    why: tuple[str, ...]
+
+    def __new__(cls, sign: str, name: str, worst: str, shown: str, *, state: str, needs: tuple[str, ...] = (),
+                scopes: tuple[str, ...] = (), why: tuple[str, ...] = ()) -> SignStatus:
+        row = super().__new__(cls, (sign, name, worst, shown))
+        row.state, row.needs, row.scopes, row.why = state, needs, scopes, why
+        return row
+
+    @property
+    def sign(self) -> str:
+        """The sign's key ("rep_turnover")."""
+        return str(self[0])
+
+    @property
+    def name(self) -> str:
+        """The sign's name in the language asked for."""
+        return str(self[1])
+
+    @property
+    def worst(self) -> str:
+        """The most severe level: "critical", "warning", "info" or "ok"."""
+        return str(self[2])
+
+    @property
+    def shown(self) -> str:
+        """What every surface writes for the sign ("CRITICAL: SDR", "no sign", "not assessed: add reps.terminated_at")."""
+        return str(self[3])
+
+
+def sign_overview(found: Any, lang: str = "en", *, needs: Any = None) -> list[SignStatus]:
+    """For ``diagnose`` findings: per sign (in order) its name, its most severe level ("ok" when none), and what to show.
+
+    The one place that decides a sign's state, for the deck, the HTML, the charts and the command line:
+
+    - found: a warning or critical finding ("CRITICAL: SDR");
+    - not found: assessed, nothing at warning level ("no sign");
+    - partly assessed: assessed, but not in every breakdown, and nothing found ("no sign (partly assessed)");
+    - not assessed: a table or column is missing, or too little data ("not assessed"; with ``needs``,
+      "not assessed: add reps.terminated_at").
+
+    Each row unpacks as ``(sign, name, worst, shown)`` and carries ``state``, ``needs``, ``scopes``
+    and ``why`` (see :class:`SignStatus`).
+
+    Parameters
+    ----------
+    found : pandas.DataFrame
+        The output of ``diagnose``: ``sign``, ``severity``, ``scope``, ``metric`` (and ``evidence``).
+    lang : {"en", "ko"}
+        The language of the names and of ``shown``.
+    needs : mapping, optional
+        Sign -> what the bundle lacks for it ("reps.terminated_at", "the activities table"), as the deck
+        computes it from the bundle; named in ``shown`` for a sign not assessed or partly assessed.
+        Default: ``found.attrs["needs"]`` when the findings carry it (the deck puts it there).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> found = pd.DataFrame({"sign": ["rep_turnover", "market_response"], "severity": ["info", "warning"],
+    ...                       "scope": ["company", "Digital Native"], "metric": ["not_assessed", "conversion"],
+    ...                       "evidence": ["no terminated_at", "grew"]})
+    >>> [(row.state, row.shown) for row in sign_overview(found, needs={"rep_turnover": ["reps.terminated_at"]})][:4]
+    [('not_found', 'no sign'), ('not_assessed', 'not assessed: add reps.terminated_at'), ('not_found', 'no sign'), ('found', 'WARNING: Digital Native')]
+    """
     from ._signs import SIGNS
     from .i18n import text
 
     rank = {"critical": 0, "warning": 1, "info": 2}
+    if needs is None:  # the deck records on the findings what the bundle lacks, so its charts say it too
+        needs = (getattr(found, "attrs", None) or {}).get("needs")
     rows = []
     for sign in SIGNS:
         mine = found[found["sign"] == sign]
         worst = min(mine["severity"], key=lambda s: rank.get(s, 3)) if len(mine) else "ok"
         alarms = mine[mine["severity"] != "info"]
-        partly = len(mine) and (mine["metric"] == "partly_assessed").all()  # assessed, though not in every breakdown
-        scopes = (", ".join(dict.fromkeys(alarms["scope"].astype(str))) if len(alarms)
-                  else text("chart.partly_assessed", lang) if partly
-                  else text("chart.not_assessed", lang) if len(mine) else text("chart.no_sign", lang))
-        shown = f"{text('sev.' + worst, lang)}: {scopes}" if worst in ("critical", "warning") else scopes
-        rows.append((sign, label("sign", sign, lang), worst, shown))
+        info = mine[mine["severity"] == "info"]
+        partly = bool(len(info)) and (info["metric"] == "partly_assessed").all()  # assessed, though not in every breakdown
+        missing = tuple(str(n) for n in ((needs or {}).get(sign) or ()))
+        added = text("sign.add", lang, what=", ".join(missing)) if missing else ""
+        kinds = alarms["scope_type"].astype(str) if "scope_type" in alarms.columns else alarms["scope"].astype(str)
+        scopes = tuple(dict.fromkeys(text("scope.company", lang) if kind == "company" else str(scope)
+                                     for kind, scope in zip(kinds, alarms["scope"], strict=True)))
+        why = tuple(str(e) for e in info["evidence"]) if "evidence" in info.columns else ()
+        if len(alarms):
+            state, shown = "found", f"{text('sev.' + worst, lang)}: {', '.join(scopes)}"
+        elif partly:
+            state, shown = "partly", text("chart.partly_assessed", lang) + (f": {added}" if added else "")
+        elif len(mine):
+            state = "not_assessed"
+            shown = text("chart.not_assessed", lang) + (f": {added}" if added else "")
+        else:
+            state, shown = "not_found", text("chart.no_sign", lang)
+        rows.append(SignStatus(sign, label("sign", sign, lang), worst, shown, state=state, needs=missing, scopes=scopes, why=why))
     return rows
 
 

@@ -31,7 +31,7 @@ from .stats import ratio
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData
 
-__all__ = ["KPIS", "OrgDesign", "Team", "plan_funnel", "scorecard"]
+__all__ = ["KPIS", "OrgDesign", "Team", "kpi_gaps", "plan_funnel", "scorecard"]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -50,101 +50,374 @@ def _series(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame.set_index("period")[column]
 
 
-def _kpi_mqls(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _new_business(data: Any) -> Any:
+    """The bundle with only the opportunities every pipeline KPI counts: new business (``type`` missing or "new_business").
+
+    Expansion deals are revenue from existing customers (they show in MRR as expansion), not new bookings;
+    ``sales_decline`` counts the same deals. A bundle without a ``type`` column, or with new business
+    only, is returned as it is; otherwise a shallow copy whose opportunities are the new-business rows
+    (the bundle itself is not touched, and its ``as_of`` stays the same).
+    """
+    import copy
+
+    opps = getattr(data, "opportunities", None)
+    if opps is None or "type" not in opps.columns:
+        return data
+    keep = (opps["type"].isna() | (opps["type"] == "new_business")).to_numpy()
+    if keep.all():
+        return data
+    cached = data.__dict__.get("_new_business")
+    if cached is not None and cached[0] is opps:
+        return cached[1]
+    view = copy.copy(data)
+    view.__dict__["_positions"] = {}  # positions looked up on the whole table do not hold for a part of it
+    view.__dict__["_as_of"] = data.as_of  # the whole bundle's reporting date, not the subset's latest event
+    view.__dict__.pop("_new_business", None)
+    view.opportunities = opps[keep]
+    data.__dict__["_new_business"] = (opps, view)  # a look-up cache, like the positions: the tables are untouched
+    return view
+
+
+def _table(frame: pd.DataFrame, value: str, num: str | None = None, den: str | pd.Series | None = None,
+           incomplete: str | pd.Series | None = None) -> pd.DataFrame:
+    """A KPI's table: ``period`` (when the frame has one), ``value``, and ``num`` / ``den`` / ``incomplete`` when given."""
+    out = pd.DataFrame({"value": frame[value].to_numpy(float)}, index=frame.index)
+    if "period" in frame.columns:
+        out.insert(0, "period", frame["period"])
+    if num is not None:
+        out["num"] = frame[num].to_numpy(float)
+        out["den"] = (frame[den] if isinstance(den, str) else den).to_numpy(float)  # type: ignore[union-attr]
+    if incomplete is not None:
+        flags = frame[incomplete] if isinstance(incomplete, str) else incomplete
+        out["incomplete"] = flags.fillna(False).to_numpy(bool)
+    return out.reset_index(drop=True)
+
+
+def _t_mqls(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .funnels import funnel
 
-    f = funnel(data, ["created_at", "mql_at"], freq=freq, method="period", as_of=as_of)
-    return _series(f, "converted")
+    return _table(funnel(data, ["created_at", "mql_at"], freq=freq, method="period", as_of=as_of), "converted")
 
 
-def _kpi_lead_conversion(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_lead_conversion(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .funnels import funnel
 
-    return _series(funnel(data, ["created_at", "won_at"], freq=freq, as_of=as_of), "rate")
+    return _table(funnel(data, ["created_at", "won_at"], freq=freq, as_of=as_of), "rate", "converted", "entered", "incomplete")
 
 
-def _kpi_mql_to_sql(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_mql_to_sql(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .funnels import funnel
 
-    return _series(funnel(data, ["mql_at", "sql_at"], freq=freq, as_of=as_of), "rate")
+    return _table(funnel(data, ["mql_at", "sql_at"], freq=freq, as_of=as_of), "rate", "converted", "entered", "incomplete")
 
 
-def _kpi_bookings(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_bookings(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .pipeline import deal_size
 
-    return _series(deal_size(data, freq=freq, as_of=as_of), "total")
+    return _table(deal_size(_new_business(data), freq=freq, as_of=as_of), "total")
 
 
-def _kpi_deal_size(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_deal_size(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .pipeline import deal_size
 
-    return _series(deal_size(data, freq=freq, as_of=as_of), "mean")
+    return _table(deal_size(_new_business(data), freq=freq, as_of=as_of), "mean", "total", "won")
 
 
-def _kpi_close_rate(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_close_rate(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .pipeline import close_rate
 
-    return _series(close_rate(data, freq=freq, as_of=as_of), "close_rate")
+    return _table(close_rate(data, freq=freq, as_of=as_of), "close_rate", "won", "created", "incomplete")
 
 
-def _kpi_win_rate(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_win_rate(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .pipeline import win_rate
 
-    return _series(win_rate(data, freq=freq, as_of=as_of), "win_rate")
+    r = win_rate(data, freq=freq, as_of=as_of)
+    return _table(r, "win_rate", "won", r["won"] + r["lost"])
 
 
-def _kpi_cycle(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_cycle(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .pipeline import sales_cycle
 
-    return _series(sales_cycle(data, freq=freq, as_of=as_of), "median_days")
+    return _table(sales_cycle(data, freq=freq, as_of=as_of), "median_days")
 
 
-def _kpi_logo_churn(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def time_to_close_curve(data: Any, as_of: Any, created: tuple[Any, Any] | None = None) -> pd.DataFrame:
+    """Kaplan–Meier curve of the days from creation to close (won or lost), deals still open censored at ``as_of``.
+
+    Every opportunity created by ``as_of`` (or, with ``created=(start, end)``, in ``[start, end)``) counts;
+    a close after ``as_of`` has not happened yet. The review draws this curve, and its median is the KPI
+    ``time_to_close_days``.
+
+    Parameters
+    ----------
+    data : SalesData
+        Needs opportunities.
+    as_of : time stamp
+        Nothing after it counts.
+    created : tuple of time stamps, optional
+        Only deals created in ``[start, end)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``time`` (days), ``at_risk``, ``events``, ``censored``, ``survival`` (see :func:`~salesmetrics.kaplan_meier`).
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> data = sm.load_sample()
+    >>> float(time_to_close_curve(data, data.as_of)["survival"].iloc[-1]) < 0.1
+    True
+    """
+    from .stats import kaplan_meier
+
+    o = data.opportunities
+    now = as_timestamp(as_of, data.timezone)
+    seen = o[o["created_at"] <= now]
+    if created is not None:
+        seen = seen[(seen["created_at"] >= created[0]) & (seen["created_at"] < created[1])]
+    closed = seen["closed_at"].notna() & (seen["closed_at"] <= now)
+    days = (seen["closed_at"].where(closed, now) - seen["created_at"]).dt.total_seconds() / 86_400
+    return kaplan_meier(days, closed)
+
+
+def curve_median(curve: pd.DataFrame) -> float:
+    """The median of a Kaplan–Meier curve: the first time its survival is at or below one half (NaN if never).
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        ``time`` and ``survival``, as :func:`~salesmetrics.kaplan_meier` returns them.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> curve_median(pd.DataFrame({"time": [1.0, 2.0, 3.0], "survival": [0.8, 0.5, 0.1]}))
+    2.0
+    """
+    times, survival = np.r_[0.0, curve["time"].to_numpy(float)], np.r_[1.0, curve["survival"].to_numpy(float)]
+    hit = np.flatnonzero(survival <= 0.5)
+    return float(times[hit[0]]) if len(hit) else np.nan
+
+
+def _t_time_to_close(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    """Median days from creation to close, won or lost, of the deals created in the period (Kaplan–Meier, open deals censored)."""
+    from .periods import period_bounds, to_period
+
+    now = as_timestamp(as_of, data.timezone) if as_of is not None else data.as_of
+    assert now is not None and data.opportunities is not None  # its needs are checked before it runs
+    if freq is None:
+        return pd.DataFrame({"value": [curve_median(time_to_close_curve(data, now))]})
+    o = data.opportunities
+    periods = pd.PeriodIndex(sorted(set(to_period(o.loc[o["created_at"] <= now, "created_at"], freq,
+                                                  fiscal_year_start=data.fiscal_year_start))))
+    starts, ends = period_bounds(periods, tz=data.timezone)
+    curves = [time_to_close_curve(data, now, (a, b)) for a, b in zip(starts, ends, strict=True)]
+    return pd.DataFrame({"period": periods, "value": [curve_median(c) for c in curves],
+                         "incomplete": [bool(b > now or c["censored"].sum() > 0) for b, c in zip(ends, curves, strict=True)]})
+
+
+def _t_wins_per_new_deal(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    """The decline decomposition's ratio (``sales_decline``'s ``close_ratio``): new-business deals won in the period ÷
+    new-business deals created in it. The wins may come from deals of earlier periods, so it can exceed 1."""
+    from .pipeline import close_rate, win_rate
+
+    nb = _new_business(data)
+    won = win_rate(nb, freq=freq, as_of=as_of)
+    created = close_rate(nb, freq=freq, as_of=as_of)
+    if freq is None:
+        both = pd.DataFrame({"won": won["won"].to_numpy(float), "created": created["created"].to_numpy(float)})
+    else:
+        both = pd.merge(won[["period", "won"]], created[["period", "created"]], on="period", how="outer").sort_values("period")
+        both = both.fillna({"won": 0, "created": 0}).reset_index(drop=True)
+    both["value"] = ratio(both["won"].to_numpy(float), both["created"].to_numpy(float))
+    return _table(both, "value", "won", "created")
+
+
+def _t_logo_churn(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .revenue import retention
 
-    return _series(retention(data, freq=freq, as_of=as_of), "logo_churn_rate")
+    return _table(retention(data, freq=freq, as_of=as_of), "logo_churn_rate", "churned_customers", "starting_customers")
 
 
-def _kpi_nrr(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_nrr(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .revenue import retention
 
-    return _series(retention(data, freq=freq, as_of=as_of), "nrr")
+    return _table(retention(data, freq=freq, as_of=as_of), "nrr", "starting_accounts_ending_mrr", "starting_mrr")
 
 
-def _kpi_mrr(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_grr(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    from .revenue import retention
+
+    return _table(retention(data, freq=freq, as_of=as_of), "grr", "retained_mrr", "starting_mrr")
+
+
+def _t_mrr(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .revenue import mrr_bridge
 
-    return _series(mrr_bridge(data, freq=freq, as_of=as_of), "ending_mrr")
+    return _table(mrr_bridge(data, freq=freq, as_of=as_of), "ending_mrr")
 
 
-def _kpi_arr(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_arr(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .revenue import mrr_bridge
 
-    return _series(mrr_bridge(data, freq=freq, arr=True, as_of=as_of), "ending_arr")
+    return _table(mrr_bridge(data, freq=freq, arr=True, as_of=as_of), "ending_arr")
 
 
-def _kpi_sla(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_sla(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .sla import response_sla
 
-    return _series(response_sla(data, freq=freq, as_of=as_of), "compliance")
+    r = response_sla(data, freq=freq, as_of=as_of)
+    return _table(r, "compliance", "met", r["met"] + r["breached"])
 
 
-def _kpi_cac(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
+def _t_response_hours(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    from .sla import response_sla
+
+    return _table(response_sla(data, freq=freq, as_of=as_of), "median_response_hours")
+
+
+def _t_cac(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .economics import cac
 
-    return _series(cac(data, freq=freq, by=None, as_of=as_of), "cac")
+    return _table(cac(data, freq=freq, by=None, as_of=as_of), "cac", "spend", "new_customers")
 
 
-def _kpi_ltv(data: SalesData, freq: str | None, as_of: Any) -> pd.Series:
-    """LTV with gross margin 1 (ChartMogul's form): a scorecard has no margin to assume."""
+def _ltv_frame(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
     from .economics import ltv
 
-    return _series(ltv(data, freq=freq, warn=False, as_of=as_of), "ltv")
+    return ltv(data, freq=freq, warn=False, as_of=as_of)
+
+
+def _t_ltv(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    """LTV with gross margin 1 (ChartMogul's form): a scorecard has no margin to assume."""
+    return _table(_ltv_frame(data, freq, as_of), "ltv")
+
+
+def _t_arpa(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    return _table(_ltv_frame(data, freq, as_of), "arpa")
+
+
+def _t_monthly_churn(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    return _table(_ltv_frame(data, freq, as_of), "monthly_logo_churn")
+
+
+def _economics(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    from .economics import unit_economics
+
+    return unit_economics(data, freq=freq, gross_margin=1.0, as_of=as_of)
+
+
+def _t_ltv_cac(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    return _table(_economics(data, freq, as_of), "ltv_cac")
+
+
+def _t_payback(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    return _table(_economics(data, freq, as_of), "payback_months")
+
+
+LEAD_FUNNEL = ("created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at")
+"""The stages of the lead funnel the plan works back through, in order."""
+
+
+def _lead_cohorts(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+    """The funnel of the leads created in each period: per period and stage, ``entered``, ``converted`` and ``rate``.
+
+    Stages the export does not have are skipped (a lead that skipped a stage still reached the later ones).
+    """
+    from .funnels import funnel, lead_journeys
+    from .periods import to_period
+
+    journeys = lead_journeys(data, as_of=as_of)
+    stages = [s for s in LEAD_FUNNEL if s in journeys.columns and (s == "created_at" or journeys[s].notna().any()
+                                                                   or s in ("opportunity_created_at", "won_at"))]
+    if freq is None:
+        return funnel(journeys, stages, freq=None, as_of=as_of)
+    cohorts = to_period(journeys["created_at"], freq, fiscal_year_start=data.fiscal_year_start)
+    journeys = journeys.assign(_cohort=cohorts.astype(str))
+    out = funnel(journeys, stages, by="_cohort", freq=None, as_of=as_of)
+    out.insert(0, "period", [pd.Period(c, freq_alias(freq, data.fiscal_year_start)) for c in out.pop("_cohort")])
+    return out.sort_values(["period"], kind="stable").reset_index(drop=True)
+
+
+def _step(stage: str) -> Callable[[Any, str | None, Any], pd.DataFrame]:
+    """The lead-funnel step into ``stage``: of the period's new leads that reached the stage before it, the share that reached it."""
+    def table(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+        f = _lead_cohorts(data, freq, as_of)
+        return _table(f[f["next_stage"] == stage], "rate", "converted", "entered", "incomplete")
+    table.__name__ = f"_t_funnel_{stage}"
+    return table
+
+
+def _t_capacity(role: str, stage: str) -> Callable[[Any, str | None, Any], pd.DataFrame]:
+    """Work handled per rep of ``role`` in post a month: MQLs per SDR, opportunities per AE.
+
+    The work is the period's entries into ``stage`` (MQLs; new-business opportunities created); the
+    capacity is the rep-months of ``role`` in post (a rep is in post in a month when hired by its middle
+    and not gone by then; no hire date counts as in post, and without ``terminated_at`` nobody has left).
+    """
+    def table(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
+        from .periods import as_timestamp, to_period
+
+        now = as_timestamp(as_of, data.timezone) if as_of is not None else data.as_of
+        assert now is not None and data.reps is not None  # its needs are checked before it runs
+        stamps = data.leads["mql_at"] if stage == "mql_at" and data.leads is not None else _new_business(data).opportunities["created_at"]
+        stamps = stamps[stamps.notna() & (stamps <= now)]
+        reps = data.reps
+        months = pd.period_range(to_period(stamps, "M").min() if len(stamps) else pd.Period(now.tz_localize(None), "M"),
+                                 pd.Period(now.tz_localize(None), "M"), freq="M")
+        mids = pd.DatetimeIndex([m.start_time + (m.end_time - m.start_time) / 2 for m in months]).tz_localize(data.timezone)
+        mine = reps[reps["role"] == role]
+
+        def stamps_of(column: str) -> np.ndarray:
+            """The column as UTC nanoseconds (NaT: unknown), or all unknown where the export has no such column."""
+            if not data.has_column("reps", column):
+                return np.full(len(mine), np.iinfo("int64").min)
+            return np.asarray(pd.DatetimeIndex(pd.to_datetime(mine[column], utc=True)).as_unit("ns").asi8)
+
+        at = np.asarray(mids.tz_convert("UTC").as_unit("ns").asi8)[:, None]
+        hired, left = stamps_of("hired_at")[None, :], stamps_of("terminated_at")[None, :]
+        unknown = np.iinfo("int64").min
+        hired_ok = (hired == unknown) | (hired <= at)
+        gone = (left != unknown) & (left <= at)
+        in_post = (hired_ok & ~gone).sum(axis=1).astype(float)
+        handled = pd.Series(1.0, index=to_period(stamps, "M")).groupby(level=0).sum().reindex(months, fill_value=0.0)
+        frame = pd.DataFrame({"month": months, "handled": handled.to_numpy(), "rep_months": in_post})
+        if freq is None:
+            total = frame[["handled", "rep_months"]].sum()
+            return pd.DataFrame({"value": [float(ratio(total["handled"], total["rep_months"]))], "num": [total["handled"]],
+                                 "den": [total["rep_months"]]})
+        frame["period"] = pd.PeriodIndex([m.asfreq(freq_alias(freq, data.fiscal_year_start), how="E") for m in months])
+        per = frame.groupby("period", sort=True)[["handled", "rep_months"]].sum().reset_index()
+        per["value"] = ratio(per["handled"].to_numpy(), per["rep_months"].to_numpy())
+        return _table(per, "value", "handled", "rep_months")
+    table.__name__ = f"_t_capacity_{role}"
+    return table
+
+
+def _value(table: Callable[[Any, str | None, Any], pd.DataFrame]) -> Callable[[Any, str | None, Any], pd.Series]:
+    def compute(data: Any, freq: str | None, as_of: Any) -> pd.Series:
+        return _series(table(data, freq, as_of), "value")
+    compute.__name__ = table.__name__.replace("_t_", "_kpi_")
+    compute.__doc__ = table.__doc__
+    return compute
 
 
 @dataclass(frozen=True)
 class Kpi:
-    """A KPI: how to compute it, what its target is called, and which way is good."""
+    """A KPI: how to compute it, what its target is called, which way is good, and what it needs.
+
+    ``table(data, freq, as_of)`` is the KPI's one definition: per period its ``value``, with ``num`` and
+    ``den`` (value = num / den) when it is a ratio, and ``incomplete`` where the period's cohort is still
+    maturing at ``as_of``. ``combine`` says how periods add up: "ratio" (Σnum / Σden), "sum" (Σvalue) or
+    "none" (a median or a stock: not over several periods). ``needs`` names the tables and columns
+    (``"reps.role"``) it cannot be computed without. ``compute`` is ``table``'s ``value`` by period.
+    """
 
     label: str
     compute: Callable[[Any, str | None, Any], pd.Series]
@@ -152,26 +425,109 @@ class Kpi:
     target_metric: str
     higher_is_better: bool = True
     unit: str = "count"
+    table: Callable[[Any, str | None, Any], pd.DataFrame] | None = None
+    combine: str = "none"
+    needs: tuple[str, ...] = ()
 
+
+def _kpi(label: str, table: Callable[[Any, str | None, Any], pd.DataFrame], target_metric: str, *, unit: str,
+         combine: str = "none", needs: tuple[str, ...] = (), higher_is_better: bool = True) -> Kpi:
+    return Kpi(label, _value(table), target_metric, higher_is_better, unit, table, combine, needs)
+
+
+_OPPS = ("opportunities",)
+_LEADS = ("leads", "opportunities")
 
 KPIS: dict[str, Kpi] = {
-    "mqls": Kpi("leads (MQLs delivered)", _kpi_mqls, "mqls", unit="count"),
-    "lead_conversion": Kpi("lead conversion rate (lead to won)", _kpi_lead_conversion, "lead_conversion", unit="rate"),
-    "cac": Kpi("customer acquisition cost", _kpi_cac, "cac", higher_is_better=False, unit="money"),
-    "bookings": Kpi("revenue (new bookings)", _kpi_bookings, "bookings", unit="money"),
-    "deal_size": Kpi("average deal size", _kpi_deal_size, "deal_size", unit="money"),
-    "close_rate": Kpi("deal closing ratio", _kpi_close_rate, "close_rate", unit="rate"),
-    "win_rate": Kpi("win rate", _kpi_win_rate, "win_rate", unit="rate"),
-    "sales_cycle_days": Kpi("sales cycle length (median days)", _kpi_cycle, "sales_cycle_days", higher_is_better=False, unit="days"),
-    "lead_conversions": Kpi("lead conversions (MQL to SQL)", _kpi_mql_to_sql, "mql_to_sql_rate", unit="rate"),
-    "logo_churn_rate": Kpi("customer churn rate (retention)", _kpi_logo_churn, "logo_churn_rate", higher_is_better=False, unit="rate"),
-    "nrr": Kpi("net revenue retention", _kpi_nrr, "nrr", unit="rate"),
-    "mrr": Kpi("MRR", _kpi_mrr, "mrr", unit="money"),
-    "arr": Kpi("ARR", _kpi_arr, "arr", unit="money"),
-    "ltv": Kpi("customer lifetime value", _kpi_ltv, "ltv", unit="money"),
-    "sla_compliance": Kpi("first-contact SLA compliance", _kpi_sla, "sla_compliance", unit="rate"),
+    "mqls": _kpi("leads (MQLs delivered)", _t_mqls, "mqls", unit="count", combine="sum", needs=("leads", "leads.mql_at")),
+    "lead_conversion": _kpi("lead conversion rate (lead to won)", _t_lead_conversion, "lead_conversion", unit="rate",
+                            combine="ratio", needs=_LEADS),
+    "cac": _kpi("customer acquisition cost", _t_cac, "cac", unit="money", combine="ratio", needs=("spend", "subscriptions"),
+                higher_is_better=False),
+    "bookings": _kpi("revenue (new-business bookings)", _t_bookings, "bookings", unit="money", combine="sum",
+                     needs=("opportunities", "opportunities.amount")),
+    "deal_size": _kpi("average deal size (new business)", _t_deal_size, "deal_size", unit="money", combine="ratio",
+                      needs=("opportunities", "opportunities.amount")),
+    "close_rate": _kpi("deal closing ratio", _t_close_rate, "close_rate", unit="rate", combine="ratio", needs=_OPPS),
+    "win_rate": _kpi("win rate", _t_win_rate, "win_rate", unit="rate", combine="ratio", needs=_OPPS),
+    "sales_cycle_days": _kpi("sales cycle length (median days)", _t_cycle, "sales_cycle_days", unit="days", needs=_OPPS,
+                             higher_is_better=False),
+    "lead_conversions": _kpi("lead conversions (MQL to SQL)", _t_mql_to_sql, "mql_to_sql_rate", unit="rate", combine="ratio",
+                             needs=("leads", "leads.mql_at", "leads.sql_at")),
+    "logo_churn_rate": _kpi("customer churn rate (retention)", _t_logo_churn, "logo_churn_rate", unit="rate", combine="ratio",
+                            needs=("subscriptions",), higher_is_better=False),
+    "nrr": _kpi("net revenue retention", _t_nrr, "nrr", unit="rate", combine="ratio", needs=("subscriptions",)),
+    "mrr": _kpi("MRR", _t_mrr, "mrr", unit="money", needs=("subscriptions",)),
+    "arr": _kpi("ARR", _t_arr, "arr", unit="money", needs=("subscriptions",)),
+    "ltv": _kpi("customer lifetime value", _t_ltv, "ltv", unit="money", needs=("subscriptions",)),
+    "sla_compliance": _kpi("first-contact SLA compliance", _t_sla, "sla_compliance", unit="rate", combine="ratio",
+                           needs=("leads", "activities", "leads.mql_at")),
+    # the review's further figures: each is one definition too, wherever the deck shows it
+    "grr": _kpi("gross revenue retention", _t_grr, "grr", unit="rate", combine="ratio", needs=("subscriptions",)),
+    "sla_response_hours": _kpi("median first response (hours)", _t_response_hours, "sla_response_hours", unit="hours",
+                               needs=("leads", "activities", "leads.mql_at"), higher_is_better=False),
+    "arpa": _kpi("average revenue per account (ARPA)", _t_arpa, "arpa", unit="money", needs=("subscriptions",)),
+    "monthly_churn": _kpi("monthly customer churn (6-month mean)", _t_monthly_churn, "monthly_churn", unit="rate",
+                          needs=("subscriptions",), higher_is_better=False),
+    "ltv_cac": _kpi("LTV:CAC", _t_ltv_cac, "ltv_cac", unit="ratio", needs=("spend", "subscriptions")),
+    "payback_months": _kpi("CAC payback (months)", _t_payback, "payback_months", unit="months", needs=("spend", "subscriptions"),
+                           higher_is_better=False),
+    "time_to_close_days": _kpi("time to close, won or lost (median days)", _t_time_to_close, "time_to_close_days", unit="days",
+                               needs=_OPPS, higher_is_better=False),
+    "wins_per_new_deal": _kpi("wins per new deal (can exceed 100%)", _t_wins_per_new_deal, "wins_per_new_deal", unit="rate",
+                              combine="ratio", needs=_OPPS),
+    "funnel_mql": _kpi("new leads that became MQLs", _step("mql_at"), "funnel_mql", unit="rate", combine="ratio",
+                       needs=("leads", "leads.mql_at")),
+    "funnel_sql": _kpi("their MQLs that became SQLs", _step("sql_at"), "funnel_sql", unit="rate", combine="ratio",
+                       needs=("leads", "leads.mql_at", "leads.sql_at")),
+    "funnel_opportunity": _kpi("their SQLs that became opportunities", _step("opportunity_created_at"), "funnel_opportunity",
+                               unit="rate", combine="ratio", needs=_LEADS),
+    "funnel_won": _kpi("their opportunities that were won", _step("won_at"), "funnel_won", unit="rate", combine="ratio",
+                       needs=_LEADS),
+    "mqls_per_sdr": _kpi("MQLs handled per SDR a month", _t_capacity("SDR", "mql_at"), "mqls_per_sdr", unit="count",
+                         combine="ratio", needs=("leads", "leads.mql_at", "reps", "reps.role")),
+    "opportunities_per_ae": _kpi("opportunities worked per AE a month", _t_capacity("AE", "created_at"), "opportunities_per_ae",
+                                 unit="count", combine="ratio", needs=("opportunities", "reps", "reps.role")),
 }
-"""Every KPI a design can assign, by name."""
+"""Every KPI a design can assign, by name: the one definition each figure of the review comes from."""
+
+
+def kpi_gaps(data: Any, name: str) -> list[str]:
+    """What ``data`` lacks for the KPI ``name``: its ``needs`` that are absent ("leads", "reps.role"), in order.
+
+    A column counts as absent when its table is there without it, or (for ``reps.role``) when it holds no value.
+
+    Parameters
+    ----------
+    data : SalesData
+        The bundle.
+    name : str
+        A key of :data:`KPIS`.
+
+    Returns
+    -------
+    list of str
+        Tables ("leads") and columns ("reps.role") to add; empty when the KPI can be computed.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> data = sm.load_sample()
+    >>> deals_only = sm.SalesData(opportunities=data.opportunities, fx_rates=data.fx_rates)
+    >>> kpi_gaps(data, "win_rate"), kpi_gaps(deals_only, "mrr"), kpi_gaps(deals_only, "mqls_per_sdr")
+    ([], ['subscriptions'], ['leads', 'reps'])
+    """
+    tables = getattr(data, "tables", {})
+    gaps = []
+    for need in KPIS[name].needs:
+        table, _, column = need.partition(".")
+        if tables.get(table) is None:
+            if need == table:
+                gaps.append(need)
+            continue  # the missing table is named once
+        if column and (not data.has_column(table, column) or (need == "reps.role" and not tables[table][column].notna().any())):
+            gaps.append(need)
+    return gaps
 
 
 # ----------------------------------------------------------------------------------------------------------

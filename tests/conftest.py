@@ -7,6 +7,30 @@ import salesmetrics as sm
 from salesmetrics.datasets import SAMPLE_SETTINGS, make_company
 
 
+def html_texts(html: str) -> list[str]:
+    """What a reader sees in an HTML deck: the text between tags, and the charts' titles, labels and names."""
+    import json
+    import re
+    from html import unescape
+
+    texts = [unescape(t).strip() for t in re.split(r"<[^>]+>", re.sub(r"<(script|style).*?</\1>", "", html, flags=re.S))]
+
+    def walk(node: object, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k != "template":
+                    walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key in ("text", "name", "ticktext", "x", "y"):
+            texts.append(node)
+
+    for spec in re.findall(r"<script>\(function\(\)\{var f=(\{.*?\});f\.layout\.autosize", html, flags=re.S):
+        walk(json.loads(spec))
+    return [t for t in texts if t]
+
+
 @pytest.fixture(scope="session")
 def sample() -> sm.SalesData:
     return sm.load_sample()

@@ -64,7 +64,7 @@ def test_findings_on_the_sample_carry_numbers_and_advice(sample):
         assert any(ch.isdigit() for ch in r.evidence) and r.evidence.endswith(".")
         assert r.recommendation == RECOMMENDATIONS[r.sign]
     decline = found[(found["sign"] == "declining_sales") & (found["scope"] == "Mid-Market")].iloc[0]
-    assert "driver is the close ratio" in decline["evidence"]  # the planted decline is the win rate's alone
+    assert "driver is the wins-per-new-deal ratio" in decline["evidence"]  # the planted decline is the win rate's alone
 
 
 def test_thresholds_are_parameters(sample):
@@ -113,7 +113,7 @@ def test_sales_decline_decomposes_exactly_and_names_the_driver():
     assert company["bookings"].tolist()[-3:] == [120_000, 80_000, 40_000]
     (f,) = findings.itertuples()
     assert (f.severity, f.scope, f.period) == ("critical", "company", "2026Q1")
-    assert "fell 3 quarters running" in f.evidence and "-75%" in f.evidence and "driver is the close ratio (40% → 15%)" in f.evidence
+    assert "fell 3 quarters running" in f.evidence and "-75%" in f.evidence and "driver is the wins-per-new-deal ratio (40% → 15%)" in f.evidence
     # a quarter in progress is not a decline: as of mid-quarter, the last complete quarter is the one before
     table, findings = sm.sales_decline(data, by=None, as_of="2026-02-15")
     assert findings["period"].tolist() == ["2025Q4"]

@@ -8,24 +8,45 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import html_texts
 
 import salesmetrics as sm
 from salesmetrics import plot
 from salesmetrics.datasets import make_company
-from salesmetrics.formatting import format_money
-from salesmetrics.i18n import LANGUAGES, catalogue, text
+from salesmetrics.diagnostics import SIGNS
+from salesmetrics.formatting import finding_heading, format_money, scope_label
+from salesmetrics.i18n import LANGUAGES, catalogue, particle, text
 
 PACKAGE = Path(sm.__file__).parent
 KPI_NAMES_KO = ["매출액", "월간 반복 매출", "리드 전환율", "평균 거래 규모", "딜 클로징 비율", "거래 성사율", "고객 유지율",
                 "영업 사이클 길이", "고객 획득 비용", "고객 평생 가치"]  # the seed article's names
 
 
+PLACEHOLDER = re.compile(r"\{(\w+)((?:\|[^{}|]+)*)\}")
+"""``{name}`` or ``{name|filter|...}`` (salesmetrics/i18n.py): the name, and its filters."""
+
+
 def test_every_catalogue_has_every_key_and_the_same_placeholders():
     keys = {lang: set(catalogue(lang)) for lang in LANGUAGES}
     assert keys["en"] == keys["ko"], keys["en"] ^ keys["ko"]
     for key in keys["en"]:
-        places = {lang: set(re.findall(r"\{(\w+)\}", catalogue(lang)[key])) for lang in LANGUAGES}
+        places = {lang: {name for name, _ in PLACEHOLDER.findall(catalogue(lang)[key])} for lang in LANGUAGES}
         assert places["en"] == places["ko"], (key, places)
+
+
+def test_every_placeholder_filter_is_one_the_catalogue_knows():
+    """A particle names a known pair, a lookup a namespace with keys; no 을(를) left where a filter picks the form."""
+    for lang in LANGUAGES:
+        namespaces = {key.split(".")[0] for key in catalogue(lang)}
+        for key, template in catalogue(lang).items():
+            for _name, filters in PLACEHOLDER.findall(template):
+                for f in filters.split("|")[1:]:
+                    if f.startswith("@"):
+                        assert f[1:] in namespaces, (lang, key, f)
+                    elif not f.startswith("+"):
+                        particle("서울", f)  # raises for an unknown particle
+    both_forms = re.compile(r"\}(?:을\(를\)|이\(가\)|은\(는\)|과\(와\)|\(으\)로)")
+    assert not [k for k, v in catalogue("ko").items() if both_forms.search(v)]
 
 
 def test_every_key_the_code_asks_for_exists():
@@ -48,9 +69,31 @@ def test_krw_has_no_minor_unit_and_korean_abbreviations():
     assert format_money(1_234_000.6, "KRW") == "₩1,234,001"
     assert format_money(1234.5, "USD") == "$1,234.50" and format_money(1234.5, "EUR") == "€1,234.50"
     assert format_money(120_000_000, "KRW", compact=True, lang="ko") == "₩1.2억"
-    assert format_money(34_000_000, "KRW", compact=True, lang="ko") == "₩3.4천만"
+    assert format_money(34_000_000, "KRW", compact=True, lang="ko") == "₩3,400만"  # as Koreans write it, not 3.4천만
     assert format_money(2_500_000_000_000, "KRW", compact=True, lang="ko") == "₩2.5조"
     assert format_money(120_000_000, "KRW", compact=True) == "₩120M"  # English mode keeps M/k
+
+
+@pytest.mark.parametrize(("value", "currency", "expected"), [
+    (34_000_000, "KRW", "₩3,400만"), (120_000_000, "KRW", "₩1.2억"), (15_000, "KRW", "₩1.5만"), (9_500, "KRW", "₩9,500"),
+    (99_996_000, "KRW", "₩1억"),  # rounds up to the next unit, not "₩10,000만"
+    (123_456_000_000, "KRW", "₩1,235억"), (-70_230_000, "KRW", "-₩7,023만"),
+    (1_400_000, "USD", "$1.4M"), (61_400, "USD", "$61.4k"), (614_000, "USD", "$614k"),  # never $61.4만
+    (350_000, "EUR", "€350k"), (1_200_000, "JPY", "¥1.2M"),
+])
+def test_korean_text_counts_won_in_man_and_eok_and_other_money_in_its_own_style(value, currency, expected):
+    assert format_money(value, currency, compact=True, lang="ko") == expected
+
+
+def test_scope_and_heading_words_come_from_the_catalogue():
+    assert scope_label("segment", "중견기업", "ko") == "중견기업 세그먼트"
+    assert scope_label("team", "SDR팀", "ko") == scope_label("owner.team", "SDR", "ko") == "SDR팀"  # never "SDR팀 팀"
+    assert scope_label("region", "영남권", "ko") == "영남권 지역" and scope_label("role", "AM,AE", "ko") == "AM,AE 역할"
+    assert scope_label("company", "company", "ko") == "회사 전체" and scope_label("industry", "제조", "ko") == "제조 (업종)"
+    assert finding_heading("critical", "declining_sales", "segment", "Mid-Market", "ko") == "[심각] 매출 감소 · Mid-Market 세그먼트"
+    # English keeps what scripts grep for
+    assert finding_heading("critical", "declining_sales", "company", "company") == "[CRITICAL] declining_sales · company"
+    assert finding_heading("warning", "rep_turnover", "team", "SDR") == "[WARNING] rep_turnover · team SDR"
 
 
 def _korean_chart():
@@ -109,19 +152,92 @@ def test_a_korean_company_is_the_same_company_in_hangul(korean, sample):
     assert found["evidence"].str.contains(r"[가-힣]").all() and found["recommendation"].str.contains(r"[가-힣]").all()
 
 
-def test_the_korean_deck(korean, tmp_path):
+@pytest.fixture(scope="module")
+def korean_deck(korean, tmp_path_factory):
+    """The Korean review as README builds it: (slides as lists of texts, the HTML's texts, the HTML)."""
     from pptx import Presentation
 
     _, data = korean
-    pptx, page = sm.report(data, quarter="2025Q3", out=[tmp_path / "ko.pptx", tmp_path / "ko.html"], lang="ko")
-    titles = [s.shapes.title.text for s in Presentation(str(pptx)).slides]
+    folder = tmp_path_factory.mktemp("ko")
+    pptx, page = sm.report(data, quarter="2025Q3", out=[folder / "ko.pptx", folder / "ko.html"], lang="ko")
+    slides = []
+    for slide in Presentation(str(pptx)).slides:
+        texts = []
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                texts += [p.text for p in shape.text_frame.paragraphs if p.text.strip()]
+            if shape.has_table:
+                texts += [cell.text for row in shape.table.rows for cell in row.cells]
+        slides.append(texts)
+    html = page.read_text(encoding="utf-8")
+    return slides, _html_texts(html), html
+
+
+def _html_texts(html: str) -> list[str]:
+    return html_texts(html)
+
+
+AMOUNT_AND_PARTICLE = re.compile(r"((?:₩|\$|€|£|¥)-?[\d.,]+[만억조kMB]?)(으로|로|이|가|은|는|을|를|과|와)(?![가-힣])")
+"""An amount as shown, then a particle that depends on how it is read."""
+RAW_KEYS = re.compile("|".join([*SIGNS, "new_business", r"\bsegment\b", r"\bteam\b", r"\bregion\b", r"\brole\b",
+                                r"\bcompany\b", r"\bprocess\b", r"\bfunctional\b", r"\d+h\b", r"\bdays?\b", r"\bmin\b"]))
+"""Keys and English words that must not reach a Korean reader."""
+
+
+def _particles_agree(texts: list[str]) -> list[tuple[str, str]]:
+    """(amount, particle) pairs whose particle is the wrong form; the texts must hold at least one such pair."""
+    pairs = [m for t in texts for m in AMOUNT_AND_PARTICLE.findall(t)]
+    assert pairs, "no amount followed by a particle to check"
+    return [(amount, form) for amount, form in pairs if particle(amount, form) != form]
+
+
+def test_the_korean_deck(korean, korean_deck, tmp_path):
+    slides, _, html = korean_deck
+    titles = [texts[0] for texts in slides]
     assert titles[0] == text("deck.title", "ko", quarter="2025Q3") == "분기 영업 리뷰, 2025Q3"
     assert "신호 1: 매출 감소" in titles and "목표 대비 핵심 KPI" in titles
-    html = page.read_text(encoding="utf-8")
     assert "<html lang='ko'>" in html and "조직 개편이 필요한가?" in html  # Hangul as text, not pictures
     assert "고객 평생 가치" in html and "₩" in html
     with pytest.raises(ValueError, match="lang must be one of"):
-        sm.report(data, out=tmp_path / "x.html", lang="jp")
+        sm.report(korean[1], out=tmp_path / "x.html", lang="jp")
+
+
+def test_the_korean_deck_has_no_won_in_dollars_no_double_team_and_the_right_particles(korean_deck):
+    slides, html_texts, _ = korean_deck
+    everything = [t for texts in slides for t in texts] + html_texts
+    assert not [t for t in everything if re.search(r"[$€£]-?[\d.,]+[만억조]", t)]  # no "$61.4만"
+    assert not [t for t in everything if "팀 팀" in t]
+    assert not [t for t in everything if re.search("|".join(SIGNS), t)]  # no raw sign keys anywhere
+    assert not _particles_agree(everything)
+    assert any("₩1.4억으로" in t for t in everything) and not any("억로" in t for t in everything)
+    # what these strings fill: the title page, the titles, and the evidence and advice on the five signs' pages
+    ours = [*slides[0], *(texts[0] for texts in slides)]
+    ours += [t for texts in slides if texts[0].startswith("신호 ") for t in texts if t.startswith("•")]
+    leftovers = [t for t in ours if RAW_KEYS.search(t)]
+    assert not leftovers, leftovers
+    assert "조직 설계: 프로세스형." in slides[0][1]
+
+
+@pytest.mark.xfail(strict=True, reason="needs changes outside the catalogue (see the issue #17 point 7 report): deck.py's "
+                   "overview bullets and scope subtitle, sign_overview's scopes (\"company\"), the SLA line and chart "
+                   "titles (format_duration: \"24h\"), plan_funnel's items, the native scorecard table (team names, USD)")
+def test_the_whole_korean_deck_is_in_korean(korean_deck):
+    slides, html_texts, _ = korean_deck
+    leftovers = [t for t in [t for texts in slides for t in texts] + html_texts if RAW_KEYS.search(t)]
+    assert not leftovers, leftovers
+
+
+def test_korean_evidence_puts_the_right_particle_after_amounts(korean, sample):
+    for data in (korean[1], sample):  # won, and dollars in Korean sentences
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = sm.diagnose(data, lang="ko")
+        sentences = [*found["evidence"]]
+        assert not _particles_agree(sentences)
+        assert not [e for e in sentences if re.search(r"[$€£]-?[\d.,]+[만억조]", e) or "팀 팀" in e]
+        headings = [finding_heading(r.severity, r.sign, r.scope_type, r.scope, "ko") for r in found.itertuples()]
+        assert not [h for h in headings if RAW_KEYS.search(h) or "팀 팀" in h], headings
+    assert any("$101k로" in e for e in sentences)  # 케이: no final consonant
 
 
 def test_cli_speaks_korean(tmp_path, capsys):
@@ -130,3 +246,11 @@ def test_cli_speaks_korean(tmp_path, capsys):
     assert main(["diagnose", "--lang", "ko"]) == 0
     out = capsys.readouterr().out
     assert "[심각]" in out and "할 일: 전략과 영업 프로세스를 재검토하세요" in out
+
+
+def test_cli_headings_are_korean(capsys):
+    from salesmetrics.reports.cli import main
+
+    assert main(["diagnose", "--lang", "ko"]) == 0
+    headings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    assert headings and not [h for h in headings if RAW_KEYS.search(h) or "팀 팀" in h], headings

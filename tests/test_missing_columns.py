@@ -188,10 +188,11 @@ def test_report_pages_for_signs_not_assessed_say_why_and_quality_page_lists_refe
     slides = review(managers_not_reps, as_of="2025-06-30")
     pages = {s.title: s for s in slides}
     turnover = pages["Sign 2: Rep turnover"]
-    assert turnover.subtitle == "not assessed" and "terminated_at" in turnover.bullets[0] and not turnover.charts
+    assert turnover.subtitle == "not assessed: add reps.terminated_at" and "terminated_at" in turnover.bullets[0] and not turnover.charts
     assert pages["Sign 1: Declining sales"].bullets == ["No sign at warning level or above."]
     quality = pages["Data quality"]
-    assert "as of 2026-03-31 (latest opportunities.created_at)" in quality.subtitle  # the open deal of 2026-03-31
+    assert "figures as of 2025-06-30" in quality.subtitle  # the review's date, as on its title page
+    assert "2026-03-31 (the latest 'created' date in opportunities)" in quality.notes[0]  # the open deal of 2026-03-31, said apart
     assert any(b.startswith("reps.manager_id: 4 row(s) refer to 2 id(s)") for b in quality.bullets)
     assert any(b.startswith("opportunities.owner_id: 36 row(s)") for b in quality.bullets)
     (page,) = sm.report(managers_not_reps, as_of="2025-06-30", out=tmp_path / "r.html")

@@ -35,7 +35,9 @@ def test_scorecard_values_equal_the_metric_functions(sample):
     win = sm.win_rate(sample).set_index("period")["win_rate"]
     assert row.loc[("Sales", "win_rate"), "value"] == win[q3]
     assert row.loc[("Sales", "win_rate"), "change"] == pytest.approx(win[q3] - win[q2])
-    assert row.loc[("Sales", "bookings"), "value"] == sm.deal_size(sample).set_index("period").loc[q3, "total"]
+    o = sample.opportunities  # bookings are new business (as sales_decline counts them): expansion is in MRR
+    new_business = sm.deal_size(o[o["type"].isna() | (o["type"] == "new_business")], fx_rates=sample.fx_rates)
+    assert row.loc[("Sales", "bookings"), "value"] == new_business.set_index("period").loc[q3, "total"]
     assert row.loc[("Customer Success", "nrr"), "value"] == sm.retention(sample).set_index("period").loc[q3, "nrr"]
     assert row.loc[("Customer Success", "mrr"), "value"] == sm.mrr_bridge(sample, freq="Q").set_index("period").loc[q3, "ending_mrr"]
     mq = sm.funnel(sm.lead_journeys(sample), ["created_at", "mql_at"], freq="Q", method="period").set_index("period")

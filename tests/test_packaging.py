@@ -132,7 +132,7 @@ def test_orgdesign_repr_and_html():
     design = OrgDesign(HOSTILE, (Team(f"Team {HOSTILE}", ("AE", "<b>SDR</b>"), ("bookings", "win_rate")),))
     html = design._repr_html_()
     assert "<script>" not in html and "<b>SDR</b>" not in html
-    assert "&lt;script&gt;" in html and "revenue (new bookings), win rate" in html
+    assert "&lt;script&gt;" in html and "revenue (new-business bookings), win rate" in html
     text = repr(sm.OrgDesign.process())
     assert text.startswith("OrgDesign('process':") and "Customer Success (CSM/AM; 5 KPIs)" in text
     assert "stages" not in text  # short: not the dataclass's full field dump

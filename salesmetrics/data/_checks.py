@@ -234,6 +234,14 @@ def _quality_warnings(tables: Mapping[str, pd.DataFrame]) -> None:
                 DataQualityWarning,
                 stacklevel=find_stack_level(),
             )
+        status = opps["status"]
+        if len(opps) >= 20 and bool((status == "won").all()):
+            warnings.warn(
+                f"opportunities: all {len(opps):,} deals are won (no lost or open deal in the export), so win rate and "
+                "close rate read 100% by construction; export the lost and open deals too for them to mean anything.",
+                DataQualityWarning,
+                stacklevel=find_stack_level(),
+            )
 
 
 # -- fast paths (see _validate_table and _reference_checks)

@@ -231,7 +231,7 @@ def _sla_consequence(data: SalesData, inputs: Inputs, team: str, departures: int
     activities, no ``leads.mql_at``, too few periods with decided leads). Leads are the team's when the
     leads carry ``owner_id`` (by their owner's team), else all leads.
     """
-    from ..formatting import format_duration
+    from ..formatting import format_value
     from ..sla import response_sla
 
     missing = [t for t in ("leads", "activities") if inputs.get(t) is None]
@@ -259,7 +259,7 @@ def _sla_consequence(data: SalesData, inputs: Inputs, team: str, departures: int
     if not (p < alpha and cb - cr >= 0.10):
         return None
     periods = s["period"].to_numpy(object)
-    evidence = text("ev.sla", lang, team=team, departures=departures, window=f"{first}–{last}", within=format_duration(within),
+    evidence = text("ev.sla", lang, team=team, departures=departures, window=f"{first}–{last}", within=format_value(within, "duration", lang=lang),
                     before=f"{cb:.0%}", base_window=f"{periods[base][0]}–{periods[base][-1]}", after=f"{cr:.0%}",
                     recent_window=f"{periods[recent][0]}–{periods[recent][-1]}", p=format_p(p))
     return _finding("rep_turnover", "warning", "team", team, "sla_compliance", cr, cb, last, evidence, lang)

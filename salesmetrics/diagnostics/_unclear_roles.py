@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._api import data_first
 from ..data import Inputs, resolve
-from ..formatting import format_p, shorten
+from ..formatting import format_p, label, shorten
 from ..i18n import text
 from ..periods import freq_alias
 from ..stats import proportion_drop_p, ratio
@@ -201,13 +201,14 @@ def role_clarity(
         mutual = [o for o in into if o in intrusions and r in intrusions[o][3]]
         scope = ",".join([r, *into[:1]]) if not mutual else ",".join([r, mutual[0]])
         done.update([r, *mutual])
-        evidence = text("ev.roles", lang, role=r, share=f"{share_r:.0%}", lanes=", ".join(str(x) for x in lanes_in),
+        evidence = text("ev.roles", lang, role=r, share=f"{share_r:.0%}", lanes=", ".join(label("lane", x, lang) for x in lanes_in),
                         window=f"{last - recent_periods + 1}–{last}", before=f"{share_b:.0%}", p=format_p(p))
         if mutual:
             o = mutual[0]
             evidence += text("ev.roles.mutual", lang, other=o, other_share=f"{intrusions[o][0]:.0%}", other_before=f"{intrusions[o][1]:.0%}")
         else:
-            evidence += text("ev.roles.single", lang, owners=", ".join(into[:2]))
+            owners = [text("ev.no_owner", lang) if o == "(no owner)" else o for o in into[:2]]
+            evidence += text("ev.roles.single", lang, owners=", ".join(owners))
         findings.append(_finding("unclear_roles", "critical" if mutual else "warning", "role", scope, "out_of_lane_share",
                                  share_r, share_b, last, evidence, lang))
     rows += _overlap_rows(inputs, acts, role, human, period, first, last, alias)

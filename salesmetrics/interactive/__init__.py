@@ -24,7 +24,9 @@ functions, lost by a ``merge``), else USD and English — pass them when the fra
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -33,6 +35,7 @@ from .._charts import (
     bridge_row,
     cohort_grid,
     context,
+    escape_figure,
     findings_of,
     group_columns,
     is_cycle_summary,
@@ -64,8 +67,25 @@ __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers
            "mrr_bridge", "mrr_trend", "scorecard", "sla_compliance", "trend", "win_rate"]
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_REFERENCE_LINE_WIDTH = 2.0
+"""Width of every reference line (a target, an average, a median, a baseline): the template draws shapes 0 wide."""
+
+
 def _go() -> Any:
     return import_optional("plotly.graph_objects", "plot")
+
+
+def _text_safe(chart: _F) -> _F:
+    """Every public chart returns its figure through :func:`~salesmetrics._charts.escape_figure`: a team called
+    ``<a href=...>`` is shown as those characters, never as a link."""
+
+    @functools.wraps(chart)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return escape_figure(chart(*args, **kwargs))
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _layout(fig: Any, title: str, *, percent: bool = False, height: int = 420) -> Any:
@@ -92,6 +112,7 @@ def _money_ticks(fig: Any, values: Any, currency: str, lang: str, axis: str = "y
     (fig.update_yaxes if axis == "y" else fig.update_xaxes)(tickvals=ticks, ticktext=labels)
 
 
+@_text_safe
 def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None, currency: str | None = None, lang: str | None = None) -> Any:
     """Waterfall of one period's MRR bridge (default: the last period); ``bridge`` is the output of ``mrr_bridge``.
 
@@ -139,6 +160,7 @@ def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None, currency: str | None
     return fig
 
 
+@_text_safe
 def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False, currency: str | None = None, lang: str | None = None) -> Any:
     """Ending MRR (or ARR) per period; one line per group when the bridge has a ``by`` column.
 
@@ -183,6 +205,7 @@ def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False, currency: str | None =
     return fig
 
 
+@_text_safe
 def cohort_heatmap(cohorts: pd.DataFrame, *, value: str = "value", last: int = 12, currency: str | None = None,
                    lang: str | None = None) -> Any:
     """Retention by acquisition cohort and age, the last ``last`` cohorts (``cohort_retention`` or ``cohort_triangle``).
@@ -225,6 +248,7 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, value: str = "value", last: int = 1
     return _layout(fig, text("chart.cohorts", lang), height=460)
 
 
+@_text_safe
 def funnel(stages: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
     """Entities reaching each stage, with stage-to-stage conversion (output of ``funnel``).
 
@@ -281,6 +305,7 @@ def _alpha(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+@_text_safe
 def win_rate(rates: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
     """Win rate per period with its 95% Wilson band (output of ``win_rate``).
 
@@ -310,6 +335,7 @@ def win_rate(rates: pd.DataFrame, *, currency: str | None = None, lang: str | No
     return _band(rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", lang))
 
 
+@_text_safe
 def sla_compliance(sla: pd.DataFrame, *, target: float | None = None, currency: str | None = None, lang: str | None = None) -> Any:
     """First-response SLA compliance per period with its 95% band and the target (output of ``response_sla``).
 
@@ -344,7 +370,8 @@ def sla_compliance(sla: pd.DataFrame, *, target: float | None = None, currency: 
     fig = _band(sla, "compliance", "compliance_low", "compliance_high",
                 text("chart.sla", lang, within=format_duration(sla.attrs.get("within", "24h"))))
     if target is not None:
-        fig.add_hline(y=target, line_dash="dash", line_color=NEGATIVE, annotation_text=text("chart.target", lang, value=format_percent(target)))
+        fig.add_hline(y=target, line_dash="dash", line_color=NEGATIVE, line_width=_REFERENCE_LINE_WIDTH,
+                      annotation_text=text("chart.target", lang, value=format_percent(target)))
     return fig
 
 
@@ -366,6 +393,7 @@ def _quartile_ranges(summary: pd.DataFrame, lang: str) -> Any:
     return _layout(fig, text(title, lang))
 
 
+@_text_safe
 def kaplan_meier(km: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
     """Share of deals still open after t days (Kaplan–Meier; open deals censored), with the median marked.
 
@@ -408,13 +436,14 @@ def kaplan_meier(km: pd.DataFrame, *, currency: str | None = None, lang: str | N
                         name=g or text("chart.km_y", lang), showlegend=g is not None)
         below = np.flatnonzero(s <= 0.5)
         if len(below) and len(curves) == 1:
-            fig.add_vline(x=t[below[0]], line_dash="dot", line_color=MUTED,
+            fig.add_vline(x=t[below[0]], line_dash="dot", line_color=MUTED, line_width=_REFERENCE_LINE_WIDTH,
                           annotation_text=text("chart.median_days", lang, days=f"{t[below[0]]:.0f}"))
     fig.update_xaxes(title=text("chart.km_x", lang))
     fig.update_yaxes(title=text("chart.km_y", lang))
     return _layout(fig, text("chart.km", lang), percent=True)
 
 
+@_text_safe
 def cycle_distribution(days: Any, *, bins: int = 30, currency: str | None = None, lang: str | None = None) -> Any:
     """Histogram of sales-cycle days of won deals, with the median.
 
@@ -451,7 +480,7 @@ def cycle_distribution(days: Any, *, bins: int = 30, currency: str | None = None
     values = pd.Series(days, dtype=float).dropna()
     fig = go.Figure(go.Histogram(x=values, nbinsx=bins, marker={"color": PALETTE[0]}))
     if len(values):
-        fig.add_vline(x=float(values.median()), line_dash="dash", line_color=NEGATIVE,
+        fig.add_vline(x=float(values.median()), line_dash="dash", line_color=NEGATIVE, line_width=_REFERENCE_LINE_WIDTH,
                       annotation_text=text("chart.median_days", lang, days=f"{values.median():.0f}"))
     fig.update_xaxes(title=text("chart.cycle_x", lang))
     fig.update_yaxes(title=text("chart.cycle_y", lang))
@@ -477,6 +506,7 @@ def _boxes(summary: pd.DataFrame, lang: str) -> Any:
     return _layout(fig, text(title, lang))
 
 
+@_text_safe
 def scorecard(card: pd.DataFrame, *, currency: str | None = None, lang: str | None = None) -> Any:
     """The team scorecard as a table, attainment coloured (output of ``scorecard``).
 
@@ -516,6 +546,7 @@ def scorecard(card: pd.DataFrame, *, currency: str | None = None, lang: str | No
     return _layout(fig, text("chart.scorecard", lang, period=card["period"].iloc[0] if len(card) else ""), height=80 + 28 * len(card))
 
 
+@_text_safe
 def attrition(turnover: Any, *, currency: str | None = None, lang: str | None = None) -> Any:
     """Annualised attrition per team against the company (``rep_turnover``'s result, or its ``.table``).
 
@@ -552,11 +583,13 @@ def attrition(turnover: Any, *, currency: str | None = None, lang: str | None = 
                                  for v, d in zip(teams["attrition"], teams["departures"], strict=True)],
                            textposition="outside"))
     if not np.isnan(rate):
-        fig.add_vline(x=rate, line_dash="dash", line_color=MUTED, annotation_text=text("chart.company_rate", lang, rate=f"{rate:.0%}"))
+        fig.add_vline(x=rate, line_dash="dash", line_color=MUTED, line_width=_REFERENCE_LINE_WIDTH,
+                      annotation_text=text("chart.company_rate", lang, rate=f"{rate:.0%}"))
     fig.update_xaxes(tickformat=".0%", range=[0, max(float(teams["attrition"].max()) if len(teams) else 0, rate if rate == rate else 0) * 1.3 + 0.05])
     return _layout(fig, text("chart.attrition", lang, window=turnover.attrs.get("window", "")))
 
 
+@_text_safe
 def decline_drivers(decline: Any, *, scope: str | None = None, periods: int = 8, currency: str | None = None,
                     lang: str | None = None) -> Any:
     """Bookings and its three drivers indexed to 100 at the first period shown (``sales_decline``'s result or its ``.table``).
@@ -607,11 +640,12 @@ def decline_drivers(decline: Any, *, scope: str | None = None, periods: int = 8,
         base = part[col].iloc[0]
         fig.add_scatter(x=part["period"].astype(str), y=part[col] / base * 100 if base else part[col] * np.nan, mode="lines+markers",
                         name=name, line={"width": 3 if col == "bookings" else 1.5})
-    fig.add_hline(y=100, line_color=MUTED)
+    fig.add_hline(y=100, line_color=MUTED, line_width=_REFERENCE_LINE_WIDTH)
     fig.update_yaxes(title=text("chart.index", lang, period=str(part["period"].iloc[0])))
     return _layout(fig, text("chart.drivers", lang, scope=scope or text("chart.company", lang)))
 
 
+@_text_safe
 def findings(found: Any, *, currency: str | None = None, lang: str | None = None) -> Any:
     """The five signs at a glance, coloured by each sign's most severe finding (``diagnose``, or one sign's result).
 
@@ -648,6 +682,7 @@ def findings(found: Any, *, currency: str | None = None, lang: str | None = None
     return _layout(fig, text("chart.findings", lang), height=320)
 
 
+@_text_safe
 def trend(frame: Any, *, value: str, by: str | None = None, title: str = "", unit: str = "count",
           highlight: Any = None, currency: str | None = None, lang: str | None = None) -> Any:
     """Any metric over periods, one line per ``by`` group; ``highlight`` names groups drawn bold (the rest muted).

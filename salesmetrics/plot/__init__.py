@@ -94,16 +94,57 @@ def cjk_font() -> str | None:
     return found
 
 
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+"""Control, bidirectional and zero-width characters: no font has a glyph for them."""
+
+
+def _visible(text: str) -> str:
+    """``text`` with its control, bidi and zero-width characters shown as escape codes (``\\x1b``, ``\\u202e``)."""
+    return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _as_written(fig: Any) -> None:
+    """Every text of ``fig`` drawn as written, never parsed as mathtext, control characters shown as escape codes.
+
+    Two ``$`` in one label (a team called "$\\frac$", a range "$5M–$10M") would start mathtext and the chart would
+    not draw. Texts that exist now (titles, labels, legends, annotations, table cells) stop parsing math; tick labels
+    are made at draw time by the axis's formatter, so the formatters of text ticks (categories from the data, fixed
+    labels) escape ``$`` instead.
+    """
+    from matplotlib.category import StrCategoryFormatter
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    axes = [(each.xaxis, each.yaxis) for each in fig.axes]
+    ticks = {id(label) for pair in axes for axis in pair for tick in (*axis.majorTicks, *axis.minorTicks)
+             for label in (tick.label1, tick.label2)}
+    texts = list(fig.findobj(Text)) + [cell.get_text() for each in fig.axes for table in each.tables
+                                       for cell in table.get_celld().values()]
+    for artist in texts:
+        if id(artist) in ticks:
+            continue
+        artist.set_parse_math(False)
+        shown = _visible(artist.get_text())
+        if shown != artist.get_text():
+            artist.set_text(shown)
+    for axis in (axis for pair in axes for axis in pair):
+        made = axis.get_major_formatter()
+        if isinstance(made, (StrCategoryFormatter, FixedFormatter)):
+            axis.set_major_formatter(FuncFormatter(
+                lambda x, pos=None, made=made: _visible(str(made(x, pos))).replace("$", r"\$")))
+
+
 def _finish(ax: Any) -> Any:
     """Give every text that holds Hangul (or other CJK) a font that can draw it; the rest keep the default font.
 
     The font family becomes [default, CJK font], so matplotlib falls back glyph by glyph: Latin letters and
     digits stay in the default font. With no CJK font installed, one :class:`~salesmetrics.FontWarning` names
-    the install command instead of drawing empty boxes.
+    the install command instead of drawing empty boxes. Every text is drawn as written (:func:`_as_written`).
     """
     from matplotlib.text import Text
 
     fig = ax.figure
+    _as_written(fig)
     texts = list(fig.findobj(Text)) + [cell.get_text() for each in fig.axes for table in each.tables
                                        for cell in table.get_celld().values()]
     quick = [t.get_text() for t in texts]
@@ -616,7 +657,7 @@ def scorecard(card: pd.DataFrame, ax: Any = None, *, currency: str | None = None
     ...                      "target": [0.30, 1_000_000.0], "unit": ["rate", "money"], "attainment": [0.9, 1.25]})
     >>> ax = plot.scorecard(card)
     >>> ax.get_title(loc="left"), [ax.tables[0][2, j].get_text().get_text() for j in range(5)]
-    ('Team scorecard, 2025Q3', ['Sales', 'revenue (new bookings)', '$1.25M', '$1M', '125%'])
+    ('Team scorecard, 2025Q3', ['Sales', 'revenue (new-business bookings)', '$1.25M', '$1M', '125%'])
     """
     from ..formatting import format_value
 

@@ -23,9 +23,13 @@ characters shown as escape codes, so a crafted file name cannot drive the termin
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import re
 import sys
+import unicodedata
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,16 +50,95 @@ class BadInputError(SalesMetricsError, ValueError):
 
 
 def terminal_safe(text: object) -> str:
-    r"""``text`` for a terminal: line breaks and tabs kept, every other control character (an escape sequence in a
-    file name, say) shown as its escape code.
+    r"""``text`` for a terminal: line breaks and tabs kept, every other control character shown as its escape code.
+
+    Shown as escape codes: the C0 controls (ESC, so every escape sequence: colours, cursor moves, OSC 8 hyperlinks;
+    BEL, NUL, carriage return, backspace), DEL and the C1 controls (CSI), and the invisible format characters (the
+    bidirectional overrides and isolates that reorder text, zero-width characters), and line/paragraph separators.
+    Letters, digits, punctuation and spaces of every script are kept. Applying it twice changes nothing.
+
+    Parameters
+    ----------
+    text : object
+        What to print (``str()`` is taken).
+
+    Returns
+    -------
+    str
+        The text, safe to write to a terminal.
 
     Examples
     --------
     >>> print(terminal_safe("bad\x1b[2Jname\nnext line"))
     bad\x1b[2Jname
     next line
+    >>> print(terminal_safe("\x1b]8;;http://evil\x07link\x1b]8;;\x07 \u202eevil\r"))
+    \x1b]8;;http://evil\x07link\x1b]8;;\x07 \u202eevil\r
     """
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+    return "".join(ch if ch in "\n\t" or ch.isprintable() or unicodedata.category(ch) == "Zs"
+                   else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+
+
+# the progress bar redraws its line with a carriage return: kept there (and only there), the rest escaped
+_PROGRESS_LINE = re.compile(r"\r[^\r\n\x1b]{0,80} \[[#.]{30}\] \d+/\d+ ")
+
+
+class TerminalSafeStream:
+    r"""A text stream that writes everything through :func:`terminal_safe` (the command line's stdout and stderr while
+    a command runs), so no print path can send a control sequence from the data to the terminal.
+
+    Parameters
+    ----------
+    stream : text stream
+        The stream to write to (``sys.stdout``, say); every other attribute (``isatty``, ``encoding``) is its own.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> print("team \x1b[31mred\x1b[0m", file=TerminalSafeStream(out))
+    >>> out.getvalue()
+    'team \\x1b[31mred\\x1b[0m\n'
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its control characters shown as escape codes."""
+        if text.startswith("\r") and _PROGRESS_LINE.match(text):
+            return self.stream.write("\r" + terminal_safe(text[1:]))
+        return self.stream.write(terminal_safe(text))
+
+    def writelines(self, lines: Any) -> None:
+        """Write each line as :meth:`write` does."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _terminal_safe_output(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a command with stdout and stderr behind :class:`TerminalSafeStream` (warnings and the progress bar too)."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        out, err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = (None if s is None else TerminalSafeStream(s) for s in (out, err))  # None: no console
+        try:
+            return command(args)
+        finally:
+            sys.stdout, sys.stderr = out, err
+
+    return run
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with its usage and error messages (which quote what was typed) made terminal-safe."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        super()._print_message(terminal_safe(message) if message else message, file)
 
 
 def _check_timezone(zone: str, source: str) -> None:
@@ -89,7 +172,7 @@ def _check_writable(path: str, option: str, *, creates_folders: bool = False) ->
 
 
 def _write_csv(frame: pd.DataFrame, path: str) -> None:
-    from .deck import to_csv
+    from .deck import to_csv  # reports.export.to_csv, re-exported (and patched there by the tests)
 
     try:
         to_csv(frame, path)
@@ -148,7 +231,8 @@ def headline(data: SalesData, as_of: Any = None) -> pd.DataFrame:
     ``as_of`` defaults to the data's. A figure that needs a column the export
     does not have (reps in post need ``reps.hired_at`` and ``terminated_at``,
     reps who left need ``terminated_at``) is NaN, with the reason in
-    ``attrs["notes"]`` — never a count of zero.
+    ``attrs["notes"]`` — never a count of zero. ``attrs["complete"]`` is False while the quarter is still in
+    progress at ``as_of`` (its figures are to date; ``salesmetrics summary`` says so).
 
     Examples
     --------
@@ -225,6 +309,8 @@ def headline(data: SalesData, as_of: Any = None) -> pd.DataFrame:
     out["unit"] = ["money" if k in money else "rate" if k in rates else "count" for k in out.index]
     out.attrs["quarter"] = str(quarter)
     out.attrs["as_of"] = str(as_of)
+    # a quarter still in progress at as_of (as_of before its last day) is counted to date: said, never compared silently
+    out.attrs["complete"] = bool(as_of.tz_localize(None).normalize() >= pd.Timestamp(quarter.end_time).normalize())
     out.attrs["notes"] = notes
     return out
 
@@ -263,7 +349,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         if as_of is None:
             return EXIT_OK
         kpis = headline(data, as_of)
-        print(f"\nHeadline for {kpis.attrs['quarter']} (as of {kpis.attrs['as_of']}):")
+        quarter = kpis.attrs["quarter"] if kpis.attrs.get("complete", True) else f"{kpis.attrs['quarter']} (to date)"
+        print(f"\nHeadline for {quarter} (as of {kpis.attrs['as_of']}):")
         notes = kpis.attrs.get("notes", {})
         shown = [notes.get(k, "–") if pd.isna(v) else f"{v:,.2f}" if u == "money" else f"{v:.1%}" if u == "rate" else f"{int(v):,}"
                  for k, v, u in zip(kpis.index, kpis["value"], kpis["unit"], strict=True)]
@@ -286,12 +373,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(terminal_safe(cases.head(shown).to_string(index=False)))
         if args.csv:
             _write_csv(cases, args.csv)
-            print(f"all {len(cases):,} failures written to {args.csv}")
+            print(f"all {len(cases):,} failures written to {terminal_safe(args.csv)}")
         elif len(cases) > shown:
             print(f"... and {len(cases) - shown:,} more failure(s) (the summary above counts them all); "
                   "pass --csv FILE to write every one.")
         return EXIT_BAD_INPUT
-    print(f"valid: {data!r}")
+    print(terminal_safe(f"valid: {data!r}"))
     return EXIT_OK
 
 
@@ -316,33 +403,38 @@ class ProgressBar:
             sys.stderr.flush()
 
 
-def _print_findings(found: pd.DataFrame, lang: str = "en") -> None:
+def _print_findings(found: pd.DataFrame, lang: str = "en", needs: Any = None) -> None:
+    """Each sign in order: its state as the deck's overview shows it (``formatting.sign_overview``: found, no sign,
+    partly assessed, or not assessed and what to add), then its findings with their evidence and advice."""
     import textwrap
 
-    from ..diagnostics import SIGNS
+    from ..formatting import finding_heading, sign_overview
     from ..i18n import text
 
-    for r in found.itertuples():
-        kind, name = str(r.scope_type), str(r.scope)
-        scope = name if kind == name else f"{kind} {name}"  # "company", not "company company"
-        print(f"[{text('sev.' + str(r.severity), lang)}] {r.sign} · {scope}")
-        print(textwrap.indent(textwrap.fill(str(r.evidence), 100), "    "))
-        if r.severity != "info":
-            print(textwrap.indent(textwrap.fill(text("deck.todo", lang, text=str(r.recommendation)), 100), "    "))
-    # a sign with no row was assessed and showed nothing; a sign not assessed always has an info row above
-    quiet = [sign for sign in SIGNS if not (found["sign"] == sign).any()] if len(found) else list(SIGNS)
-    for sign in quiet:
-        print(f"[OK] {sign} · {text('cli.no_sign', lang, sign=text(f'sign.{sign}', lang))}")
+    for i, state in enumerate(sign_overview(found, lang, needs=needs), start=1):
+        print(text("cli.sign_state", lang, i=i, name=state.name, state=state.shown))
+        if state.state == "not_found":  # assessed, nothing at warning level: the line scripts grep for
+            print(finding_heading("ok", state.sign, lang=lang))
+            print(textwrap.indent(textwrap.fill(text("cli.no_sign", lang, sign=state.name), 100), "    "))
+        for r in found[found["sign"] == state.sign].itertuples():
+            print(finding_heading(str(r.severity), str(r.sign), str(r.scope_type), str(r.scope), lang))
+            print(textwrap.indent(textwrap.fill(str(r.evidence), 100), "    "))
+            if r.severity != "info":
+                print(textwrap.indent(textwrap.fill(text("deck.todo", lang, text=str(r.recommendation)), 100), "    "))
+        if state.sign == "declining_sales" and state.state == "found":  # the decomposition's ratio is not the closing ratio
+            print(textwrap.indent(textwrap.fill(text("cli.wins_per_new_deal", lang), 100), "    "))
+        print()
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     from ..diagnostics import diagnose
+    from .deck import _sign_needs
 
     if args.csv:
         _check_writable(args.csv, "--csv")
     data = _load(args.data_dir, args, on_invalid="quarantine")
     found = diagnose(data, as_of=_as_of(data, args.as_of), org=args.org, lang=args.lang)
-    _print_findings(found, args.lang)
+    _print_findings(found, args.lang, needs=_sign_needs(data, found, args.lang))
     if args.csv:
         _write_csv(found, args.csv)
         print(f"\nfindings written to {args.csv}")
@@ -351,13 +443,17 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..diagnostics import diagnose
-    from .deck import _quarter, report
+    from .deck import _quarter, _sign_needs, report
 
     outs = args.out or ["review.pptx"]
     for out in outs:  # checked before the data are read: building the review takes a while
-        if Path(out).suffix.lower() not in (".pptx", ".html"):
-            raise BadInputError(f"--out must end in .pptx or .html, got {shorten(Path(out).name)!r}.")
+        if Path(out).suffix.lower() not in (".pptx", ".html", ".xlsx"):
+            raise BadInputError(f"--out must end in .pptx, .html or .xlsx, got {shorten(Path(out).name)!r}.")
         _check_writable(out, "--out", creates_folders=True)
+    if any(Path(out).suffix.lower() == ".xlsx" for out in outs):
+        from ..errors import import_optional
+
+        import_optional("openpyxl", "excel")  # a missing extra says so now (exit 2), not after the review is built
     data = _load(args.data_dir, args, on_invalid="quarantine")
     if args.as_of is not None:
         _as_of(data, args.as_of)
@@ -379,46 +475,49 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for p in paths:
         print(f"wrote {p}")
     print()
-    _print_findings(diagnose(data, as_of=_quarter(data, args.quarter, args.as_of)[1], org=args.org, lang=args.lang), args.lang)
+    found = diagnose(data, as_of=_quarter(data, args.quarter, args.as_of)[1], org=args.org, lang=args.lang)
+    _print_findings(found, args.lang, needs=_sign_needs(data, found, args.lang))
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
-    parser = argparse.ArgumentParser(prog="salesmetrics", description="Sales-organisation metrics and reorg diagnostics.")
+    parser = _Parser(prog="salesmetrics", description="Sales-organisation metrics and reorg diagnostics.")
     parser.add_argument("--version", action="version", version=f"salesmetrics {__version__}")
     parser.add_argument("--timezone", help="reporting time zone (default: the folder's bundle.json, else UTC)")
     parser.add_argument("--currency", help="reporting currency (default: the folder's bundle.json, else USD)")
     # the same two options after the command too ("salesmetrics report --timezone Asia/Seoul"); SUPPRESS keeps
     # a value given before the command
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--timezone", default=argparse.SUPPRESS, help="reporting time zone")
     common.add_argument("--currency", default=argparse.SUPPRESS, help="reporting currency")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("summary", parents=[common], help="tables, date ranges, quarantined rows and headline counts")
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
     p.add_argument("--as-of", dest="as_of", help="reporting date, YYYY-MM-DD (default: the data's latest event)")
-    p.set_defaults(func=_cmd_summary)
+    p.set_defaults(func=_terminal_safe_output(_cmd_summary))
     p = sub.add_parser("validate", parents=[common], help="check a folder of tables and list the failures")
     p.add_argument("data_dir", help="folder of CSV/Parquet tables")
     p.add_argument("--csv", help="write every failure to this CSV file (formula-safe)")
-    p.set_defaults(func=_cmd_validate)
+    p.set_defaults(func=_terminal_safe_output(_cmd_validate))
     p = sub.add_parser("diagnose", parents=[common], help="the five signs that a reorg is due, with evidence and advice")
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
     p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for role lanes")
     p.add_argument("--csv", help="also write the findings to this CSV file (formula-safe)")
     p.add_argument("--as-of", dest="as_of", help="assess as of this date, YYYY-MM-DD (default: the data's latest event)")
     p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the findings (default: en)")
-    p.set_defaults(func=_cmd_diagnose)
-    p = sub.add_parser("report", parents=[common], help="build the quarterly review deck (PPTX and/or HTML) and print the findings")
+    p.set_defaults(func=_terminal_safe_output(_cmd_diagnose))
+    p = sub.add_parser("report", parents=[common], help="build the quarterly review deck (PPTX, HTML and/or the tables as XLSX) "
+                                                         "and print the findings")
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
     p.add_argument("--quarter", help="e.g. 2025Q3 (default: the last complete quarter at as_of)")
     p.add_argument("--as-of", dest="as_of", help="report as of this date, YYYY-MM-DD (default: the data's latest event)")
-    p.add_argument("--out", action="append", help="review.pptx or review.html; repeat for both (default: review.pptx)")
+    p.add_argument("--out", action="append", help="review.pptx, review.html and/or review.xlsx (the tables behind the deck: "
+                                                   "needs salesmetrics[excel]); repeat for several (default: review.pptx)")
     p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for the scorecards")
     p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the deck and the findings (default: en)")
-    p.set_defaults(func=_cmd_report)
+    p.set_defaults(func=_terminal_safe_output(_cmd_report))
     return parser
 
 

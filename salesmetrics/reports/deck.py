@@ -2,7 +2,10 @@
 
 The content is built once (:func:`review`) as a list of slides — title, charts (named plot functions
 with their result frames), bullets and tables of already formatted strings — and then rendered by
-either backend, so both files always tell the same story.
+either backend, so both files always tell the same story. Every number is one KPI of
+``salesmetrics.KPIS`` (its ``table``), computed once per quarter by the review's ``_Book`` and read from
+there wherever it appears; the last slide is a glossary of the KPIs shown. The PPTX measures its text
+(``formatting.text_width``/``text_height``, with the fonts it names) so that every box holds its text.
 
 Everything that comes from the data is treated as untrusted: HTML escapes every string (and plotly's
 JSON is made safe inside ``<script>``), PPTX drops characters XML cannot hold, and CSV exports
@@ -29,6 +32,7 @@ from ..errors import import_optional
 from ..formatting import format_duration, format_money, format_number, format_percent, format_value, label
 from ..i18n import text
 from ..periods import as_timestamp
+from .export import to_csv, write_review  # to_csv moved to reports.export; still importable from here
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data import SalesData
@@ -58,7 +62,12 @@ class Chart:
 
 @dataclass
 class Slide:
-    """One page of the review."""
+    """One page of the review.
+
+    ``figures`` are the KPI values the page shows (each from the review's one :class:`_Book`), ``notes``
+    small print under the content (what a † means, what is not available), ``key`` what the page is
+    ("headline", "signs", "sign:rep_turnover", "plan", "glossary", ...).
+    """
 
     title: str
     subtitle: str = ""
@@ -66,8 +75,129 @@ class Slide:
     bullets: list[str] = field(default_factory=list)
     table: pd.DataFrame | None = None  # strings, ready to show
     lang: str = "en"
+    notes: list[str] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    key: str = ""
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One KPI value as the review shows it: which KPI (a key of ``salesmetrics.KPIS``), which period, the text."""
+
+    kpi: str
+    period: str
+    value: float
+    text: str
+    incomplete: bool = False
+
+
+_FINE_RATES = {"monthly_churn"}
+"""Rates too small for whole percentages (a monthly churn of 1.5%); every other rate is shown as the scorecard shows it."""
+
+MATURING = "†"
+"""The mark after a value whose period or cohort was still in progress at as_of (the page's notes say so)."""
+
+
+class _Book:
+    """The review's KPI values: each KPI's table (its one definition, ``KPIS[kpi].table``) computed once at as_of,
+    and every value the slides show read from it, formatted one way, and recorded (for the glossary)."""
+
+    def __init__(self, data: SalesData, as_of: pd.Timestamp, lang: str, quarter: pd.Period) -> None:
+        self.data, self.as_of, self.lang, self.cur, self.quarter = data, as_of, lang, data.currency, quarter
+        self._tables: dict[str, pd.DataFrame | None] = {}
+        self.used: dict[str, list[str]] = {}
+
+    def gaps(self, kpi: str) -> list[str]:
+        from ..org import kpi_gaps
+
+        return kpi_gaps(self.data, kpi)
+
+    def table(self, kpi: str, freq: str | None = "Q") -> pd.DataFrame | None:
+        """The KPI per quarter (``freq=None``: over all time), or None when the bundle lacks what it needs (:meth:`gaps`)."""
+        from ..org import KPIS
+
+        key = f"{kpi}/{freq}"
+        if key not in self._tables:
+            self._tables[key] = None if self.gaps(kpi) else KPIS[kpi].table(self.data, freq, self.as_of)  # type: ignore[misc]
+        return self._tables[key]
+
+    def ended(self, period: pd.Period) -> bool:
+        """Whether ``period`` had ended by as_of (as_of on its last day counts, as for the default quarter)."""
+        return bool(self.as_of.tz_localize(None).normalize() >= pd.Timestamp(period.end_time).normalize())
+
+    def label(self, period: pd.Period) -> str:
+        """The period's name, with "(to date)" while it is in progress at as_of."""
+        return str(period) if self.ended(period) else text("deck.to_date", self.lang, period=period)
+
+    def format(self, kpi: str, value: float) -> str:
+        from ..org import KPIS
+
+        if value is None or np.isnan(value):
+            return "–"
+        unit = KPIS[kpi].unit
+        if unit == "ratio":
+            return f"{value:,.1f}×"
+        if unit == "count":
+            return format_number(value, 0 if value >= 100 or float(value).is_integer() else 1)
+        if unit == "rate" and kpi in _FINE_RATES:
+            return format_percent(value, 1)
+        return format_value(value, unit, self.cur, compact=True, lang=self.lang)
+
+    def _note(self, kpi: str, period: str, value: float) -> None:
+        """Record that the review shows ``kpi`` for ``period`` (a value it has: "–" is not a figure shown)."""
+        if np.isnan(value):
+            return
+        seen = self.used.setdefault(kpi, [])
+        if period not in seen:
+            seen.append(period)
+
+    def figure(self, kpi: str, period: pd.Period | None) -> Figure:
+        """The KPI's value in ``period`` (None: all time), marked when the period or its cohort was still in progress."""
+        frame = self.table(kpi, None if period is None else "Q")
+        name = text("chart.all_time", self.lang) if period is None else str(period)
+        if frame is None:
+            return Figure(kpi, name, np.nan, "–")
+        row = frame if period is None else frame[frame["period"] == period]
+        value = float(row["value"].iloc[0]) if len(row) else np.nan
+        self._note(kpi, name, value)
+        maturing = bool(len(row) and "incomplete" in row.columns and row["incomplete"].iloc[0])
+        maturing |= period is not None and not self.ended(period)
+        shown = self.format(kpi, value)
+        return Figure(kpi, name, value, f"{shown} {MATURING}" if maturing and shown != "–" else shown, maturing and shown != "–")
+
+    def parts(self, kpi: str, period: pd.Period) -> tuple[float, float]:
+        """The numerator and denominator of a ratio KPI in ``period`` (NaN when it has none)."""
+        frame = self.table(kpi)
+        if frame is None or "num" not in frame.columns:
+            return np.nan, np.nan
+        row = frame[frame["period"] == period]
+        return (float(row["num"].iloc[0]), float(row["den"].iloc[0])) if len(row) else (np.nan, np.nan)
+
+    def window(self, kpi: str, first: pd.Period, last: pd.Period) -> Figure:
+        """The KPI over the quarters ``first``–``last``: Σnum / Σden for a ratio, the sum of a count or amount."""
+        from ..org import KPIS
+
+        name = f"{first}–{last}"
+        frame = self.table(kpi)
+        if frame is None:
+            return Figure(kpi, name, np.nan, "–")
+        rows = frame[(frame["period"] >= first) & (frame["period"] <= last)]
+        how = KPIS[kpi].combine
+        value = (float(rows["num"].sum() / rows["den"].sum()) if how == "ratio" and rows["den"].sum() > 0
+                 else float(rows["value"].sum()) if how == "sum" and len(rows) else np.nan)
+        self._note(kpi, name, value)
+        maturing = bool("incomplete" in rows.columns and rows["incomplete"].any()) or not self.ended(last)
+        shown = self.format(kpi, value)
+        return Figure(kpi, name, value, f"{shown} {MATURING}" if maturing and shown != "–" else shown, maturing and shown != "–")
+
+    def name(self, kpi: str) -> str:
+        from ..org import KPIS
+
+        return label("kpi", kpi, self.lang, default=KPIS[kpi].label)
+
+    def needs_text(self, gaps: list[str]) -> str:
+        """What to add, in words: "the leads table", "reps.role"."""
+        return ", ".join(g if "." in g else text("deck.the_table", self.lang, table=g) for g in gaps)
 
 
 def _quarter(data: SalesData, quarter: Any, as_of: Any = None) -> tuple[pd.Period, pd.Timestamp]:
@@ -94,6 +224,27 @@ def _quarter(data: SalesData, quarter: Any, as_of: Any = None) -> tuple[pd.Perio
     return q, min(pd.Timestamp(q.end_time).tz_localize(data.timezone), now)
 
 
+def _sign_needs(data: SalesData, found: pd.DataFrame, lang: str = "en") -> dict[str, list[str]]:
+    """For each sign not (fully) assessed, what the bundle lacks for it: tables, columns ("reps.terminated_at")."""
+    from ..data import resolve
+    from ..diagnostics import _DEFAULT_BY, _PARTS, _by_problem, _column_gaps
+
+    tables = data.tables
+    inputs = resolve(data, "opportunities") if tables else None
+    out: dict[str, list[str]] = {}
+    for sign, (_fn, needs) in _PARTS.items():
+        missing = [text("deck.the_table", lang, table=t) for t in needs if tables.get(t) is None]
+        missing += [f"{table}.{column}" for table, column, _empty in (_column_gaps(inputs, sign) if inputs is not None else [])]
+        mine = found[found["sign"] == sign]
+        by = _DEFAULT_BY.get(sign)
+        partly = bool((mine["metric"] == "partly_assessed").any())
+        if not missing and partly and by is not None and inputs is not None and _by_problem(inputs, needs[0], by, lang) is not None:
+            missing.append(f"{needs[0]}.{by}")
+        if missing:
+            out[sign] = missing
+    return out
+
+
 def review(
     data: SalesData,
     *,
@@ -105,148 +256,343 @@ def review(
 ) -> list[Slide]:
     """The slides of the quarterly reorg review, ready for :func:`report` to render.
 
+    Every figure comes from one KPI of ``salesmetrics.KPIS``, computed once per quarter at as_of and read
+    from there wherever it appears; the last slide is a glossary of the KPIs shown.
+
     Examples
     --------
     >>> import salesmetrics as sm
     >>> slides = review(sm.load_sample(), quarter="2025Q3")
     >>> [s.title for s in slides][:3]
     ['Quarterly sales review, 2025Q3', 'Headline KPIs against targets', 'Do we need to reorganise? The five signs']
+    >>> slides[-1].title
+    'Glossary: the KPIs in this review'
     """
     import salesmetrics as sm
 
-    from ..formatting import shorten
+    from ..formatting import scope_label, shorten, sign_overview
+    from ..org import _design
 
     step = progress or (lambda _name: None)
     q, as_of = _quarter(data, quarter, as_of)
     cur = data.currency
+    book = _Book(data, as_of, lang, q)
     slides: list[Slide] = []
 
     def t(key: str, **params: Any) -> str:
         return text(key, lang, **params)
 
-    money = lambda v, compact=True: format_money(v, cur, compact=compact, lang=lang)  # noqa: E731
     chart = lambda name, frame, **kw: Chart(name, frame, kw, lang)  # noqa: E731
+    design = _design(org)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sm.DefinitionWarning)
         step("scorecards")
-        card = sm.scorecard(data, org=org, as_of=as_of)
-        design = card.attrs.get("org", org if isinstance(org, str) else org.name)
-        slides.append(Slide(t("deck.title", quarter=q), t("deck.subtitle", date=f"{as_of:%Y-%m-%d}", tz=data.timezone, currency=cur,
-                                                           org=design), lang=lang))
-        head = card.drop_duplicates("kpi")
-        fmt = lambda col: [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(head[col], head["unit"], strict=True)]  # noqa: E731
-        table = pd.DataFrame({
-            t("col.kpi"): [label("kpi", k, lang, default=str(n)) for k, n in zip(head["kpi"], head["label"], strict=True)], t("col.value"): fmt("value"), t("col.target"): fmt("target"),
-            t("col.attainment"): [format_percent(a) for a in head["attainment"]], t("col.previous"): fmt("previous")})
-        slides.append(Slide(t("deck.headline"), t("deck.headline_sub", quarter=q), table=table))
+        card = _scorecard(book, design, q)
+        shown_card = card[card["note"] == ""]
+        slides.append(Slide(t("deck.title", quarter=book.label(q)), t("deck.subtitle", date=f"{as_of:%Y-%m-%d}", tz=data.timezone,
+                                                                     currency=cur, org=design.name), lang=lang, key="title"))
+        slides.append(_headline_slide(book, card, q))
 
         step("diagnostics")
         found = sm.diagnose(data, as_of=as_of, org=org, lang=lang)
+        needs = _sign_needs(data, found, lang)
+        found.attrs["needs"] = needs  # the overview chart names what to add for a sign not assessed
+        states = {row.sign: row for row in sign_overview(found, lang, needs=needs)}
         alarms = found[found["severity"] != "info"]
-        # one line per finding under the chart (the full evidence is on the sign's own page)
+        first = alarms.drop_duplicates("sign")  # the most severe finding of each sign found (its page has them all)
+        brief = [f"{states[sign].name} · {scope_label(kind, scope, lang)}: {shorten(ev, 110 if lang == 'en' else 60)}"
+                 for sign, kind, scope, ev in zip(first["sign"], first["scope_type"], first["scope"], first["evidence"], strict=True)]
         slides.append(Slide(t("deck.signs"), t("deck.signs_sub", n=len(alarms)), charts=[chart("findings", found)],
-                            bullets=[shorten(f"{t('sev.' + str(sev))} · {t('sign.' + str(sign))} · {scope}: {ev}", 115 if lang == "en" else 70) for sev, sign, scope, ev in
-                                     zip(alarms["severity"], alarms["sign"], alarms["scope"], alarms["evidence"], strict=True)][:6]))
-        parts: dict[str, Callable[[], Any]] = {
-            "declining_sales": lambda: sm.sales_decline(data, as_of=as_of),
-            "rep_turnover": lambda: sm.rep_turnover(data, as_of=as_of),
-            "unclear_roles": lambda: sm.role_clarity(data, as_of=as_of, org=org),
-            "market_response": lambda: sm.market_response(data, as_of=as_of),
-            "customer_satisfaction": lambda: sm.customer_satisfaction(data, as_of=as_of),
-        }
-        for i, (sign, compute) in enumerate(parts.items(), start=1):
+                            bullets=brief, key="signs"))
+        for i, sign in enumerate(states, start=1):
             step(sign)
-            mine = found[(found["sign"] == sign) & (found["severity"] != "info")]
-            info = found[(found["sign"] == sign) & (found["severity"] == "info")]
-            scope = str(mine["scope"].iloc[0]) if len(mine) else None
-            charts = []
-            if not (info["metric"] == "not_assessed").any():  # its tables and columns are there: draw the evidence
-                try:
-                    charts = [_sign_chart(sign, compute(), scope, lang)]
-                except ValueError:  # e.g. a by= column diagnose did without: the findings stand, without the chart
-                    charts = []
-            # not assessed is never shown as "no sign": its page says why, and what to add
-            bullets = [str(e) for e in mine["evidence"]] or [str(e) for e in info["evidence"]] or [t("deck.no_sign")]
-            if len(mine):
-                bullets.append(t("deck.todo", text=mine["recommendation"].iloc[0]))
-            subtitle = t("deck.scope", scope=scope) if scope else t("chart.not_assessed") if len(info) else ""
-            slides.append(Slide(t("deck.sign", i=i, name=t(f"sign.{sign}")), subtitle, charts=charts, bullets=bullets[:4]))
+            slides.append(_sign_slide(data, book, found, states[sign], i, as_of, org, lang))
 
         step("revenue")
         if data.subscriptions is not None:
             bridge = sm.mrr_bridge(data, freq="Q", as_of=as_of)
-            ret = sm.retention(data, freq="Q", as_of=as_of)
-            r = ret[ret["period"] == q]
-            bullets = []
-            if len(r):
-                r0 = r.iloc[0]
-                bullets = [t("deck.retention_line", nrr=format_percent(r0["nrr"], 1), grr=format_percent(r0["grr"], 1),
-                             churn=format_percent(r0["logo_churn_rate"], 1), lost=f"{r0['churned_customers']:.0f}",
-                             start=f"{r0['starting_customers']:.0f}")]
-            slides.append(Slide(t("deck.revenue"), str(q), charts=[chart("mrr_bridge", bridge, period=q), chart("mrr_trend", bridge)],
-                                bullets=bullets))
-            slides.append(Slide(t("deck.cohorts"), t("deck.cohorts_sub"), charts=[chart("cohort_heatmap", sm.cohort_retention(data, freq="M", as_of=as_of))]))
+            figs = [book.figure(k, q) for k in ("nrr", "grr", "logo_churn_rate")]
+            lost, start = book.parts("logo_churn_rate", q)
+            bullets = [t("deck.retention_line", nrr=figs[0].text, grr=figs[1].text, churn=figs[2].text, lost=format_number(lost),
+                         start=format_number(start))] if not np.isnan(figs[2].value) else []
+            mrr = book.figure("mrr", q)
+            slides.append(Slide(t("deck.revenue"), t("deck.revenue_sub", quarter=book.label(q), mrr=mrr.text),
+                                charts=[chart("mrr_bridge", bridge, period=q), chart("mrr_trend", bridge)], bullets=bullets,
+                                figures=[mrr, *figs] if bullets else [mrr], notes=_maturing_note(book, [mrr, *figs]), key="revenue"))
+            slides.append(Slide(t("deck.cohorts"), t("deck.cohorts_sub"), charts=[chart("cohort_heatmap", sm.cohort_retention(data, freq="M", as_of=as_of))],
+                                key="cohorts"))
 
         step("funnel and SLA")
+        window_start = q - 3
         if data.leads is not None:
-            journeys = sm.lead_journeys(data)
-            recent = journeys[journeys["created_at"] > as_of - pd.Timedelta(days=365)]
+            journeys = sm.lead_journeys(data, as_of=as_of)
+            since = pd.Timestamp(window_start.start_time).tz_localize(data.timezone)
+            recent = journeys[(journeys["created_at"] >= since) & (journeys["created_at"] <= as_of)]
             stages = sm.funnel(recent, freq=None, as_of=as_of)  # the stages the export has
             charts = [chart("funnel", stages)]
-            bullets = []
-            if data.activities is not None:
+            bullets, figures = [], []
+            if not book.gaps("sla_compliance"):
                 sla = sm.response_sla(data, freq="Q", as_of=as_of)
                 charts.append(chart("sla_compliance", sla, target=0.9))
-                last = sla[sla["period"] == q]
-                if len(last):
-                    bullets.append(t("deck.sla_line", quarter=q, share=format_percent(last["compliance"].iloc[0]),
-                                     within=format_duration(sla.attrs.get("within", "24h")), hours=f"{last['median_response_hours'].iloc[0]:.1f}"))
-            slides.append(Slide(t("deck.funnel"), t("deck.funnel_sub"), charts=charts, bullets=bullets))
+                share, hours = book.figure("sla_compliance", q), book.figure("sla_response_hours", q)
+                figures = [share, hours]
+                bullets.append(t("deck.sla_kpis", quarter=book.label(q), share=share.text, within=format_duration(sla.attrs.get("within", "24h")),
+                                 hours=hours.text))
+            slides.append(Slide(t("deck.funnel"), t("deck.funnel_window", first=window_start, last=q), charts=charts, bullets=bullets,
+                                figures=figures, notes=_maturing_note(book, figures), key="funnel"))
 
         step("pipeline")
         if data.opportunities is not None:
-            o = data.opportunities
-            closed = o["closed_at"].notna() & (o["closed_at"] <= as_of)
-            seen = o[o["created_at"] <= as_of]
-            days = ((seen["closed_at"].where(closed[seen.index], as_of)) - seen["created_at"]).dt.total_seconds() / 86_400
-            km = sm.kaplan_meier(days, closed[seen.index])
-            wins = sm.win_rate(data)
+            from ..org import time_to_close_curve
+
+            wins = sm.win_rate(data, as_of=as_of)
+            curve = time_to_close_curve(data, as_of)
+            figs = [book.figure(k, q) for k in ("win_rate", "close_rate", "sales_cycle_days")]
+            close = book.figure("time_to_close_days", None)
             slides.append(Slide(t("deck.pipeline"), t("deck.pipeline_sub"),
-                                charts=[chart("win_rate", wins[wins["period"] <= q]), chart("kaplan_meier", km)]))
-            slides.append(Slide(t("deck.deals"), t("deck.deals_sub", date=f"{as_of:%Y-%m-%d}"), table=_open_deals(data, as_of, lang=lang)))
+                                charts=[chart("win_rate", wins[wins["period"] <= q]), chart("kaplan_meier", curve)],
+                                bullets=[t("deck.pipeline_kpis", quarter=book.label(q), win=figs[0].text, close=figs[1].text, cycle=figs[2].text),
+                                         t("deck.pipeline_km", median=close.text)],
+                                figures=[*figs, close], notes=_maturing_note(book, figs), key="pipeline"))
+            deals = _open_deals(data, as_of, lang=lang)
+            title = t("deck.deals") if deals.attrs.get("sized") else t("deck.deals_oldest")
+            slides.append(Slide(title, t("deck.deals_sub", date=f"{as_of:%Y-%m-%d}"), table=deals, notes=deals.attrs.get("notes", []),
+                                key="deals"))
 
         step("unit economics")
-        if data.spend is not None and data.subscriptions is not None:
-            ue = sm.unit_economics(data, gross_margin=0.8, as_of=as_of).tail(4)
-            slides.append(Slide(t("deck.economics"), t("deck.economics_sub"), table=pd.DataFrame({
-                t("col.quarter"): ue["period"].astype(str), t("col.arpa"): [money(v, False) for v in ue["arpa"]],
-                t("col.churn"): [format_percent(v, 1) for v in ue["monthly_logo_churn"]], t("col.ltv"): [money(v) for v in ue["ltv"]],
-                t("col.cac"): [money(v) for v in ue["cac"]], t("col.ltv_cac"): [format_number(v, 1) for v in ue["ltv_cac"]],
-                t("col.payback"): [format_number(v, 1) for v in ue["payback_months"]]})))
+        kpis = ("arpa", "monthly_churn", "ltv", "cac", "ltv_cac", "payback_months")
+        if not any(book.gaps(k) for k in kpis):
+            quarters = [q - k for k in range(3, -1, -1)]
+            cells = {k: [book.figure(k, p) for p in quarters] for k in kpis}
+            columns = {t("col.quarter"): [book.label(p) for p in quarters]}
+            heads = {"arpa": "col.arpa", "monthly_churn": "col.churn", "ltv": "col.ltv", "cac": "col.cac", "ltv_cac": "col.ltv_cac",
+                     "payback_months": "col.payback"}
+            columns.update({t(heads[k]): [f.text for f in cells[k]] for k in kpis})
+            figures = [f for k in kpis for f in cells[k]]
+            slides.append(Slide(t("deck.economics"), t("deck.economics_nomargin"), table=pd.DataFrame(columns), figures=figures,
+                                notes=_maturing_note(book, figures), key="economics"))
 
-        slides.append(Slide(t("deck.scorecards", org=design), str(q), charts=[chart("scorecard", card)]))
+        figures = [book.figure(k, q) for k in shown_card["kpi"]]
+        late = list(dict.fromkeys(book.name(f.kpi) for f in figures if f.incomplete))
+        sub = t("deck.scorecards_sub", quarter=book.label(q))
+        if late:  # the table cannot carry the mark: the subtitle says which values are still maturing
+            sub = t("deck.scorecards_maturing", sub=sub, mark=MATURING, date=f"{as_of:%Y-%m-%d}", kpis=", ".join(late))
+        slides.append(Slide(t("deck.scorecards", org=design.name), sub, charts=[chart("scorecard", shown_card)], figures=figures,
+                            notes=_unavailable_note(book, card), key="scorecards"))
 
         step("plan")
-        if data.leads is None or data.opportunities is None:  # said plainly, not as the function's error
-            slides.append(Slide(t("deck.plan_missing"), bullets=[t("deck.plan_needs_leads")]))
-        else:
-            try:
-                target = card.loc[card["kpi"] == "bookings", "target"]
-                goal = float(target.iloc[0]) if len(target) and not np.isnan(target.iloc[0]) else float(card.loc[card["kpi"] == "bookings", "value"].iloc[0])
-                if np.isnan(goal):  # no bookings target and no measured bookings: nothing to work back from
-                    slides.append(Slide(t("deck.plan_missing"), bullets=[t("deck.plan_needs_amounts")]))
-                else:
-                    plan = sm.plan_funnel(data, target_bookings=goal, period=str(q + 1))
-                    slides.append(Slide(t("deck.plan", goal=money(goal)), t("deck.plan_sub", quarter=q + 1),
-                                        table=pd.DataFrame({t("col.item"): plan["item"], t("col.value"): [format_number(v, 1) for v in plan["value"]],
-                                                            t("col.per_month"): [format_number(v, 1) for v in plan["per_month"]],
-                                                            t("col.basis"): plan["basis"]})))
-            except (ValueError, IndexError, KeyError) as err:
-                slides.append(Slide(t("deck.plan_missing"), bullets=[t("deck.not_available", reason=err)]))
+        slides.append(_plan_slide(book, design, q))
 
         step("data quality")
-        slides.append(_quality_slide(data, lang))
+        slides.append(_quality_slide(data, lang, as_of=as_of))
+        slides.append(_glossary_slide(book))
     return [_without_empty_charts(s, lang) for s in slides]
+
+
+def _maturing_note(book: _Book, figures: list[Figure]) -> list[str]:
+    """The page's note on values still maturing at as_of, when it shows one."""
+    late = [f for f in figures if f.incomplete]
+    if not late:
+        return []
+    return [text("deck.maturing", book.lang, mark=MATURING, date=f"{book.as_of:%Y-%m-%d}",
+                 kpis=", ".join(dict.fromkeys(book.name(f.kpi) for f in late)))]
+
+
+def _unavailable_note(book: _Book, card: pd.DataFrame) -> list[str]:
+    """The KPIs the bundle cannot give, grouped by what to add."""
+    groups: dict[str, list[str]] = {}
+    for kpi in dict.fromkeys(card.loc[card["note"] != "", "kpi"]):
+        groups.setdefault(book.needs_text(book.gaps(kpi)), []).append(book.name(kpi))
+    return [text("deck.not_available_kpis", book.lang, kpis=", ".join(names), what=what) for what, names in groups.items()]
+
+
+def _scorecard(book: _Book, design: OrgDesign, q: pd.Period) -> pd.DataFrame:
+    """The team scorecard of quarter ``q`` (as :func:`~salesmetrics.scorecard` returns it), from the book's values."""
+    from ..org import KPIS, _target
+    from ..stats import ratio
+
+    rows = []
+    data = book.data
+    for team in design.teams:
+        for name in team.kpis:
+            kpi = KPIS[name]
+            gaps = book.gaps(name)
+            frame = book.table(name)
+            value = previous = np.nan
+            if frame is not None:
+                series = frame.set_index("period")["value"]
+                value, previous = float(series.get(q, np.nan)), float(series.get(q - 1, np.nan))
+            target = _target(data.targets, kpi.target_metric, team, q, data.fiscal_year_start)
+            att = ratio(value, target) if kpi.higher_is_better else ratio(target, value)
+            rows.append({"team": team.name, "kpi": name, "label": kpi.label, "period": q, "value": value, "previous": previous,
+                         "change": value - previous, "target": target, "attainment": float(att),
+                         "higher_is_better": kpi.higher_is_better, "unit": kpi.unit,
+                         "note": text("deck.not_available", book.lang, reason=book.needs_text(gaps)) if gaps else ""})
+    out = pd.DataFrame(rows)
+    out.attrs.update(org=design.name, freq="Q", as_of=str(book.as_of), currency=book.cur, lang=book.lang)
+    return out
+
+
+def _headline_slide(book: _Book, card: pd.DataFrame, q: pd.Period) -> Slide:
+    """The design's KPIs this quarter against their targets, with the previous quarter; maturing values marked."""
+    t = lambda key, **p: text(key, book.lang, **p)  # noqa: E731
+    head = card[card["note"] == ""].drop_duplicates("kpi")
+    now = [book.figure(k, q) for k in head["kpi"]]
+    before = [book.figure(k, q - 1) for k in head["kpi"]]
+    targets = [book.format(k, v) for k, v in zip(head["kpi"], head["target"], strict=True)]
+    table = pd.DataFrame({
+        t("col.kpi"): [book.name(k) for k in head["kpi"]], book.label(q): [f.text for f in now], t("col.target"): targets,
+        t("col.attainment"): [format_percent(a) for a in head["attainment"]], book.label(q - 1): [f.text for f in before]})
+    return Slide(t("deck.headline"), t("deck.headline_sub", quarter=book.label(q)), table=table, figures=[*now, *before],
+                 notes=[*_maturing_note(book, [*now, *before]), *_unavailable_note(book, card)], lang=book.lang, key="headline")
+
+
+def _sign_slide(data: SalesData, book: _Book, found: pd.DataFrame, state: Any, i: int, as_of: pd.Timestamp,
+                org: str | OrgDesign, lang: str) -> Slide:
+    """A sign's page: its state (the overview's words), its evidence chart when assessed, and the evidence or why not."""
+    import salesmetrics as sm
+
+    from ..diagnostics import _DEFAULT_BY
+
+    sign = state.sign
+    mine = found[(found["sign"] == sign) & (found["severity"] != "info")]
+    info = found[(found["sign"] == sign) & (found["severity"] == "info")]
+    charts = []
+    if state.state != "not_assessed":  # its tables and columns are there: draw the evidence, as diagnose measured it
+        by = None if state.state == "partly" or (info["metric"] == "partly_assessed").any() else _DEFAULT_BY.get(sign)
+        kw: dict[str, Any] = {"as_of": as_of}
+        if sign in _DEFAULT_BY and sign != "market_response":
+            kw["by"] = by
+        detectors: dict[str, Callable[..., Any]] = {"declining_sales": sm.sales_decline, "rep_turnover": sm.rep_turnover,
+                                                    "unclear_roles": sm.role_clarity, "market_response": sm.market_response,
+                                                    "customer_satisfaction": sm.customer_satisfaction}
+        compute = detectors[sign]
+        if sign == "unclear_roles":
+            kw["org"] = org
+        part = compute(data, **kw)
+        scope = str(mine["scope"].iloc[0]) if len(mine) else None
+        drawn = _sign_chart(sign, part, scope, lang)
+        charts = [drawn] if drawn is not None else []
+    if len(mine):
+        bullets = [str(e) for e in mine["evidence"]] + [text("deck.todo", lang, text=mine["recommendation"].iloc[0])]
+    elif len(info):  # not assessed, or assessed only in part: why, and what to add
+        bullets = [str(e) for e in info["evidence"]] + ([text("deck.no_sign", lang)] if state.state == "partly" else [])
+    else:
+        bullets = [text("deck.no_sign", lang)]
+    notes, figures = [], []
+    if sign == "declining_sales" and state.state == "found":  # the decomposition's ratio is not the deal closing ratio: say so
+        ratio = book.figure("wins_per_new_deal", book.quarter)
+        figures.append(ratio)
+        notes.append(text("deck.wins_per_new_deal", lang, quarter=book.label(book.quarter), value=ratio.text,
+                          close=book.figure("close_rate", book.quarter).text))
+    return Slide(text("deck.sign", lang, i=i, name=state.name), state.shown, charts=charts, bullets=bullets, lang=lang, notes=notes,
+                 figures=figures, key=f"sign:{sign}")
+
+
+def _plan_slide(book: _Book, design: OrgDesign, q: pd.Period) -> Slide:
+    """Next quarter's reverse funnel in business terms: whole deals, opportunities, SQLs, MQLs, leads and people (rounded
+    up), with the assumptions in words; each assumption is a KPI over the last four quarters."""
+    from ..org import _target
+
+    lang, data = book.lang, book.data
+    t = lambda key, **p: text(key, lang, **p)  # noqa: E731
+    nxt, first = q + 1, q - 3
+    goal, basis = np.nan, ""
+    targets = data.targets
+    team = next((team for team in design.teams if "bookings" in team.kpis), design.teams[0] if design.teams else None)
+    for period, key in ((nxt, "deck.goal_target"), (q, "deck.goal_carried")):
+        found = _target(targets, "bookings", team, period, data.fiscal_year_start) if team is not None else np.nan
+        if not np.isnan(found):
+            goal, basis = found, t(key, quarter=period, next=nxt)
+            break
+    if np.isnan(goal):
+        measured = book.figure("bookings", q)
+        goal, basis = measured.value, t("deck.goal_repeat", quarter=q)
+    if book.gaps("bookings") or np.isnan(goal) or goal <= 0:  # what the whole plan needs: the lead funnel and the deals
+        gaps = list(dict.fromkeys([*book.gaps("funnel_mql"), *(book.gaps("bookings") or ["opportunities.amount"])]))
+        return Slide(t("deck.plan_missing"), t("deck.plan_sub", quarter=nxt),
+                     bullets=[t("deck.not_available", reason=t("deck.plan_needs", what=book.needs_text(gaps)))], lang=lang, key="plan")
+    deal = book.window("deal_size", first, q)
+    # deals, then each earlier stage at its measured rate: the lead funnel of the last four quarters where the export has
+    # leads; without them, opportunities at the deal closing ratio, and no earlier stage
+    won_rate = "funnel_won" if not book.gaps("funnel_won") else "close_rate"
+    steps = [("deck.plan_deals", None), ("deck.plan_opportunities", won_rate), ("deck.plan_sqls", "funnel_opportunity"),
+             ("deck.plan_mqls", "funnel_sql"), ("deck.plan_leads", "funnel_mql")]
+    rates = {k: book.window(k, first, q) for _key, k in steps if k is not None}
+    items, quarter_col, month_col, missing = [], [], [], []
+    need = float(np.ceil(goal / deal.value)) if deal.value > 0 else np.nan
+    counts: dict[str, float] = {}
+
+    def gap(item: str, kpi: str) -> None:
+        gaps = book.gaps(kpi)
+        missing.append(t("deck.plan_gap", item=item, what=book.needs_text(gaps) if gaps else t("deck.no_history", first=first, last=q)))
+
+    for key, rate in steps:
+        if rate is not None:
+            r = rates[rate]
+            if np.isnan(need):
+                continue
+            if np.isnan(r.value) or r.value <= 0:
+                gap(t(key), rate)
+                need = np.nan
+                continue
+            need = float(np.ceil(need / r.value))
+        elif np.isnan(need):
+            gap(t(key), "deal_size")
+            continue
+        counts[key] = need
+        items.append(t(key))
+        quarter_col.append(format_number(need))
+        month_col.append(format_number(np.ceil(need / 3)))
+    people = []
+    for role, kpi, stage in (("SDR", "mqls_per_sdr", "deck.plan_mqls"), ("AE", "opportunities_per_ae", "deck.plan_opportunities")):
+        if stage not in counts:  # the volume it would handle is unknown: said above
+            continue
+        capacity = book.window(kpi, first, q)
+        if np.isnan(capacity.value) or capacity.value <= 0:
+            gap(t("deck.plan_people", role=role), kpi)
+            continue
+        monthly = np.ceil(counts[stage] / 3)
+        items.append(t("deck.plan_people", role=role))
+        quarter_col.append(format_number(np.ceil(monthly / capacity.value)))
+        month_col.append("")
+        people.append((role, capacity))
+    table = pd.DataFrame({t("col.item"): items, t("col.per_quarter", quarter=nxt): quarter_col, t("col.per_month"): month_col})
+    words = {"funnel_won": "deck.assume_won", "close_rate": "deck.assume_close", "funnel_opportunity": "deck.assume_opportunity",
+             "funnel_sql": "deck.assume_sql", "funnel_mql": "deck.assume_mql"}
+    known = [f for f in rates.values() if not np.isnan(f.value)]
+    parts = [t("deck.assume_deal", deal=deal.text)] + [t(words[f.kpi], rate=f.text) for f in known]
+    bullets = [t("deck.assumes", parts="; ".join(parts), first=first, last=q)]
+    if people:
+        handled = {"SDR": t("deck.capacity_sdr"), "AE": t("deck.capacity_ae")}
+        bullets.append(t("deck.assumes_people", parts="; ".join(t("deck.assume_capacity", role=role, n=f.text, what=handled[role])
+                                                                for role, f in people),
+                         first=first, last=q))
+    bullets += missing
+    figures = [deal, *known, *(f for _r, f in people)]
+    return Slide(t("deck.plan", goal=format_money(goal, book.cur, compact=True, lang=lang)), t("deck.plan_sub_goal", quarter=nxt, basis=basis),
+                 table=table, bullets=bullets, figures=figures, notes=_maturing_note(book, figures), lang=lang, key="plan")
+
+
+def _glossary_slide(book: _Book) -> Slide:
+    """Every KPI the review showed: its name (the seed article's, in Korean decks), its formula, and the periods shown."""
+    lang = book.lang
+    t = lambda key, **p: text(key, lang, **p)  # noqa: E731
+    rows = [(book.name(k), t(f"kpidef.{k}"), ", ".join(sorted(periods))) for k, periods in book.used.items()]
+    table = pd.DataFrame(rows, columns=[t("col.kpi"), t("col.definition"), t("col.periods")])
+    shown = set(book.used)
+    bullets = [t(f"gloss.{key}") for key, kpis in _GLOSS_NOTES.items() if len(shown & kpis) >= 2]
+    return Slide(t("deck.glossary"), t("deck.glossary_sub", mark=MATURING), table=table, bullets=bullets, lang=lang, key="glossary")
+
+
+_GLOSS_NOTES = {
+    "rates": {"win_rate", "close_rate", "wins_per_new_deal"},
+    "cycle": {"sales_cycle_days", "time_to_close_days"},
+    "churn": {"logo_churn_rate", "monthly_churn"},
+    "mql_sql": {"lead_conversions", "funnel_sql"},
+    "deals": {"bookings", "deal_size", "win_rate"},
+}
+"""Groups of KPIs close enough to be confused: the glossary says how they differ when it shows two of a group."""
 
 
 def _without_empty_charts(slide: Slide, lang: str = "en") -> Slide:
@@ -262,8 +608,12 @@ def _without_empty_charts(slide: Slide, lang: str = "en") -> Slide:
     return slide
 
 
-def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5) -> Slide:
-    """Rows kept and set aside per table (with the share and the top reasons), unresolved references, and what set as_of."""
+def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5, as_of: pd.Timestamp | None = None) -> Slide:
+    """Rows kept and set aside per table (with the share and the top reasons), unresolved references, and what set as_of.
+
+    ``as_of`` is the time the review's figures were computed at (the title's date); when the data runs later
+    (a quarter chosen before its latest event), the page says both.
+    """
     from ..formatting import quarantine_lines, share, shorten
 
     def t(key: str, **params: Any) -> str:
@@ -277,11 +627,11 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5) -> Sli
         t("col.quarantined"): [f"{int(v):,} ({share(int(v), given[n])})" if v else "0" for n, v in summary["quarantined"].items()],
         t("col.unresolved"): [f"{int(v):,}" for v in summary["unresolved"]],
         t("col.dates"): [f"{a} – {b}" if a else "–" for a, b in zip(summary["first"], summary["last"], strict=True)],
-        t("col.date_column"): [c or "–" for c in summary["date_column"]],
+        t("col.date_column"): [str(c).removesuffix("_at").replace("_", " ") if c else "–" for c in summary["date_column"]],  # words
     })
     lines = []
     for name, n, total, reasons in quarantine_lines(data):
-        top = ", ".join(f"{shorten(r, 40)} ({k:,})" for r, k in reasons[:2]) or "–"
+        top = ", ".join(f"{shorten(_in_words(r), 40)} ({k:,})" for r, k in reasons[:2]) or "–"
         lines.append(t("deck.quarantine_line", table=name, n=f"{n:,}", total=f"{total:,}", share=share(n, total), reasons=top))
     columns = ["table", "column", "references", "rows", "distinct", "examples"]
     for name, column, refs, n, distinct, examples in data.unresolved[columns].itertuples(index=False, name=None):
@@ -290,14 +640,40 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5) -> Sli
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], f"… (+{len(lines) - max_lines + 1})"]
     source = data.as_of_source
-    where = t("deck.asof_given") if source == "given" else t("deck.asof_latest", column=source) if source else "–"
+    if source and source != "given" and "." in source:
+        table_name, column = source.split(".", 1)
+        where = t("deck.asof_latest_in", what=column.removesuffix("_at").replace("_", " "), table=table_name)
+    else:
+        where = t("deck.asof_given") if source == "given" else t("deck.asof_latest", column=source) if source else "–"
+    cutoff = as_of if as_of is not None else data.as_of
     subtitle = t("deck.quality_full", n=f"{int(summary['quarantined'].sum()):,}", u=f"{int(summary['unresolved'].sum()):,}",
-                 date=f"{data.as_of:%Y-%m-%d}" if data.as_of is not None else "–", source=where)
-    return Slide(t("deck.quality"), subtitle, table=table, bullets=lines or [t("deck.quality_clean")], lang=lang)
+                 date=f"{cutoff:%Y-%m-%d}" if cutoff is not None else "–", source=where)
+    notes = []
+    if cutoff is not None and data.as_of is not None and data.as_of > cutoff:
+        notes.append(t("deck.asof_later", date=f"{cutoff:%Y-%m-%d}", latest=f"{data.as_of:%Y-%m-%d}", source=where))
+        subtitle = t("deck.quality_cut", n=f"{int(summary['quarantined'].sum()):,}", u=f"{int(summary['unresolved'].sum()):,}",
+                     date=f"{cutoff:%Y-%m-%d}")
+    return Slide(t("deck.quality"), subtitle, table=table, bullets=lines or [t("deck.quality_clean")], lang=lang, notes=notes, key="quality")
 
 
-def _sign_chart(sign: str, part: Any, scope: str | None, lang: str = "en") -> Chart:
+def _in_words(reason: str) -> str:
+    """A quarantine reason ("created_at: missing_value") as words ("created: missing value"), not column and check names.
+
+    Examples
+    --------
+    >>> _in_words("created_at: missing_value"), _in_words("closed_at: closed_not_before_created")
+    ('created: missing value', 'closed: closed not before created')
+    """
+    column, _, check = str(reason).partition(": ")
+    words = column.removesuffix("_at").replace("_", " ")
+    return f"{words}: {check.replace('_', ' ')}" if check else words
+
+
+def _sign_chart(sign: str, part: Any, scope: str | None, lang: str = "en") -> Chart | None:
+    """The evidence chart of a sign from its result (as diagnose measured it); None when the table has nothing to draw."""
     table = part.table
+    if not len(table):
+        return None
     if sign == "declining_sales":
         shown = scope if scope and scope in set(table["scope"]) else None
         mine = table[table["scope"] == (shown or "company")]
@@ -316,33 +692,52 @@ def _sign_chart(sign: str, part: Any, scope: str | None, lang: str = "en") -> Ch
     if sign == "market_response":
         by = next(c for c in table.columns if c not in ("period", "leads", "lead_share", "converted", "conversion", "unowned_share",
                                                     "bookings_share"))
-        return Chart("trend", table, {"value": "leads", "by": by, "title": text("chart.leads_by", lang, by=by), "highlight": scope}, lang)
-    by = next(c for c in table.columns if c not in ("period", "csat", "csat_4plus", "csat_responses", "nps", "nps_responses"))
+        return Chart("trend", table, {"value": "leads", "by": by, "title": text("chart.leads_by", lang, by=by),
+                                      "highlight": scope}, lang)
+    groups = [c for c in table.columns if c not in ("period", "csat", "csat_4plus", "csat_responses", "nps", "nps_responses")]
+    if not groups:  # assessed for the company only
+        return Chart("trend", table, {"value": "csat", "title": text("chart.csat", lang)}, lang)
+    by = groups[0]
     return Chart("trend", table[table[by] != "(all)"], {"value": "csat", "by": by, "title": text("chart.csat_by", lang, by=by),
                                                         "highlight": scope}, lang)
 
 
 def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10, lang: str = "en") -> pd.DataFrame:
+    """The largest deals open at ``as_of``, as known then: a deal closed later shows no amount (its final amount came after
+    as_of). Without any amount known, the oldest open deals. ``attrs["sized"]`` says which; ``attrs["notes"]`` what is
+    missing, in words."""
     from ..money import to_reporting
 
     o = data.opportunities
     assert o is not None
     live = o[(o["created_at"] <= as_of) & ((o["status"] == "open") | (o["closed_at"] > as_of))].copy()
-    live["_amount"] = to_reporting(live["amount"].to_numpy(float), live["currency"], live["created_at"], data.fx_rates, data.currency)
-    top = live.sort_values("_amount", ascending=False).head(n)
-    def shown(ids: pd.Series, table: pd.DataFrame | None, key: str) -> list[str]:
-        """Each id's name where the export has one, else the id itself; "–" where there is neither."""
+    amount = to_reporting(live["amount"].to_numpy(float), live["currency"], live["created_at"], data.fx_rates, data.currency)
+    later = (live["closed_at"] > as_of).to_numpy()  # its amount is the close's, known only after as_of
+    live["_amount"] = np.where(later | (amount <= 0), np.nan, amount)
+    sized = bool(live["_amount"].notna().any())
+    top = (live.sort_values("_amount", ascending=False, na_position="last") if sized else live.sort_values("created_at")).head(n)
+
+    def shown(ids: pd.Series, table: pd.DataFrame | None, key: str, unknown: str) -> list[str]:
+        """Each id's name where the export has one, else the id itself; the catalogue's "(unknown …)" where there is neither."""
         names = table.dropna(subset=["name"]).drop_duplicates(key).set_index(key)["name"] if table is not None and "name" in table.columns \
             else pd.Series(dtype=object)
-        return ["–" if pd.isna(i) else str(names.get(i, i)) for i in ids]
+        return [text(unknown, lang) if pd.isna(i) or str(i).strip() == "" else str(names.get(i, i)) for i in ids]
 
-    return pd.DataFrame({
-        text("col.account", lang): shown(top["account_id"], data.accounts, "account_id"),
-        text("col.owner", lang): shown(top["owner_id"], data.reps, "rep_id"),
-        text("col.stage", lang): top["stage"].fillna("–").astype(str) if "stage" in top.columns else "–",
-        text("col.amount", lang): [format_money(v, data.currency, compact=True, lang=lang) for v in top["_amount"]],
-        text("col.days_open", lang): [f"{(as_of - c).days}" for c in top["created_at"]],
-    })
+    columns = {text("col.account", lang): shown(top["account_id"], data.accounts, "account_id", "deck.unknown_account"),
+               text("col.owner", lang): shown(top["owner_id"], data.reps, "rep_id", "deck.unknown_owner")}
+    if data.has_column("opportunities", "stage") and top["stage"].notna().any():
+        columns[text("col.stage", lang)] = [str(v) if pd.notna(v) else "–" for v in top["stage"]]
+    if sized:
+        columns[text("col.amount", lang)] = [format_money(v, data.currency, compact=True, lang=lang) for v in top["_amount"]]
+    columns[text("col.days_open", lang)] = [f"{(as_of - c).days:,}" for c in top["created_at"]]
+    out = pd.DataFrame(columns)
+    notes = []
+    if not sized and len(live):
+        notes.append(text("deck.deals_no_amounts", lang, date=f"{as_of:%Y-%m-%d}"))
+    elif later.any():
+        notes.append(text("deck.deals_later", lang, date=f"{as_of:%Y-%m-%d}"))
+    out.attrs.update(sized=sized, notes=notes)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -351,18 +746,259 @@ def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10, lang: str = "
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
+_EMU = 914_400  # per inch
+_LEFT, _WIDTH, _BOTTOM = 0.45, 12.4, 7.2  # inches: the content's left edge and width, and where it must end
+_INSET_X, _INSET_Y = 0.08, 0.04  # inches: a text box's inner margins
+_CELL_X, _CELL_Y = 0.06, 0.03  # inches: a table cell's
+_GREY = "#555555"
+
 
 def _xml_safe(text: Any) -> str:
     return _XML_BAD.sub("", str(text))
 
 
+def _cjk_family() -> str | None:
+    """The installed font the deck names for Hangul (and measures with), or None."""
+    try:
+        from ..plot import cjk_font
+    except ImportError:  # pragma: no cover - matplotlib is needed for the deck anyway
+        return None
+    return cjk_font()
+
+
+@dataclass
+class _Style:
+    """How a paragraph is drawn, and so measured: size (pt), bold, colour, the East Asian font."""
+
+    size: float
+    bold: bool = False
+    colour: str | None = None
+    ea: str | None = None
+
+
+def _height(paragraphs: list[str], width_in: float, style: _Style, space_after: float = 0.0) -> float:
+    """Inches that ``paragraphs`` need in a text box ``width_in`` wide (inner margins included)."""
+    from ..formatting import text_height
+
+    inner = (width_in - 2 * _INSET_X) * 72
+    return text_height(paragraphs, inner, style.size, bold=style.bold, cjk_font=style.ea, space_after=space_after) / 72 \
+        + 2 * _INSET_Y + 0.02
+
+
+def _runs(paragraph: Any, style: _Style) -> None:
+    """Font, size, weight and colour on every run of ``paragraph`` (Latin: Arial; East Asian: the CJK font)."""
+    from pptx.dml.color import RGBColor
+    from pptx.oxml.ns import qn
+    from pptx.util import Pt
+
+    from ..formatting import LATIN_FONT
+
+    for run in paragraph.runs:
+        font = run.font
+        font.size, font.bold, font.name = Pt(style.size), style.bold, LATIN_FONT
+        if style.colour:
+            font.color.rgb = RGBColor.from_string(style.colour.lstrip("#"))
+        rpr = run._r.get_or_add_rPr()
+        for tag in ("a:ea", "a:cs"):
+            old = rpr.find(qn(tag))
+            if old is not None:
+                rpr.remove(old)
+        latin = rpr.find(qn("a:latin"))
+        ea = latin.makeelement(qn("a:ea"), {"typeface": style.ea or "Malgun Gothic"})
+        latin.addnext(ea)
+
+
+def _frame(frame: Any, paragraphs: list[str], style: _Style, *, space_after: float = 0.0, align: Any = None,
+           inset: tuple[float, float] = (_INSET_X, _INSET_Y)) -> None:
+    """Fill a text frame: one paragraph per item, no autofit, word wrap on, the given inner margins."""
+    from pptx.enum.text import MSO_AUTO_SIZE
+    from pptx.util import Emu, Pt
+
+    frame.word_wrap = True
+    frame.auto_size = MSO_AUTO_SIZE.NONE
+    frame.margin_left = frame.margin_right = Emu(int(inset[0] * _EMU))
+    frame.margin_top = frame.margin_bottom = Emu(int(inset[1] * _EMU))
+    for k, item in enumerate(paragraphs):
+        para = frame.paragraphs[0] if k == 0 else frame.add_paragraph()
+        para.text = _xml_safe(item)
+        para.line_spacing = 1.0
+        para.space_before = Pt(0)
+        para.space_after = Pt(space_after if k < len(paragraphs) - 1 else 0)
+        if align is not None:
+            para.alignment = align
+        _runs(para, style)
+
+
+def _box(slide: Any, left: float, top: float, width: float, paragraphs: list[str], style: _Style, *,
+         space_after: float = 0.0, height: float | None = None, align: Any = None) -> float:
+    """A text box at (``left``, ``top``), ``width`` wide and as tall as its text (inches); returns its height."""
+    from pptx.util import Emu
+
+    need = _height(paragraphs, width, style, space_after)
+    tall = max(need, height or 0.0)
+    box = slide.shapes.add_textbox(Emu(int(left * _EMU)), Emu(int(top * _EMU)), Emu(int(width * _EMU)), Emu(int(tall * _EMU)))
+    _frame(box.text_frame, paragraphs, style, space_after=space_after, align=align)
+    return tall
+
+
+def _fit(paragraphs: list[str], width: float, room: float, sizes: tuple[float, ...], ea: str | None, *,
+         space_after: float = 4.0, bold: bool = False) -> float | None:
+    """The largest of ``sizes`` at which ``paragraphs`` fit ``room`` inches in a box ``width`` wide, or None."""
+    for size in sizes:
+        if _height(paragraphs, width, _Style(size, bold, ea=ea), space_after) <= room:
+            return size
+    return None
+
+
+@dataclass
+class _TableLayout:
+    widths: list[float]  # inches
+    heights: list[float]  # inches, the header's first
+    size: float
+
+
+def _table_layout(table: pd.DataFrame, width: float, size: float, ea: str | None) -> _TableLayout:
+    """Column widths from the measured text (a column as wide as its text where it can be, never narrower than its longest
+    word where the table allows), and each row as tall as its wrapped cells."""
+    from ..formatting import text_height, text_width
+
+    cells = [[str(c) for c in table.columns], *([str(v) for v in row] for row in table.itertuples(index=False))]
+    pad = 2 * _CELL_X
+    natural, least = [], []
+    for j in range(len(table.columns)):
+        column = [(row[j], i == 0) for i, row in enumerate(cells)]
+        natural.append(max(text_width(v, size, bold=b, cjk_font=ea) for v, b in column) / 72 + pad + 0.02)
+        least.append(max(max((text_width(w, size, bold=b, cjk_font=ea) for w in v.split(" ")), default=0) for v, b in column) / 72 + pad + 0.02)
+    total = sum(natural)
+    if total <= width:
+        widths = [w + (width - total) * w / total for w in natural]
+    elif sum(least) < width:
+        spare = [n - m for n, m in zip(natural, least, strict=True)]
+        widths = [m + (width - sum(least)) * s / sum(spare) for m, s in zip(least, spare, strict=True)]
+    else:
+        widths = [m * width / sum(least) for m in least]
+    heights = []
+    for i, row in enumerate(cells):
+        need = max(text_height(v, (w - pad) * 72, size, bold=i == 0, cjk_font=ea) for v, w in zip(row, widths, strict=True))
+        heights.append(need / 72 + 2 * _CELL_Y + 0.03)
+    return _TableLayout(widths, heights, size)
+
+
+def _add_table(slide: Any, table: pd.DataFrame, left: float, top: float, layout: _TableLayout, rows: range, ea: str | None) -> float:
+    """The header and ``rows`` of ``table`` as a PPTX table laid out by ``layout``; returns its height (inches)."""
+    from pptx.util import Emu
+
+    heights = [layout.heights[0], *(layout.heights[r + 1] for r in rows)]
+    shape = slide.shapes.add_table(len(heights), len(table.columns), Emu(int(left * _EMU)), Emu(int(top * _EMU)),
+                                   Emu(int(sum(layout.widths) * _EMU)), Emu(int(sum(heights) * _EMU)))
+    grid = shape.table
+    for j, w in enumerate(layout.widths):
+        grid.columns[j].width = Emu(int(w * _EMU))
+    for r, h in zip(grid.rows, heights, strict=True):
+        r.height = Emu(int(h * _EMU))
+    values = [[str(c) for c in table.columns], *([str(v) for v in table.iloc[r]] for r in rows)]
+    for i, row in enumerate(values):
+        for j, v in enumerate(row):
+            cell = grid.cell(i, j)
+            cell.margin_left = cell.margin_right = Emu(int(_CELL_X * _EMU))
+            cell.margin_top = cell.margin_bottom = Emu(int(_CELL_Y * _EMU))
+            _frame(cell.text_frame, [v], _Style(layout.size, bold=i == 0, ea=ea), inset=(_CELL_X, _CELL_Y))
+    return sum(heights)
+
+
+def _continued(s: Slide, **changes: Any) -> Slide:
+    """The next page of a slide that did not fit on one: same title (marked), what is left, no charts."""
+    title = text("deck.continued", s.lang, title=s.title) if not s.title.endswith(text("deck.continued", s.lang, title="")) else s.title
+    base: dict[str, Any] = {"title": title, "subtitle": "", "charts": [], "bullets": [], "table": None, "notes": [], "lang": s.lang,
+                            "key": s.key, "figures": []}
+    base.update(changes)
+    return Slide(**base)
+
+
+def _pptx_page(prs: Any, s: Slide, plot: Any, ea: str | None) -> Slide | None:
+    """Draw one page of ``s``; returns what did not fit (for a continuation page), or None."""
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Emu, Inches
+
+    from ._native import add_native_chart
+
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    title = slide.shapes.title
+    title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.15), Inches(12.5), Inches(0.85)
+    size = _fit([s.title], 12.5, 0.85, (28, 26, 24, 22, 20, 18), ea, space_after=0) or 18
+    _frame(title.text_frame, [s.title], _Style(size, ea=ea), align=PP_ALIGN.CENTER)
+    y = 1.0
+    if s.subtitle:
+        sub = _fit([s.subtitle], _WIDTH, 0.62, (13, 12, 11), ea) or 11
+        y += _box(slide, _LEFT, y, _WIDTH, [s.subtitle], _Style(sub, colour=_GREY, ea=ea), align=PP_ALIGN.CENTER) + 0.05
+    body = _Style(12 if s.charts else 14, ea=ea)
+    note_style = _Style(10, colour=_GREY, ea=ea)
+    notes_h = _height(s.notes, _WIDTH, note_style, 2) if s.notes else 0.0
+    bullets_h = _height(["• " + b for b in s.bullets], _WIDTH, _Style(10.5, ea=ea), 4) + 0.05 if s.bullets else 0.0
+    text_h = bullets_h + notes_h
+    top = Inches(y)
+    if s.charts:
+        space = _BOTTOM - y - (0.1 if (s.bullets or s.notes or s.table is not None) else 0.0)
+        want = 4.2 if (s.bullets or s.table is not None or s.notes) else 5.6
+        chart_h = Emu(int(min(want, max(2.9, space - text_h)) * _EMU))
+        width = Inches(12.4) / max(1, len(s.charts))
+        for j, chart in enumerate(s.charts):
+            if add_native_chart(slide, chart, Inches(0.45) + Emu(int(width * j)), top, Emu(int(width)), chart_h):
+                continue  # editable, with its data (reports/_native.py); an image where there is no native form
+            ax = chart.draw(plot)
+            fig = ax.figure
+            fig.set_size_inches(12.4 / len(s.charts), chart_h / _EMU)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=150)
+            buf.seek(0)
+            slide.shapes.add_picture(buf, Inches(0.45) + Emu(int(width * j)), top, width=Emu(int(width)))
+        y += chart_h / _EMU + 0.1
+    if s.table is not None and len(s.table.columns):
+        room = _BOTTOM - y
+        layouts = [_table_layout(s.table, _WIDTH, sz, ea) for sz in (12, 11, 10)]
+        under = (bullets_h + notes_h + 0.12) if (s.bullets or s.notes) else 0.0  # what must fit under the table too
+        layout = next((lay for lay in layouts if sum(lay.heights) + under <= room),
+                      next((lay for lay in layouts if sum(lay.heights) <= room), layouts[-1]))
+        n, used = 0, layout.heights[0]
+        while n < len(s.table) and used + layout.heights[n + 1] <= room:
+            used += layout.heights[n + 1]
+            n += 1
+        if n == 0 and len(s.table) and y > 2.0:  # not one row fits under the charts: the table starts the next page
+            return _continued(s, table=s.table, bullets=s.bullets, notes=s.notes)
+        n = max(n, 1 if len(s.table) else 0)
+        y += _add_table(slide, s.table, _LEFT, y, layout, range(n), ea) + 0.12
+        if n < len(s.table):
+            return _continued(s, table=s.table.iloc[n:].reset_index(drop=True), bullets=s.bullets, notes=s.notes)
+    if s.bullets:
+        room = _BOTTOM - y - (notes_h + 0.05 if s.notes else 0.0)
+        items = ["• " + b for b in s.bullets]
+        fitted = _fit(items, _WIDTH, room, tuple(x for x in (body.size, 13, 12, 11, 10) if x <= body.size), ea)
+        if fitted is None:  # not even at 10 pt: as many bullets as fit here, the rest on the next page
+            keep = 0
+            while keep < len(items) and _height(items[: keep + 1], _WIDTH, _Style(10, ea=ea), 4) <= room:
+                keep += 1
+            if keep == 0 and y > 2.0:
+                return _continued(s, bullets=s.bullets, notes=s.notes)
+            keep = max(keep, 1)
+            y += _box(slide, _LEFT, y, _WIDTH, items[:keep], _Style(10, ea=ea), space_after=4)
+            return _continued(s, bullets=s.bullets[keep:], notes=s.notes)
+        y += _box(slide, _LEFT, y, _WIDTH, items, _Style(fitted, ea=ea), space_after=4) + 0.05
+    if s.notes:
+        if y + notes_h > _BOTTOM + 1e-9:
+            return _continued(s, notes=s.notes)
+        _box(slide, _LEFT, y, _WIDTH, s.notes, note_style, space_after=2)
+    return None
+
+
 def _pptx(slides: list[Slide], path: Path, progress: Progress | None) -> None:
     import_optional("pptx", "deck")
     from pptx import Presentation
-    from pptx.util import Emu, Inches, Pt
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Inches
 
     from .. import plot
 
+    ea = _cjk_family()
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
     for i, s in enumerate(slides):
@@ -370,74 +1006,18 @@ def _pptx(slides: list[Slide], path: Path, progress: Progress | None) -> None:
             progress(f"slide {i + 1}")
         if i == 0:
             slide = prs.slides.add_slide(prs.slide_layouts[0])
-            slide.shapes.title.text = _xml_safe(s.title)
-            slide.placeholders[1].text = _xml_safe(s.subtitle)
+            title, sub = slide.shapes.title, slide.placeholders[1]
+            title.left, title.top, title.width, title.height = Inches(0.9), Inches(2.0), Inches(11.5), Inches(1.6)
+            sub.left, sub.top, sub.width, sub.height = Inches(0.9), Inches(3.8), Inches(11.5), Inches(1.3)
+            size = _fit([s.title], 11.5, 1.6, (40, 36, 32, 28, 24), ea, space_after=0) or 24
+            _frame(title.text_frame, [s.title], _Style(size, ea=ea), align=PP_ALIGN.CENTER)
+            size = _fit([s.subtitle], 11.5, 1.3, (20, 18, 16, 14), ea, space_after=0) or 14
+            _frame(sub.text_frame, [s.subtitle], _Style(size, colour="#7F7F7F", ea=ea), align=PP_ALIGN.CENTER)
             continue
-        slide = prs.slides.add_slide(prs.slide_layouts[5])
-        slide.shapes.title.text = _xml_safe(s.title)
-        title = slide.shapes.title
-        title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.2), Inches(12.5), Inches(0.8)
-        title.text_frame.paragraphs[0].font.size = Pt(28)
-        top = Inches(1.0)
-        if s.subtitle:
-            box = slide.shapes.add_textbox(Inches(0.45), Inches(0.95), Inches(12.4), Inches(0.4))
-            box.text_frame.text = _xml_safe(s.subtitle)
-            box.text_frame.paragraphs[0].font.size = Pt(13)
-            top = Inches(1.4)
-        chart_h = Inches(4.2) if s.bullets else Inches(5.6)
-        width = Inches(12.4) / max(1, len(s.charts))
-        for j, chart in enumerate(s.charts):
-            ax = chart.draw(plot)
-            fig = ax.figure
-            fig.set_size_inches(12.4 / len(s.charts), (4.2 if s.bullets else 5.6))
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=150)
-            buf.seek(0)
-            slide.shapes.add_picture(buf, Inches(0.45) + Emu(int(width * j)), top, width=Emu(int(width)))
-        y = top + (chart_h if s.charts else 0)
-        if s.table is not None:
-            room = Inches(7.5) - y - Inches(0.3)
-            if s.bullets:  # the table as tall as its rows, the bullets below it
-                used = _pptx_table(slide, s.table, Inches(0.45), y, Inches(12.4), room, row_height=Inches(0.32))
-                y = y + used + Inches(0.1)
-            else:
-                _pptx_table(slide, s.table, Inches(0.45), y, Inches(12.4), room)
-        if s.bullets:
-            box = slide.shapes.add_textbox(Inches(0.45), y + Inches(0.1), Inches(12.4), Inches(7.3) - y)
-            frame = box.text_frame
-            frame.word_wrap = True
-            for k, text in enumerate(s.bullets):
-                para = frame.paragraphs[0] if k == 0 else frame.add_paragraph()
-                para.text = "• " + _xml_safe(text)
-                para.font.size = Pt(12 if s.charts else 14)
+        page: Slide | None = s
+        while page is not None:
+            page = _pptx_page(prs, page, plot, ea)
     prs.save(str(path))
-
-
-def _pptx_table(slide: Any, table: pd.DataFrame, left: Any, top: Any, width: Any, height: Any, row_height: Any = None) -> int:
-    """Add ``table`` as a PPTX table; returns its height (EMU). ``row_height`` fixes each row's height."""
-    from pptx.util import Emu, Pt
-
-    rows, cols = len(table) + 1, len(table.columns)
-    total = min(int(height), int(row_height) * rows) if row_height is not None else min(height, int(height / 14 * rows))
-    shape = slide.shapes.add_table(rows, cols, left, top, width, total)
-    grid = shape.table
-    # columns as wide as their text needs (within bounds), so that dates and sentences do not wrap in narrow cells
-    need = [min(max(len(str(c)), *(len(str(v)) for v in table.iloc[:, j]), 6), 60) if len(table) else max(len(str(c)), 6)
-            for j, c in enumerate(table.columns)]
-    for j, w in enumerate(need):
-        grid.columns[j].width = Emu(int(int(width) * w / sum(need)))
-    if row_height is not None:
-        for r in grid.rows:
-            r.height = Emu(int(total) // rows)
-    for j, c in enumerate(table.columns):
-        grid.cell(0, j).text = _xml_safe(c)
-    for i, row in enumerate(table.itertuples(index=False), start=1):
-        for j, v in enumerate(row):
-            grid.cell(i, j).text = _xml_safe(v)
-    for cell in (grid.cell(i, j) for i in range(rows) for j in range(cols)):
-        for p in cell.text_frame.paragraphs:
-            p.font.size = Pt(11 if rows < 12 else 9)
-    return int(total)
 
 
 _CSS = """
@@ -445,8 +1025,8 @@ body{font-family:Arial,Helvetica,sans-serif;margin:0;color:#222;background:#f6f6
 section{background:#fff;margin:24px auto;max-width:1200px;padding:24px 32px;border-radius:6px;box-shadow:0 1px 3px #0002}
 h1{font-size:32px;margin:0 0 8px} h2{font-size:24px;margin:0 0 4px} .sub{color:#555;margin:0 0 16px}
 .charts{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(480px,1fr))} .chart{min-width:0;overflow:hidden}
-table{border-collapse:collapse;font-size:14px;margin-top:8px} th,td{border-bottom:1px solid #ddd;padding:6px 10px;text-align:left}
-th{background:#0072B2;color:#fff} li{margin:6px 0;line-height:1.4}
+table{border-collapse:collapse;font-size:14px;margin-top:8px} th,td{border-bottom:1px solid #ddd;padding:6px 10px;text-align:left;vertical-align:top}
+th{background:#0072B2;color:#fff} li{margin:6px 0;line-height:1.4} .notes{color:#555;font-size:13px;margin-top:12px}
 """
 
 
@@ -485,12 +1065,14 @@ def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
                 parts.append(f"<div class='chart' id='{div}'></div><script>(function(){{var f={spec};f.layout.autosize=true;"
                              f"delete f.layout.width;Plotly.newPlot('{div}',f.data,f.layout,{{responsive:true,displaylogo:false}});}})();</script>")
             parts.append("</div>")
-        if s.bullets:
-            parts.append("<ul>" + "".join(f"<li>{esc(b)}</li>" for b in s.bullets) + "</ul>")
-        if s.table is not None:
+        if s.table is not None:  # as on the slide: the table, then the bullets under it
             head = "".join(f"<th>{esc(str(c))}</th>" for c in s.table.columns)
             body = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in s.table.itertuples(index=False))
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        if s.bullets:
+            parts.append("<ul>" + "".join(f"<li>{esc(b)}</li>" for b in s.bullets) + "</ul>")
+        if s.notes:
+            parts.append("<div class='notes'>" + "".join(f"<p>{esc(note)}</p>" for note in s.notes) + "</div>")
         parts.append("</section>")
     parts.append("<script>window.addEventListener('load',function(){document.querySelectorAll('.js-plotly-plot')"
                  ".forEach(function(d){Plotly.Plots.resize(d);});});</script></body></html>")
@@ -515,8 +1097,14 @@ def report(
     evidence chart and advice; revenue bridge and retention; funnel and SLA; pipeline; the largest open
     deals; unit economics; team scorecards under the chosen org design; next quarter's reverse-funnel
     plan; data quality (tables, date ranges, quarantined rows with their share and top reasons,
-    references to ids the export does not hold, and what set ``as_of``). A sign that could not be
-    assessed says so and why on its page and in the overview; it is never shown as "no sign".
+    references to ids the export does not hold, and what set ``as_of``); a glossary of the KPIs shown.
+    A sign that could not be assessed says so, why, and what to add, on its page and in the overview;
+    it is never shown as "no sign".
+
+    Every figure comes from one KPI of ``salesmetrics.KPIS``, computed once per quarter and shown the
+    same way on every page; a value whose period or cohort was still in progress at ``as_of`` is
+    marked †. Text is measured with the fonts the PPTX names (Arial, and an installed CJK font for
+    Hangul) so that it fits its box; a list or table too long for a slide continues on the next.
 
     Parameters
     ----------
@@ -552,37 +1140,13 @@ def report(
     """
     paths = [Path(p) for p in (out if isinstance(out, list) else [out])]
     for p in paths:
-        if p.suffix.lower() not in (".pptx", ".html", ".htm"):
-            raise ValueError(f"out must end in .pptx or .html, got {p.name!r}.")
+        if p.suffix.lower() not in (".pptx", ".html", ".htm", ".xlsx"):
+            raise ValueError(f"out must end in .pptx or .html (or .xlsx for the tables behind the deck), got {p.name!r}.")
     slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang, as_of=as_of)
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
+        if p.suffix.lower() == ".xlsx":  # the tables behind the slides, typed (reports/export.py)
+            write_review(slides, p, data, *_quarter(data, quarter, as_of), progress=progress)
+            continue
         (_pptx if p.suffix.lower() == ".pptx" else _html)(slides, p, progress)
     return paths
-
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def to_csv(frame: pd.DataFrame, path: str | Path | None = None) -> str | None:
-    """Write a frame as CSV for spreadsheets, with text cells that would run as formulas made inert.
-
-    A text cell starting with = + - @ (or a tab or carriage return) gets a leading apostrophe
-    (OWASP's advice against CSV injection); numbers are left as they are.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> print(to_csv(pd.DataFrame({"account": ['=HYPERLINK("x")', "Acme"], "mrr": [-5.0, 10.0]})), end="")
-    account,mrr
-    "'=HYPERLINK(""x"")",-5.0
-    Acme,10.0
-    """
-    safe = frame.copy()
-    for c in safe.columns:
-        if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
-            is_text = safe[c].map(lambda v: isinstance(v, str)) if safe[c].dtype == object else safe[c].notna()  # numbers stay
-            text = safe[c].where(is_text).astype("string")
-            risky = text.str.startswith(_FORMULA).fillna(False).to_numpy(bool)
-            safe.loc[risky, c] = "'" + text[risky].astype(str)
-    return safe.to_csv(path, index=False)
