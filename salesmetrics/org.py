@@ -844,7 +844,7 @@ def plan_funnel(
     stages = ["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at"]
     f = funnel(recent, stages, freq=None)
     rates = dict(zip(f["next_stage"], f["rate"], strict=True))
-    ds = deal_size(data, freq="M", as_of=now)
+    ds = deal_size(_new_business(data), freq="M", as_of=now)  # the deal-size KPI: new business, as the deck
     ds = ds[(ds["period"] >= first.asfreq("M", how="S")) & (ds["period"] <= last.asfreq("M", how="E"))]
     mean_deal = float(ds["total"].sum() / ds["won"].sum()) if ds["won"].sum() else np.nan
     won_recent = recent.dropna(subset=["won_at"])
@@ -883,7 +883,7 @@ def plan_funnel(
     for stage in order[:-1]:
         rows.append((f"rate {stage}", rates.get(stage, np.nan), np.nan, f"cohort conversion into {stage}, leads created {first}–{last}"))
     rows += [
-        ("mean deal size", mean_deal, np.nan, f"won deals closed {first}–{last}"),
+        ("mean deal size", mean_deal, np.nan, f"new-business deals won {first}–{last}"),
         ("median lead-to-win days", lead_to_win_days, np.nan, "leads of that window that were won: generate the leads this long before the period"),
         ("median sales cycle days", float(cycle["median_days"].iloc[0]), np.nan, "opportunity created to won, all time"),
     ]

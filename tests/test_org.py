@@ -75,3 +75,16 @@ def test_plan_funnel_works_back_from_bookings(sample):
     assert v["leads needed"] == pytest.approx(v["MQLs needed"] / v["rate mql_at"])
     assert plan.loc["MQLs needed", "per_month"] == pytest.approx(v["MQLs needed"] / 3)
     assert v["SDR headcount"] > 0 and "per SDR a month" in plan.loc["SDR headcount", "basis"]
+
+
+def test_plan_funnel_deal_size_is_the_deal_size_kpi(sample):
+    """One definition per number: the plan's mean deal is the new-business mean deal of the four quarters before,
+    as the deck's plan and the scorecard use (expansion deals are not new bookings)."""
+    plan = sm.plan_funnel(sample, target_bookings=1_500_000, period="2025Q4").set_index("item")
+    o = sample.opportunities
+    start, end = pd.Timestamp("2024-10-01", tz=sample.timezone), pd.Timestamp("2025-10-01", tz=sample.timezone)
+    won = o[(o["status"] == "won") & (o["closed_at"] >= start) & (o["closed_at"] < end)
+            & (o["type"].isna() | (o["type"] == "new_business"))]
+    amount = sm.deal_size(won, freq=None, fx_rates=sample.fx_rates)["mean"].item()  # reporting currency
+    assert plan.loc["mean deal size", "value"] == pytest.approx(amount)
+    assert "new-business" in plan.loc["mean deal size", "basis"]
