@@ -218,9 +218,6 @@ def test_the_korean_deck_has_no_won_in_dollars_no_double_team_and_the_right_part
     assert "조직 설계: 프로세스형." in slides[0][1]
 
 
-@pytest.mark.xfail(strict=True, reason="needs changes outside the catalogue (see the issue #17 point 7 report): deck.py's "
-                   "overview bullets and scope subtitle, sign_overview's scopes (\"company\"), the SLA line and chart "
-                   "titles (format_duration: \"24h\"), plan_funnel's items, the native scorecard table (team names, USD)")
 def test_the_whole_korean_deck_is_in_korean(korean_deck):
     slides, html_texts, _ = korean_deck
     leftovers = [t for t in [t for texts in slides for t in texts] + html_texts if RAW_KEYS.search(t)]

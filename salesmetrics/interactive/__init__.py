@@ -53,7 +53,6 @@ from ..formatting import (
     PALETTE,
     POSITIVE,
     SEVERITY_COLOURS,
-    format_duration,
     format_money,
     format_percent,
     format_value,
@@ -154,7 +153,7 @@ def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None, currency: str | None
         totals={"marker": {"color": PALETTE[0]}}, connector={"line": {"color": MUTED}}))
     low = min(row[start_col], row[end_col]) * 0.8
     top = max(row[start_col], row[end_col]) * 1.08
-    fig.update_yaxes(range=[max(0, low), top], title=cur)
+    fig.update_yaxes(range=[max(0, low), top], title=text("chart.money_axis", lang, currency=cur))
     fig = _layout(fig, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period))
     _money_ticks(fig, [max(0, low), top], cur, lang, floor=max(0, low))
     return fig
@@ -195,12 +194,12 @@ def mrr_trend(bridge: pd.DataFrame, *, arr: bool = False, currency: str | None =
     scale = 12 if arr and col in ("ending_mrr", "mrr") else 1
     groups = group_columns(levels)
     fig = go.Figure()
-    parts = levels.groupby(groups[0]) if groups else [("MRR", levels)]
+    unit = text("kpi.arr" if arr or "arr" in col else "kpi.mrr", lang)  # the line's name too, as the native chart's
+    parts = levels.groupby(groups[0]) if groups else [(unit, levels)]
     for g, part in parts:
         fig.add_scatter(x=part["period"].astype(str), y=part[col] * scale, mode="lines+markers", name=str(g))
-    unit = "ARR" if arr or "arr" in col else "MRR"
-    fig.update_yaxes(title=cur)
-    fig = _layout(fig, text("chart.mrr_trend", lang, unit=text(f"kpi.{unit.lower()}", lang)))
+    fig.update_yaxes(title=text("chart.money_axis", lang, currency=cur))
+    fig = _layout(fig, text("chart.mrr_trend", lang, unit=unit))
     _money_ticks(fig, levels[col] * scale, cur, lang)
     return fig
 
@@ -284,11 +283,12 @@ def funnel(stages: pd.DataFrame, *, currency: str | None = None, lang: str | Non
     return _layout(fig, text("chart.funnel", lang))
 
 
-def _band(frame: pd.DataFrame, value: str, low: str, high: str, title: str) -> Any:
+def _band(frame: pd.DataFrame, value: str, low: str, high: str, title: str, name: str) -> Any:
+    """A rate per period with its 95% band; ``name`` is the line's when the frame has no groups (each group's otherwise)."""
     go = _go()
     fig = go.Figure()
     groups = group_columns(frame)
-    parts = frame.groupby(groups[0]) if groups else [(value.replace("_", " "), frame)]
+    parts = frame.groupby(groups[0]) if groups else [(name, frame)]
     for i, (g, part) in enumerate(parts):
         x = part["period"].astype(str)
         colour = PALETTE[i % len(PALETTE)]
@@ -332,7 +332,7 @@ def win_rate(rates: pd.DataFrame, *, currency: str | None = None, lang: str | No
     'Win rate (95% interval)'
     """
     _cur, lang = context(rates, currency, lang)
-    return _band(rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", lang))
+    return _band(rates, "win_rate", "win_rate_low", "win_rate_high", text("chart.win_rate", lang), text("chart.win_rate_series", lang))
 
 
 @_text_safe
@@ -368,7 +368,8 @@ def sla_compliance(sla: pd.DataFrame, *, target: float | None = None, currency: 
     """
     _cur, lang = context(sla, currency, lang)
     fig = _band(sla, "compliance", "compliance_low", "compliance_high",
-                text("chart.sla", lang, within=format_duration(sla.attrs.get("within", "24h"))))
+                text("chart.sla", lang, within=format_value(sla.attrs.get("within", "24h"), "duration", lang=lang)),
+                text("chart.sla_series", lang))
     if target is not None:
         fig.add_hline(y=target, line_dash="dash", line_color=NEGATIVE, line_width=_REFERENCE_LINE_WIDTH,
                       annotation_text=text("chart.target", lang, value=format_percent(target)))
@@ -538,7 +539,7 @@ def scorecard(card: pd.DataFrame, *, currency: str | None = None, lang: str | No
     fig = go.Figure(go.Table(
         header={"values": [text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")], "fill_color": PALETTE[0],
                 "font": {"color": "white"}, "align": "left"},
-        cells={"values": [card["team"].astype(str), kpis,
+        cells={"values": [[label("team", t, lang, default=str(t)) for t in card["team"]], kpis,
                           [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["value"], card["unit"], strict=True)],
                           [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["target"], card["unit"], strict=True)],
                           [format_percent(a) for a in card["attainment"]]],

@@ -49,9 +49,9 @@ from ..formatting import (
     PALETTE,
     POSITIVE,
     SEVERITY_COLOURS,
-    format_duration,
     format_money,
     format_percent,
+    format_value,
     funnel_labels,
     label,
     money_axis,
@@ -247,11 +247,19 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None, curr
                     fontsize=9, xytext=(0, 2), textcoords="offset points")
         level += value
     ax.bar(len(steps), row[end_col], color=PALETTE[0])
-    ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + [text("chart.end", lang)])
+    names = [s[0] for s in steps] + [text("chart.end", lang)]
+    ax.set_xticks(range(len(steps) + 1), names)
+    width_in = ax.get_position().width * ax.figure.get_figwidth()
+    if max(len(n) for n in names) * 0.075 > width_in / len(names):  # 9-pt labels wider than their slot: slant them
+        ax.tick_params(axis="x", labelrotation=30)
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("right")
+            tick.set_rotation_mode("anchor")
     money_axis(ax, cur, lang=lang)
     low = min(row[start_col], row[end_col]) * 0.8
     ax.set_ylim(bottom=max(0, low))
-    _style(ax, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period), cur)
+    _style(ax, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period),
+           text("chart.money_axis", lang, currency=cur))
     return _finish(ax)
 
 
@@ -301,7 +309,7 @@ def mrr_trend(bridge: pd.DataFrame, ax: Any = None, *, arr: bool = False, curren
     money_axis(ax, cur, lang=lang)
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     unit = "ARR" if arr or "arr" in col else "MRR"
-    _style(ax, text("chart.mrr_trend", lang, unit=text(f"kpi.{unit.lower()}", lang)), cur)
+    _style(ax, text("chart.mrr_trend", lang, unit=text(f"kpi.{unit.lower()}", lang)), text("chart.money_axis", lang, currency=cur))
     return _finish(ax)
 
 
@@ -480,7 +488,7 @@ def sla_compliance(sla: pd.DataFrame, ax: Any = None, *, target: float | None = 
     """
     _cur, lang = context(sla, currency, lang)
     ax = _band(_axes(ax), sla, "compliance", "compliance_low", "compliance_high",
-               text("chart.sla", lang, within=format_duration(sla.attrs.get("within", "24h"))))
+               text("chart.sla", lang, within=format_value(sla.attrs.get("within", "24h"), "duration", lang=lang)))
     if target is not None:
         ax.axhline(target, color=NEGATIVE, linestyle="--", linewidth=1)
         ax.annotate(text("chart.target", lang, value=format_percent(target)), (0, target), xytext=(2, 3), textcoords="offset points",
@@ -659,15 +667,14 @@ def scorecard(card: pd.DataFrame, ax: Any = None, *, currency: str | None = None
     >>> ax.get_title(loc="left"), [ax.tables[0][2, j].get_text().get_text() for j in range(5)]
     ('Team scorecard, 2025Q3', ['Sales', 'revenue (new-business bookings)', '$1.25M', '$1M', '125%'])
     """
-    from ..formatting import format_value
-
     ax = _axes(ax, (9, 0.4 + 0.32 * len(card)))
     ax.axis("off")
     cur, lang = context(card, currency, lang)
     units = card["unit"].astype(str).tolist()
     attain = card["attainment"].to_numpy(float)
     kpis = [label("kpi", k, lang, default=str(name)) for k, name in zip(card["kpi"], card["label"], strict=True)]
-    rows = [[str(t), k, format_value(v, u, cur, compact=True, lang=lang), format_value(g, u, cur, compact=True, lang=lang),
+    rows = [[label("team", t, lang, default=str(t)), k, format_value(v, u, cur, compact=True, lang=lang),
+             format_value(g, u, cur, compact=True, lang=lang),
              format_percent(a)] for t, k, v, g, u, a in zip(card["team"], kpis, card["value"], card["target"], units, attain, strict=True)]
     table = ax.table(cellText=rows, colLabels=[text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")],
                      loc="upper left",

@@ -158,9 +158,7 @@ def _win_rate(rates: pd.DataFrame, cur: str, lang: str) -> _Plot:
 
 
 def _sla_compliance(sla: pd.DataFrame, cur: str, lang: str, target: float | None = None) -> _Plot:
-    from ..formatting import format_duration
-
-    title = text("chart.sla", lang, within=format_duration(sla.attrs.get("within", "24h")))
+    title = text("chart.sla", lang, within=format_value(sla.attrs.get("within", "24h"), "duration", lang=lang))
     return _band(sla, "compliance", "sla_compliance", title, lang, target)
 
 
@@ -273,7 +271,8 @@ def _kaplan_meier(km: pd.DataFrame, cur: str, lang: str) -> _Plot | None:
 def _scorecard(card: pd.DataFrame, cur: str, lang: str) -> _Grid:
     kpis = [label("kpi", k, lang, default=str(n)) for k, n in zip(card["kpi"], card["label"], strict=True)]
     attain = card["attainment"].to_numpy(float)
-    rows = [[str(t), k, format_value(v, u, cur, compact=True, lang=lang), format_value(g, u, cur, compact=True, lang=lang), format_percent(a)]
+    rows = [[label("team", t, lang, default=str(t)), k, format_value(v, u, cur, compact=True, lang=lang),
+             format_value(g, u, cur, compact=True, lang=lang), format_percent(a)]
             for t, k, v, g, u, a in zip(card["team"], kpis, card["value"], card["target"], card["unit"].astype(str), attain, strict=True)]
     shade = [None if np.isnan(a) else "#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6" for a in attain]
     fills: list[list[str | None]] = [[None, None, None, None, colour] for colour in shade]  # attainment, as in the image
@@ -302,7 +301,9 @@ def _plan(chart: Chart) -> _Plot | _Grid | None:
     if builder is None:
         return None
     kwargs = {k: v for k, v in chart.kwargs.items() if k not in ("currency", "lang")}
-    cur, lang = context(chart.frame, chart.kwargs.get("currency"), chart.kwargs.get("lang") or chart.lang)
+    attrs = getattr(chart.frame, "attrs", None) or {}
+    deck = None if attrs.get("currency") else getattr(chart, "currency", None)  # as Chart.draw: the frame's, else the deck's
+    cur, lang = context(chart.frame, chart.kwargs.get("currency") or deck, chart.kwargs.get("lang") or chart.lang)
     return builder(chart.frame, cur, lang, **kwargs)
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .._api import data_first
 from ..errors import import_optional
-from ..formatting import format_duration, format_money, format_number, format_percent, format_value, label
+from ..formatting import format_money, format_number, format_percent, format_value, label
 from ..i18n import text
 from ..periods import as_timestamp
 from .export import to_csv, write_review  # to_csv moved to reports.export; still importable from here
@@ -51,12 +51,16 @@ class Chart:
     frame: Any
     kwargs: dict[str, Any] = field(default_factory=dict)
     lang: str = "en"
+    currency: str | None = None  # the deck's: the money's currency where the frame does not carry one
 
     def draw(self, module: Any) -> Any:
-        """Draw with ``module`` (salesmetrics.plot or salesmetrics.interactive), in the chart's language."""
+        """Draw with ``module`` (salesmetrics.plot or salesmetrics.interactive), in the chart's language and currency."""
         frame = self.frame.copy() if hasattr(self.frame, "copy") else self.frame
         if hasattr(frame, "attrs"):
-            frame.attrs = {**getattr(self.frame, "attrs", {}), "lang": self.lang}
+            attrs = dict(getattr(self.frame, "attrs", {}))
+            if self.currency and not attrs.get("currency"):
+                attrs["currency"] = self.currency
+            frame.attrs = {**attrs, "lang": self.lang}
         return getattr(module, self.name)(frame, **self.kwargs)
 
 
@@ -282,7 +286,7 @@ def review(
     def t(key: str, **params: Any) -> str:
         return text(key, lang, **params)
 
-    chart = lambda name, frame, **kw: Chart(name, frame, kw, lang)  # noqa: E731
+    chart = lambda name, frame, **kw: Chart(name, frame, kw, lang, cur)  # noqa: E731
     design = _design(org)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sm.DefinitionWarning)
@@ -336,7 +340,7 @@ def review(
                 charts.append(chart("sla_compliance", sla, target=0.9))
                 share, hours = book.figure("sla_compliance", q), book.figure("sla_response_hours", q)
                 figures = [share, hours]
-                bullets.append(t("deck.sla_kpis", quarter=book.label(q), share=share.text, within=format_duration(sla.attrs.get("within", "24h")),
+                bullets.append(t("deck.sla_kpis", quarter=book.label(q), share=share.text, within=format_value(sla.attrs.get("within", "24h"), "duration", lang=lang),
                                  hours=hours.text))
             slides.append(Slide(t("deck.funnel"), t("deck.funnel_window", first=window_start, last=q), charts=charts, bullets=bullets,
                                 figures=figures, notes=_maturing_note(book, figures), key="funnel"))
@@ -622,12 +626,12 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5, as_of:
     summary = data.summary()
     given = {name: int(summary.loc[name, "rows"]) + int(summary.loc[name, "quarantined"]) for name in summary.index}
     table = pd.DataFrame({
-        t("col.table"): [str(n) for n in summary.index],
+        t("col.table"): [label("table", n, lang, default=str(n)) for n in summary.index],
         t("col.rows_kept"): [f"{int(v):,}" for v in summary["rows"]],
         t("col.quarantined"): [f"{int(v):,} ({share(int(v), given[n])})" if v else "0" for n, v in summary["quarantined"].items()],
         t("col.unresolved"): [f"{int(v):,}" for v in summary["unresolved"]],
         t("col.dates"): [f"{a} – {b}" if a else "–" for a, b in zip(summary["first"], summary["last"], strict=True)],
-        t("col.date_column"): [str(c).removesuffix("_at").replace("_", " ") if c else "–" for c in summary["date_column"]],  # words
+        t("col.date_column"): [_date_words(c, lang) if c else "–" for c in summary["date_column"]],  # words
     })
     lines = []
     for name, n, total, reasons in quarantine_lines(data):
@@ -642,7 +646,7 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5, as_of:
     source = data.as_of_source
     if source and source != "given" and "." in source:
         table_name, column = source.split(".", 1)
-        where = t("deck.asof_latest_in", what=column.removesuffix("_at").replace("_", " "), table=table_name)
+        where = t("deck.asof_latest_in", what=_date_words(column, lang), table=table_name)
     else:
         where = t("deck.asof_given") if source == "given" else t("deck.asof_latest", column=source) if source else "–"
     cutoff = as_of if as_of is not None else data.as_of
@@ -654,6 +658,12 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5, as_of:
         subtitle = t("deck.quality_cut", n=f"{int(summary['quarantined'].sum()):,}", u=f"{int(summary['unresolved'].sum()):,}",
                      date=f"{cutoff:%Y-%m-%d}")
     return Slide(t("deck.quality"), subtitle, table=table, bullets=lines or [t("deck.quality_clean")], lang=lang, notes=notes, key="quality")
+
+
+def _date_words(column: Any, lang: str = "en") -> str:
+    """A date column as words of ``lang`` ("created_at": "created", 생성일), not its name; a column the catalogue does not
+    know as its name made readable."""
+    return label("datecol", column, lang, default=str(column).removesuffix("_at").replace("_", " "))
 
 
 def _in_words(reason: str) -> str:
