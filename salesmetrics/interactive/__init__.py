@@ -543,8 +543,11 @@ def scorecard(card: pd.DataFrame, *, currency: str | None = None, lang: str | No
                           [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["value"], card["unit"], strict=True)],
                           [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["target"], card["unit"], strict=True)],
                           [format_percent(a) for a in card["attainment"]]],
-               "fill_color": [["white"] * len(card)] * 4 + [colour], "align": "left"}))
-    return _layout(fig, text("chart.scorecard", lang, period=card["period"].iloc[0] if len(card) else ""), height=80 + 28 * len(card))
+               "fill_color": [["white"] * len(card)] * 4 + [colour], "align": "left", "height": 26},
+        columnwidth=[1.3, 3, 1, 1, 1]))
+    # every row shown: title and margins (110 px), the header (30) and 26 px a row, plus room for a wrapped label
+    return _layout(fig, text("chart.scorecard", lang, period=card["period"].iloc[0] if len(card) else ""),
+                   height=150 + 30 * len(card))
 
 
 @_text_safe

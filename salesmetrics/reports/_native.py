@@ -284,7 +284,7 @@ def _findings(found: Any, cur: str, lang: str) -> _Grid:
     rows = sign_overview(findings_of(found), lang)
     return _Grid(text("chart.findings", lang), [[name, shown] for _sign, name, _worst, shown in rows],
                  [[SEVERITY_COLOURS.get(worst, MUTED)] * 2 for _s, _n, worst, _sh in rows],
-                 ink=["#FFFFFF" if worst != "ok" else "#000000" for _s, _n, worst, _sh in rows], widths=[0.45, 0.55])
+                 ink=["#FFFFFF" if worst == "critical" else "#000000" for _s, _n, worst, _sh in rows], widths=[0.45, 0.55])
 
 
 _BUILDERS: dict[str, Callable[..., _Plot | _Grid | None]] = {

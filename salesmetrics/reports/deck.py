@@ -1,4 +1,4 @@
-"""The quarterly reorg review: one deck, as PPTX (python-pptx, matplotlib images) or self-contained HTML (plotly).
+"""The quarterly reorg review: one deck, as PPTX (python-pptx: native charts, matplotlib images where PowerPoint has no such chart) or self-contained HTML (plotly).
 
 The content is built once (:func:`review`) as a list of slides — title, charts (named plot functions
 with their result frames), bullets and tables of already formatted strings — and then rendered by
@@ -1122,7 +1122,7 @@ def report(
     quarter : str, optional
         "2025Q3"; default: the last complete quarter at ``as_of``.
     out : path or list of paths
-        ``.pptx`` (python-pptx with matplotlib images; no browser needed) and/or ``.html`` (plotly.js
+        ``.pptx`` (native PowerPoint charts with their data, editable; images for the waterfall and heatmap), ``.xlsx`` (every table behind the deck; needs openpyxl) and/or ``.html`` (plotly.js
         embedded, so it opens offline).
     org : "process", "functional" or an OrgDesign
     progress : callable, optional
