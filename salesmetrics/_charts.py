@@ -32,7 +32,9 @@ _SUMMARY = ("median_days", "p25_days", "p75_days")
 def table_of(result: Any) -> Any:
     """The metric table inside a diagnostic's result (``Assessment.table``), or the result itself."""
     if hasattr(result, "table") and hasattr(result, "findings") and not isinstance(result, pd.DataFrame):
-        return result.table
+        result = result.table
+    if isinstance(result, pd.DataFrame) and "close_ratio" in result.columns and "wins_per_new_deal" not in result.columns:
+        result = result.rename(columns={"close_ratio": "wins_per_new_deal"})  # sales_decline's table as 0.1 named it
     return result
 
 

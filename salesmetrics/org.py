@@ -223,7 +223,7 @@ def _t_time_to_close(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFr
 
 
 def _t_wins_per_new_deal(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
-    """The decline decomposition's ratio (``sales_decline``'s ``close_ratio``): new-business deals won in the period ÷
+    """The decline decomposition's ratio (``sales_decline``'s ``wins_per_new_deal``): new-business deals won in the period ÷
     new-business deals created in it. The wins may come from deals of earlier periods, so it can exceed 1."""
     from .pipeline import close_rate, win_rate
 

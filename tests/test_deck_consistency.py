@@ -132,7 +132,7 @@ def test_bookings_are_new_business_as_the_decline_counts_them(sample):
     assert bookings[pd.Period("2025Q3", "Q")] < sm.deal_size(sample).set_index("period").loc[pd.Period("2025Q3", "Q"), "total"]
     wins = KPIS["wins_per_new_deal"].table(sample, "Q", sample.as_of).set_index("period")
     ratios = sm.sales_decline(sample, by=None).table.set_index("period")
-    np.testing.assert_allclose(wins.loc[both, "value"], ratios.loc[both, "close_ratio"], rtol=1e-12)
+    np.testing.assert_allclose(wins.loc[both, "value"], ratios.loc[both, "wins_per_new_deal"], rtol=1e-12)
 
 
 def test_the_review_scorecard_is_the_scorecard(sample):

@@ -109,7 +109,7 @@ def test_sales_decline_decomposes_exactly_and_names_the_driver():
     data = sm.SalesData(opportunities=opps, accounts=pd.DataFrame({"account_id": ["a1"]}))
     table, findings = sm.sales_decline(data, by=None, as_of="2026-03-31")
     company = table[table["scope"] == "company"]
-    np.testing.assert_allclose(company["opportunities"] * company["close_ratio"] * company["avg_deal"], company["bookings"])
+    np.testing.assert_allclose(company["opportunities"] * company["wins_per_new_deal"] * company["avg_deal"], company["bookings"])
     assert company["bookings"].tolist()[-3:] == [120_000, 80_000, 40_000]
     (f,) = findings.itertuples()
     assert (f.severity, f.scope, f.period) == ("critical", "company", "2026Q1")
@@ -185,3 +185,18 @@ def test_market_response_mix_sums_to_one(sample):
     assert (sums <= 1 + 1e-9).all() and (sums > 0.95).all()
     (f,) = findings.itertuples()
     assert (f.scope, f.metric) == ("Digital Native", "lead_conversion") and f.value < 0.5 * f.baseline
+
+
+def test_decline_groups_add_up_to_the_company_and_missing_is_never_a_finding(sample):
+    """Deals whose account has no segment form "(missing)" in the table, so segments sum to the company; such a
+    group is never a finding's scope. The decomposition's ratio is named for what it is (wins per new deal)."""
+    opps = sample.opportunities.copy()
+    accounts = sample.accounts.copy()
+    accounts.loc[accounts.index[:300], "segment"] = None
+    data = sm.SalesData(opportunities=opps, accounts=accounts, fx_rates=sample.fx_rates)
+    table, findings = sm.sales_decline(data)
+    company = table[table["scope_type"] == "company"].set_index("period")
+    groups = table[table["scope_type"] == "segment"].groupby("period")[["opportunities", "won", "bookings"]].sum()
+    assert "(missing)" in set(table["scope"])
+    np.testing.assert_allclose(groups.to_numpy(float), company[["opportunities", "won", "bookings"]].to_numpy(float))
+    assert "(missing)" not in set(findings["scope"]) and "wins_per_new_deal" in table.columns

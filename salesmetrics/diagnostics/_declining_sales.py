@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..data import SalesData
 
 
-_COLUMNS = ["period", "scope_type", "scope", "opportunities", "won", "close_ratio", "avg_deal", "bookings"]
+_COLUMNS = ["period", "scope_type", "scope", "opportunities", "won", "wins_per_new_deal", "avg_deal", "bookings"]
 """The columns of :func:`sales_decline`'s table."""
 
 
@@ -99,8 +99,10 @@ def sales_decline(
     Returns
     -------
     Assessment
-        ``table``: ``period``, ``scope_type``, ``scope``, ``opportunities``, ``won``, ``close_ratio``,
-        ``avg_deal``, ``bookings``; ``findings``: see :func:`diagnose`.
+        ``table``: ``period``, ``scope_type``, ``scope``, ``opportunities``, ``won``, ``wins_per_new_deal``
+        (won in the period / created in it: it can exceed 1 when older deals close; ``close_ratio`` in 0.1),
+        ``avg_deal``, ``bookings``; the groups, "(missing)" and "(unknown)" included, add up to the company
+        (those two are never a finding's scope); ``findings``: see :func:`diagnose`.
 
     Examples
     --------
@@ -128,9 +130,10 @@ def sales_decline(
     if by is not None:
         labels = group_labels(inputs, nb, by)
         assert labels is not None
-        for g in sorted(pd.unique(labels.dropna())):
-            if g not in NO_GROUP:
-                scopes.append((by, str(g), (labels == g).to_numpy()))
+        named = [g for g in sorted(pd.unique(labels.dropna())) if g not in NO_GROUP]
+        rest = [g for g in NO_GROUP if (labels == g).any()]  # in the table, so the groups add up to the company; never a finding
+        for g in [*named, *rest]:
+            scopes.append((by, str(g), (labels == g).to_numpy()))
     rows, findings = [], []
     for scope_type, scope, mask in scopes:
         n_created = np.bincount(created_p[mask] - first, minlength=len(span))[: len(span)] if mask.any() else np.zeros(len(span))
@@ -143,6 +146,8 @@ def sales_decline(
             rows.append((pd.Period(ordinal=int(p), freq=freq_alias(freq, inputs.fiscal_year_start)), scope_type, scope,
                          int(n_created[i]), int(n_won[i]), ratio(n_won[i], n_created[i]).item(), ratio(booked[i], n_won[i]).item(),
                          float(booked[i])))
+        if scope in NO_GROUP:
+            continue
         finding = _decline_finding(scope_type, scope, span, n_created, n_won, booked, squares, inputs, freq, min_declines,
                                    min_drop, alpha, baseline_periods, trend_periods, min_deals, lang)
         if isinstance(finding, dict):

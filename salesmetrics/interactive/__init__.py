@@ -604,7 +604,7 @@ def decline_drivers(decline: Any, *, scope: str | None = None, periods: int = 8,
     ----------
     decline : pandas.DataFrame or Assessment
         :func:`~salesmetrics.sales_decline`'s result, or its ``.table``: ``scope``, ``period``,
-        ``bookings``, ``opportunities``, ``close_ratio`` and ``avg_deal``.
+        ``bookings``, ``opportunities``, ``wins_per_new_deal`` and ``avg_deal``.
     scope : str, optional
         A value of the table's ``scope`` column (a segment); default: "company".
     periods : int, default 8
@@ -620,7 +620,7 @@ def decline_drivers(decline: Any, *, scope: str | None = None, periods: int = 8,
     >>> from salesmetrics import interactive
     >>> decline = pd.DataFrame({"scope": "company", "period": pd.PeriodIndex(["2025Q1", "2025Q2", "2025Q3"], freq="Q"),
     ...                         "bookings": [100_000.0, 90_000.0, 80_000.0], "opportunities": [50, 50, 50],
-    ...                         "close_ratio": [0.2, 0.18, 0.16], "avg_deal": [10_000.0] * 3})
+    ...                         "wins_per_new_deal": [0.2, 0.18, 0.16], "avg_deal": [10_000.0] * 3})
     >>> fig = interactive.decline_drivers(decline)
     >>> fig.layout.title.text, [float(y) for y in fig.data[0].y]  # bookings, indexed to 2025Q1
     ('What moved bookings: company', [100.0, 90.0, 80.0])
@@ -639,7 +639,7 @@ def decline_drivers(decline: Any, *, scope: str | None = None, periods: int = 8,
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         return _layout(fig, text("chart.drivers", lang, scope=scope or text("chart.company", lang)))
-    for col, key in (("bookings", "bookings"), ("opportunities", "created"), ("close_ratio", "close"), ("avg_deal", "deal")):
+    for col, key in (("bookings", "bookings"), ("opportunities", "created"), ("wins_per_new_deal", "close"), ("avg_deal", "deal")):
         name = text(f"drv.{key}", lang)
         base = part[col].iloc[0]
         fig.add_scatter(x=part["period"].astype(str), y=part[col] / base * 100 if base else part[col] * np.nan, mode="lines+markers",

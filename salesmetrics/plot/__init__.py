@@ -740,7 +740,7 @@ def attrition(turnover: Any, ax: Any = None, *, currency: str | None = None, lan
 
 def decline_drivers(decline: Any, ax: Any = None, *, scope: str | None = None, periods: int = 8, currency: str | None = None,
                     lang: str | None = None) -> Any:
-    """Bookings and its three drivers (deals created, close ratio, average deal), indexed to 100 at the first period shown.
+    """Bookings and its three drivers (deals created, wins per new deal, average deal), indexed to 100 at the first period shown.
 
     ``decline`` is ``sales_decline``'s result or its ``.table``; ``scope`` picks a segment (default: the company).
     When the table has no complete period for the scope (one month of data, say), the chart is empty
@@ -750,7 +750,7 @@ def decline_drivers(decline: Any, ax: Any = None, *, scope: str | None = None, p
     ----------
     decline : pandas.DataFrame or Assessment
         :func:`~salesmetrics.sales_decline`'s result, or its ``.table``: ``scope``, ``period``,
-        ``bookings``, ``opportunities``, ``close_ratio`` and ``avg_deal``.
+        ``bookings``, ``opportunities``, ``wins_per_new_deal`` and ``avg_deal``.
     ax : matplotlib.axes.Axes, optional
         The Axes to draw on; default: those of a new Figure (pyplot's state is not touched).
     scope : str, optional
@@ -768,7 +768,7 @@ def decline_drivers(decline: Any, ax: Any = None, *, scope: str | None = None, p
     >>> from salesmetrics import plot
     >>> decline = pd.DataFrame({"scope": "company", "period": pd.PeriodIndex(["2025Q1", "2025Q2", "2025Q3"], freq="Q"),
     ...                         "bookings": [100_000.0, 90_000.0, 80_000.0], "opportunities": [50, 50, 50],
-    ...                         "close_ratio": [0.2, 0.18, 0.16], "avg_deal": [10_000.0] * 3})
+    ...                         "wins_per_new_deal": [0.2, 0.18, 0.16], "avg_deal": [10_000.0] * 3})
     >>> ax = plot.decline_drivers(decline)
     >>> ax.get_title(loc="left"), ax.lines[0].get_ydata().tolist()  # bookings, indexed to 2025Q1
     ('What moved bookings: company', [100.0, 90.0, 80.0])
@@ -787,7 +787,7 @@ def decline_drivers(decline: Any, ax: Any = None, *, scope: str | None = None, p
         ax.set_yticks([])
         _style(ax, text("chart.drivers", lang, scope=scope or text("chart.company", lang)))
         return _finish(ax)
-    for i, (col, key) in enumerate((("bookings", "bookings"), ("opportunities", "created"), ("close_ratio", "close"), ("avg_deal", "deal"))):
+    for i, (col, key) in enumerate((("bookings", "bookings"), ("opportunities", "created"), ("wins_per_new_deal", "close"), ("avg_deal", "deal"))):
         name = text(f"drv.{key}", lang)
         base = part[col].iloc[0]
         ax.plot(x, part[col] / base * 100 if base else part[col] * np.nan, marker="o", ms=3, color=PALETTE[i],

@@ -210,7 +210,7 @@ def _decline_drivers(decline: Any, cur: str, lang: str, scope: str | None = None
         return None
     x = [str(p) for p in part["period"]]
     series = []
-    for i, (col, key) in enumerate((("bookings", "bookings"), ("opportunities", "created"), ("close_ratio", "close"), ("avg_deal", "deal"))):
+    for i, (col, key) in enumerate((("bookings", "bookings"), ("opportunities", "created"), ("wins_per_new_deal", "close"), ("avg_deal", "deal"))):
         base = part[col].iloc[0]
         series.append(_Series(text(f"drv.{key}", lang), _values(part[col] / base * 100 if base else part[col] * np.nan), PALETTE[i],
                               width=2.5 if col == "bookings" else 1.5))
