@@ -459,3 +459,15 @@ def test_the_summary_says_a_quarter_in_progress_is_to_date(capsys):
     assert "Headline for 2025Q3 (to date)" in capsys.readouterr().out
     assert main(["summary"]) == 0
     assert "Headline for 2025Q3 (as of" in capsys.readouterr().out  # as_of on its last day: complete
+
+
+def test_an_all_won_export_says_so_on_the_data_quality_page():
+    """Olist's closed-deals export holds only won deals: win rate and closing ratio are 100% by construction."""
+    opps = pd.DataFrame({"opportunity_id": [f"o{i}" for i in range(30)], "created_at": pd.date_range("2025-01-02", periods=30, freq="3D"),
+                         "status": "won", "amount": 1000.0})
+    opps["closed_at"] = opps["created_at"] + pd.Timedelta(days=10)
+    with pytest.warns(sm.DataQualityWarning, match="all 30 deals are won"):
+        data = sm.SalesData(opportunities=opps)
+    slides = review(data)
+    quality = next(s for s in slides if s.key == "quality")
+    assert any("100% by construction" in b for b in quality.bullets)

@@ -220,3 +220,11 @@ def test_the_exports_are_public_and_documented():
                  "salesmetrics.reports.export.write_review"):
         errors = [e for e in validate(name)["errors"] if e[0] in CHECKS]
         assert not errors, (name, errors)
+
+
+def test_the_about_sheet_gives_the_decks_date(tmp_path):
+    """A review cut at a quarter's end is computed at 23:59:59.999; Excel would show that as the next day."""
+    openpyxl = pytest.importorskip("openpyxl", reason="the excel extra is not installed")
+    sm.report(sm.load_sample(), quarter="2025Q2", out=tmp_path / "r.xlsx")
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["About"].iter_rows(values_only=True)}
+    assert about["as of (America/New_York)"] == dt.datetime(2025, 6, 30, 23, 59, 59)

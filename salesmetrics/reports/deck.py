@@ -641,6 +641,9 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5, as_of:
     for name, column, refs, n, distinct, examples in data.unresolved[columns].itertuples(index=False, name=None):
         lines.append(t("deck.unresolved_line", table=name, column=column, rows=f"{int(n):,}", distinct=f"{int(distinct):,}",
                        references=refs, examples=shorten(examples, 50)))
+    opps = data.opportunities
+    if opps is not None and len(opps) >= 20 and bool((opps["status"] == "won").all()):  # as the bundle warned on loading
+        lines.insert(0, t("deck.all_won", n=f"{len(opps):,}"))
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], f"… (+{len(lines) - max_lines + 1})"]
     source = data.as_of_source

@@ -455,7 +455,9 @@ def write_review(slides: list[Any], path: str | Path, data: SalesData | None = N
     else:
         zone, cur, stamp = _context(frames, timezone, currency, as_of)
     lang = getattr(slides[0], "lang", None) if slides else None
-    about: list[tuple[str, Any]] = [("as of", stamp), ("time zone", zone), ("currency", cur),
+    # to the second: a review cut at a quarter's end is computed at 23:59:59.999999, which Excel shows as the next day
+    shown = pd.Timestamp(stamp).floor("s") if stamp is not None else None
+    about: list[tuple[str, Any]] = [("as of", shown), ("time zone", zone), ("currency", cur),
                                     ("quarter", None if quarter is None else str(quarter)), ("language", lang)]
     return _save(Path(path), sheets, about, zone, progress)
 
