@@ -167,8 +167,10 @@ def test_unknown_accounts_are_never_a_finding_scope():
         data = sm.SalesData(opportunities=pd.DataFrame(rows), accounts=pd.DataFrame({"account_id": ["a1"], "segment": ["SMB"]}))
     table, findings = sm.sales_decline(data, as_of="2025-12-31")
     assert "company" in findings["scope"].tolist()
-    assert not findings["scope"].isin(NO_GROUP).any() and not table["scope"].isin(NO_GROUP).any()
-    assert "SMB" in set(table["scope"])
+    assert not findings["scope"].isin(NO_GROUP).any()  # never a finding's scope ...
+    assert "(unknown)" in set(table["scope"]) and "SMB" in set(table["scope"])  # ... but in the table, so groups add up
+    company = table[table["scope_type"] == "company"].set_index("period")["bookings"]
+    assert table[table["scope_type"] != "company"].groupby("period")["bookings"].sum().equals(company)
 
 
 # ---------------------------------------------------------------------------------------------------------
