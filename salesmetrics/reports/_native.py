@@ -45,6 +45,7 @@ from ..formatting import (
     sign_overview,
 )
 from ..i18n import text
+from .export import XML_ILLEGAL
 
 if TYPE_CHECKING:  # pragma: no cover
     from .deck import Chart
@@ -328,12 +329,11 @@ def add_native_chart(slide: Any, chart: Chart, left: int, top: int, width: int, 
 # ----------------------------------------------------------------------------------------------------------
 
 
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # as reports.deck: characters XML cannot hold
 
 
 def _text(value: Any) -> str:
     """Text from the data as the chart XML can hold it: the characters XML cannot hold dropped (as the deck does)."""
-    return _XML_BAD.sub("", str(value))
+    return XML_ILLEGAL.sub("", str(value))
 
 
 def _cell(value: Any) -> str:

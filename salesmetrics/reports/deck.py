@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import io
 import json
-import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from ..errors import import_optional
 from ..formatting import format_money, format_number, format_percent, format_value, label
 from ..i18n import text
 from ..periods import as_timestamp
-from .export import to_csv, write_review  # to_csv moved to reports.export; still importable from here
+from .export import XML_ILLEGAL, to_csv, write_review  # to_csv moved to reports.export; still importable from here
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data import SalesData
@@ -757,7 +756,6 @@ def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10, lang: str = "
 # rendering
 # ----------------------------------------------------------------------------------------------------------
 
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 _EMU = 914_400  # per inch
 _LEFT, _WIDTH, _BOTTOM = 0.45, 12.4, 7.2  # inches: the content's left edge and width, and where it must end
@@ -767,7 +765,7 @@ _GREY = "#555555"
 
 
 def _xml_safe(text: Any) -> str:
-    return _XML_BAD.sub("", str(text))
+    return XML_ILLEGAL.sub("", str(text))
 
 
 def _cjk_family() -> str | None:

@@ -47,7 +47,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 Progress = Callable[[str], None]
 
 _MAX_ROWS, _MAX_COLUMNS, _MAX_TEXT = 1_048_576, 16_384, 32_767
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML cannot hold (PPTX text and charts, XLSX cells): dropped or shown as escapes before writing."""
 _SHEET_ILLEGAL = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -139,7 +140,7 @@ class _Text(str):
 
 
 def _text(value: Any) -> _Text:
-    shown = _XML_ILLEGAL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value))
+    shown = XML_ILLEGAL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value))
     return _Text(shown[:_MAX_TEXT])
 
 
