@@ -29,7 +29,7 @@ from salesmetrics.formatting import line_height, sign_overview, text_height
 from salesmetrics.i18n import text
 from salesmetrics.org import KPIS, kpi_gaps
 from salesmetrics.reports.cli import main
-from salesmetrics.reports.deck import MATURING, _open_deals, _sign_needs, review
+from salesmetrics.reports.deck import MATURING, _open_deals, review
 
 pytest.importorskip("pptx")
 
@@ -256,7 +256,7 @@ NOT_ASSESSED = {"rep_turnover": "not assessed: add reps.terminated_at",
 
 def test_a_sign_has_one_state_everywhere(partial, decks, tmp_path, capsys):
     found = _quiet(sm.diagnose, partial, as_of=partial.as_of)
-    states = {row.sign: row for row in sign_overview(found, needs=_sign_needs(partial, found))}
+    states = {row.sign: row for row in sign_overview(found)}
     assert {s: states[s].shown for s in NOT_ASSESSED} == NOT_ASSESSED
     assert {states[s].state for s in NOT_ASSESSED} == {"not_assessed"}
     assert states["declining_sales"].state == "found" and states["market_response"].state == "found"
@@ -288,9 +288,34 @@ def test_a_sign_has_one_state_everywhere(partial, decks, tmp_path, capsys):
         assert text("cli.sign_state", i=i, name=states[sign].name, state=states[sign].shown) in printed, sign
 
 
+def test_a_missing_column_is_named_wherever_a_sign_is_not_assessed(sample):
+    """Deals without amounts and leads without a segment (as in the Olist export): declining sales and market
+    response are not assessed, and every surface says what to add (the findings carry it in attrs["needs"])."""
+    from salesmetrics import interactive
+    from salesmetrics.reports._native import _findings
+
+    tables = dict(sample.tables)
+    tables["opportunities"] = tables["opportunities"].drop(columns=["amount"])
+    tables["leads"] = tables["leads"].drop(columns=["segment"])
+    tables["accounts"] = tables["accounts"].drop(columns=["segment"])
+    data = _quiet(sm.SalesData, **tables, timezone=sample.timezone, currency=sample.currency)
+    found = _quiet(sm.diagnose, data)
+    assert found.attrs["needs"]["declining_sales"] == ["opportunities.amount", "opportunities.segment"]
+    assert found.attrs["needs"]["market_response"] == ["leads.segment"]
+    assert "rep_turnover" not in found.attrs["needs"]  # assessed: nothing to add
+    states = {row.sign: row for row in sign_overview(found)}
+    assert states["declining_sales"].shown == "not assessed: add opportunities.amount, opportunities.segment"
+    assert states["market_response"].shown == "not assessed: add leads.segment"
+    assert states["rep_turnover"].state in ("found", "not_found")
+    native = repr(_findings(found, "USD", "en"))  # the PPTX overview's table
+    html = interactive.findings(found).to_json()
+    for surface in (native, html):
+        assert "add opportunities.amount" in surface and "add leads.segment" in surface
+
+
 def test_the_sample_deck_and_the_command_line_agree(decks, sample, capsys):
     found = _quiet(sm.diagnose, sample)
-    states = sign_overview(found, needs=_sign_needs(sample, found))
+    states = sign_overview(found)
     assert {row.state for row in states} == {"found"}
     assert main(["diagnose"]) == 0
     printed = capsys.readouterr().out

@@ -92,7 +92,8 @@ def diagnose(
         ``scope_type`` (company, segment, team, region, role), ``scope``, ``metric``, ``value``,
         ``baseline``, ``period``, ``evidence`` (one sentence with the numbers), ``recommendation``.
         A finding's scope is never "(missing)" or "(unknown)" (rows without a group, or whose account
-        or owner is not in the export).
+        or owner is not in the export). ``attrs["needs"]``: for each sign not (fully) assessed, what
+        to add ("the reps table", "reps.terminated_at"), which every surface names after "not assessed".
 
     Examples
     --------
@@ -141,7 +142,53 @@ def diagnose(
             parts.append(partly)
         parts.append(found)
     rows: list[dict[str, Any]] = [{str(k): v for k, v in row.items()} for part in parts for row in part.to_dict("records")]
-    return _findings(rows)
+    out = _findings(rows)
+    out.attrs["needs"] = _needs(tables, inputs, out, lang)
+    return out
+
+
+def _needs(tables: Mapping[str, Any], inputs: Inputs | None, found: pd.DataFrame, lang: str = "en") -> dict[str, list[str]]:
+    """For each sign not (fully) assessed, what the bundle lacks for it: tables ("the reps table") and columns
+    ("reps.terminated_at", "opportunities.amount", "leads.segment"). Every surface names them after
+    "not assessed: add" (``formatting.sign_overview`` reads them from ``found.attrs["needs"]``)."""
+    out: dict[str, list[str]] = {}
+    for sign, (_fn, needs) in _PARTS.items():
+        missing = [text("deck.the_table", lang, table=t) for t in needs if tables.get(t) is None]
+        if inputs is not None:
+            missing += [f"{table}.{column}" for table, column, _empty in _column_gaps(inputs, sign)]
+        mine = found[found["sign"] == sign]
+        unassessed = len(mine) > 0 and (mine["severity"] == "info").all()
+        partly = bool((mine["metric"] == "partly_assessed").any())
+        if not missing and (unassessed or partly) and inputs is not None:
+            if sign == "declining_sales" and unassessed and not _has_won_amounts(inputs):
+                missing.append("opportunities.amount")
+            by = _DEFAULT_BY.get(sign)
+            if by is not None and (_by_problem(inputs, needs[0], by, lang) is not None or not _any_group(inputs, needs[0], by)):
+                missing.append(f"{needs[0]}.{by}")  # the breakdown (or, for market response, the sign) needs it
+        if missing:
+            out[sign] = missing
+    return out
+
+
+def _any_group(inputs: Inputs, table: str, by: str) -> bool:
+    """Whether any row of ``table`` has a ``by`` group (its own column, or its account's or owner's)."""
+    import warnings
+
+    frame = inputs.get(table)
+    if frame is None:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an empty column warns; here it is the answer
+        labels = group_labels(inputs, frame, by)
+    return labels is not None and bool((~labels.isin(["(missing)", "(unknown)"])).any())
+
+
+def _has_won_amounts(inputs: Inputs) -> bool:
+    """Whether any won deal has an amount (declining sales measures new-business bookings)."""
+    opps = inputs.get("opportunities")
+    if opps is None or not inputs.has_column("opportunities", "amount"):
+        return False
+    return bool(opps.loc[opps["status"] == "won", "amount"].notna().any())
 
 
 _DEFAULT_BY = {"declining_sales": "segment", "market_response": "segment", "customer_satisfaction": "region"}

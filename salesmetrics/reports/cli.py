@@ -428,13 +428,12 @@ def _print_findings(found: pd.DataFrame, lang: str = "en", needs: Any = None) ->
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     from ..diagnostics import diagnose
-    from .deck import _sign_needs
 
     if args.csv:
         _check_writable(args.csv, "--csv")
     data = _load(args.data_dir, args, on_invalid="quarantine")
     found = diagnose(data, as_of=_as_of(data, args.as_of), org=args.org, lang=args.lang)
-    _print_findings(found, args.lang, needs=_sign_needs(data, found, args.lang))
+    _print_findings(found, args.lang)
     if args.csv:
         _write_csv(found, args.csv)
         print(f"\nfindings written to {args.csv}")
@@ -443,7 +442,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..diagnostics import diagnose
-    from .deck import _quarter, _sign_needs, report
+    from .deck import _quarter, report
 
     outs = args.out or ["review.pptx"]
     for out in outs:  # checked before the data are read: building the review takes a while
@@ -476,7 +475,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"wrote {p}")
     print()
     found = diagnose(data, as_of=_quarter(data, args.quarter, args.as_of)[1], org=args.org, lang=args.lang)
-    _print_findings(found, args.lang, needs=_sign_needs(data, found, args.lang))
+    _print_findings(found, args.lang)
     return EXIT_OK
 
 

@@ -227,27 +227,6 @@ def _quarter(data: SalesData, quarter: Any, as_of: Any = None) -> tuple[pd.Perio
     return q, min(pd.Timestamp(q.end_time).tz_localize(data.timezone), now)
 
 
-def _sign_needs(data: SalesData, found: pd.DataFrame, lang: str = "en") -> dict[str, list[str]]:
-    """For each sign not (fully) assessed, what the bundle lacks for it: tables, columns ("reps.terminated_at")."""
-    from ..data import resolve
-    from ..diagnostics import _DEFAULT_BY, _PARTS, _by_problem, _column_gaps
-
-    tables = data.tables
-    inputs = resolve(data, "opportunities") if tables else None
-    out: dict[str, list[str]] = {}
-    for sign, (_fn, needs) in _PARTS.items():
-        missing = [text("deck.the_table", lang, table=t) for t in needs if tables.get(t) is None]
-        missing += [f"{table}.{column}" for table, column, _empty in (_column_gaps(inputs, sign) if inputs is not None else [])]
-        mine = found[found["sign"] == sign]
-        by = _DEFAULT_BY.get(sign)
-        partly = bool((mine["metric"] == "partly_assessed").any())
-        if not missing and partly and by is not None and inputs is not None and _by_problem(inputs, needs[0], by, lang) is not None:
-            missing.append(f"{needs[0]}.{by}")
-        if missing:
-            out[sign] = missing
-    return out
-
-
 def review(
     data: SalesData,
     *,
@@ -298,9 +277,7 @@ def review(
 
         step("diagnostics")
         found = sm.diagnose(data, as_of=as_of, org=org, lang=lang)
-        needs = _sign_needs(data, found, lang)
-        found.attrs["needs"] = needs  # the overview chart names what to add for a sign not assessed
-        states = {row.sign: row for row in sign_overview(found, lang, needs=needs)}
+        states = {row.sign: row for row in sign_overview(found, lang)}  # what to add: found.attrs["needs"]
         alarms = found[found["severity"] != "info"]
         first = alarms.drop_duplicates("sign")  # the most severe finding of each sign found (its page has them all)
         brief = [f"{states[sign].name} · {scope_label(kind, scope, lang)}: {shorten(ev, 110 if lang == 'en' else 60)}"
