@@ -593,6 +593,45 @@ def funnel_labels(stages: Any, lang: str = "en") -> tuple[list[str], list[float]
     return names, counts, texts
 
 
+def attainment_colour(attainment: float) -> str | None:
+    """The fill of a scorecard's attainment cell: green at or above target, amber within 10%, red below; None unknown."""
+    if attainment is None or math.isnan(float(attainment)):
+        return None
+    return "#D9F0E3" if attainment >= 1 else "#FBE3D6" if attainment < 0.9 else "#FFF3D6"
+
+
+def scorecard_cells(card: Any, currency: str = "USD", lang: str = "en") -> tuple[list[str], list[list[str]], list[str | None]]:
+    """For a ``scorecard`` result: the header, each row's texts and each row's attainment fill.
+
+    One builder for the image, the interactive table and the PPTX table. Values come from the columns
+    ``shown`` and ``shown_target`` when the frame has them (the deck's, marked † while maturing), else
+    they are formatted from ``value``/``target`` and ``unit``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> card = pd.DataFrame({"team": ["Sales"], "kpi": ["win_rate"], "label": ["win rate"], "value": [0.27],
+    ...                      "target": [0.30], "unit": ["rate"], "attainment": [0.9]})
+    >>> head, rows, fills = scorecard_cells(card)
+    >>> head, rows, fills
+    (['Team', 'KPI', 'Value', 'Target', 'Attainment'], [['Sales', 'win rate', '27%', '30%', '90%']], ['#FFF3D6'])
+    """
+    from .i18n import text
+
+    units = card["unit"].astype(str).tolist()
+    shown = card["shown"].astype(str).tolist() if "shown" in card.columns else \
+        [format_value(v, u, currency, compact=True, lang=lang) for v, u in zip(card["value"], units, strict=True)]
+    targets = card["shown_target"].astype(str).tolist() if "shown_target" in card.columns else \
+        [format_value(v, u, currency, compact=True, lang=lang) for v, u in zip(card["target"], units, strict=True)]
+    names = card["label"] if "label" in card.columns else card["kpi"]
+    kpis = [label("kpi", k, lang, default=str(n)) for k, n in zip(card["kpi"], names, strict=True)]
+    attain = [float(a) for a in card["attainment"]]
+    rows = [[label("team", t, lang, default=str(t)), k, v, g, format_percent(a)]
+            for t, k, v, g, a in zip(card["team"], kpis, shown, targets, attain, strict=True)]
+    header = [text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")]
+    return header, rows, [attainment_colour(a) for a in attain]
+
+
 class SignStatus(tuple):  # type: ignore[type-arg]
     """One sign's state, as every surface shows it: unpacks as ``(sign, name, worst, shown)``.
 

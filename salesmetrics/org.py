@@ -15,7 +15,6 @@ teams it contains (``reps.team``), else the company.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,14 +23,13 @@ import numpy as np
 import pandas as pd
 
 from ._api import data_first
-from .data import SETTINGS_ATTR
 from .periods import as_timestamp, freq_alias, parse_period
 from .stats import ratio
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data import SalesData
 
-__all__ = ["KPIS", "OrgDesign", "Team", "kpi_gaps", "plan_funnel", "scorecard"]
+__all__ = ["KPIS", "OrgDesign", "Team", "kpi_gaps", "kpi_window", "plan_funnel", "scorecard"]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -765,6 +763,105 @@ def _target(targets: pd.DataFrame | None, metric: str, team: Team, period: pd.Pe
     return np.nan
 
 
+def kpi_window(frame: pd.DataFrame | None, kpi: str, first: pd.Period | None = None, last: pd.Period | None = None) -> float:
+    """The KPI over the periods ``first``–``last`` of its table: Σnum / Σden for a ratio, the sum of a count or an
+    amount, NaN for a median or a stock (they do not add up) or when no period is in the window.
+
+    ``frame`` is ``KPIS[kpi].table(data, freq, as_of)``; a table over all time (``freq=None``, no ``period``
+    column) is its one value. The deck's windows and :func:`plan_funnel` combine periods this one way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"period": pd.PeriodIndex(["2025Q1", "2025Q2"], freq="Q"), "value": [0.5, 0.25],
+    ...                       "num": [1.0, 1.0], "den": [2.0, 4.0]})
+    >>> kpi_window(frame, "win_rate", pd.Period("2025Q1", "Q"), pd.Period("2025Q2", "Q"))  # 2 / 6, not the mean
+    0.3333333333333333
+    """
+    if frame is None or not len(frame):
+        return np.nan
+    if "period" not in frame.columns:
+        return float(frame["value"].iloc[0])
+    rows = frame
+    if first is not None:
+        rows = rows[rows["period"] >= first]
+    if last is not None:
+        rows = rows[rows["period"] <= last]
+    how = KPIS[kpi].combine
+    if how == "ratio" and len(rows) and rows["den"].sum() > 0:
+        return float(rows["num"].sum() / rows["den"].sum())
+    if how == "sum" and len(rows):
+        return float(rows["value"].sum())
+    return np.nan
+
+
+_PLAN_STEPS = (("deals", None), ("opportunities", "funnel_won"), ("sqls", "funnel_opportunity"), ("mqls", "funnel_sql"),
+              ("leads", "funnel_mql"))
+"""The reverse funnel: each stage and the KPI (the rate into the stage after it) that works it back."""
+_PLAN_PEOPLE = (("SDR", "mqls_per_sdr", "mqls"), ("AE", "opportunities_per_ae", "opportunities"))
+"""Each role, the KPI of its capacity (work a rep in post handles a month) and the stage that work is."""
+
+
+@dataclass
+class _Plan:
+    """A bookings goal worked back to whole deals, stages and people (what :func:`plan_funnel` and the deck show).
+
+    ``counts``: stage -> whole number needed in the period; ``people``: role -> (headcount, capacity a rep
+    a month); ``assumed``: KPI -> the value assumed (deal size, the rates used, capacities); ``missing``:
+    (stage or role, KPI) that could not be worked out, as the bundle lacks the KPI or its history.
+    """
+
+    goal: float
+    months: int
+    counts: dict[str, float] = field(default_factory=dict)
+    people: dict[str, tuple[float, float]] = field(default_factory=dict)
+    assumed: dict[str, float] = field(default_factory=dict)
+    missing: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _work_back(goal: float, months: int, window: Callable[[str], float], gaps: Callable[[str], list[str]]) -> _Plan:
+    """Deals = ⌈goal ÷ deal size⌉; each earlier stage = ⌈later ÷ its rate⌉; people = ⌈monthly work ÷ capacity⌉.
+
+    ``window(kpi)`` is the KPI over the measurement window; ``gaps(kpi)`` what the bundle lacks for it. The rate
+    into won is the lead funnel's where the export has leads, else the deal closing ratio (and no earlier stage).
+    """
+    plan = _Plan(goal, months)
+    deal = window("deal_size")
+    plan.assumed["deal_size"] = deal
+    need = float(np.ceil(goal / deal)) if deal > 0 else np.nan
+    for stage, rate in _PLAN_STEPS:
+        if rate is not None:
+            if rate == "funnel_won" and gaps("funnel_won"):
+                rate = "close_rate"
+            if np.isnan(need):
+                continue
+            r = window(rate)
+            if np.isnan(r) or r <= 0:
+                plan.missing.append((stage, rate))
+                need = np.nan
+                continue
+            plan.assumed[rate] = r
+            need = float(np.ceil(need / r))
+        elif np.isnan(need):
+            plan.missing.append((stage, "deal_size"))
+            continue
+        plan.counts[stage] = need
+    for role, kpi, stage in _PLAN_PEOPLE:
+        if stage not in plan.counts:  # the volume it would handle is unknown: said above
+            continue
+        capacity = window(kpi)
+        if np.isnan(capacity) or capacity <= 0:
+            plan.missing.append((role, kpi))
+            continue
+        plan.assumed[kpi] = capacity
+        plan.people[role] = (float(np.ceil(np.ceil(plan.counts[stage] / months) / capacity)), capacity)
+    return plan
+
+
+_PLAN_ITEMS = {"deals": "won deals needed", "opportunities": "opportunities needed", "sqls": "SQLs needed", "mqls": "MQLs needed",
+               "leads": "leads needed"}
+
+
 @data_first("data")
 def plan_funnel(
     data: SalesData,
@@ -774,119 +871,114 @@ def plan_funnel(
     period: str,
     lookback: int = 4,
     freq: str | None = "Q",
-    capacity: Mapping[str, tuple[str, str]] | None = None,
     as_of: Any = None,
+    capacity: Mapping[str, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """Work a bookings target back through the funnel: leads, MQLs, SQLs, opportunities and people needed.
+    """Work a bookings target back through the funnel: deals, opportunities, SQLs, MQLs, leads and people needed.
 
-    Rates are the measured cohort conversions (lead → MQL → SQL → opportunity → won) of the
-    ``lookback`` periods before ``period``, deal size is their mean won deal, and the lead-to-win
-    time is their median; headcount divides each monthly volume by the measured monthly volume per
-    rep in post over the same window. Every assumption is a row of the output. Headcount needs
-    ``reps.role`` (NaN, with the reason in ``basis``, without it); a rep with no ``hired_at`` counts
-    as in post, and without ``terminated_at`` nobody has left (``basis`` says so).
+    Every assumption is a KPI of :data:`KPIS` over the ``lookback`` periods before ``period`` (the same
+    numbers the deck's plan page shows): the average new-business deal (``deal_size``), the lead funnel's
+    rates (``funnel_won``, ``funnel_opportunity``, ``funnel_sql``, ``funnel_mql``; without leads, the deal
+    closing ratio and no earlier stage), and the work an SDR or AE in post handles a month
+    (``mqls_per_sdr``, ``opportunities_per_ae``). Deals, stages and people are whole numbers, rounded up.
+    Everything is measured at ``period``'s start or ``as_of``, whichever comes first.
 
     Parameters
     ----------
     data : SalesData
-        Needs leads (with their stage dates) and opportunities; reps for headcount.
+        Needs opportunities with amounts; leads (with their stage dates) for the stages before
+        opportunities; reps with ``role`` for headcount.
     target_bookings : float
-        New bookings to win in ``period``, in the reporting currency.
+        New-business bookings to win in ``period``, in the reporting currency.
     period : str
         The period to plan, e.g. ``"2025Q4"`` (a month, quarter or year).
     lookback : int, default 4
-        How many ``freq`` periods before ``period`` the rates, deal size and volumes are measured over.
+        How many ``freq`` periods before ``period`` the assumptions are measured over.
     freq : {"Q", "M", "Y"} or None, default "Q"
         The length of ``period`` and of the lookback periods. None (all time) measures over
-        everything before ``period`` (``lookback`` is then ignored), and ``period`` keeps
-        its own length.
-    capacity : mapping, optional
-        Role → (funnel stage it handles, label). Default: SDRs handle MQLs, AEs handle opportunities.
+        everything before ``period`` (``lookback`` is then ignored), and ``period`` keeps its own length.
     as_of : date-like, optional
-        Default: the bundle's. Nothing after it counts, so planning a period that has begun (or
-        planning on a past date) measures only what was known then.
+        Default: the bundle's. Nothing after it counts.
+    capacity : mapping, optional
+        Deprecated (removed in 0.3): headcount is the SDR and AE capacity KPIs; passing it warns.
 
     Returns
     -------
     pandas.DataFrame
-        ``item``, ``value``, ``per_month``, ``basis``: the deals, opportunities, SQLs, MQLs and
-        leads needed, the headcount per role, and the rates, deal size and timing assumed.
+        ``item``, ``kpi``, ``value``, ``per_month``, ``basis``: the deals, opportunities, SQLs, MQLs and
+        leads needed and the headcount per role (whole numbers; ``per_month`` rounded up), then each
+        assumption (``kpi`` names it; empty on the other rows), then the median lead-to-win time (when to generate the leads). A
+        figure that cannot be worked out is NaN with what to add in ``basis``.
 
     Examples
     --------
     >>> import salesmetrics as sm
-    >>> plan = plan_funnel(sm.load_sample(), target_bookings=2_000_000, period="2025Q4")
-    >>> plan.set_index("item").loc["won deals needed", "value"] > 0
-    np.True_
+    >>> plan = plan_funnel(sm.load_sample(), target_bookings=2_000_000, period="2025Q4").set_index("item")
+    >>> bool(plan.loc["won deals needed", "value"] > 0 and plan.loc["won deals needed", "value"].is_integer())
+    True
     """
-    from .funnels import funnel, lead_journeys
-    from .pipeline import deal_size, sales_cycle
+    from .funnels import lead_journeys
 
+    if capacity is not None:
+        import warnings
+
+        from ._api import find_stack_level
+
+        warnings.warn("plan_funnel(capacity=...) is no longer used and goes in 0.3: headcount is measured by the KPIs "
+                      "mqls_per_sdr and opportunities_per_ae (SDRs handle MQLs, AEs opportunities); drop the argument.",
+                      FutureWarning, stacklevel=find_stack_level())
     tz = data.timezone
-    journeys = lead_journeys(data, as_of=as_of)
-    now = journeys.attrs[SETTINGS_ATTR]["as_of"]
+    now = as_timestamp(as_of, tz) if as_of is not None else data.as_of
+    if now is None:
+        raise ValueError("the bundle has no time stamps to measure the plan on; pass as_of='YYYY-MM-DD'.")
     goal = parse_period(period, fiscal_year_start=data.fiscal_year_start)
     if freq is not None:
         goal = goal.asfreq(freq_alias(freq, data.fiscal_year_start), how="E")
-    months_per_period = (goal.asfreq("M", how="E") - goal.asfreq("M", how="S")).n + 1
+    months = (goal.asfreq("M", how="E") - goal.asfreq("M", how="S")).n + 1
     goal_start = pd.Timestamp(goal.start_time).tz_localize(tz)
-    end = min(goal_start, now + pd.Timedelta(1)) if now is not None else goal_start  # nothing after as_of
-    if freq is not None:
-        first, last = goal - lookback, goal - 1
-        start = pd.Timestamp(first.start_time).tz_localize(tz)
-        window_months = lookback * months_per_period
-    else:  # all time before the period
-        earliest = journeys["created_at"].min()
-        start = earliest if pd.notna(earliest) and earliest < end else end
-        first, last = pd.Period(start.tz_localize(None), "M"), pd.Period(goal_start.tz_localize(None), "M") - 1
-        window_months = max(1, (last - first).n + 1)
-    recent = journeys[(journeys["created_at"] >= start) & (journeys["created_at"] < end)]
-    stages = ["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at"]
-    f = funnel(recent, stages, freq=None)
-    rates = dict(zip(f["next_stage"], f["rate"], strict=True))
-    ds = deal_size(_new_business(data), freq="M", as_of=now)  # the deal-size KPI: new business, as the deck
-    ds = ds[(ds["period"] >= first.asfreq("M", how="S")) & (ds["period"] <= last.asfreq("M", how="E"))]
-    mean_deal = float(ds["total"].sum() / ds["won"].sum()) if ds["won"].sum() else np.nan
-    won_recent = recent.dropna(subset=["won_at"])
-    lead_to_win_days = float(((won_recent["won_at"] - won_recent["created_at"]).dt.total_seconds() / 86400).median()) if len(won_recent) else np.nan
-    cycle = sales_cycle(data, freq=None, as_of=now)
-    deals = target_bookings / mean_deal if mean_deal > 0 else np.nan
-    need = {"won_at": deals}
-    labels = {"won_at": "won deals needed", "opportunity_created_at": "opportunities needed", "sql_at": "SQLs needed",
-              "mql_at": "MQLs needed", "created_at": "leads needed"}
-    order = ["won_at", "opportunity_created_at", "sql_at", "mql_at", "created_at"]
-    for later, earlier in itertools.pairwise(order):
-        need[earlier] = ratio(need[later], rates.get(later, np.nan)).item()
-    rows = [(labels[s], need[s], need[s] / months_per_period, f"{labels[s].split(' needed')[0]} for {target_bookings:,.0f} in {goal}")
-            for s in order]
-    capacity = capacity or {"SDR": ("mql_at", "MQLs handled"), "AE": ("opportunity_created_at", "opportunities worked")}
-    reps = data.reps
-    for role, (stage, what) in capacity.items():
-        handled = recent[stage].notna().sum() if stage in recent.columns else 0
-        if reps is None:
-            rows.append((f"{role} headcount", np.nan, np.nan, "no reps table"))
-            continue
-        if not data.has_column("reps", "role") or not reps["role"].notna().any():
-            rows.append((f"{role} headcount", np.nan, np.nan,
-                         "not measured: the reps table has no role column; add role (SDR, AE, ...) to reps"))
-            continue
-        mid = start + (end - start) / 2
-        # a rep with no hire date counts as in post (as in rep_turnover); without terminated_at, nobody has left
-        hired = reps["hired_at"].isna() | (reps["hired_at"] <= mid)
-        in_post = int(((reps["role"] == role) & hired & (reps["terminated_at"].isna() | (reps["terminated_at"] > mid))).sum())
-        per_rep_month = handled / in_post / window_months if in_post else np.nan
-        needed = need.get(stage, np.nan) / months_per_period
-        caveat = [f"no {c}" for c in ("hired_at", "terminated_at") if not data.has_column("reps", c)]
-        counted = f"{in_post} in post mid-window" + (f", assumed: reps table has {' and '.join(caveat)}" if caveat else "")
-        rows.append((f"{role} headcount", float(ratio(needed, per_rep_month)), np.nan,
-                     f"{needed:,.0f} {what} a month at {per_rep_month:,.1f} per {role} a month (measured, {counted})"))
-    for stage in order[:-1]:
-        rows.append((f"rate {stage}", rates.get(stage, np.nan), np.nan, f"cohort conversion into {stage}, leads created {first}–{last}"))
-    rows += [
-        ("mean deal size", mean_deal, np.nan, f"new-business deals won {first}–{last}"),
-        ("median lead-to-win days", lead_to_win_days, np.nan, "leads of that window that were won: generate the leads this long before the period"),
-        ("median sales cycle days", float(cycle["median_days"].iloc[0]), np.nan, "opportunity created to won, all time"),
-    ]
-    out = pd.DataFrame(rows, columns=["item", "value", "per_month", "basis"])
-    out.attrs.update(target_bookings=target_bookings, period=str(goal), lookback=f"{first}–{last}")
+    measured = min(now, goal_start - pd.Timedelta(1))  # what was known when the period began
+    first, last = (goal - lookback, goal - 1) if freq is not None else (None, None)
+    tables: dict[str, pd.DataFrame | None] = {}
+
+    def window(kpi: str) -> float:
+        if kpi not in tables:
+            tables[kpi] = None if kpi_gaps(data, kpi) else KPIS[kpi].table(data, freq, measured)  # type: ignore[misc]
+        return kpi_window(tables[kpi], kpi, first, last)
+
+    plan = _work_back(float(target_bookings), months, window, lambda kpi: kpi_gaps(data, kpi))
+    span = f"{first}–{last}" if first is not None else f"all time before {goal}"
+    rows: list[tuple[str, str, float, float, str]] = []
+    missing = dict(plan.missing)
+    for stage, _rate in _PLAN_STEPS:
+        item = _PLAN_ITEMS[stage]
+        if stage in plan.counts:
+            n = plan.counts[stage]
+            rows.append((item, "", n, float(np.ceil(n / months)), f"for {target_bookings:,.0f} of new-business bookings in {goal}"))
+        else:
+            kpi = missing.get(stage)
+            gaps = kpi_gaps(data, kpi) if kpi else []
+            why = f"add {', '.join(gaps)}" if gaps else f"no history of {span} to measure {kpi} on" if kpi else "an earlier stage is missing"
+            rows.append((item, "", np.nan, np.nan, f"not available: {why}"))
+    for role, kpi, stage in _PLAN_PEOPLE:
+        if role in plan.people:
+            heads, per_rep = plan.people[role]
+            monthly = np.ceil(plan.counts[stage] / months)
+            work = {"mqls": "MQLs", "opportunities": "opportunities"}[stage]
+            rows.append((f"{role} headcount", "", heads, np.nan,
+                         f"{monthly:,.0f} {work} a month at {per_rep:,.1f} per {role} in post a month (measured {span})"))
+        elif role in missing or stage in plan.counts:
+            gaps = kpi_gaps(data, kpi)
+            why = f"add {', '.join(gaps)}" if gaps else f"no {role} in post in {span}"
+            rows.append((f"{role} headcount", "", np.nan, np.nan, f"not available: {why}"))
+    for kpi, value in plan.assumed.items():
+        rows.append((KPIS[kpi].label, kpi, value, np.nan, f"assumed: measured {span}"))
+    journeys = lead_journeys(data, as_of=measured) if data.leads is not None else None
+    if journeys is not None:
+        lo = pd.Timestamp(first.start_time).tz_localize(tz) if first is not None else journeys["created_at"].min()
+        won = journeys[(journeys["created_at"] >= lo) & journeys["won_at"].notna()]
+        days = float(((won["won_at"] - won["created_at"]).dt.total_seconds() / 86400).median()) if len(won) else np.nan
+        rows.append(("median lead-to-win days", "", days, np.nan,
+                     f"leads created {span} that were won: generate the leads this long before {goal}"))
+    out = pd.DataFrame(rows, columns=["item", "kpi", "value", "per_month", "basis"])
+    out.attrs.update(target_bookings=target_bookings, period=str(goal), lookback=span, as_of=str(measured))
     return out

@@ -172,7 +172,8 @@ def test_the_same_kpi_reads_the_same_on_every_slide(decks, sample):
     for kpi_name in head[text("col.kpi")]:
         row = card[card[text("col.kpi")] == kpi_name]
         assert len(row), kpi_name
-        assert set(row[text("col.value")]) == {_bare(head.loc[head[text("col.kpi")] == kpi_name, q].iloc[0])}, kpi_name
+        # the same text, maturing mark included: the scorecard carries the † the KPI slide shows
+        assert set(row[text("col.value")]) == {head.loc[head[text("col.kpi")] == kpi_name, q].iloc[0]}, kpi_name
     bookings = head.loc[head[text("col.kpi")] == text("kpi.bookings"), q].iloc[0]
     assert bookings == "$536k"
     sign = next(ts for title, ts, _ in pages if title == text("deck.sign", i=1, name=text("sign.declining_sales")))
@@ -192,6 +193,39 @@ def test_the_same_kpi_reads_the_same_on_every_slide(decks, sample):
     assert any("wins-per-new-deal ratio (37% → 29%)" in t for t in sign)
 
 
+def test_the_glossary_names_every_chart_range_and_how_to_read_the_charts(decks):
+    slides, _pptx, _ = decks["en"]
+    glossary = slides[-1]
+    shown = dict(zip(glossary.table[text("col.kpi")], glossary.table[text("col.periods")], strict=True))
+    wins = next(c.frame for s in slides for c in s.charts if c.name == "win_rate")
+    first, last = wins["period"].min(), wins["period"].max()
+    assert f"{first}–{last} (chart)" in shown[text("kpi.win_rate")]  # the chart's quarters, not only the ones quoted
+    for name in ("decline_drivers", "win_rate", "funnel", "kaplan_meier", "deals"):
+        assert text(f"gloss.read_{name}") in glossary.bullets, name
+    assert any("95% interval" in b for b in glossary.bullets) and any("= 100" in b for b in glossary.bullets)
+    # a deck without a win-rate chart does not explain one
+    partial = decks["partial"][0][-1]
+    assert text("gloss.read_funnel") in partial.bullets
+
+
+def test_a_table_that_ends_before_the_quarter_and_a_missing_sla_are_said(sample, partial):
+    """As in the Olist export: the leads stop months before the deals, and nothing records a first touch."""
+    tables = {k: v for k, v in sample.tables.items() if k != "activities"}
+    leads = tables["leads"]
+    stamps = leads[[c for c in leads.columns if c.endswith("_at")]]
+    tables["leads"] = leads[(stamps.max(axis=1) < pd.Timestamp("2025-04-01", tz=sample.timezone))]  # every lead event before April
+    data = _quiet(sm.SalesData, **tables, timezone=sample.timezone, currency=sample.currency)
+    slides = _quiet(review, data, quarter="2025Q3")
+    head = next(s for s in slides if s.key == "headline")
+    last = f"{data.leads[[c for c in data.leads.columns if c.endswith('_at')]].max().max():%Y-%m-%d}"  # its latest event
+    assert f"The leads export ends on {last}, before 2025Q3 began, so its KPIs show – for 2025Q3." in head.notes
+    funnel = next(s for s in slides if s.key == "funnel")
+    assert funnel.subtitle.endswith("SLA not assessed: add the activities table")
+    assert not [c for c in funnel.charts if c.name == "sla_compliance"]
+    full = next(s for s in _quiet(review, sample, quarter="2025Q3") if s.key == "headline")
+    assert not [n for n in full.notes if "export ends on" in n]  # every table runs into the quarter
+
+
 def test_the_plan_speaks_in_whole_numbers_and_words(decks):
     slides, _pptx, _ = decks["en"]
     plan = next(s for s in slides if s.key == "plan")
@@ -206,6 +240,26 @@ def test_the_plan_speaks_in_whole_numbers_and_words(decks):
     assert re.search(r"\d+% \S* ?of opportunities won", assumes)
     deals, opportunities = (int(v.replace(",", "")) for v in plan.table.iloc[:2, 1])
     assert opportunities >= deals
+
+
+def test_the_deck_plan_is_plan_funnel(sample, decks):
+    """The plan page and ``sm.plan_funnel`` are one computation: the same whole numbers for the same goal."""
+    from salesmetrics.org import _design, _target
+
+    slides, _pptx, _ = decks["en"]
+    plan = next(s for s in slides if s.key == "plan")
+    design = _design("process")
+    team = next(team for team in design.teams if "bookings" in team.kpis)
+    goal = next(g for g in (_target(sample.targets, "bookings", team, pd.Period(p, "Q"), sample.fiscal_year_start)
+                            for p in ("2025Q4", "2025Q3")) if not np.isnan(g))  # the next quarter's target, else this one's
+    expected = _quiet(sm.plan_funnel, sample, target_bookings=goal, period="2025Q4").set_index("item")["value"]
+    shown = {item: int(v.replace(",", "")) for item, v in zip(plan.table.iloc[:, 0], plan.table.iloc[:, 1], strict=True)}
+    names = {"won deals needed": "deck.plan_deals", "opportunities needed": "deck.plan_opportunities", "SQLs needed": "deck.plan_sqls",
+             "MQLs needed": "deck.plan_mqls", "leads needed": "deck.plan_leads"}
+    for item, key in names.items():
+        assert shown[text(key)] == expected[item], item
+    for role in ("SDR", "AE"):
+        assert shown[text("deck.plan_people", role=role)] == expected[f"{role} headcount"], role
 
 
 def test_a_period_in_progress_is_said_and_dates_agree(sample):

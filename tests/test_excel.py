@@ -10,6 +10,7 @@ an optional extra (``salesmetrics[excel]``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandas as pd
 import pytest
 
 import salesmetrics as sm
+from salesmetrics.i18n import catalogue
 from salesmetrics.reports.cli import main
 from salesmetrics.reports.export import to_excel, write_review
 
@@ -228,3 +230,108 @@ def test_the_about_sheet_gives_the_decks_date(tmp_path):
     sm.report(sm.load_sample(), quarter="2025Q2", out=tmp_path / "r.xlsx")
     about = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["About"].iter_rows(values_only=True)}
     assert about["as of (America/New_York)"] == dt.datetime(2025, 6, 30, 23, 59, 59)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the workbook in Korean: sheet names, headers and the About sheet from the catalogue
+# ----------------------------------------------------------------------------------------------------------
+
+HANGUL = re.compile("[\uac00-\ud7a3]")
+PERIOD = re.compile(r"^\d{4}Q[1-4]$")  # the headline table's quarter columns ("2025Q3"): names, not words
+
+
+@pytest.fixture(scope="module")
+def korean_workbook(tmp_path_factory) -> tuple[Path, list]:
+    """The Korean sample company's review in Korean, as ``report(..., out="x.xlsx", lang="ko")`` writes it, and its slides."""
+    from salesmetrics.reports.deck import review
+
+    data = _quiet(lambda: sm.make_company(locale="ko").to_sales_data())
+    path = tmp_path_factory.mktemp("xlsx_ko") / "review.xlsx"
+    assert _quiet(lambda: sm.report(data, out=path, lang="ko")) == [path]
+    return path, _quiet(lambda: review(data, lang="ko"))
+
+
+def _word(header: str) -> str:
+    """A header without the zone or unit the workbook appends ("종료일 (Asia/Seoul)", "기간 (일)")."""
+    return re.sub(r" \((?:[A-Za-z_]+/[A-Za-z_/+-]+|UTC|일)\)$", "", header)
+
+
+def test_a_korean_workbook_names_its_sheets_headers_and_labels_in_korean(korean_workbook):
+    path, slides = korean_workbook
+    book = openpyxl.load_workbook(path)
+    names = book.sheetnames
+    ko = catalogue("ko")
+    assert names[0] == ko["xlsx.about"] == "정보" and ko["xlsx.findings"] in names and ko["xlsx.scorecard"] in names
+    assert not {"About", "Findings", "Scorecard"} & set(names)
+    assert all(HANGUL.search(n) for n in names), names
+    assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == len(names)
+    assert not any(set(n) & set("[]:*?/\\") for n in names)
+    words = set(ko.values())
+    fields = {v for k, v in ko.items() if k.startswith("field.")}
+    english = {k.removeprefix("field.") for k in ko if k.startswith("field.")}
+    drawn = {n for n in names[1:] if _about_rows(book, "ko")[n][1] != ko["xlsx.table"]}  # the sheets behind charts
+    assert drawn and len(drawn) < len(names) - 1
+    for name in names[1:]:
+        head = [h for h in _rows(book[name])[0]]
+        assert len(set(head)) == len(head), (name, head)
+        assert not [h for h in head if _word(h) in english], (name, head)  # no "win_rate", "period", "value"
+        if name in drawn:  # a metric's frame: every header is the catalogue's word for its column
+            assert all(_word(h) in fields and HANGUL.search(h) for h in head), (name, head)
+        else:  # the deck's own tables, as the slides show them
+            assert all(_word(h) in words or HANGUL.search(h) or PERIOD.match(h) for h in head), (name, head)
+    labels = [r[0] for r in _rows(book[names[0]]) if r and r[0] is not None]
+    assert labels and all(HANGUL.search(label) for label in labels), labels  # "salesmetrics 내보내기", "기준 시각 (Asia/Seoul)", ...
+    assert labels[0] == ko["xlsx.export"] and f"{ko['xlsx.as_of']} (Asia/Seoul)" in labels
+    assert {ko[f"xlsx.{k}"] for k in ("time_zone", "currency", "quarter", "language", "generated_by", "times")} <= set(labels)
+    index_head = next(r for r in _rows(book[names[0]]) if r[0] == ko["xlsx.sheet"])
+    assert index_head == tuple(ko[f"xlsx.{k}"] for k in ("sheet", "contents", "drawn_as", "rows"))
+    # every sheet listed on the About sheet with its rows; the same sheets, in the same order, as in English
+    about = _about_rows(book, "ko")
+    assert list(about) == names[1:] and all(book[n].max_row == about[n][2] + 1 for n in names[1:])
+    frames = {id(c.frame) for s in slides for c in s.charts}
+    assert len(names) == 1 + len(frames) + sum(s.table is not None for s in slides)
+
+
+def _about_rows(book, lang: str) -> dict[str, tuple]:
+    """The About sheet's index: sheet name → (contents, drawn as, rows)."""
+    rows = _rows(book[catalogue(lang)["xlsx.about"]])
+    start = next(i for i, r in enumerate(rows) if r[0] == catalogue(lang)["xlsx.sheet"])
+    return {r[0]: (r[1], r[2], r[3]) for r in rows[start + 1:] if r[0]}
+
+
+def test_a_korean_workbook_keeps_its_types_and_its_formula_safety(korean_workbook):
+    book = openpyxl.load_workbook(korean_workbook[0])
+    ko = catalogue("ko")
+    findings = _rows(book[ko["xlsx.findings"]])
+    head = list(findings[0])
+    values = [r[head.index(ko["field.value"])] for r in findings[1:]]
+    assert any(isinstance(v, float) for v in values) and all(v is None or isinstance(v, (int, float)) for v in values)
+    card = _rows(book[ko["xlsx.scorecard"]])
+    head = list(card[0])
+    assert all(r[head.index(ko["field.period"])] == "2025Q3" for r in card[1:])  # a Period, as text
+    assert all(isinstance(r[head.index(ko["field.higher_is_better"])], bool) for r in card[1:])
+    assert not [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_to_excel_and_write_review_speak_the_language_asked_for(slides, tmp_path):
+    frame = pd.DataFrame({"period": ["2025Q3"], "win_rate": [0.31], "my column": [1], "=SUM(A1)": ["=1+1"],
+                          "took": pd.to_timedelta(["36h"])})
+    book = openpyxl.load_workbook(to_excel(frame, tmp_path / "ko.xlsx", lang="ko"))
+    assert book.sheetnames == ["정보", "표"]
+    assert _rows(book["표"])[0] == ("기간", "거래 성사율", "my column", "=SUM(A1)", "took (일)")  # unknown names kept as given
+    ws = book["표"]
+    assert ws["D1"].quotePrefix and ws["D2"].quotePrefix and ws["D2"].data_type == "s" and ws["E2"].value == 1.5
+    english = openpyxl.load_workbook(to_excel(frame, tmp_path / "en.xlsx"))
+    assert english.sheetnames == ["About", "Table"] and _rows(english["Table"])[0][:2] == ("period", "win_rate")
+    # the English review's slides, written in Korean on request: sheet names from the catalogue, headers in Korean
+    book = openpyxl.load_workbook(write_review(slides, tmp_path / "w.xlsx", lang="ko"))
+    assert book.sheetnames[0] == "정보" and "진단 결과" in book.sheetnames and "팀 스코어카드" in book.sheetnames
+    assert "심각도" in _rows(book["진단 결과"])[0]
+    with pytest.raises(ValueError, match="lang must be one of"):
+        to_excel(frame, tmp_path / "x.xlsx", lang="jp")
+
+
+def test_korean_slides_make_a_korean_workbook_without_being_told(korean_workbook, tmp_path):
+    slides = korean_workbook[1]
+    book = openpyxl.load_workbook(to_excel(slides, tmp_path / "slides.xlsx"))
+    assert book.sheetnames == openpyxl.load_workbook(korean_workbook[0]).sheetnames

@@ -251,3 +251,102 @@ def test_cli_headings_are_korean(capsys):
     assert main(["diagnose", "--lang", "ko"]) == 0
     headings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
     assert headings and not [h for h in headings if RAW_KEYS.search(h) or "팀 팀" in h], headings
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the data-quality page: quarantine reasons and unresolved references in words of the deck's language
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _check_names_in_the_code() -> set[str]:
+    """Every check name the validation can write into a failure record, read from the code and the schemas."""
+    from salesmetrics.data._checks import _PANDERA_CHECKS, _check_name
+    from salesmetrics.schemas import CHECK_COLUMNS, TABLES
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (PACKAGE / "data").glob("*.py"))
+    names = set(re.findall(r'_failures\(\s*[^,()]+,\s*[^,()]+(?:\([^()]*\))?,\s*"(\w+)"', source))  # _failures(table, column, "check", ...)
+    for line in re.findall(r"\bcheck = (.+)", source):  # the cast checks of _coerce_table ("timestamp" if ... else "date")
+        names |= set(re.findall(r'"(\w+)"', line))
+    for group in re.findall(r"for name in \(((?:\"\w+\",?\s*)+)\)", source):  # the date checks
+        names |= set(re.findall(r'"(\w+)"', group))
+    names |= {name for _prefix, name in _PANDERA_CHECKS} | set(CHECK_COLUMNS)
+    for model in TABLES.values():
+        schema = model.to_schema()
+        names |= {_check_name(str(c.name)) for c in schema.checks}
+        names |= {_check_name(str(c.name)) for col in schema.columns.values() for c in col.checks}
+    return names
+
+
+def test_every_check_a_quarantine_reason_can_name_has_korean_words():
+    from salesmetrics.data._messages import CHECK_NAMES
+
+    found = _check_names_in_the_code()
+    assert {"missing_value", "closed_not_before_created", "not_negative", "number", "date_order_mixed", "foreign_key",
+            "billing_months_positive", "score_in_range_for_kind"} <= found  # the scan reads what it should
+    assert found <= set(CHECK_NAMES), found - set(CHECK_NAMES)
+    for name in CHECK_NAMES:
+        ko, en = catalogue("ko").get(f"check.{name}"), catalogue("en").get(f"check.{name}")
+        assert ko and re.search("[가-힣]", ko) and not re.search(r"\b[a-z]+_[a-z_]+\b", ko), (name, ko)
+        assert en == name.replace("_", " ")  # English says the name in words, as the deck always did
+
+
+def test_every_column_of_every_table_has_korean_words():
+    from salesmetrics.formatting import label
+    from salesmetrics.schemas import TABLES, column_kinds
+
+    columns = {c for table in TABLES for c in column_kinds(table)}
+    assert len(columns) > 40
+    assert not [c for c in columns if not re.search("[가-힣]", label("field", c, "ko", default=""))]
+
+
+@pytest.fixture(scope="module")
+def messy():
+    """A small Korean company with rows set aside for several reasons and references that do not resolve."""
+    co = make_company(seed=7, locale="ko", accounts=300, months=18)
+    tables = {k: v.copy() for k, v in co.tables.items()}
+    opps = tables["opportunities"]
+    closed = opps.index[opps["closed_at"].notna()][:5]
+    opps.loc[closed, "closed_at"] = pd.to_datetime(opps.loc[closed, "created_at"]) - pd.Timedelta(days=3)
+    opps.loc[opps.index[10:13], "amount"] = -5
+    tables["leads"].loc[tables["leads"].index[:4], "created_at"] = None
+    subs = tables["subscriptions"]
+    subs["amount"] = subs["amount"].astype(object)
+    subs.loc[subs.index[:2], "amount"] = "abc"
+    fx = tables["fx_rates"]
+    fx.loc[fx.index[:2], "rate"] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return co.to_sales_data(**tables, on_invalid="quarantine")
+
+
+def test_the_korean_data_quality_page_gives_reasons_in_korean(messy):
+    from salesmetrics.reports.deck import _quality_slide
+
+    assert len(messy.quarantine) >= 3 and len(messy.unresolved)
+    ko = _quality_slide(messy, "ko", max_lines=20)
+    lines = ko.bullets
+    said = " ".join(lines)
+    assert "생성일: 값 없음 (4)" in said and "종료일: 종료일이 생성일보다 앞섬 (5)" in said and "금액: 음수 값 (3)" in said
+    assert "금액: 숫자가 아님 (2)" in said and "환율: 0 이하의 값 (2)" in said  # fx_rates' rate is an exchange rate
+    assert "(unknown)" not in said and "'알 수 없음'" in said
+    # no English left: table names only in the catalogue's "리드 (leads)" form, ids from the data aside
+    bare = [re.sub(r"\((?:[a-z_]+)\)|\(예: [^)]*\)", "", line) for line in lines]
+    assert not [line for line in bare if re.search(r"[a-z]{2,}", line)], bare
+    assert RAW_KEYS.search(" ".join([ko.subtitle, *bare])) is None
+    # English is as it was
+    en = " ".join(_quality_slide(messy, "en", max_lines=20).bullets)
+    assert "created: missing value (4)" in en and "closed: closed not before created (5)" in en and "kept as (unknown)" in en
+    assert "leads.opportunity_id" in en or "opportunities.account_id" in en
+
+
+def test_every_reason_reads_in_korean():
+    from salesmetrics.data._messages import CHECK_NAMES
+    from salesmetrics.reports.deck import _in_words
+
+    for check in CHECK_NAMES:
+        for column in ("created_at", "amount", "lead_id|opportunity_id|account_id"):
+            shown = _in_words(f"{column}: {check}", "ko")
+            assert not re.search(r"[a-z]", shown), shown
+    assert _in_words("lead_id|opportunity_id|account_id: linked_to_lead_opportunity_or_account", "ko") == \
+        "리드 ID/영업 기회 ID/고객사 ID: 리드·영업 기회·고객사 중 연결된 것이 없음"
+    assert _in_words("rate: positive", "ko", "fx_rates") == "환율: 0 이하의 값"

@@ -97,7 +97,10 @@ def test_every_sign_is_accounted_for_and_not_assessed_is_never_no_sign(managers_
     assert _rows(found, "declining_sales").empty
     overview = {sign: shown for sign, _name, _worst, shown in sign_overview(found)}
     assert overview["declining_sales"] == "no sign"
-    assert {overview[s] for s in ("rep_turnover", "unclear_roles", "market_response", "customer_satisfaction")} == {"not assessed"}
+    # not assessed, and what to add, from the findings themselves (diagnose records it in attrs["needs"])
+    assert {s: overview[s] for s in ("rep_turnover", "unclear_roles", "market_response", "customer_satisfaction")} == {
+        "rep_turnover": "not assessed: add reps.terminated_at", "unclear_roles": "not assessed: add the activities table, reps.role",
+        "market_response": "not assessed: add the leads table", "customer_satisfaction": "not assessed: add the surveys table"}
 
 
 def test_the_not_assessed_rows_are_translated(managers_not_reps):

@@ -242,3 +242,139 @@ def test_names_from_the_data_are_shown_as_written_and_never_run(tmp_path):
     sheet = openpyxl.load_workbook(io.BytesIO(shape.chart.part.chart_workbook.xlsx_part.blob)).active
     header = [c for c in next(sheet.iter_rows(min_row=1, max_row=1))]
     assert all(c.data_type == "s" for c in header[1:]) and header[1].value == "'" + formula  # text, not a formula
+
+
+# ----------------------------------------------------------------------------------------------------------
+# a Korean company in won: money axes in 억 / 만, and vertical axis titles that LibreOffice sets as written
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def won(tmp_path_factory):
+    """The Korean sample company (KRW) and its Korean deck: (bundle, pptx)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = sm.make_company(locale="ko").to_sales_data()
+        pptx = sm.report(data, out=tmp_path_factory.mktemp("won") / "ko.pptx", lang="ko")[0]
+    return data, pptx
+
+
+def _money_axes(path: Path) -> list[tuple[str, object]]:
+    """``(title, chart)`` of the native charts whose value axis shows money (its number format names a currency)."""
+    return [(t, c) for t, c in _charts(path).items() if re.search('"[₩$€£¥]"', c.value_axis.tick_labels.number_format)]
+
+
+def test_korean_money_axes_count_in_eok_or_man_and_say_so(won):
+    """₩1,905,000,000 on an axis is ₩19억: the values are written in 억 (or 만), the format and the title say it."""
+    openpyxl = pytest.importorskip("openpyxl")
+    data, pptx = won
+    axes = _money_axes(pptx)
+    assert text("kpi.mrr", "ko") in dict(axes)  # the MRR trend at least: the test has a money axis to look at
+    for title, chart in axes:
+        fmt = chart.value_axis.tick_labels.number_format
+        unit = "억" if "억" in fmt else "만" if "만" in fmt else None
+        assert unit, (title, fmt)
+        assert chart.value_axis.has_title and chart.value_axis.axis_title.text_frame.text == \
+            text("chart.money_axis_unit", "ko", currency="KRW", unit=unit) == f"금액 ({unit} 원)"
+        top = max(abs(v) for s in chart.series for v in s.values if v is not None)
+        assert 1 <= top < 1e6, (title, top)  # the largest tick label has at most six digits: never ₩1,905,000,000
+        assert not re.search(r"\d{7}", fmt + chart.value_axis.axis_title.text_frame.text)
+        sheet = openpyxl.load_workbook(io.BytesIO(chart.part.chart_workbook.xlsx_part.blob)).active
+        assert unit in sheet.cell(2, 2).number_format  # "Edit Data" shows ₩19.05억, not a bare 19.05
+    # the values are the metric's, in 억: times 10⁸ they are the bridge's won
+    _q, as_of = _quarter(data, None)
+    bridge = sm.mrr_bridge(data, freq="Q", as_of=as_of)
+    (mrr,) = list(dict(axes)[text("kpi.mrr", "ko")].series)
+    np.testing.assert_allclose(np.array(mrr.values) * 1e8, bridge["ending_mrr"], rtol=1e-12)
+
+
+@pytest.mark.parametrize(("values", "currency", "lang", "expected"), [
+    ([0, 1.9e9], "KRW", "ko", (1e8, "억")), ([2.5e8], "KRW", "ko", (1e8, "억")), ([3e5, None], "KRW", "ko", (1e4, "만")),
+    ([9_999], "KRW", "ko", (1.0, "")), ([1.9e9], "KRW", "en", (1.0, "")), ([1.9e9], "USD", "ko", (1.0, "")), ([], "KRW", "ko", (1.0, "")),
+])
+def test_money_is_scaled_only_where_the_charts_count_in_man_and_eok(values, currency, lang, expected):
+    from salesmetrics.reports._native import _money_scale
+
+    assert _money_scale(values, currency, lang) == expected
+
+
+def test_dollar_money_axes_keep_their_compact_format(decks):
+    for lang in ("en", "ko"):  # the sample is in dollars: $1.4M and $250k in either language, values as they are
+        chart = _charts(decks[lang])[text("kpi.mrr", lang)]
+        assert chart.value_axis.tick_labels.number_format.startswith('[>=1000000]"$"#,##0.0#,,"M"')
+        assert not chart.value_axis.has_title and max(chart.series[0].values) > 1e6
+
+
+def _vertical_titles(path: Path) -> list[tuple[int, str, object]]:
+    """``(slide number, title text, c:title element)`` of every vertical value axis title of the deck's native charts."""
+    from pptx import Presentation
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    out = []
+    for number, slide in enumerate(Presentation(str(path)).slides, start=1):
+        for shape in slide.shapes:
+            if shape.has_chart and shape.chart.chart_type != XL_CHART_TYPE.BAR_CLUSTERED and shape.chart.value_axis.has_title:
+                title = shape.chart.value_axis.axis_title
+                out.append((number, title.text_frame.text, title._title))
+    return out
+
+
+def test_vertical_axis_titles_are_written_horizontally_above_the_axis(won):
+    from pptx.oxml.ns import qn
+
+    titles = _vertical_titles(won[1])
+    shown = {t for _n, t, _e in titles}
+    assert text("chart.km_y", "ko") in shown and "금액 (억 원)" in shown and any(t.startswith("지수") for t in shown)
+    for _number, words, element in titles:
+        body = element.find(qn("c:tx")).find(qn("c:rich")).find(qn("a:bodyPr"))
+        assert (body.get("rot"), body.get("vert")) == ("0", "horz"), words
+        layout = element.find(qn("c:layout")).find(qn("c:manualLayout"))
+        assert layout is not None and float(layout.find(qn("c:y")).get("val")) < 0.15, words  # under the chart title
+
+
+def _pdf_words(pdf: Path, page: int) -> list[tuple[str, float, float, float, float]]:
+    """``(word, x0, y0, x1, y1)`` of a PDF page, as poppler's pdftotext reads them."""
+    from html import unescape
+
+    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"], capture_output=True, check=True,
+                         timeout=120).stdout.decode()
+    found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)
+    return [(unescape(w), float(a), float(b), float(c), float(d)) for a, b, c, d, w in found]
+
+
+def _run_of(words: list[tuple[str, float, float, float, float]], phrase: str) -> list[tuple[str, float, float, float, float]]:
+    """The consecutive words that spell ``phrase`` (spaces aside: pdftotext splits "(억" where the font changes)."""
+    goal = "".join(phrase.split())
+    for i in range(len(words)):
+        spelled = ""
+        for j in range(i, len(words)):
+            spelled += words[j][0]
+            if spelled == goal:
+                return words[i:j + 1]
+            if not goal.startswith(spelled):
+                break
+    return []
+
+
+def test_libreoffice_sets_korean_axis_titles_on_one_line_clear_of_the_tick_labels(won, tmp_path):
+    """Rendered by LibreOffice: each vertical axis title is one horizontal line (wider than tall) that touches no
+    other text (tick labels, the chart title); turned 90°, Hangul came out stacked or over the tick labels."""
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    if office is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or poppler's pdftotext is not installed")
+    pptx = won[1]
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run([office, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(pptx)],
+                   capture_output=True, timeout=300, check=True)
+    pdf = tmp_path / (pptx.stem + ".pdf")
+    titles = _vertical_titles(pptx)
+    assert titles
+    for number, title, _element in titles:
+        words = _pdf_words(pdf, number)
+        mine = _run_of(words, title)
+        assert mine, (title, [w[0] for w in words])
+        x0, y0 = min(w[1] for w in mine), min(w[2] for w in mine)
+        x1, y1 = max(w[3] for w in mine), max(w[4] for w in mine)
+        assert x1 - x0 > 2 * (y1 - y0), (title, mine)  # one horizontal line, not a column of syllables
+        others = [w for w in words if w not in mine]
+        assert not [w for w in others if w[1] < x1 and x0 < w[3] and w[2] < y1 and y0 < w[4]], title

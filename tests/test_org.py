@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import salesmetrics as sm
-from salesmetrics.org import OrgDesign, Team
+from salesmetrics.org import KPIS, OrgDesign, Team
 
 
 def test_designs_follow_the_seed_article():
@@ -67,24 +69,53 @@ def test_scorecard_reports_kpis_it_cannot_compute(sample):
 
 
 def test_plan_funnel_works_back_from_bookings(sample):
-    """deals = target / mean deal; each earlier stage = the later stage / its measured cohort rate."""
+    """deals = ⌈target ÷ deal size⌉; each earlier stage = ⌈the later stage ÷ its measured rate⌉; people = ⌈monthly work ÷
+    the work one rep in post handles a month⌉ (whole numbers: a plan cannot hire 11.4 SDRs)."""
     plan = sm.plan_funnel(sample, target_bookings=1_500_000, period="2025Q4").set_index("item")
     v = plan["value"]
-    assert v["won deals needed"] == pytest.approx(1_500_000 / v["mean deal size"])
-    assert v["opportunities needed"] == pytest.approx(v["won deals needed"] / v["rate won_at"])
-    assert v["leads needed"] == pytest.approx(v["MQLs needed"] / v["rate mql_at"])
-    assert plan.loc["MQLs needed", "per_month"] == pytest.approx(v["MQLs needed"] / 3)
-    assert v["SDR headcount"] > 0 and "per SDR a month" in plan.loc["SDR headcount", "basis"]
+    a = plan.reset_index().query("kpi != ''").set_index("kpi")["value"]  # the assumptions, by KPI
+    assert v["won deals needed"] == np.ceil(1_500_000 / a["deal_size"])
+    assert v["opportunities needed"] == np.ceil(v["won deals needed"] / a["funnel_won"])
+    assert v["SQLs needed"] == np.ceil(v["opportunities needed"] / a["funnel_opportunity"])
+    assert v["MQLs needed"] == np.ceil(v["SQLs needed"] / a["funnel_sql"])
+    assert v["leads needed"] == np.ceil(v["MQLs needed"] / a["funnel_mql"])
+    assert plan.loc["MQLs needed", "per_month"] == np.ceil(v["MQLs needed"] / 3)
+    assert v["SDR headcount"] == np.ceil(np.ceil(v["MQLs needed"] / 3) / a["mqls_per_sdr"])
+    assert v["AE headcount"] == np.ceil(np.ceil(v["opportunities needed"] / 3) / a["opportunities_per_ae"])
+    assert "per SDR in post a month" in plan.loc["SDR headcount", "basis"]
+    needed = plan.loc[[i for i in plan.index if i.endswith("needed") or i.endswith("headcount")], "value"]
+    assert all(float(x).is_integer() and x > 0 for x in needed)
 
 
-def test_plan_funnel_deal_size_is_the_deal_size_kpi(sample):
-    """One definition per number: the plan's mean deal is the new-business mean deal of the four quarters before,
-    as the deck's plan and the scorecard use (expansion deals are not new bookings)."""
-    plan = sm.plan_funnel(sample, target_bookings=1_500_000, period="2025Q4").set_index("item")
+def test_plan_funnel_assumptions_are_the_kpis(sample):
+    """One definition per number: each assumption is its KPI over the four quarters before the period (Σnum / Σden),
+    measured at the period's start; the mean deal is the new-business mean deal, as the deck's plan and the scorecard
+    use (expansion deals are not new bookings)."""
+    plan = sm.plan_funnel(sample, target_bookings=1_500_000, period="2025Q4")
+    a = plan[plan["kpi"] != ""].set_index("kpi")["value"]
     o = sample.opportunities
     start, end = pd.Timestamp("2024-10-01", tz=sample.timezone), pd.Timestamp("2025-10-01", tz=sample.timezone)
     won = o[(o["status"] == "won") & (o["closed_at"] >= start) & (o["closed_at"] < end)
             & (o["type"].isna() | (o["type"] == "new_business"))]
     amount = sm.deal_size(won, freq=None, fx_rates=sample.fx_rates)["mean"].item()  # reporting currency
-    assert plan.loc["mean deal size", "value"] == pytest.approx(amount)
-    assert "new-business" in plan.loc["mean deal size", "basis"]
+    assert a["deal_size"] == pytest.approx(amount)
+    measured = pd.Timestamp("2025-10-01", tz=sample.timezone) - pd.Timedelta(1)
+    for kpi in ("funnel_won", "funnel_sql", "mqls_per_sdr"):
+        table = KPIS[kpi].table(sample, "Q", measured)
+        rows = table[(table["period"] >= pd.Period("2024Q4", "Q")) & (table["period"] <= pd.Period("2025Q3", "Q"))]
+        assert a[kpi] == pytest.approx(rows["num"].sum() / rows["den"].sum()), kpi
+
+
+def test_plan_funnel_without_leads_or_roles_says_what_to_add(sample):
+    tables = {k: v for k, v in sample.tables.items() if k != "leads"}
+    tables["reps"] = tables["reps"].drop(columns=["role"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bare = sm.SalesData(**tables, timezone=sample.timezone, currency=sample.currency)
+    plan = sm.plan_funnel(bare, target_bookings=1_500_000, period="2025Q4").set_index("item")
+    assert plan.loc["won deals needed", "value"] > 0
+    assert plan.loc["opportunities needed", "kpi"] == "" and "close_rate" in set(plan["kpi"])  # the deal closing ratio instead
+    assert np.isnan(plan.loc["SQLs needed", "value"]) and "add leads" in plan.loc["SQLs needed", "basis"]
+    assert np.isnan(plan.loc["AE headcount", "value"]) and "add reps.role" in plan.loc["AE headcount", "basis"]
+    with pytest.warns(FutureWarning, match="capacity"):
+        sm.plan_funnel(sample, target_bookings=1e6, period="2025Q4", capacity={"SDR": ("mql_at", "MQLs")})

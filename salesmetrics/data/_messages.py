@@ -113,6 +113,11 @@ _FIX = {
     ),
     "unicode_normalisation": UNICODE_HINT,
 }
+CHECK_NAMES: tuple[str, ...] = (*_FIX, "missing_column", "duplicate_column", "str")
+"""Every check a failure record can name (its ``check``; a quarantine reason is ``"column: check"``): the checks with
+a fix above, the two structural ones with fixes of their own, and "str" (text columns, which never fail to cast).
+Each has words in the catalogues (``check.<name>``), which the deck's data-quality page shows."""
+
 _PATTERN_HINT = {
     "currency": "ISO 4217 codes such as USD, EUR, KRW",
     "period": "periods such as 2025Q3, 2025-07 or 2025",

@@ -57,7 +57,7 @@ from ..formatting import (
     format_percent,
     format_value,
     funnel_labels,
-    label,
+    scorecard_cells,
     sign_overview,
 )
 from ..i18n import text
@@ -534,15 +534,11 @@ def scorecard(card: pd.DataFrame, *, currency: str | None = None, lang: str | No
     """
     go = _go()
     cur, lang = context(card, currency, lang)
-    kpis = [label("kpi", k, lang, default=str(name)) for k, name in zip(card["kpi"], card["label"], strict=True)]
-    colour = ["#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6" if not pd.isna(a) else "white" for a in card["attainment"]]
+    header, rows, fills = scorecard_cells(card, cur, lang)
+    colour = [fill or "white" for fill in fills]
     fig = go.Figure(go.Table(
-        header={"values": [text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")], "fill_color": PALETTE[0],
-                "font": {"color": "white"}, "align": "left"},
-        cells={"values": [[label("team", t, lang, default=str(t)) for t in card["team"]], kpis,
-                          [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["value"], card["unit"], strict=True)],
-                          [format_value(v, u, cur, compact=True, lang=lang) for v, u in zip(card["target"], card["unit"], strict=True)],
-                          [format_percent(a) for a in card["attainment"]]],
+        header={"values": header, "fill_color": PALETTE[0], "font": {"color": "white"}, "align": "left"},
+        cells={"values": [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in header],
                "fill_color": [["white"] * len(card)] * 4 + [colour], "align": "left", "height": 26},
         columnwidth=[1.3, 3, 1, 1, 1]))
     # every row shown: title and margins (110 px), the header (30) and 26 px a row, plus room for a wrapped label

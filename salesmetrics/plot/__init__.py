@@ -53,9 +53,9 @@ from ..formatting import (
     format_percent,
     format_value,
     funnel_labels,
-    label,
     money_axis,
     percent_axis,
+    scorecard_cells,
     sign_overview,
 )
 from ..i18n import text
@@ -670,22 +670,15 @@ def scorecard(card: pd.DataFrame, ax: Any = None, *, currency: str | None = None
     ax = _axes(ax, (9, 0.4 + 0.32 * len(card)))
     ax.axis("off")
     cur, lang = context(card, currency, lang)
-    units = card["unit"].astype(str).tolist()
-    attain = card["attainment"].to_numpy(float)
-    kpis = [label("kpi", k, lang, default=str(name)) for k, name in zip(card["kpi"], card["label"], strict=True)]
-    rows = [[label("team", t, lang, default=str(t)), k, format_value(v, u, cur, compact=True, lang=lang),
-             format_value(g, u, cur, compact=True, lang=lang),
-             format_percent(a)] for t, k, v, g, u, a in zip(card["team"], kpis, card["value"], card["target"], units, attain, strict=True)]
-    table = ax.table(cellText=rows, colLabels=[text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")],
-                     loc="upper left",
-                     colLoc="left", cellLoc="left")
+    header, rows, fills = scorecard_cells(card, cur, lang)
+    table = ax.table(cellText=rows, colLabels=header, loc="upper left", colLoc="left", cellLoc="left")
     table.auto_set_font_size(False)
     table.set_fontsize(9)
     table.auto_set_column_width(list(range(5)))
     table.scale(1, 1.3)
-    for i, a in enumerate(attain, start=1):
-        if not np.isnan(a):
-            table[i, 4].set_facecolor("#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6")
+    for i, fill in enumerate(fills, start=1):
+        if fill is not None:
+            table[i, 4].set_facecolor(fill)
     ax.set_title(text("chart.scorecard", lang, period=card["period"].iloc[0] if len(card) else ""), loc="left", fontsize=13,
                  fontweight="bold")
     return _finish(ax)

@@ -16,9 +16,17 @@ has no waterfall; a stacked-column imitation would embed helper "base" columns i
 editing a movement would silently break the running totals), the cohort heatmap (no heatmap type), the
 ``sales_cycle`` quartile summaries and the histogram (not in the deck).
 
-Money axes are number formats ("$1.4M"), which cannot count in 만 / 억: where the charts do (KRW in Korean),
-they show whole amounts. Text from the data is written as the deck writes it: without the characters XML
-cannot hold, and never as a formula in a chart's embedded sheet.
+Money axes are number formats ("$1.4M", "$250k"). A number format can divide by thousands only, not count in
+만 / 억 (powers of 10⁴): where the charts do (KRW in Korean), the values of a money chart are written in 억 or
+만 (whichever keeps its largest value at or above 1; :func:`_money_scale`), its axis reads "₩19억" as the image's
+does, and its axis title names the unit ("금액 (억 원)"), so that an analyst who opens the chart's data sheet knows
+that 19.2 there is ₩19.2억 (the sheet's cells carry the same number format).
+
+A value axis title is written horizontally, above the axis at the top left, not turned 90° beside it: LibreOffice
+sets turned Hangul upright and stacked, or over the tick labels (:func:`_title_above_axis`).
+
+Text from the data is written as the deck writes it: without the characters XML cannot hold, and never as a
+formula in a chart's embedded sheet.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from ..formatting import (
     format_value,
     funnel_labels,
     label,
+    scorecard_cells,
     sign_overview,
 )
 from ..i18n import text
@@ -111,10 +120,53 @@ def _values(values: Any) -> list[float | None]:
 def _money_format(currency: str, lang: str) -> str:
     """A number format that writes money as the charts do: "$1.4M", "$250k"; whole amounts where the charts count
     in 만 / 억 (powers of 10⁴, which a number format's thousands scaling cannot express)."""
-    symbol = '"' + format_money(0, currency, compact=True)[:-1].replace('"', "") + '"'
+    symbol = _symbol(currency)
     if not format_money(1_000_000, currency, compact=True, lang=lang).endswith("M"):
         return f"{symbol}#,##0"
     return f'[>=1000000]{symbol}#,##0.0#,,"M";[>=1000]{symbol}#,##0,"k";{symbol}#,##0'
+
+
+def _money_scale(values: Any, currency: str, lang: str) -> tuple[float, str]:
+    """``(divisor, unit)`` to write money values in: ``(1e8, "억")`` or ``(1e4, "만")`` where the charts count
+    ``currency`` in 만 / 억 in ``lang`` (KRW in Korean) and the largest value reaches that unit, else ``(1.0, "")``.
+
+    Examples
+    --------
+    >>> _money_scale([0, 1.9e9], "KRW", "ko"), _money_scale([3e5], "KRW", "ko"), _money_scale([1.9e9], "USD", "ko")
+    ((100000000.0, '억'), (10000.0, '만'), (1.0, ''))
+    """
+    if format_money(1_000_000, currency, compact=True, lang=lang).endswith("M"):  # thousands: the number format does it
+        return 1.0, ""
+    finite = [abs(float(v)) for v in values if v is not None and np.isfinite(v)]
+    top = max(finite, default=0.0)
+    for power in (8, 4):
+        if top >= 10**power:
+            found = re.search(r"1\s*([^\d\s.,]+)\s*$", format_money(10**power, currency, compact=True, lang=lang))  # "₩1억"
+            if found:
+                return float(10**power), found.group(1)
+    return 1.0, ""
+
+
+def _in_money(plan: _Plot, currency: str, lang: str) -> _Plot:
+    """``plan`` with a money axis: the number format of :func:`_money_format`, or, where the charts count in 만 / 억
+    and the values are that large, the values divided into that unit, a format that says it ("₩19억") and an
+    axis title that names it ("금액 (억 원)") for whoever edits the chart's data."""
+    divisor, unit = _money_scale([v for s in plan.series for v in s.values], currency, lang)
+    if divisor == 1:
+        plan.number_format = _money_format(currency, lang)
+        return plan
+    for s in plan.series:
+        s.values = [None if v is None else v / divisor for v in s.values]
+    plan.low, plan.high = (None if v is None else v / divisor for v in (plan.low, plan.high))
+    symbol = _symbol(currency)
+    plan.number_format = f'{symbol}General"{unit}";-{symbol}General"{unit}"'  # General: "₩19억", "₩2.5억", no stray "."
+    plan.y_title = text("chart.money_axis_unit", lang, currency=currency, unit=unit)
+    return plan
+
+
+def _symbol(currency: str) -> str:
+    """The currency's symbol as a quoted literal of a number format: ``"$"``, ``"₩"``."""
+    return '"' + format_money(0, currency, compact=True)[:-1].replace('"', "") + '"'
 
 
 def _tint(colour: str, keep: float = 0.55) -> str:
@@ -174,7 +226,7 @@ def _mrr_trend(bridge: pd.DataFrame, cur: str, lang: str, arr: bool = False) -> 
         periods = [str(p) for p in wide.index]
     else:
         series, periods = [_Series(unit, _values(levels[col] * scale))], [str(p) for p in levels["period"]]
-    return _Plot("line", text("chart.mrr_trend", lang, unit=unit), series, periods, _money_format(cur, lang))
+    return _in_money(_Plot("line", text("chart.mrr_trend", lang, unit=unit), series, periods), cur, lang)
 
 
 def _trend(frame: Any, cur: str, lang: str, value: str, by: str | None = None, title: str = "", unit: str = "count",
@@ -189,10 +241,10 @@ def _trend(frame: Any, cur: str, lang: str, value: str, by: str | None = None, t
         series.append(_Series(str(g), _by_period(part, value, periods), PALETTE[i % len(PALETTE)] if strong else _SOFT_MUTED,
                               width=2.5 if marked and strong else 1.2))
     numbers = frame[value].dropna().to_numpy(float)
-    fmt = ("0%" if unit == "rate" else _money_format(cur, lang) if unit == "money"
-           else "#,##0" if np.array_equal(numbers, np.round(numbers)) else "#,##0.0#")
-    return _Plot("line", title or value.replace("_", " "), series, [str(p) for p in periods], fmt, low=_floor(numbers),
+    fmt = ("0%" if unit == "rate" else "#,##0" if np.array_equal(numbers, np.round(numbers)) else "#,##0.0#")
+    plan = _Plot("line", title or value.replace("_", " "), series, [str(p) for p in periods], fmt, low=_floor(numbers),
                  high=None if len(numbers) else 1)  # nothing measured (a role with no activity): an empty 0–1 frame
+    return _in_money(plan, cur, lang) if unit == "money" else plan
 
 
 def _floor(numbers: np.ndarray) -> float | None:
@@ -270,15 +322,10 @@ def _kaplan_meier(km: pd.DataFrame, cur: str, lang: str) -> _Plot | None:
 
 
 def _scorecard(card: pd.DataFrame, cur: str, lang: str) -> _Grid:
-    kpis = [label("kpi", k, lang, default=str(n)) for k, n in zip(card["kpi"], card["label"], strict=True)]
-    attain = card["attainment"].to_numpy(float)
-    rows = [[label("team", t, lang, default=str(t)), k, format_value(v, u, cur, compact=True, lang=lang),
-             format_value(g, u, cur, compact=True, lang=lang), format_percent(a)]
-            for t, k, v, g, u, a in zip(card["team"], kpis, card["value"], card["target"], card["unit"].astype(str), attain, strict=True)]
-    shade = [None if np.isnan(a) else "#D9F0E3" if a >= 1 else "#FBE3D6" if a < 0.9 else "#FFF3D6" for a in attain]
+    header, rows, shade = scorecard_cells(card, cur, lang)
     fills: list[list[str | None]] = [[None, None, None, None, colour] for colour in shade]  # attainment, as in the image
     return _Grid(text("chart.scorecard", lang, period=card["period"].iloc[0] if len(card) else ""), rows, fills,
-                 header=[text(f"col.{c}", lang) for c in ("team", "kpi", "value", "target", "attainment")], widths=[2, 4, 1.3, 1.3, 1.3])
+                 header=header, widths=[2, 4, 1.3, 1.3, 1.3])
 
 
 def _findings(found: Any, cur: str, lang: str) -> _Grid:
@@ -417,6 +464,8 @@ def _draw_plot(slide: Any, plan: _Plot, left: int, top: int, width: int, height:
             axis.axis_title.text_frame.text = _text(title)
             axis.axis_title.text_frame.paragraphs[0].font.size = Pt(10)
             axis.axis_title.text_frame.paragraphs[0].font.bold = False
+    if plan.kind != "bar" and plan.y_title:  # the vertical axis: its title above it, written horizontally
+        _title_above_axis(values.axis_title._title)
     if plan.kind == "xy":
         categories.tick_labels.number_format, categories.tick_labels.number_format_is_linked = plan.x_format, False
         categories.minimum_scale = 0
@@ -457,6 +506,45 @@ def _draw_plot(slide: Any, plan: _Plot, left: int, top: int, width: int, height:
             ser.marker.format.line.color.rgb = _rgb(s.colour)
 
 
+_AXIS_TITLE_Y = 0.085
+"""Where a vertical axis's title goes, as a share of the chart's height from its top: below the chart's title."""
+
+
+def _title_above_axis(title: Any) -> None:
+    """Write a vertical axis's title (a ``c:title``) horizontally at the top left, above the axis and its tick labels.
+
+    PowerPoint turns a value axis title 90° beside the tick labels by default; LibreOffice sets turned Hangul
+    upright, one syllable under the other, or over the tick labels ("지수 (2023Q4 = 100)", "열려 있는 비율").
+    Unturned (``rot="0"``, ``vert="horz"``) and placed by hand under the chart's title, it reads the same in
+    both, and the plot area keeps its width.
+    """
+    from pptx.oxml.ns import qn
+
+    body = title.find(qn("c:tx")).find(qn("c:rich")).find(qn("a:bodyPr"))
+    body.set("rot", "0")
+    body.set("vert", "horz")
+    layout = title.find(qn("c:layout"))
+    for old in list(layout):
+        layout.remove(old)
+    layout.append(_xml("manualLayout", f'<c:xMode val="edge"/><c:yMode val="edge"/><c:x val="0.01"/><c:y val="{_AXIS_TITLE_Y}"/>'))
+
+
+def _grid_font_size(grid: _Grid, rows: list[list[Any]], widths: list[int], row_height: int) -> float:
+    """The largest size (11 pt for a board, 10 for a table, down to 7) at which every cell's text, wrapped in its
+    column and measured with the deck's fonts, fits the row height (a long table squeezed by a note stays inside)."""
+    from ..formatting import text_height
+    from ..plot import cjk_font
+
+    ea, emu_pt, margin_x, margin_y = cjk_font(), 12_700, 0.1 * 72, 0.03 * 72  # python-pptx's default side margins: 0.1 in
+    room = row_height / emu_pt - 2 * margin_y
+    sizes = (11.0, 10.0, 9.0, 8.0, 7.0) if grid.header is None else (10.0, 9.0, 8.0, 7.0)
+    for size in sizes:
+        if all(text_height(_text(value), width / emu_pt - 2 * margin_x, size, cjk_font=ea) <= room
+               for values in rows for value, width in zip(values, widths, strict=True)):
+            return size
+    return sizes[-1]
+
+
 def _draw_grid(slide: Any, grid: _Grid, left: int, top: int, width: int, height: int) -> None:
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Emu, Inches, Pt
@@ -477,6 +565,7 @@ def _draw_grid(slide: Any, grid: _Grid, left: int, top: int, width: int, height:
     for row in table.rows:
         row.height = Emu(row_height)
     offset = 0 if grid.header is None else 1
+    size = _grid_font_size(grid, rows, [int(width * share / sum(shares)) for share in shares], row_height)
     for i, values in enumerate(rows):
         for j, value in enumerate(values):
             cell = table.cell(i, j)
@@ -484,7 +573,7 @@ def _draw_grid(slide: Any, grid: _Grid, left: int, top: int, width: int, height:
             cell.margin_top = cell.margin_bottom = Emu(Inches(0.03))
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
             font = cell.text_frame.paragraphs[0].font
-            font.size = Pt(11 if grid.header is None else 10)
+            font.size = Pt(size)
             if i < offset:
                 continue
             fill = grid.fills[i - offset][j]

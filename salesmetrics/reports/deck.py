@@ -178,20 +178,27 @@ class _Book:
 
     def window(self, kpi: str, first: pd.Period, last: pd.Period) -> Figure:
         """The KPI over the quarters ``first``–``last``: Σnum / Σden for a ratio, the sum of a count or amount."""
-        from ..org import KPIS
+        from ..org import kpi_window
 
         name = f"{first}–{last}"
         frame = self.table(kpi)
         if frame is None:
             return Figure(kpi, name, np.nan, "–")
         rows = frame[(frame["period"] >= first) & (frame["period"] <= last)]
-        how = KPIS[kpi].combine
-        value = (float(rows["num"].sum() / rows["den"].sum()) if how == "ratio" and rows["den"].sum() > 0
-                 else float(rows["value"].sum()) if how == "sum" and len(rows) else np.nan)
+        value = kpi_window(rows, kpi)
         self._note(kpi, name, value)
         maturing = bool("incomplete" in rows.columns and rows["incomplete"].any()) or not self.ended(last)
         shown = self.format(kpi, value)
         return Figure(kpi, name, value, f"{shown} {MATURING}" if maturing and shown != "–" else shown, maturing and shown != "–")
+
+    def charted(self, kpi: str, periods: Any) -> None:
+        """Record that a chart draws ``kpi`` over ``periods`` (the glossary's "shown for" names the range)."""
+        periods = sorted(set(periods))
+        if periods:
+            seen = self.used.setdefault(kpi, [])
+            shown = text("deck.charted", self.lang, first=periods[0], last=periods[-1]) if len(periods) > 1 else str(periods[0])
+            if shown not in seen:
+                seen.append(shown)
 
     def name(self, kpi: str) -> str:
         from ..org import KPIS
@@ -291,6 +298,7 @@ def review(
         step("revenue")
         if data.subscriptions is not None:
             bridge = sm.mrr_bridge(data, freq="Q", as_of=as_of)
+            book.charted("mrr", bridge["period"])
             figs = [book.figure(k, q) for k in ("nrr", "grr", "logo_churn_rate")]
             lost, start = book.parts("logo_churn_rate", q)
             bullets = [t("deck.retention_line", nrr=figs[0].text, grr=figs[1].text, churn=figs[2].text, lost=format_number(lost),
@@ -314,11 +322,14 @@ def review(
             if not book.gaps("sla_compliance"):
                 sla = sm.response_sla(data, freq="Q", as_of=as_of)
                 charts.append(chart("sla_compliance", sla, target=0.9))
+                book.charted("sla_compliance", sla["period"])
                 share, hours = book.figure("sla_compliance", q), book.figure("sla_response_hours", q)
                 figures = [share, hours]
                 bullets.append(t("deck.sla_kpis", quarter=book.label(q), share=share.text, within=format_value(sla.attrs.get("within", "24h"), "duration", lang=lang),
                                  hours=hours.text))
-            slides.append(Slide(t("deck.funnel"), t("deck.funnel_window", first=window_start, last=q), charts=charts, bullets=bullets,
+            sub = t("deck.funnel_window", first=window_start, last=q) if figures else \
+                t("deck.funnel_window_nosla", first=window_start, last=q, what=book.needs_text(book.gaps("sla_compliance")))
+            slides.append(Slide(t("deck.funnel"), sub, charts=charts, bullets=bullets,
                                 figures=figures, notes=_maturing_note(book, figures), key="funnel"))
 
         step("pipeline")
@@ -326,6 +337,7 @@ def review(
             from ..org import time_to_close_curve
 
             wins = sm.win_rate(data, as_of=as_of)
+            book.charted("win_rate", wins.loc[wins["period"] <= q, "period"])
             curve = time_to_close_curve(data, as_of)
             figs = [book.figure(k, q) for k in ("win_rate", "close_rate", "sales_cycle_days")]
             close = book.figure("time_to_close_days", None)
@@ -353,19 +365,19 @@ def review(
                                 notes=_maturing_note(book, figures), key="economics"))
 
         figures = [book.figure(k, q) for k in shown_card["kpi"]]
-        late = list(dict.fromkeys(book.name(f.kpi) for f in figures if f.incomplete))
-        sub = t("deck.scorecards_sub", quarter=book.label(q))
-        if late:  # the table cannot carry the mark: the subtitle says which values are still maturing
-            sub = t("deck.scorecards_maturing", sub=sub, mark=MATURING, date=f"{as_of:%Y-%m-%d}", kpis=", ".join(late))
-        slides.append(Slide(t("deck.scorecards", org=design.name), sub, charts=[chart("scorecard", shown_card)], figures=figures,
-                            notes=_unavailable_note(book, card), key="scorecards"))
+        # the table shows the book's values as every other page does, marked † while maturing
+        shown_card = shown_card.assign(shown=[f.text for f in figures],
+                                       shown_target=[book.format(k, v) for k, v in zip(shown_card["kpi"], shown_card["target"], strict=True)])
+        slides.append(Slide(t("deck.scorecards", org=design.name), t("deck.scorecards_sub", quarter=book.label(q)),
+                            charts=[chart("scorecard", shown_card)], figures=figures,
+                            notes=[*_maturing_note(book, figures), *_unavailable_note(book, card)], key="scorecards"))
 
         step("plan")
         slides.append(_plan_slide(book, design, q))
 
         step("data quality")
         slides.append(_quality_slide(data, lang, as_of=as_of))
-        slides.append(_glossary_slide(book))
+        slides.append(_glossary_slide(book, slides))
     return [_without_empty_charts(s, lang) for s in slides]
 
 
@@ -424,7 +436,28 @@ def _headline_slide(book: _Book, card: pd.DataFrame, q: pd.Period) -> Slide:
         t("col.kpi"): [book.name(k) for k in head["kpi"]], book.label(q): [f.text for f in now], t("col.target"): targets,
         t("col.attainment"): [format_percent(a) for a in head["attainment"]], book.label(q - 1): [f.text for f in before]})
     return Slide(t("deck.headline"), t("deck.headline_sub", quarter=book.label(q)), table=table, figures=[*now, *before],
-                 notes=[*_maturing_note(book, [*now, *before]), *_unavailable_note(book, card)], lang=book.lang, key="headline")
+                 notes=[*_ended_note(book, q), *_maturing_note(book, [*now, *before]), *_unavailable_note(book, card)],
+                 lang=book.lang, key="headline")
+
+
+_EVENT_TABLES = ("leads", "opportunities", "activities", "surveys", "spend")
+"""Tables whose rows are the period's events: one that ends before the quarter has nothing to say about it."""
+
+
+def _ended_note(book: _Book, q: pd.Period) -> list[str]:
+    """A line for each event table whose export ends before quarter ``q`` starts (its KPIs show "–" for ``q``)."""
+    from ..data._lookups import infer_as_of
+
+    data = book.data
+    start = pd.Timestamp(q.start_time).tz_localize(data.timezone)
+    lines = []
+    for name in _EVENT_TABLES:
+        frame = data.tables.get(name)
+        latest = infer_as_of({name: frame}, data.timezone).value if frame is not None and len(frame) else None
+        if latest is not None and latest < start:  # its latest event of any kind (a deal created or closed, say)
+            lines.append(text("deck.table_ended", book.lang, table=label("table", name, book.lang, default=name),
+                              date=f"{latest:%Y-%m-%d}", quarter=book.label(q)))
+    return lines
 
 
 def _sign_slide(data: SalesData, book: _Book, found: pd.DataFrame, state: Any, i: int, as_of: pd.Timestamp,
@@ -472,7 +505,7 @@ def _sign_slide(data: SalesData, book: _Book, found: pd.DataFrame, state: Any, i
 def _plan_slide(book: _Book, design: OrgDesign, q: pd.Period) -> Slide:
     """Next quarter's reverse funnel in business terms: whole deals, opportunities, SQLs, MQLs, leads and people (rounded
     up), with the assumptions in words; each assumption is a KPI over the last four quarters."""
-    from ..org import _target
+    from ..org import _PLAN_PEOPLE, _target, _work_back
 
     lang, data = book.lang, book.data
     t = lambda key, **p: text(key, lang, **p)  # noqa: E731
@@ -492,51 +525,26 @@ def _plan_slide(book: _Book, design: OrgDesign, q: pd.Period) -> Slide:
         gaps = list(dict.fromkeys([*book.gaps("funnel_mql"), *(book.gaps("bookings") or ["opportunities.amount"])]))
         return Slide(t("deck.plan_missing"), t("deck.plan_sub", quarter=nxt),
                      bullets=[t("deck.not_available", reason=t("deck.plan_needs", what=book.needs_text(gaps)))], lang=lang, key="plan")
-    deal = book.window("deal_size", first, q)
-    # deals, then each earlier stage at its measured rate: the lead funnel of the last four quarters where the export has
-    # leads; without them, opportunities at the deal closing ratio, and no earlier stage
-    won_rate = "funnel_won" if not book.gaps("funnel_won") else "close_rate"
-    steps = [("deck.plan_deals", None), ("deck.plan_opportunities", won_rate), ("deck.plan_sqls", "funnel_opportunity"),
-             ("deck.plan_mqls", "funnel_sql"), ("deck.plan_leads", "funnel_mql")]
-    rates = {k: book.window(k, first, q) for _key, k in steps if k is not None}
-    items, quarter_col, month_col, missing = [], [], [], []
-    need = float(np.ceil(goal / deal.value)) if deal.value > 0 else np.nan
-    counts: dict[str, float] = {}
-
-    def gap(item: str, kpi: str) -> None:
-        gaps = book.gaps(kpi)
-        missing.append(t("deck.plan_gap", item=item, what=book.needs_text(gaps) if gaps else t("deck.no_history", first=first, last=q)))
-
-    for key, rate in steps:
-        if rate is not None:
-            r = rates[rate]
-            if np.isnan(need):
-                continue
-            if np.isnan(r.value) or r.value <= 0:
-                gap(t(key), rate)
-                need = np.nan
-                continue
-            need = float(np.ceil(need / r.value))
-        elif np.isnan(need):
-            gap(t(key), "deal_size")
-            continue
-        counts[key] = need
-        items.append(t(key))
-        quarter_col.append(format_number(need))
-        month_col.append(format_number(np.ceil(need / 3)))
-    people = []
-    for role, kpi, stage in (("SDR", "mqls_per_sdr", "deck.plan_mqls"), ("AE", "opportunities_per_ae", "deck.plan_opportunities")):
-        if stage not in counts:  # the volume it would handle is unknown: said above
-            continue
-        capacity = book.window(kpi, first, q)
-        if np.isnan(capacity.value) or capacity.value <= 0:
-            gap(t("deck.plan_people", role=role), kpi)
-            continue
-        monthly = np.ceil(counts[stage] / 3)
+    # deals, then each earlier stage at its measured rate, then people: the plan_funnel computation, on the book's KPIs
+    plan = _work_back(goal, 3, lambda kpi: book.window(kpi, first, q).value, book.gaps)
+    keys = {"deals": "deck.plan_deals", "opportunities": "deck.plan_opportunities", "sqls": "deck.plan_sqls",
+            "mqls": "deck.plan_mqls", "leads": "deck.plan_leads"}
+    items = [t(keys[stage]) for stage in plan.counts]
+    quarter_col = [format_number(n) for n in plan.counts.values()]
+    month_col = [format_number(np.ceil(n / 3)) for n in plan.counts.values()]
+    for role, (heads, _capacity) in plan.people.items():
         items.append(t("deck.plan_people", role=role))
-        quarter_col.append(format_number(np.ceil(monthly / capacity.value)))
+        quarter_col.append(format_number(heads))
         month_col.append("")
-        people.append((role, capacity))
+    missing = []
+    for item, kpi in plan.missing:
+        gaps = book.gaps(kpi)
+        name = t(keys[item]) if item in keys else t("deck.plan_people", role=item)
+        missing.append(t("deck.plan_gap", item=name, what=book.needs_text(gaps) if gaps else t("deck.no_history", first=first, last=q)))
+    deal = book.window("deal_size", first, q)
+    rates = {k: book.window(k, first, q) for k in plan.assumed if k in ("funnel_won", "close_rate", "funnel_opportunity", "funnel_sql",
+                                                                      "funnel_mql")}
+    people = [(role, book.window(kpi, first, q)) for role, kpi, _stage in _PLAN_PEOPLE if role in plan.people]
     table = pd.DataFrame({t("col.item"): items, t("col.per_quarter", quarter=nxt): quarter_col, t("col.per_month"): month_col})
     words = {"funnel_won": "deck.assume_won", "close_rate": "deck.assume_close", "funnel_opportunity": "deck.assume_opportunity",
              "funnel_sql": "deck.assume_sql", "funnel_mql": "deck.assume_mql"}
@@ -554,15 +562,23 @@ def _plan_slide(book: _Book, design: OrgDesign, q: pd.Period) -> Slide:
                  table=table, bullets=bullets, figures=figures, notes=_maturing_note(book, figures), lang=lang, key="plan")
 
 
-def _glossary_slide(book: _Book) -> Slide:
-    """Every KPI the review showed: its name (the seed article's, in Korean decks), its formula, and the periods shown."""
+def _glossary_slide(book: _Book, slides: list[Slide]) -> Slide:
+    """Every KPI the review showed: its name (the seed article's, in Korean decks), its formula, and the periods shown
+    (quoted or charted); then how close KPIs differ, and how to read the charts and tables the deck has."""
     lang = book.lang
     t = lambda key, **p: text(key, lang, **p)  # noqa: E731
     rows = [(book.name(k), t(f"kpidef.{k}"), ", ".join(sorted(periods))) for k, periods in book.used.items()]
     table = pd.DataFrame(rows, columns=[t("col.kpi"), t("col.definition"), t("col.periods")])
     shown = set(book.used)
     bullets = [t(f"gloss.{key}") for key, kpis in _GLOSS_NOTES.items() if len(shown & kpis) >= 2]
+    drawn = {c.name for s in slides for c in s.charts} | {s.key for s in slides}
+    bullets += [t(f"gloss.read_{name}") for name in _GLOSS_READING if name in drawn]
     return Slide(t("deck.glossary"), t("deck.glossary_sub", mark=MATURING), table=table, bullets=bullets, lang=lang, key="glossary")
+
+
+_GLOSS_READING = ("decline_drivers", "win_rate", "funnel", "kaplan_meier", "deals")
+"""Charts (by name) and pages (by key) whose reading needs a word: index = 100, the 95% interval, "of the stage
+before", the curve of deals still open, days open."""
 
 
 _GLOSS_NOTES = {
@@ -611,10 +627,12 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5, as_of:
     })
     lines = []
     for name, n, total, reasons in quarantine_lines(data):
-        top = ", ".join(f"{shorten(_in_words(r), 40)} ({k:,})" for r, k in reasons[:2]) or "–"
+        top = ", ".join(f"{shorten(_in_words(r, lang, name), 40)} ({k:,})" for r, k in reasons[:2]) or "–"
         lines.append(t("deck.quarantine_line", table=name, n=f"{n:,}", total=f"{total:,}", share=share(n, total), reasons=top))
     columns = ["table", "column", "references", "rows", "distinct", "examples"]
     for name, column, refs, n, distinct, examples in data.unresolved[columns].itertuples(index=False, name=None):
+        if lang != "en":  # words, not the names of tables and columns ("opportunities.opportunity_id": 영업 기회 (opportunities))
+            column, refs = _in_words(column, lang, name), label("table", str(refs).split(".")[0], lang, default=str(refs))
         lines.append(t("deck.unresolved_line", table=name, column=column, rows=f"{int(n):,}", distinct=f"{int(distinct):,}",
                        references=refs, examples=shorten(examples, 50)))
     opps = data.opportunities
@@ -645,17 +663,28 @@ def _date_words(column: Any, lang: str = "en") -> str:
     return label("datecol", column, lang, default=str(column).removesuffix("_at").replace("_", " "))
 
 
-def _in_words(reason: str) -> str:
-    """A quarantine reason ("created_at: missing_value") as words ("created: missing value"), not column and check names.
+def _in_words(reason: str, lang: str = "en", table: str | None = None) -> str:
+    """A quarantine reason ("created_at: missing_value") as words of ``lang`` ("created: missing value"), not column
+    and check names; a reason without a check is a column, in words.
+
+    Other languages take the words from the catalogue: ``field.<column>`` (``field.<table>.<column>`` first, where a
+    column means something else in ``table``: fx_rates' rate is an exchange rate) and ``check.<check>``; a column
+    the catalogue does not know keeps its name. The columns of a check across several ("lead_id|opportunity_id")
+    are each said.
 
     Examples
     --------
     >>> _in_words("created_at: missing_value"), _in_words("closed_at: closed_not_before_created")
     ('created: missing value', 'closed: closed not before created')
+    >>> _in_words("closed_at: closed_not_before_created", "ko"), _in_words("rate: positive", "ko", "fx_rates")
+    ('종료일: 종료일이 생성일보다 앞섬', '환율: 0 이하의 값')
     """
     column, _, check = str(reason).partition(": ")
-    words = column.removesuffix("_at").replace("_", " ")
-    return f"{words}: {check.replace('_', ' ')}" if check else words
+    if lang == "en":
+        words = column.removesuffix("_at").replace("_", " ")
+        return f"{words}: {check.replace('_', ' ')}" if check else words
+    words = "/".join(label("field", f"{table}.{c}", lang, default=label("field", c, lang, default=c)) for c in column.split("|"))
+    return f"{words}: {label('check', check, lang, default=check.replace('_', ' '))}" if check else words
 
 
 def _sign_chart(sign: str, part: Any, scope: str | None, lang: str = "en") -> Chart | None:
