@@ -490,7 +490,7 @@ def test_largest_open_deals_show_only_what_was_known_at_as_of(sample):
     later = int((live["closed_at"] > as_of).sum())
     assert later > 0 and (table[text("col.amount")] == "–").sum() >= later  # a later close's amount was not known then
     assert table.attrs["notes"] and "2025-06-30" in table.attrs["notes"][0]
-    # an account or owner the export does not hold is said in words, never nan
+    # a deal without an account says so in words, never nan
     tables = dict(sample.tables)
     opps = tables["opportunities"].copy()
     top = opps[opps["status"] == "open"].sort_values("amount", ascending=False).index[:2]
@@ -498,7 +498,7 @@ def test_largest_open_deals_show_only_what_was_known_at_as_of(sample):
     tables["opportunities"] = opps
     data = _quiet(sm.SalesData, **tables, timezone=sample.timezone, currency=sample.currency)
     shown = _open_deals(data, data.as_of)
-    assert (shown[text("col.account")] == "(unknown account)").sum() >= 1
+    assert (shown[text("col.account")] == "(no account)").sum() >= 1
     assert not shown.apply(lambda col: col.astype(str).str.contains(r"\bnan\b")).any().any()
 
 

@@ -96,9 +96,13 @@ def test_cells_are_typed(workbook, sample):
     assert all(isinstance(r[head.index("higher_is_better")], bool) for r in card[1:])
     numbers = [r[head.index("value")] for r in card[1:]]
     assert all(v is None or isinstance(v, (int, float)) for v in numbers) and any(isinstance(v, float) for v in numbers)
-    # a sheet of the deck's own tables holds the text it shows
-    deals = next(n for n in book.sheetnames if n.startswith("Largest open deals"))
-    assert _rows(book[deals])[0][0] == "Account"
+    # a sheet of the deck's own tables holds its figures as numbers, under a short name (Excel allows 31 characters)
+    deals = _rows(book["Open deals"])
+    assert deals[0][0] == "Account" and all(isinstance(r[deals[0].index("Days open")], int) for r in deals[1:])
+    assert all(isinstance(r[deals[0].index("Amount")], (int, float)) for r in deals[1:])  # 219000.0 reads back as 219000
+    head = _rows(book["Headline KPIs"])
+    assert all(isinstance(r[1], (int, float)) or r[1] is None for r in head[1:])  # "$536k †" on the slide, 536,000.0 here
+    assert all(len(name) <= 31 and not name.endswith(("cyc", "revie")) for name in book.sheetnames)
 
 
 def _every_type() -> pd.DataFrame:

@@ -118,6 +118,11 @@ class SalesData:
     absent_columns : dict of str to frozenset
         Per table, the canonical columns the export did not have (validation
         filled them with defaults or empty values); see :meth:`has_column`.
+    provenance : pandas.DataFrame or None
+        For a bundle read by ``read_salesforce``, ``read_hubspot`` or
+        ``read_stripe``: every canonical column's ``source`` (the vendor
+        field, a rule, or "not available") and what its absence ``disables``.
+        None otherwise.
 
     Examples
     --------
@@ -261,6 +266,7 @@ class SalesData:
             if self.absent_columns.get(name):
                 frame.attrs[ABSENT_ATTR] = tuple(sorted(self.absent_columns[name]))
         self._as_of = _explicit_as_of(as_of, self.timezone) if as_of is not None else None
+        self.provenance: pd.DataFrame | None = None  # set by the vendor readers (read_salesforce, ...)
         object.__setattr__(self, "_ready", True)
         for u in unresolved:
             warnings.warn(u.message(), DataQualityWarning, stacklevel=find_stack_level())

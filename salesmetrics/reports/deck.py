@@ -81,6 +81,7 @@ class Slide:
     notes: list[str] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     key: str = ""
+    values: pd.DataFrame | None = None  # the table's figures as numbers (same rows and columns), for the workbook
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,8 @@ def review(
                                 figures=[*figs, close], notes=_maturing_note(book, figs), key="pipeline"))
             deals = _open_deals(data, as_of, lang=lang)
             title = t("deck.deals") if deals.attrs.get("sized") else t("deck.deals_oldest")
-            slides.append(Slide(title, t("deck.deals_sub", date=f"{as_of:%Y-%m-%d}"), table=deals, notes=deals.attrs.get("notes", []),
+            slides.append(Slide(title, t("deck.deals_sub", date=f"{as_of:%Y-%m-%d}"), table=deals, values=deals.attrs.get("values"),
+                                notes=deals.attrs.get("notes", []),
                                 key="deals"))
 
         step("unit economics")
@@ -360,8 +362,10 @@ def review(
             heads = {"arpa": "col.arpa", "monthly_churn": "col.churn", "ltv": "col.ltv", "cac": "col.cac", "ltv_cac": "col.ltv_cac",
                      "payback_months": "col.payback"}
             columns.update({t(heads[k]): [f.text for f in cells[k]] for k in kpis})
+            values = pd.DataFrame({t("col.quarter"): columns[t("col.quarter")], **{t(heads[k]): [f.value for f in cells[k]] for k in kpis}})
             figures = [f for k in kpis for f in cells[k]]
-            slides.append(Slide(t("deck.economics"), t("deck.economics_nomargin"), table=pd.DataFrame(columns), figures=figures,
+            slides.append(Slide(t("deck.economics"), t("deck.economics_nomargin"), table=pd.DataFrame(columns), values=values,
+                                figures=figures,
                                 notes=_maturing_note(book, figures), key="economics"))
 
         figures = [book.figure(k, q) for k in shown_card["kpi"]]
@@ -435,7 +439,10 @@ def _headline_slide(book: _Book, card: pd.DataFrame, q: pd.Period) -> Slide:
     table = pd.DataFrame({
         t("col.kpi"): [book.name(k) for k in head["kpi"]], book.label(q): [f.text for f in now], t("col.target"): targets,
         t("col.attainment"): [format_percent(a) for a in head["attainment"]], book.label(q - 1): [f.text for f in before]})
-    return Slide(t("deck.headline"), t("deck.headline_sub", quarter=book.label(q)), table=table, figures=[*now, *before],
+    values = pd.DataFrame({table.columns[0]: table.iloc[:, 0], table.columns[1]: [f.value for f in now],
+                           table.columns[2]: head["target"].to_numpy(float), table.columns[3]: head["attainment"].to_numpy(float),
+                           table.columns[4]: [f.value for f in before]})
+    return Slide(t("deck.headline"), t("deck.headline_sub", quarter=book.label(q)), table=table, values=values, figures=[*now, *before],
                  notes=[*_ended_note(book, q), *_maturing_note(book, [*now, *before]), *_unavailable_note(book, card)],
                  lang=book.lang, key="headline")
 
@@ -546,6 +553,9 @@ def _plan_slide(book: _Book, design: OrgDesign, q: pd.Period) -> Slide:
                                                                       "funnel_mql")}
     people = [(role, book.window(kpi, first, q)) for role, kpi, _stage in _PLAN_PEOPLE if role in plan.people]
     table = pd.DataFrame({t("col.item"): items, t("col.per_quarter", quarter=nxt): quarter_col, t("col.per_month"): month_col})
+    values = pd.DataFrame({table.columns[0]: items,
+                           table.columns[1]: [*plan.counts.values(), *(h for h, _c in plan.people.values())],
+                           table.columns[2]: [*(np.ceil(n / 3) for n in plan.counts.values()), *([np.nan] * len(plan.people))]})
     words = {"funnel_won": "deck.assume_won", "close_rate": "deck.assume_close", "funnel_opportunity": "deck.assume_opportunity",
              "funnel_sql": "deck.assume_sql", "funnel_mql": "deck.assume_mql"}
     known = [f for f in rates.values() if not np.isnan(f.value)]
@@ -559,7 +569,7 @@ def _plan_slide(book: _Book, design: OrgDesign, q: pd.Period) -> Slide:
     bullets += missing
     figures = [deal, *known, *(f for _r, f in people)]
     return Slide(t("deck.plan", goal=format_money(goal, book.cur, compact=True, lang=lang)), t("deck.plan_sub_goal", quarter=nxt, basis=basis),
-                 table=table, bullets=bullets, figures=figures, notes=_maturing_note(book, figures), lang=lang, key="plan")
+                 table=table, values=values, bullets=bullets, figures=figures, notes=_maturing_note(book, figures), lang=lang, key="plan")
 
 
 def _glossary_slide(book: _Book, slides: list[Slide]) -> Slide:
@@ -625,6 +635,10 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5, as_of:
         t("col.dates"): [f"{a} – {b}" if a else "–" for a, b in zip(summary["first"], summary["last"], strict=True)],
         t("col.date_column"): [_date_words(c, lang) if c else "–" for c in summary["date_column"]],  # words
     })
+    values = table.copy()  # the workbook's: counts as numbers
+    values[t("col.rows_kept")] = summary["rows"].to_numpy(int)
+    values[t("col.quarantined")] = summary["quarantined"].to_numpy(int)
+    values[t("col.unresolved")] = summary["unresolved"].to_numpy(int)
     lines = []
     for name, n, total, reasons in quarantine_lines(data):
         top = ", ".join(f"{shorten(_in_words(r, lang, name), 40)} ({k:,})" for r, k in reasons[:2]) or "–"
@@ -654,7 +668,8 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5, as_of:
         notes.append(t("deck.asof_later", date=f"{cutoff:%Y-%m-%d}", latest=f"{data.as_of:%Y-%m-%d}", source=where))
         subtitle = t("deck.quality_cut", n=f"{int(summary['quarantined'].sum()):,}", u=f"{int(summary['unresolved'].sum()):,}",
                      date=f"{cutoff:%Y-%m-%d}")
-    return Slide(t("deck.quality"), subtitle, table=table, bullets=lines or [t("deck.quality_clean")], lang=lang, notes=notes, key="quality")
+    return Slide(t("deck.quality"), subtitle, table=table, values=values, bullets=lines or [t("deck.quality_clean")], lang=lang,
+                 notes=notes, key="quality")
 
 
 def _date_words(column: Any, lang: str = "en") -> str:
@@ -749,12 +764,16 @@ def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10, lang: str = "
         columns[text("col.amount", lang)] = [format_money(v, data.currency, compact=True, lang=lang) for v in top["_amount"]]
     columns[text("col.days_open", lang)] = [f"{(as_of - c).days:,}" for c in top["created_at"]]
     out = pd.DataFrame(columns)
+    values = out.copy()  # the workbook's: amounts and days as numbers
+    if sized:
+        values[text("col.amount", lang)] = top["_amount"].to_numpy(float)
+    values[text("col.days_open", lang)] = [(as_of - c).days for c in top["created_at"]]
     notes = []
     if not sized and len(live):
         notes.append(text("deck.deals_no_amounts", lang, date=f"{as_of:%Y-%m-%d}"))
     elif later.any():
         notes.append(text("deck.deals_later", lang, date=f"{as_of:%Y-%m-%d}"))
-    out.attrs.update(sized=sized, notes=notes)
+    out.attrs.update(sized=sized, notes=notes, values=values)
     return out
 
 
@@ -957,6 +976,8 @@ def _pptx_page(prs: Any, s: Slide, plot: Any, ea: str | None) -> Slide | None:
     if s.charts:
         space = _BOTTOM - y - (0.1 if (s.bullets or s.notes or s.table is not None) else 0.0)
         want = 4.2 if (s.bullets or s.table is not None or s.notes) else 5.6
+        if len(s.charts) == 1 and s.charts[0].name == "scorecard":  # a table: the height of its rows, as far as the page allows
+            want = max(want, 0.5 + 0.3 * (len(s.charts[0].frame) + 1))
         chart_h = Emu(int(min(want, max(2.9, space - text_h)) * _EMU))
         width = Inches(12.4) / max(1, len(s.charts))
         for j, chart in enumerate(s.charts):

@@ -387,19 +387,34 @@ def _review_sheets(slides: list[Any], lang: str = "en") -> list[_Sheet]:
     by_frame: dict[int, _Sheet] = {}
     fixed = {name: text(f"xlsx.{name}", lang) for name in ("findings", "scorecard")}
     for slide in slides:
-        for chart in getattr(slide, "charts", []):
-            frame = getattr(chart, "frame", None)
-            if frame is None:
-                continue
+        name = _short_name(slide, lang)
+        charts = [c for c in getattr(slide, "charts", []) if getattr(c, "frame", None) is not None]
+        for chart in charts:
+            frame = chart.frame
             if id(frame) in by_frame:
                 by_frame[id(frame)].drawn.append(chart.name)
                 continue
-            sheet = _Sheet(fixed.get(chart.name, slide.title), _as_frame(frame), slide.title, drawn=[chart.name])
+            part = text(f"xlsx.chart.{chart.name}", lang) if len(charts) > 1 and f"xlsx.chart.{chart.name}" in catalogue(lang) else ""
+            sheet = _Sheet(fixed.get(chart.name, f"{name} {part}".strip()), _as_frame(frame), slide.title, drawn=[chart.name])
             by_frame[id(frame)] = sheet
             sheets.append(sheet)
         if getattr(slide, "table", None) is not None:
-            sheets.append(_Sheet(slide.title, _as_frame(slide.table), slide.title))
+            typed = getattr(slide, "values", None)  # the figures as numbers where the slide shows them as text
+            sheets.append(_Sheet(name, _as_frame(typed if typed is not None else slide.table), slide.title))
     return sheets
+
+
+def _short_name(slide: Any, lang: str) -> str:
+    """A sheet name for the slide that fits Excel's 31 characters: the catalogue's short name for its kind of page
+    (``xlsx.sheet.<key>``; a sign's page: "Sign 2 Rep turnover"), else its title."""
+    key = str(getattr(slide, "key", "") or "")
+    if key.startswith("sign:"):
+        from .._signs import SIGNS
+
+        sign = key.split(":", 1)[1]
+        return text("xlsx.sheet.sign", lang, i=SIGNS.index(sign) + 1, name=text(f"xlsx.sign.{sign}", lang)) if sign in SIGNS \
+            else str(slide.title)
+    return text(f"xlsx.sheet.{key}", lang) if key and f"xlsx.sheet.{key}" in catalogue(lang) else str(slide.title)
 
 
 def _found(frames: list[Any], key: str) -> Any:
