@@ -80,6 +80,20 @@ def bridge_row(bridge: pd.DataFrame, period: Any, lang: str) -> tuple[pd.Series,
     return frame.select_dtypes("number").groupby(frame["period"].astype(str)).sum().iloc[-1], str(frame["period"].iloc[-1])
 
 
+BRIDGE_MOVES = ("new", "expansion", "reactivation", "contraction", "churn")
+"""The MRR bridge's movements, in the order a waterfall draws them."""
+
+
+def bridge_span(row: pd.Series, start_col: str, end_col: str) -> tuple[float, float]:
+    """The y-range of a waterfall of ``row``: from 80% of its lowest running level (0 at most) to its highest plus room
+    for the value labels, so a movement that rises above both the start and the end is never cut off."""
+    levels = np.cumsum([float(row[start_col]), *(float(row[m]) for m in BRIDGE_MOVES)])
+    low = min(float(levels.min()), float(row[end_col]))
+    high = max(float(levels.max()), float(row[end_col]))
+    floor = max(0.0, low * 0.8)
+    return floor, high + 0.12 * (high - floor if high > floor else max(abs(high), 1.0))
+
+
 def cohort_grid(cohorts: pd.DataFrame, value: str, last: int) -> pd.DataFrame:
     """Cohort × age grid (the last ``last`` cohorts) from ``cohort_retention``'s long frame or ``cohort_triangle``'s grid."""
     if "value" in cohorts.columns and "denominator" in cohorts.columns and "cohort" not in cohorts.columns:

@@ -720,10 +720,9 @@ def scorecard(
         for name in team.kpis:
             kpi = KPIS[name]
             if name not in cache:
-                try:
-                    cache[name] = (kpi.compute(data, freq, stamp), "")
-                except ValueError as err:  # a table the KPI needs is missing
-                    cache[name] = (None, str(err))
+                gaps = kpi_gaps(data, name)  # what the bundle lacks for it, said as what to add (nothing swallowed)
+                cache[name] = ((None, "not available: add " + ", ".join(g if "." in g else f"the {g} table" for g in gaps)) if gaps
+                               else (kpi.compute(data, freq, stamp), ""))
             series, note = cache[name]
             value = previous = np.nan
             if series is not None:

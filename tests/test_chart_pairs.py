@@ -186,3 +186,18 @@ def test_the_html_report_draws_with_the_new_name(monkeypatch, tmp_path, sample):
         _html(slides, tmp_path / "review.html", None)
     assert "salesmetrics.plotly" not in sys.modules
     assert (tmp_path / "review.html").stat().st_size > 0
+
+
+def test_the_waterfall_shows_every_running_level_in_both_backends():
+    """A quarter where new MRR lifts the running total far above both the start and the end (as in the dbt
+    mrr-playbook's 2019Q4: start $1.46k, +$530 new, end $1.25k after churn): neither backend may cut the bars off."""
+    subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"], "start_date": ["2024-10-01", "2025-01-01"],
+                         "amount": [1000.0, 900.0], "end_date": [None, "2025-03-01"]})  # b joins and leaves within 2025Q1
+    bridge = sm.mrr_bridge(subs, freq="Q", as_of="2025-03-31")
+    row = bridge.set_index(bridge["period"].astype(str)).loc["2025Q1"]
+    peak = row["starting_mrr"] + row["new"]  # 1,900 before the churn brings it back to 1,000
+    assert peak > max(row["starting_mrr"], row["ending_mrr"]) * 1.5
+    low, high = interactive.mrr_bridge(bridge, period="2025Q1").layout.yaxis.range
+    assert low <= row["ending_mrr"] and high > peak
+    bottom, top = plot.mrr_bridge(bridge, period="2025Q1").get_ylim()
+    assert bottom <= row["ending_mrr"] and top > peak

@@ -354,11 +354,11 @@ def test_a_missing_column_is_named_wherever_a_sign_is_not_assessed(sample):
     tables["accounts"] = tables["accounts"].drop(columns=["segment"])
     data = _quiet(sm.SalesData, **tables, timezone=sample.timezone, currency=sample.currency)
     found = _quiet(sm.diagnose, data)
-    assert found.attrs["needs"]["declining_sales"] == ["opportunities.amount", "opportunities.segment"]
+    assert found.attrs["needs"]["declining_sales"] == ["opportunities.amount", "accounts.segment"]
     assert found.attrs["needs"]["market_response"] == ["leads.segment"]
     assert "rep_turnover" not in found.attrs["needs"]  # assessed: nothing to add
     states = {row.sign: row for row in sign_overview(found)}
-    assert states["declining_sales"].shown == "not assessed: add opportunities.amount, opportunities.segment"
+    assert states["declining_sales"].shown == "not assessed: add opportunities.amount, accounts.segment"
     assert states["market_response"].shown == "not assessed: add leads.segment"
     assert states["rep_turnover"].state in ("found", "not_found")
     native = repr(_findings(found, "USD", "en"))  # the PPTX overview's table
@@ -550,3 +550,21 @@ def test_an_all_won_export_says_so_on_the_data_quality_page():
     slides = review(data)
     quality = next(s for s in slides if s.key == "quality")
     assert any("100% by construction" in b for b in quality.bullets)
+
+
+def test_the_shape_of_the_export_is_said_where_its_figures_are(sample, partial):
+    """No deal type (every deal is new business), no targets, only won deals (Olist): the KPI page says so, and the
+    pipeline page says why its win rate is 100%; the overview counts the signs not assessed."""
+    tables = {k: v for k, v in sample.tables.items() if k != "targets"}
+    opps = tables["opportunities"]
+    tables["opportunities"] = opps[opps["status"] == "won"].drop(columns=["type"])
+    data = _quiet(sm.SalesData, **tables, timezone=sample.timezone, currency=sample.currency)
+    slides = {s.key: s for s in _quiet(review, data, quarter="2025Q3")}
+    notes = slides["headline"].notes
+    assert text("deck.no_type") in notes and text("deck.no_targets") in notes
+    assert any("100% by construction" in n for n in notes) and any("100% by construction" in n for n in slides["pipeline"].notes)
+    full = {s.key: s for s in _quiet(review, sample, quarter="2025Q3")}
+    assert not [n for n in full["headline"].notes if n in (text("deck.no_type"), text("deck.no_targets"))]
+    assert full["signs"].subtitle == text("deck.signs_sub", n=7)
+    signs = next(s for s in _quiet(review, partial, quarter="2025Q3") if s.key == "signs")
+    assert "3 of 5 signs not assessed" in signs.subtitle

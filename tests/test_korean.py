@@ -287,7 +287,7 @@ def test_every_check_a_quarantine_reason_can_name_has_korean_words():
     for name in CHECK_NAMES:
         ko, en = catalogue("ko").get(f"check.{name}"), catalogue("en").get(f"check.{name}")
         assert ko and re.search("[가-힣]", ko) and not re.search(r"\b[a-z]+_[a-z_]+\b", ko), (name, ko)
-        assert en == name.replace("_", " ")  # English says the name in words, as the deck always did
+        assert en and "_" not in en and en != "closed not before created", (name, en)  # words, saying what went wrong
 
 
 def test_every_column_of_every_table_has_korean_words():
@@ -335,7 +335,7 @@ def test_the_korean_data_quality_page_gives_reasons_in_korean(messy):
     assert RAW_KEYS.search(" ".join([ko.subtitle, *bare])) is None
     # English is as it was
     en = " ".join(_quality_slide(messy, "en", max_lines=20).bullets)
-    assert "created: missing value (4)" in en and "closed: closed not before created (5)" in en and "kept as (unknown)" in en
+    assert "created: missing value (4)" in en and "closed: closed before it was created (5)" in en and "kept as (unknown)" in en
     assert "leads.opportunity_id" in en or "opportunities.account_id" in en
 
 

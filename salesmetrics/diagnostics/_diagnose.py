@@ -126,6 +126,8 @@ def diagnose(
         kwargs.update((thresholds or {}).get(sign, {}))
         by = kwargs.get("by", _DEFAULT_BY.get(sign))
         reason = _by_problem(inputs, needs[0], by, lang) if by is not None else None
+        if reason is None and by is not None and not _any_group(inputs, needs[0], by):  # the column is there, but empty
+            reason = text("why.by_empty", lang, table=needs[0], by=by)
         partly = None
         if reason is not None:
             if sign in ("declining_sales", "customer_satisfaction"):
@@ -164,7 +166,7 @@ def _needs(tables: Mapping[str, Any], inputs: Inputs | None, found: pd.DataFrame
                 missing.append("opportunities.amount")
             by = _DEFAULT_BY.get(sign)
             if by is not None and (_by_problem(inputs, needs[0], by, lang) is not None or not _any_group(inputs, needs[0], by)):
-                missing.append(f"{needs[0]}.{by}")  # the breakdown (or, for market response, the sign) needs it
+                missing.append(_BY_COLUMN[sign])  # the breakdown (or, for market response, the sign) needs it
         if missing:
             out[sign] = missing
     return out
@@ -193,6 +195,8 @@ def _has_won_amounts(inputs: Inputs) -> bool:
 
 _DEFAULT_BY = {"declining_sales": "segment", "market_response": "segment", "customer_satisfaction": "region"}
 """The ``by=`` each grouped sign uses by default (see its function)."""
+_BY_COLUMN = {"declining_sales": "accounts.segment", "market_response": "leads.segment", "customer_satisfaction": "accounts.region"}
+"""Where an export usually gives each sign's default group (a deal's segment is its account's)."""
 
 
 def _by_problem(inputs: Inputs, table: str, by: str, lang: str = "en") -> str | None:

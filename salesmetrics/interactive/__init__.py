@@ -33,6 +33,7 @@ import pandas as pd
 
 from .._charts import (
     bridge_row,
+    bridge_span,
     cohort_grid,
     context,
     escape_figure,
@@ -151,11 +152,10 @@ def mrr_bridge(bridge: pd.DataFrame, *, period: Any = None, currency: str | None
         text=[format_money(v, cur, compact=True, lang=lang) for v in [row[start_col], *[row[m] for m in moves], row[end_col]]],
         textposition="outside", increasing={"marker": {"color": POSITIVE}}, decreasing={"marker": {"color": NEGATIVE}},
         totals={"marker": {"color": PALETTE[0]}}, connector={"line": {"color": MUTED}}))
-    low = min(row[start_col], row[end_col]) * 0.8
-    top = max(row[start_col], row[end_col]) * 1.08
-    fig.update_yaxes(range=[max(0, low), top], title=text("chart.money_axis", lang, currency=cur))
+    low, top = bridge_span(row, start_col, end_col)
+    fig.update_yaxes(range=[low, top], title=text("chart.money_axis", lang, currency=cur))
     fig = _layout(fig, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period))
-    _money_ticks(fig, [max(0, low), top], cur, lang, floor=max(0, low))
+    _money_ticks(fig, [low, top], cur, lang, floor=low)
     return fig
 
 

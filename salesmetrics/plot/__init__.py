@@ -30,6 +30,7 @@ import pandas as pd
 from .._api import find_stack_level
 from .._charts import (
     bridge_row,
+    bridge_span,
     cohort_grid,
     context,
     findings_of,
@@ -256,8 +257,7 @@ def mrr_bridge(bridge: pd.DataFrame, ax: Any = None, *, period: Any = None, curr
             tick.set_horizontalalignment("right")
             tick.set_rotation_mode("anchor")
     money_axis(ax, cur, lang=lang)
-    low = min(row[start_col], row[end_col]) * 0.8
-    ax.set_ylim(bottom=max(0, low))
+    ax.set_ylim(*bridge_span(row, start_col, end_col))  # every running level and its label inside the axes
     _style(ax, text("chart.mrr_bridge", lang, unit="ARR" if "arr" in start_col else "MRR", period=shown_period),
            text("chart.money_axis", lang, currency=cur))
     return _finish(ax)

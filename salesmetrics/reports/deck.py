@@ -290,7 +290,9 @@ def review(
         first = alarms.drop_duplicates("sign")  # the most severe finding of each sign found (its page has them all)
         brief = [f"{states[sign].name} · {scope_label(kind, scope, lang)}: {shorten(ev, 110 if lang == 'en' else 60)}"
                  for sign, kind, scope, ev in zip(first["sign"], first["scope_type"], first["scope"], first["evidence"], strict=True)]
-        slides.append(Slide(t("deck.signs"), t("deck.signs_sub", n=len(alarms)), charts=[chart("findings", found)],
+        unassessed = sum(row.state == "not_assessed" for row in states.values())
+        signs_sub = t("deck.signs_sub_partial", n=len(alarms), k=unassessed) if unassessed else t("deck.signs_sub", n=len(alarms))
+        slides.append(Slide(t("deck.signs"), signs_sub, charts=[chart("findings", found)],
                             bullets=brief, key="signs"))
         for i, sign in enumerate(states, start=1):
             step(sign)
@@ -346,7 +348,7 @@ def review(
                                 charts=[chart("win_rate", wins[wins["period"] <= q]), chart("kaplan_meier", curve)],
                                 bullets=[t("deck.pipeline_kpis", quarter=book.label(q), win=figs[0].text, close=figs[1].text, cycle=figs[2].text),
                                          t("deck.pipeline_km", median=close.text)],
-                                figures=[*figs, close], notes=_maturing_note(book, figs), key="pipeline"))
+                                figures=[*figs, close], notes=[*_all_won_note(data, lang), *_maturing_note(book, figs)], key="pipeline"))
             deals = _open_deals(data, as_of, lang=lang)
             title = t("deck.deals") if deals.attrs.get("sized") else t("deck.deals_oldest")
             slides.append(Slide(title, t("deck.deals_sub", date=f"{as_of:%Y-%m-%d}"), table=deals, values=deals.attrs.get("values"),
@@ -443,12 +445,33 @@ def _headline_slide(book: _Book, card: pd.DataFrame, q: pd.Period) -> Slide:
                            table.columns[2]: head["target"].to_numpy(float), table.columns[3]: head["attainment"].to_numpy(float),
                            table.columns[4]: [f.value for f in before]})
     return Slide(t("deck.headline"), t("deck.headline_sub", quarter=book.label(q)), table=table, values=values, figures=[*now, *before],
-                 notes=[*_ended_note(book, q), *_maturing_note(book, [*now, *before]), *_unavailable_note(book, card)],
+                 notes=[*_ended_note(book, q), *_export_notes(book), *_maturing_note(book, [*now, *before]),
+                        *_unavailable_note(book, card)],
                  lang=book.lang, key="headline")
 
 
 _EVENT_TABLES = ("leads", "opportunities", "activities", "surveys", "spend")
 """Tables whose rows are the period's events: one that ends before the quarter has nothing to say about it."""
+
+
+def _export_notes(book: _Book) -> list[str]:
+    """What the export's shape does to the figures: no deal type (every deal is new business), no targets, only won deals."""
+    data, lines = book.data, []
+    opps = data.opportunities
+    if opps is not None and not data.has_column("opportunities", "type"):
+        lines.append(text("deck.no_type", book.lang))
+    if data.targets is None:
+        lines.append(text("deck.no_targets", book.lang))
+    lines += _all_won_note(data, book.lang)
+    return lines
+
+
+def _all_won_note(data: SalesData, lang: str) -> list[str]:
+    """The sentence for an export of won deals only (the win rate and deal closing ratio are 100% by construction)."""
+    opps = data.opportunities
+    if opps is not None and len(opps) >= 20 and bool((opps["status"] == "won").all()):  # as the bundle warned on loading
+        return [text("deck.all_won", lang, n=f"{len(opps):,}")]
+    return []
 
 
 def _ended_note(book: _Book, q: pd.Period) -> list[str]:
@@ -560,7 +583,7 @@ def _plan_slide(book: _Book, design: OrgDesign, q: pd.Period) -> Slide:
              "funnel_sql": "deck.assume_sql", "funnel_mql": "deck.assume_mql"}
     known = [f for f in rates.values() if not np.isnan(f.value)]
     parts = [t("deck.assume_deal", deal=deal.text)] + [t(words[f.kpi], rate=f.text) for f in known]
-    bullets = [t("deck.assumes", parts="; ".join(parts), first=first, last=q)]
+    bullets = [t("deck.assumes" if data.leads is not None else "deck.assumes_deals", parts="; ".join(parts), first=first, last=q)]
     if people:
         handled = {"SDR": t("deck.capacity_sdr"), "AE": t("deck.capacity_ae")}
         bullets.append(t("deck.assumes_people", parts="; ".join(t("deck.assume_capacity", role=role, n=f.text, what=handled[role])
@@ -586,7 +609,7 @@ def _glossary_slide(book: _Book, slides: list[Slide]) -> Slide:
     return Slide(t("deck.glossary"), t("deck.glossary_sub", mark=MATURING), table=table, bullets=bullets, lang=lang, key="glossary")
 
 
-_GLOSS_READING = ("decline_drivers", "win_rate", "funnel", "kaplan_meier", "deals")
+_GLOSS_READING = ("decline_drivers", "mrr_bridge", "win_rate", "funnel", "kaplan_meier", "deals")
 """Charts (by name) and pages (by key) whose reading needs a word: index = 100, the 95% interval, "of the stage
 before", the curve of deals still open, days open."""
 
@@ -649,9 +672,7 @@ def _quality_slide(data: SalesData, lang: str = "en", max_lines: int = 5, as_of:
             column, refs = _in_words(column, lang, name), label("table", str(refs).split(".")[0], lang, default=str(refs))
         lines.append(t("deck.unresolved_line", table=name, column=column, rows=f"{int(n):,}", distinct=f"{int(distinct):,}",
                        references=refs, examples=shorten(examples, 50)))
-    opps = data.opportunities
-    if opps is not None and len(opps) >= 20 and bool((opps["status"] == "won").all()):  # as the bundle warned on loading
-        lines.insert(0, t("deck.all_won", n=f"{len(opps):,}"))
+    lines[:0] = _all_won_note(data, lang)
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], f"… (+{len(lines) - max_lines + 1})"]
     source = data.as_of_source
@@ -690,14 +711,14 @@ def _in_words(reason: str, lang: str = "en", table: str | None = None) -> str:
     Examples
     --------
     >>> _in_words("created_at: missing_value"), _in_words("closed_at: closed_not_before_created")
-    ('created: missing value', 'closed: closed not before created')
+    ('created: missing value', 'closed: closed before it was created')
     >>> _in_words("closed_at: closed_not_before_created", "ko"), _in_words("rate: positive", "ko", "fx_rates")
     ('종료일: 종료일이 생성일보다 앞섬', '환율: 0 이하의 값')
     """
     column, _, check = str(reason).partition(": ")
-    if lang == "en":
-        words = column.removesuffix("_at").replace("_", " ")
-        return f"{words}: {check.replace('_', ' ')}" if check else words
+    if lang == "en":  # the column in words; the check as the catalogue says it ("closed before it was created")
+        words = "/".join(c.removesuffix("_at").replace("_", " ") for c in column.split("|"))
+        return f"{words}: {label('check', check, lang, default=check.replace('_', ' '))}" if check else words
     words = "/".join(label("field", f"{table}.{c}", lang, default=label("field", c, lang, default=c)) for c in column.split("|"))
     return f"{words}: {label('check', check, lang, default=check.replace('_', ' '))}" if check else words
 
@@ -771,8 +792,11 @@ def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10, lang: str = "
     notes = []
     if not sized and len(live):
         notes.append(text("deck.deals_no_amounts", lang, date=f"{as_of:%Y-%m-%d}"))
-    elif later.any():
-        notes.append(text("deck.deals_later", lang, date=f"{as_of:%Y-%m-%d}"))
+    shown_later = int(later[top.index.map(live.index.get_loc)].sum()) if len(top) else 0
+    if shown_later:  # open at as_of, closed since: the page is the pipeline as it stood then
+        notes.append(text("deck.deals_closed_since", lang, date=f"{as_of:%Y-%m-%d}", n=f"{shown_later:,}"))
+        if sized:
+            notes.append(text("deck.deals_later", lang, date=f"{as_of:%Y-%m-%d}"))
     out.attrs.update(sized=sized, notes=notes, values=values)
     return out
 
