@@ -568,3 +568,49 @@ def test_the_shape_of_the_export_is_said_where_its_figures_are(sample, partial):
     assert full["signs"].subtitle == text("deck.signs_sub", n=7)
     signs = next(s for s in _quiet(review, partial, quarter="2025Q3") if s.key == "signs")
     assert "3 of 5 signs not assessed" in signs.subtitle
+
+
+def test_the_html_scorecard_is_a_table_with_the_slides_values(decks):
+    """The web page shows the team scorecard as an HTML table (not a chart with a toolbar and a gap), with the same
+    texts as the PPTX table, the maturing mark and the attainment colours included."""
+    slides, _pptx, page = decks["en"]
+    card = next(c.frame for s in slides for c in s.charts if c.name == "scorecard")
+    html_page = page.read_text(encoding="utf-8")
+    section = html_page[html_page.index(text("deck.scorecards", org="process")):]
+    section = section[: section.index("</section>")]
+    assert "<table>" in section and "js-plotly-plot" not in section and "Plotly.newPlot" not in section
+    for shown in card["shown"]:
+        assert f"<td>{shown}</td>" in section or f">{shown}</td>" in section, shown
+    assert "background:#D9F0E3" in section or "background:#FBE3D6" in section  # attainment coloured
+
+
+RULES = {  # the detectors' defaults, and how each sign's "what counts" sentence says them
+    "declining_sales": (sm.sales_decline, {"min_declines": (2, "two quarters running"), "min_drop": (0.2, "20% or more"),
+                                           "baseline_periods": (4, "four quarters before"), "trend_periods": (8, "eight quarters")}),
+    "rep_turnover": (sm.rep_turnover, {"window_periods": (4, "last four quarters"), "min_ratio": (2.0, "twice"),
+                                       "min_rate": (0.4, "40% a year"), "min_departures": (3, "three or more departures")}),
+    "unclear_roles": (sm.role_clarity, {"recent_periods": (2, "last two quarters"), "min_share": (0.03, "3%"),
+                                        "min_ratio": (2.0, "twice"), "baseline_periods": (4, "four quarters before")}),
+    "market_response": (sm.market_response, {"recent_periods": (4, "last four quarters"), "min_growth": (0.5, "half or more"),
+                                             "min_unowned": (0.3, "30% or more")}),
+    "customer_satisfaction": (sm.customer_satisfaction, {"recent_periods": (4, "last four quarters"), "min_drop": (0.3, "0.3 points")}),
+}
+
+
+def test_a_page_with_no_sign_says_what_would_have_counted(sample):
+    """"No sign" alone reads like "not looked at": the page says what the sign needs, in the detectors' own defaults
+    (a test binds each number in the sentence to the function's signature, so the two cannot drift apart)."""
+    import inspect
+
+    for sign, (fn, params) in RULES.items():
+        rule = text(f"rule.{sign}")
+        defaults = inspect.signature(fn).parameters
+        for name, (value, phrase) in params.items():
+            assert defaults[name].default == value, (sign, name)
+            assert phrase in rule, (sign, phrase)
+        assert re.search("[가-힣]", text(f"rule.{sign}", "ko"))
+    slides = _quiet(review, sample, quarter="2024Q1")  # before the planted troubles: every sign assessed, none found
+    pages = [s for s in slides if s.key.startswith("sign:")]
+    assert {s.subtitle for s in pages} == {"no sign"}
+    for s in pages:
+        assert s.bullets == [text("deck.no_sign"), text(f"rule.{s.key.split(':')[1]}")]

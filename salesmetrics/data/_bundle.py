@@ -302,13 +302,15 @@ class SalesData:
 
     def _warn_quarantine(self, inputs: dict[str, pd.DataFrame]) -> None:
         """One warning when quarantine set aside more than 5% of any table, with the top reasons."""
+        from ..formatting import share
+
         lines = []
         for name, q in self.quarantine.items():
             given = len(q) + len(getattr(self, name))
             if len(q) > 0.05 * given:
                 reasons = q[quarantine_columns(inputs[name].columns)[1]].str.split("; ").explode().value_counts()
                 top = ", ".join(f"{r} ({n:,})" for r, n in reasons.head(3).items())
-                lines.append(f"  {name}: {len(q):,} of {given:,} rows ({len(q) / given:.0%}); top reasons: {top}")
+                lines.append(f"  {name}: {len(q):,} of {given:,} rows ({share(len(q), given)}); top reasons: {top}")
         if lines:
             warnings.warn(
                 "quarantine set aside more than 5% of a table; figures from it cover only the rows kept:\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -519,9 +520,10 @@ def _sign_slide(data: SalesData, book: _Book, found: pd.DataFrame, state: Any, i
     if len(mine):
         bullets = [str(e) for e in mine["evidence"]] + [text("deck.todo", lang, text=mine["recommendation"].iloc[0])]
     elif len(info):  # not assessed, or assessed only in part: why, and what to add
-        bullets = [str(e) for e in info["evidence"]] + ([text("deck.no_sign", lang)] if state.state == "partly" else [])
-    else:
-        bullets = [text("deck.no_sign", lang)]
+        bullets = [str(e) for e in info["evidence"]] + ([text("deck.no_sign", lang), text(f"rule.{sign}", lang)]
+                                                         if state.state == "partly" else [])
+    else:  # assessed, nothing found: what it would have taken (the detectors' defaults, as diagnose ran them)
+        bullets = [text("deck.no_sign", lang), text(f"rule.{sign}", lang)]
     notes, figures = [], []
     if sign == "declining_sales" and state.state == "found":  # the decomposition's ratio is not the deal closing ratio: say so
         ratio = book.figure("wins_per_new_deal", book.quarter)
@@ -1089,6 +1091,7 @@ h1{font-size:32px;margin:0 0 8px} h2{font-size:24px;margin:0 0 4px} .sub{color:#
 .charts{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(480px,1fr))} .chart{min-width:0;overflow:hidden}
 table{border-collapse:collapse;font-size:14px;margin-top:8px} th,td{border-bottom:1px solid #ddd;padding:6px 10px;text-align:left;vertical-align:top}
 th{background:#0072B2;color:#fff} li{margin:6px 0;line-height:1.4} .notes{color:#555;font-size:13px;margin-top:12px}
+h3{font-size:16px;margin:12px 0 4px}
 """
 
 
@@ -1098,11 +1101,17 @@ def _safe_json(obj: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def _fill(colour: str | None) -> str:
+    """A table cell's background as an HTML attribute (the attainment colours), or nothing."""
+    return f" style='background:{colour}'" if colour and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour) else ""
+
+
 def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
     import_optional("plotly", "plot")
     from plotly.offline import get_plotlyjs
 
     from .. import interactive as splot
+    from ..formatting import scorecard_cells
 
     esc = html.escape
     lang = slides[0].lang
@@ -1117,9 +1126,18 @@ def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
         parts.append(f"<section><{tag}>{esc(s.title)}</{tag}>")
         if s.subtitle:
             parts.append(f"<p class='sub'>{esc(s.subtitle)}</p>")
-        if s.charts:
+        grids = [c for c in s.charts if c.name == "scorecard"]  # a table: an HTML table, as the PPTX draws a native one
+        for chart in grids:
+            head, rows, fills = scorecard_cells(chart.frame, chart.currency or "USD", chart.lang)
+            title = text("chart.scorecard", chart.lang, period=chart.frame["period"].iloc[0] if len(chart.frame) else "")
+            body = "".join("<tr>" + "".join(f"<td{_fill(fill) if j == len(row) - 1 else ''}>{esc(str(v))}</td>"
+                                            for j, v in enumerate(row)) + "</tr>" for row, fill in zip(rows, fills, strict=True))
+            parts.append(f"<h3>{esc(title)}</h3><table><thead><tr>{''.join(f'<th>{esc(h)}</th>' for h in head)}</tr></thead>"
+                         f"<tbody>{body}</tbody></table>")
+        drawn = [c for c in s.charts if c.name != "scorecard"]
+        if drawn:
             parts.append("<div class='charts'>")
-            for chart in s.charts:
+            for chart in drawn:
                 fig = chart.draw(splot)
                 n += 1
                 div = f"chart-{n}"
