@@ -948,16 +948,20 @@ def plan_funnel(
     span = f"{first}–{last}" if first is not None else f"all time before {goal}"
     rows: list[tuple[str, str, float, float, str]] = []
     missing = dict(plan.missing)
+
+    def why_not(kpi: str) -> str:
+        gaps = kpi_gaps(data, kpi)
+        return f"add {', '.join(gaps)}" if gaps else f"no history of {span} to measure {KPIS[kpi].label} on"
+
+    root = ""  # the first stage that could not be worked out: every stage before it fails for the same reason
     for stage, _rate in _PLAN_STEPS:
         item = _PLAN_ITEMS[stage]
         if stage in plan.counts:
             n = plan.counts[stage]
             rows.append((item, "", n, float(np.ceil(n / months)), f"for {target_bookings:,.0f} of new-business bookings in {goal}"))
         else:
-            kpi = missing.get(stage)
-            gaps = kpi_gaps(data, kpi) if kpi else []
-            why = f"add {', '.join(gaps)}" if gaps else f"no history of {span} to measure {kpi} on" if kpi else "an earlier stage is missing"
-            rows.append((item, "", np.nan, np.nan, f"not available: {why}"))
+            root = root or (why_not(missing[stage]) if stage in missing else "")
+            rows.append((item, "", np.nan, np.nan, f"not available: {root or 'a later stage is missing'}"))
     for role, kpi, stage in _PLAN_PEOPLE:
         if role in plan.people:
             heads, per_rep = plan.people[role]
@@ -970,14 +974,15 @@ def plan_funnel(
             why = f"add {', '.join(gaps)}" if gaps else f"no {role} in post in {span}"
             rows.append((f"{role} headcount", "", np.nan, np.nan, f"not available: {why}"))
     for kpi, value in plan.assumed.items():
-        rows.append((KPIS[kpi].label, kpi, value, np.nan, f"assumed: measured {span}"))
+        rows.append((KPIS[kpi].label, kpi, value, np.nan, f"assumed: measured {span}" if not np.isnan(value) else
+                     f"not available: {why_not(kpi)}"))
     journeys = lead_journeys(data, as_of=measured) if data.leads is not None else None
     if journeys is not None:
         lo = pd.Timestamp(first.start_time).tz_localize(tz) if first is not None else journeys["created_at"].min()
         won = journeys[(journeys["created_at"] >= lo) & journeys["won_at"].notna()]
         days = float(((won["won_at"] - won["created_at"]).dt.total_seconds() / 86400).median()) if len(won) else np.nan
         rows.append(("median lead-to-win days", "", days, np.nan,
-                     f"leads created {span} that were won: generate the leads this long before {goal}"))
+                     f"leads created {span} and won by {measured:%Y-%m-%d}: generate the leads this long before {goal}"))
     out = pd.DataFrame(rows, columns=["item", "kpi", "value", "per_month", "basis"])
     out.attrs.update(target_bookings=target_bookings, period=str(goal), lookback=span, as_of=str(measured))
     return out

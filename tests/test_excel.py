@@ -195,7 +195,9 @@ def test_to_excel_takes_a_bundle_or_the_slides(sample, slides, tmp_path):
 def test_the_command_line_writes_xlsx(tmp_path, capsys):
     out = tmp_path / "review.xlsx"
     assert main(["report", "--quarter", "2025Q3", "--out", str(out)]) == 0
-    assert f"wrote {out}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"wrote {out}" in printed
+    assert "review of 2025Q3, figures as of 2025-09-30 23:59 America/New_York" in printed  # which quarter, said first
     assert openpyxl.load_workbook(out).sheetnames[0] == "About"
     assert main(["report", "--out", str(tmp_path / "review.xls")]) == 3
 

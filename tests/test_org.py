@@ -119,3 +119,20 @@ def test_plan_funnel_without_leads_or_roles_says_what_to_add(sample):
     assert np.isnan(plan.loc["AE headcount", "value"]) and "add reps.role" in plan.loc["AE headcount", "basis"]
     with pytest.warns(FutureWarning, match="capacity"):
         sm.plan_funnel(sample, target_bookings=1e6, period="2025Q4", capacity={"SDR": ("mql_at", "MQLs")})
+
+
+def test_plan_funnel_without_amounts_names_the_root_cause_on_every_row(sample):
+    """No deal amounts (as in the Olist export): no deal count can be worked out, and every stage says why, not
+    "an earlier stage is missing"; the deal-size assumption says it is not available rather than "assumed: NaN"."""
+    tables = dict(sample.tables)
+    tables["opportunities"] = tables["opportunities"].drop(columns=["amount"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bare = sm.SalesData(**tables, timezone=sample.timezone, currency=sample.currency)
+    plan = sm.plan_funnel(bare, target_bookings=1e6, period="2025Q4").set_index("item")
+    stages = ["won deals needed", "opportunities needed", "SQLs needed", "MQLs needed", "leads needed"]
+    assert plan.loc[stages, "value"].isna().all()
+    assert set(plan.loc[stages, "basis"]) == {"not available: add opportunities.amount"}
+    deal = plan[plan["kpi"] == "deal_size"]
+    assert np.isnan(deal["value"].item()) and deal["basis"].item() == "not available: add opportunities.amount"
+    assert "won by 2025-09-30" in plan.loc["median lead-to-win days", "basis"]  # measured when the quarter began

@@ -457,9 +457,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.as_of is not None:
         _as_of(data, args.as_of)
     try:
-        _quarter(data, args.quarter, args.as_of)
+        chosen, cut = _quarter(data, args.quarter, args.as_of)
     except ValueError as err:  # an unreadable --quarter, or one after as_of: the message says which
         raise BadInputError(str(err)) from err
+    print(f"review of {chosen}, figures as of {cut:%Y-%m-%d %H:%M} {data.timezone}"
+          + ("" if args.quarter else " (the last complete quarter; --quarter picks another)"))
     bar = ProgressBar(14 + 17 * len(outs), "building the review")
     try:
         paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang, as_of=args.as_of)
