@@ -276,3 +276,16 @@ def test_amounts_with_a_currency_sign_and_no_thousands_separator_are_read():
         sm.conform(raw, "opportunities")
     assert info.value.failure_cases["row"].tolist() == [3]  # only the one that is not a number
     assert sm.conform(raw.iloc[:3], "opportunities")["amount"].tolist() == [900.0, 1234.5, 1200.0]
+
+
+def test_a_reference_to_a_quarantined_row_says_so_not_that_the_id_is_missing():
+    """Olist: a lead points at a deal that is in the export but was set aside (closed before created); the warning
+    must not read as if the id were missing from the export."""
+    opps = pd.DataFrame({"opportunity_id": ["o1", "o2"], "created_at": ["2025-01-05", "2025-02-01"], "status": ["won", "won"],
+                         "closed_at": ["2025-02-10", "2025-01-01"]})  # o2 closes before it opens: set aside
+    leads = pd.DataFrame({"lead_id": ["l1", "l2"], "created_at": ["2025-01-01", "2025-01-02"], "opportunity_id": ["o1", "o2"]})
+    with pytest.warns(sm.DataQualityWarning) as caught:
+        data = sm.SalesData(leads=leads, opportunities=opps, on_invalid="quarantine")
+    message = next(str(w.message) for w in caught if "leads.opportunity_id" in str(w.message))
+    assert "1 of these id(s) are in the export but on opportunities rows set aside by quarantine" in message
+    assert len(data.quarantine["opportunities"]) == 1

@@ -235,7 +235,8 @@ class SalesData:
                 kept = {t: f.loc[~bad[t]] for t, f in coerced.items()}
                 rows = {t: np.flatnonzero(~bad[t]) for t in coerced}
                 positions.clear()
-                more, unresolved = _reference_checks(kept, rows, self.currency, strict=strict, positions=positions)
+                held = {t: f.loc[bad[t]] for t, f in coerced.items() if bad[t].any()}
+                more, unresolved = _reference_checks(kept, rows, self.currency, strict=strict, positions=positions, set_aside=held)
                 if not len(more):
                     break  # the look-ups of this last pass are on exactly the rows kept
                 failures = _concat([failures, more])

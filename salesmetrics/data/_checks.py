@@ -149,13 +149,15 @@ class Unresolved:
             fix = "fix the scope, add the team or rep to reps, or pass references='strict' to refuse them"
         else:
             what = f"refer to {self.distinct:,} id(s) not in {self.references}"
-            then = f"they are kept, and metrics that group through {self.column} put them in '(unknown)'"
+            then = (f"they are kept, and grouped by an attribute of {self.references.split('.')[0]} (a team, a region) "
+                    "they fall in '(unknown)'")
             fix = f"add the missing {self.references.split('.')[0]} rows, or pass references='strict' to refuse them"
         return f"{self.table}.{self.column}: {self.rows:,} row(s) {what} (e.g. {shown}); {then}. Fix: {fix}.{self.hint}"
 
 
 def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.ndarray], currency: str, *,
                       strict: bool, positions: dict[tuple[str, str, str], np.ndarray] | None = None,
+                      set_aside: Mapping[str, pd.DataFrame] | None = None,
                       ) -> tuple[pd.DataFrame, list[Unresolved]]:
     """Cross-table checks on the rows kept so far; ``rows[table]`` maps them to input positions.
 
@@ -186,6 +188,12 @@ def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.
             out.append(_failures(table, column, "foreign_key", rows[table][bad], values[bad], fix))
         else:
             hint = unicode_hint(values[bad], keys)
+            held = (set_aside or {}).get(ref)
+            if held is not None and len(held):  # the id is in the export, on a row quarantine set aside: say so
+                n = int(values[bad].drop_duplicates().isin(held[KEYS[ref]]).sum())
+                if n:
+                    hint = (f"{hint} " if hint else "") + (f"{n:,} of these id(s) are in the export but on {ref} rows set aside by "
+                                                           f"quarantine (see quarantine['{ref}']).")
             unresolved.append(Unresolved(table, column, f"{ref}.{KEYS[ref]}", bad, values, f" {hint}" if hint else ""))
     for table in ("opportunities", "subscriptions"):
         if table not in frames:
