@@ -1002,9 +1002,9 @@ def _pptx_page(prs: Any, s: Slide, plot: Any, ea: str | None) -> Slide | None:
     if s.charts:
         space = _BOTTOM - y - (0.1 if (s.bullets or s.notes or s.table is not None) else 0.0)
         want = 4.2 if (s.bullets or s.table is not None or s.notes) else 5.6
-        if len(s.charts) == 1 and s.charts[0].name == "scorecard":  # a table: the height of its rows, as far as the page allows
-            want = max(want, 0.5 + 0.3 * (len(s.charts[0].frame) + 1))
         chart_h = Emu(int(min(want, max(2.9, space - text_h)) * _EMU))
+        if len(s.charts) == 1 and s.charts[0].name == "scorecard":  # a table: the height of its rows, as far as the page allows
+            chart_h = Emu(int(min(0.55 + 0.3 * (len(s.charts[0].frame) + 1), max(1.0, space - text_h)) * _EMU))
         width = Inches(12.4) / max(1, len(s.charts))
         for j, chart in enumerate(s.charts):
             if add_native_chart(slide, chart, Inches(0.45) + Emu(int(width * j)), top, Emu(int(width)), chart_h):

@@ -256,8 +256,7 @@ def disabled_by(table: str, column: str | None) -> list[str]:
     ['lead conversions (MQL to SQL)', 'their MQLs that became SQLs']
     """
     from .._signs import SIGNS
-    from ..diagnostics import _PARTS
-    from ..diagnostics._common import _NEEDS_COLUMNS
+    from ..diagnostics import _NEEDS_COLUMNS, _PARTS
     from ..org import KPIS
 
     need = table if column is None else f"{table}.{column}"
