@@ -187,7 +187,7 @@ def test_quarantine_above_five_percent_is_loud_and_below_is_quiet():
         assert len(sm.SalesData(opportunities=two, on_invalid="quarantine").quarantine["opportunities"]) == 2
     three = two.copy()
     three.loc[9, "status"] = "maybe"
-    with pytest.warns(sm.DataQualityWarning, match=r"opportunities: 3 of 40 rows \(8%\); top reasons: created_at: missing_value \(2\), .*status: allowed_values \(1\)"):
+    with pytest.warns(sm.DataQualityWarning, match=r"opportunities: 3 of 40 rows \(7\.5%\); top reasons: created_at: missing_value \(2\), .*status: allowed_values \(1\)"):
         sm.SalesData(opportunities=three, on_invalid="quarantine")
 
 

@@ -346,7 +346,7 @@ def test_stages_the_export_lacks_are_left_out_or_refused():
         sm.compare_definitions(data, None, {"column": "lead_id", "in": ["l1"]}, stage="sql_at")
     card = sm.scorecard(data, freq="Q", as_of="2025-03-31")
     row = card[card["kpi"] == "lead_conversions"].iloc[0]
-    assert np.isnan(row["value"]) and np.isnan(row["previous"]) and "no sql_at column" in row["note"]
+    assert np.isnan(row["value"]) and np.isnan(row["previous"]) and row["note"] == "not available: add leads.sql_at"
 
 
 def test_scorecard_at_an_earlier_as_of_uses_only_what_was_known(sample):

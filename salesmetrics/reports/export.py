@@ -483,7 +483,7 @@ def write_review(slides: list[Any], path: str | Path, data: SalesData | None = N
     'review.xlsx'
     >>> import openpyxl
     >>> openpyxl.load_workbook(write_review(review(data, quarter="2025Q3", lang="ko"), path, data, "2025Q3")).sheetnames[:3]
-    ['정보', '목표 대비 핵심 KPI', '진단 결과']
+    ['정보', '핵심 KPI', '진단 결과']
     """
     lang = lang or (getattr(slides[0], "lang", None) if slides else None) or "en"
     catalogue(lang)  # an unknown language fails here, before any work
