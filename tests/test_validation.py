@@ -289,3 +289,13 @@ def test_a_reference_to_a_quarantined_row_says_so_not_that_the_id_is_missing():
     message = next(str(w.message) for w in caught if "leads.opportunity_id" in str(w.message))
     assert "1 of these id(s) are in the export but on opportunities rows set aside by quarantine" in message
     assert len(data.quarantine["opportunities"]) == 1
+
+
+def test_an_expected_close_date_is_a_plan_and_never_sets_as_of():
+    """An open deal's expected close (Salesforce CloseDate, HubSpot closedate) lies ahead; the data's as_of is its
+    latest event, not its latest plan."""
+    opps = pd.DataFrame({"opportunity_id": ["o1", "o2"], "created_at": ["2025-01-05", "2025-03-01"], "status": ["won", "open"],
+                         "closed_at": ["2025-02-10", None],
+                         "expected_close_at": pd.to_datetime([None, "2025-12-31"]).tz_localize("UTC")})  # as a reader writes it
+    data = sm.SalesData(opportunities=opps)
+    assert data.as_of == pd.Timestamp("2025-03-01", tz="UTC") and data.as_of_source == "opportunities.created_at"

@@ -125,7 +125,8 @@ class AsOf:
 
 
 def infer_as_of(tables: dict[str, pd.DataFrame], timezone: str, *, k: int = 6) -> AsOf:
-    """The latest event in any table: every ``*_at`` time stamp, subscription starts and spend months.
+    """The latest event in any table: every ``*_at`` time stamp (not ``expected_*_at``: a date planned, such as an open
+    deal's expected close), subscription starts and spend months.
 
     Subscription end dates and exchange-rate dates count only when no other column dates the data (a
     contract's end may be scheduled, a rate published ahead). Calendar dates are read as midnight in
@@ -145,7 +146,8 @@ def infer_as_of(tables: dict[str, pd.DataFrame], timezone: str, *, k: int = 6) -
     def columns(kinds: dict[str, tuple[str, ...]] | None) -> list[tuple[str, str, np.ndarray]]:
         out = []
         for table, df in tables.items():
-            names = ([c for c in df.columns if str(c).endswith("_at") and isinstance(df[c].dtype, pd.DatetimeTZDtype)]
+            names = ([c for c in df.columns if str(c).endswith("_at") and not str(c).startswith("expected_")  # a plan, not an event
+                      and isinstance(df[c].dtype, pd.DatetimeTZDtype)]
                      if kinds is None else [c for c in kinds.get(table, ()) if c in df.columns])
             for column in names:
                 series = df[column]
