@@ -794,7 +794,7 @@ def _open_deals(data: SalesData, as_of: pd.Timestamp, n: int = 10, lang: str = "
     notes = []
     if not sized and len(live):
         notes.append(text("deck.deals_no_amounts", lang, date=f"{as_of:%Y-%m-%d}"))
-    shown_later = int(later[top.index.map(live.index.get_loc)].sum()) if len(top) else 0
+    shown_later = int((top["closed_at"] > as_of).sum())  # of the deals listed
     if shown_later:  # open at as_of, closed since: the page is the pipeline as it stood then
         notes.append(text("deck.deals_closed_since", lang, date=f"{as_of:%Y-%m-%d}", n=f"{shown_later:,}"))
         if sized:
@@ -1128,12 +1128,12 @@ def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
             parts.append(f"<p class='sub'>{esc(s.subtitle)}</p>")
         grids = [c for c in s.charts if c.name == "scorecard"]  # a table: an HTML table, as the PPTX draws a native one
         for chart in grids:
-            head, rows, fills = scorecard_cells(chart.frame, chart.currency or "USD", chart.lang)
+            names, cells, fills = scorecard_cells(chart.frame, chart.currency or "USD", chart.lang)
             title = text("chart.scorecard", chart.lang, period=chart.frame["period"].iloc[0] if len(chart.frame) else "")
-            body = "".join("<tr>" + "".join(f"<td{_fill(fill) if j == len(row) - 1 else ''}>{esc(str(v))}</td>"
-                                            for j, v in enumerate(row)) + "</tr>" for row, fill in zip(rows, fills, strict=True))
-            parts.append(f"<h3>{esc(title)}</h3><table><thead><tr>{''.join(f'<th>{esc(h)}</th>' for h in head)}</tr></thead>"
-                         f"<tbody>{body}</tbody></table>")
+            rows_html = "".join("<tr>" + "".join(f"<td{_fill(fill) if j == len(row) - 1 else ''}>{esc(str(v))}</td>"
+                                                 for j, v in enumerate(row)) + "</tr>" for row, fill in zip(cells, fills, strict=True))
+            parts.append(f"<h3>{esc(title)}</h3><table><thead><tr>{''.join(f'<th>{esc(h)}</th>' for h in names)}</tr></thead>"
+                         f"<tbody>{rows_html}</tbody></table>")
         drawn = [c for c in s.charts if c.name != "scorecard"]
         if drawn:
             parts.append("<div class='charts'>")
