@@ -74,6 +74,7 @@ _CJK_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0x
                (0xFF00, 0xFFEF), (0x20000, 0x2FFFF))
 
 
+@functools.lru_cache(maxsize=8192)
 def _is_cjk(ch: str) -> bool:
     code = ord(ch)
     return any(a <= code <= b for a, b in _CJK_RANGES)
@@ -150,13 +151,19 @@ def text_width(text: str, size: float, *, bold: bool = False, cjk_font: str | No
     >>> text_width("매출액", 10) >= 30   # a Hangul syllable is one em wide
     True
     """
+    return _text_em(str(text), bold, cjk_font) * size
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_em(text: str, bold: bool, cjk_font: str | None) -> float:
+    """The width of ``text`` in em (see :func:`text_width`), cached: a deck measures the same cell at several sizes."""
     cjk = _font(cjk_font, bold) if cjk_font else None
     family = cjk_font if cjk is not None else None
     total = sum(_char_em(ch, bold, family) for ch in text)
     if any(_is_cjk(ch) for ch in text):  # LibreOffice sets a quarter em between Asian and Latin text: counted, to be safe
         scripts = [_is_cjk(ch) for ch in text if not ch.isspace()]
         total += 0.25 * sum(a != b for a, b in itertools.pairwise(scripts))
-    return total * size
+    return total
 
 
 @functools.lru_cache(maxsize=8192)

@@ -331,16 +331,26 @@ def _lead_cohorts(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame
     from .funnels import funnel, lead_journeys
     from .periods import to_period
 
+    # the four funnel steps share one computation per (freq, as_of) on the same tables (a look-up cache, like the
+    # positions: a table replaced on the bundle is a different object, so its entry no longer matches)
+    cache = data.__dict__.setdefault("_lead_cohorts", {}) if hasattr(data, "__dict__") else {}
+    key = (freq, str(as_of), id(getattr(data, "leads", None)), id(getattr(data, "opportunities", None)))
+    hit = cache.get(key)
+    if hit is not None and hit[0] is getattr(data, "leads", None) and hit[1] is getattr(data, "opportunities", None):
+        return hit[2]
     journeys = lead_journeys(data, as_of=as_of)
     stages = [s for s in LEAD_FUNNEL if s in journeys.columns and (s == "created_at" or journeys[s].notna().any()
                                                                    or s in ("opportunity_created_at", "won_at"))]
     if freq is None:
-        return funnel(journeys, stages, freq=None, as_of=as_of)
-    cohorts = to_period(journeys["created_at"], freq, fiscal_year_start=data.fiscal_year_start)
-    journeys = journeys.assign(_cohort=cohorts.astype(str))
-    out = funnel(journeys, stages, by="_cohort", freq=None, as_of=as_of)
-    out.insert(0, "period", [pd.Period(c, freq_alias(freq, data.fiscal_year_start)) for c in out.pop("_cohort")])
-    return out.sort_values(["period"], kind="stable").reset_index(drop=True)
+        out = funnel(journeys, stages, freq=None, as_of=as_of)
+    else:
+        cohorts = to_period(journeys["created_at"], freq, fiscal_year_start=data.fiscal_year_start)
+        journeys = journeys.assign(_cohort=cohorts.astype(str))
+        out = funnel(journeys, stages, by="_cohort", freq=None, as_of=as_of)
+        out.insert(0, "period", [pd.Period(c, freq_alias(freq, data.fiscal_year_start)) for c in out.pop("_cohort")])
+        out = out.sort_values(["period"], kind="stable").reset_index(drop=True)
+    cache[key] = (getattr(data, "leads", None), getattr(data, "opportunities", None), out)
+    return out
 
 
 def _step(stage: str) -> Callable[[Any, str | None, Any], pd.DataFrame]:
