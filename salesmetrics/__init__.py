@@ -64,6 +64,9 @@ _LAZY = {
     "report": "salesmetrics.reports.deck",
     "to_csv": "salesmetrics.reports.export",
     "to_excel": "salesmetrics.reports.export",
+    "read_salesforce": "salesmetrics.sources",
+    "read_hubspot": "salesmetrics.sources",
+    "read_stripe": "salesmetrics.sources",
     "sales_decline": "salesmetrics.diagnostics",
     "rep_turnover": "salesmetrics.diagnostics",
     "role_clarity": "salesmetrics.diagnostics",
@@ -131,6 +134,9 @@ __all__ = [
     "plan_funnel",
     "qualify",
     "read_dir",
+    "read_hubspot",
+    "read_salesforce",
+    "read_stripe",
     "rep_turnover",
     "report",
     "response_sla",
@@ -177,6 +183,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .reports.export import to_csv, to_excel
     from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention
     from .sla import attainment, compare_definitions, qualify, response_sla
+    from .sources import read_hubspot, read_salesforce, read_stripe
     from .stats import kaplan_meier, wilson_interval
 
 

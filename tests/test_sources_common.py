@@ -86,3 +86,18 @@ def test_disabled_by_names_kpis_and_signs():
     assert "sign: unclear roles" in disabled_by("reps", "role")
     assert "sign: customer satisfaction" in disabled_by("surveys", None)
     assert disabled_by("accounts", "name") == []  # nothing needs an account's name
+
+
+@pytest.mark.parametrize("vendor, folder", [("salesforce", "salesforce"), ("hubspot", "hubspot/export"), ("stripe", "stripe/export")])
+def test_the_command_line_reads_a_vendor_export_and_says_what_it_mapped(vendor, folder, capsys):
+    """``--source`` reads the folder with the vendor's reader; ``summary`` says what was mapped and what is not there."""
+    from pathlib import Path
+
+    from salesmetrics.reports.cli import main
+
+    path = Path(__file__).parent / "fixtures" / folder
+    assert main(["summary", str(path), "--source", vendor, "--timezone", "America/New_York"]) == 0
+    out = capsys.readouterr().out
+    assert f"mapped by read_{vendor}:" in out and "not available:" in out
+    assert main(["summary", "--source", vendor]) == 3  # a vendor export needs its folder
+    assert f"--source {vendor} needs the folder of the export" in capsys.readouterr().err

@@ -190,7 +190,16 @@ def _load(path: str | None, args: argparse.Namespace, *, on_invalid: str = "rais
     folder = Path(path) if path else sample_dir()
     if args.timezone is not None:
         _check_timezone(args.timezone, "--timezone")
+    source = getattr(args, "source", None)
     try:
+        if source not in (None, "tables"):  # a vendor's export: the reader maps it (data.provenance says how)
+            if not path:
+                raise BadInputError(f"--source {source} needs the folder of the export, e.g. salesmetrics summary exports/ "
+                                    f"--source {source}.")
+            from .. import sources
+
+            reader = getattr(sources, f"read_{source}")
+            return reader(folder, timezone=args.timezone or "UTC", currency=args.currency, on_invalid=on_invalid)  # type: ignore[no-any-return]
         return read_dir(folder, timezone=args.timezone, currency=args.currency, on_invalid=on_invalid)  # type: ignore[arg-type]
     except SalesMetricsError:
         raise
@@ -332,6 +341,16 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         print(f"as_of {as_of:%Y-%m-%d %H:%M %Z}, set by {found}\n")
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 100):
         print(data.summary().to_string())
+        report = getattr(data, "provenance", None)
+        if report is not None:  # a vendor's export: where each column came from, and what is not there
+            vendor = report.attrs.get("vendor", "the reader")
+            gone = report[report["source"] == "not available"]
+            print(f"\nmapped by {vendor}: {len(report) - len(gone):,} canonical column(s) from the export; not available:")
+            for table, column, disables in gone[["table", "column", "disables"]].itertuples(index=False, name=None):
+                print(f"  {table}.{column}" + (f": disables {shorten(disables, 110)}" if disables else ""))
+            dropped = report.attrs.get("dropped") or {}
+            if dropped:
+                print("  rows deleted in the source, dropped: " + ", ".join(f"{k} {v:,}" for k, v in dropped.items()))
         quarantine = quarantine_lines(data)
         if quarantine:
             print("\nquarantined rows (set aside; every figure is computed on the rows kept):")
@@ -493,6 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--timezone", default=argparse.SUPPRESS, help="reporting time zone")
     common.add_argument("--currency", default=argparse.SUPPRESS, help="reporting currency")
+    common.add_argument("--source", choices=["tables", "salesforce", "hubspot", "stripe"], default="tables",
+                        help="what the folder holds: canonical tables (default), or a Salesforce, HubSpot or Stripe export "
+                             "read with read_salesforce / read_hubspot / read_stripe")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("summary", parents=[common], help="tables, date ranges, quarantined rows and headline counts")
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
