@@ -425,3 +425,15 @@ def test_canceled_without_ended_at_ends_when_canceled(tmp_path: Path) -> None:
     assert data.subscriptions["end_date"].tolist()[0] == pd.Timestamp("2024-04-10")
     assert pd.isna(data.subscriptions["end_date"].tolist()[1])
     assert _month_end(data, "2024-04", as_of="2024-04-30").sum() == 20.0
+
+
+def test_an_as_of_read_off_the_export_says_which_field_set_it():
+    """The reader dates the export by its latest event; the bundle must not call that date "given"."""
+    subs = [{"id": "sub_1", "customer": "cus_1", "status": "canceled", "start_date": 1704067200, "created": 1704067200,
+             "ended_at": 1711929600, "canceled_at": 1711929600,
+             "items": {"data": [{"id": "si_1", "quantity": 1, "price": {"unit_amount": 1000, "currency": "usd",
+                                                                      "recurring": {"interval": "month", "interval_count": 1}}}]}}]
+    data = sm.read_stripe(subs)
+    assert data.as_of == pd.Timestamp("2024-04-01", tz="UTC")  # 1711929600: the end, an event that happened
+    assert data.as_of_source in ("subscriptions.ended_at", "subscriptions.canceled_at")
+    assert sm.read_stripe(subs, as_of="2024-03-31").as_of_source == "given"

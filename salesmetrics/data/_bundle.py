@@ -359,8 +359,8 @@ class SalesData:
     @property
     def as_of_source(self) -> str:
         """Where :attr:`as_of` comes from: ``"table.column"``, ``"given"``, or ``""`` when nothing is dated."""
-        if self._as_of is not None:
-            return "given"
+        if self._as_of is not None:  # given, or set by a reader from the events it read (it says which)
+            return str(self.__dict__.get("_as_of_from") or "given")
         return self._found_as_of().source
 
     def has_column(self, table: str, column: str) -> bool:

@@ -201,10 +201,13 @@ class Mapper:
         """Raise one MissingDataError naming every missing required object or field and what supplies it."""
         if not self.missing:
             return
+        missing = list(dict.fromkeys(self.missing))
         lines = [f"  {obj}.{name}" + (f": or pass {option}" if option else "") if name else f"  {obj}" + (f": {option}" if option else "")
-                 for obj, name, option in dict.fromkeys(self.missing)]
+                 for obj, name, option in missing]
+        options = any(option for _obj, _name, option in missing)
         raise MissingDataError(f"{self.vendor}: the export lacks {len(lines)} required field(s):\n" + "\n".join(lines)
-                               + "\nAdd them to the export (any spelling: StageName, stage_name), or pass the options named.")
+                               + "\nAdd them to the export (any spelling: Created Date, CreatedDate and created_date are the same"
+                               + (" field), or pass the options named." if options else " field)."))
 
     def provenance(self) -> pd.DataFrame:
         """Every canonical column the reader filled or could not: ``table``, ``column``, ``source``, ``disables``."""

@@ -68,6 +68,7 @@ _LEFT_OUT_STATUS = {"incomplete": "incomplete subscriptions (first payment not m
                     "paused": "paused subscriptions (trial ended without a payment method)"}
 _TRUE = ["true", "1", "1.0", "yes", "t", "y"]
 
+
 # internal name -> the field's spellings: the API object's first, then the dashboard export's column
 _SUB = {
     "id": ("id", "subscription_id", "Subscription ID"),
@@ -640,16 +641,21 @@ def read_stripe(
         if len(counts) > 1:
             warnings.warn(f"{_VENDOR}: prices in {', '.join(map(str, counts.index))}; reporting in {reporting}, the most common. "
                           "Pass currency= and fx_rates= to choose.", DataQualityWarning, stacklevel=find_stack_level())
-    if as_of is None:
-        events = [stamps[k] for k in ("created", "start", "canceled_at", "ended_at", "trial_start")]
+    found_from = ""
+    if as_of is None:  # the latest event that happened (a scheduled end or trial end is not one)
+        events = {f"subscriptions.{k}": stamps[k] for k in ("created", "start", "canceled_at", "ended_at", "trial_start")}
         if customers is not None and "created_at" in accounts.columns:
-            events.append(accounts["created_at"])
-        latest = max((s.max() for s in events if s.notna().any()), default=None)
-        as_of = None if latest is None else latest.tz_convert(timezone)
+            events["accounts.created_at"] = accounts["created_at"]
+        dated = {name: s.max() for name, s in events.items() if s.notna().any()}
+        if dated:
+            found_from = max(dated, key=lambda name: dated[name])
+            as_of = dated[found_from].tz_convert(timezone)
     tables = {"subscriptions": subscriptions, "accounts": accounts, **({"fx_rates": fx_rates} if fx_rates is not None else {})}
     data = m.bundle(tables, timezone=timezone, currency=reporting, fiscal_year_start=fiscal_year_start,
                     on_invalid=on_invalid, as_of=as_of)
     assert data.provenance is not None
+    if found_from:  # not "given": the reader read it off the export
+        data.__dict__["_as_of_from"] = found_from.replace(".start", ".start_date")  # the Stripe field, e.g. subscriptions.ended_at
     data.provenance.attrs["left_out"] = dict(left_out)
     if left_out:
         warnings.warn(f"{_VENDOR} left out: " + "; ".join(f"{label}: {count:,}" for label, count in left_out.items())
