@@ -534,3 +534,29 @@ def test_round_trip_folder_copies_keep_working(tmp_path):
     shutil.copytree(FIXTURES, tmp_path / "export", ignore=shutil.ignore_patterns("fivetran"))
     (tmp_path / "export" / "Campaign.csv").write_text("Id,Name\n7015g000000001AAA,Spring\n", encoding="utf-8")
     assert len(_read(tmp_path / "export", timezone=NY).opportunities) == 23
+
+
+def test_without_iswon_open_deals_come_from_isclosed_and_the_error_names_the_field(tmp_path):
+    """An export without IsWon (a report that left it out): IsClosed still says which deals are open, whatever their
+    stage; a closed deal's stage must say won or lost, and the error names both ways out (stages= or IsWon)."""
+    opp = pd.read_csv(FIXTURES / "Opportunity.csv", dtype=str)
+    folder = tmp_path / "no_iswon"
+    folder.mkdir()
+    opp.drop(columns=["IsWon"]).to_csv(folder / "Opportunity.csv", index=False)
+    won_stage = opp.loc[opp["IsWon"].str.lower() == "true", "StageName"].iloc[0]
+    lost_stage = opp.loc[(opp["IsClosed"].str.lower() == "true") & (opp["IsWon"].str.lower() != "true"), "StageName"].iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = read_salesforce(folder, timezone=NY, stages={won_stage: "won", lost_stage: "lost"}, on_invalid="quarantine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = read_salesforce(FIXTURES, timezone=NY, on_invalid="quarantine")  # with IsWon
+    def status(d: sm.SalesData) -> dict[str, str]:
+        return dict(zip(d.opportunities["opportunity_id"], d.opportunities["status"], strict=True))
+    same = {k: v for k, v in status(full).items() if k in status(data)}
+    assert {k for k, v in same.items() if v == "open"} == {k for k, v in status(data).items() if v == "open"}
+    assert {k: v for k, v in status(data).items() if v != "open"} == {k: v for k, v in same.items() if v != "open"}
+    renamed = opp.drop(columns=["IsWon"]).assign(StageName=opp["StageName"].where(opp["IsClosed"].str.lower() != "true", "Done"))
+    renamed.to_csv(folder / "Opportunity.csv", index=False)
+    with pytest.raises(sm.InputValidationError, match=r"add Opportunity\.IsWon to the export"):
+        read_salesforce(folder, timezone=NY)

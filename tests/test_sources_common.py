@@ -3,6 +3,7 @@ deleted rows dropped and counted, one error for every missing field, and the pro
 
 from __future__ import annotations
 
+import shutil
 import warnings
 
 import pandas as pd
@@ -101,3 +102,20 @@ def test_the_command_line_reads_a_vendor_export_and_says_what_it_mapped(vendor, 
     assert f"mapped by read_{vendor}:" in out and "not available:" in out
     assert main(["summary", "--source", vendor]) == 3  # a vendor export needs its folder
     assert f"--source {vendor} needs the folder of the export" in capsys.readouterr().err
+
+
+def test_the_summary_of_a_vendor_export_points_validate_at_the_same_source(tmp_path, capsys):
+    """A hint to run validate must work as printed: on a vendor export it carries --source."""
+    from pathlib import Path
+
+    from salesmetrics.reports.cli import main
+
+    folder = tmp_path / "sf"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "salesforce", folder)
+    opp = pd.read_csv(folder / "Opportunity.csv", dtype=str)
+    opp.loc[0, "CreatedDate"] = "not a date"  # one row to set aside
+    opp.to_csv(folder / "Opportunity.csv", index=False)
+    assert main(["summary", str(folder), "--source", "salesforce"]) == 0
+    out = capsys.readouterr().out
+    assert f"run `salesmetrics validate {folder} --source salesforce` to see every failure." in out
+    assert main(["validate", str(folder), "--source", "salesforce"]) == 3  # and it does list them

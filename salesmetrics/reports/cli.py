@@ -357,7 +357,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             for table, n, total, reasons in quarantine:
                 top = ", ".join(f"{shorten(r, 50)} ({k:,})" for r, k in reasons)
                 print(f"  {table}: {n:,} of {total:,} rows ({share(n, total)}); top reasons: {top or '–'}")
-            print(f"  run `salesmetrics validate {args.data_dir or ''}` to see every failure.")
+            vendor = f" --source {args.source}" if getattr(args, "source", "tables") not in (None, "tables") else ""
+            print(f"  run `salesmetrics validate {args.data_dir or ''}{vendor}` to see every failure.")
         unresolved = data.unresolved
         if len(unresolved):
             print("\nunresolved references (kept, and grouped as '(unknown)'):")
@@ -478,7 +479,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     try:
         chosen, cut = _quarter(data, args.quarter, args.as_of)
     except ValueError as err:  # an unreadable --quarter, or one after as_of: the message says which
-        raise BadInputError(str(err)) from err
+        raise BadInputError(str(err).replace("Pass as_of='YYYY-MM-DD'", "Pass --as-of YYYY-MM-DD")) from err
     print(f"review of {chosen}, figures as of {cut:%Y-%m-%d %H:%M} {data.timezone}"
           + ("" if args.quarter else " (the last complete quarter; --quarter picks another)"))
     bar = ProgressBar(14 + 17 * len(outs), "building the review")

@@ -625,9 +625,18 @@ def _opportunities(ctx: _Context, stages: Mapping[str, str], types: Mapping[str,
         closed, won = _flags(opp[is_closed]).to_numpy(), _flags(opp[is_won]).to_numpy()
         out["status"] = _gather(np.where(closed, np.where(won, 1, 2), 0), ["open", "won", "lost"], opp.index)
         m.record(T, "status", f"{OBJ}.{is_closed} + {OBJ}.{is_won} (open, won, lost)")
+    elif is_closed is not None:  # open or closed from IsClosed; won or lost from the stage of a closed deal
+        assert stage is not None
+        closed = _flags(opp[is_closed]).to_numpy()
+        open_stages = {**{str(v): "open" for v in pd.unique(stage[~closed].dropna())}, **stages}  # an open deal's stage says nothing
+        recoded = ctx.recode(stage, open_stages, T, "status", "stages", "'won' or 'lost', or add Opportunity.IsWon to the export")
+        out["status"] = recoded.where(closed, "open")
+        m.record(T, "status", f"{OBJ}.{is_closed} (open or closed) + {OBJ}.{m.find(opp, 'StageName')} through stages= "
+                              "(won or lost: the export has no IsWon)")
     else:
         assert stage is not None
-        out["status"] = ctx.recode(stage, stages, T, "status", "stages", "'open', 'won' or 'lost'")
+        out["status"] = ctx.recode(stage, stages, T, "status", "stages",
+                                   "'open', 'won' or 'lost', or add Opportunity.IsClosed and Opportunity.IsWon to the export")
         m.record(T, "status", f"{OBJ}.{m.find(opp, 'StageName')} through stages= (the export has no IsClosed/IsWon)")
     done = out["status"].isin(["won", "lost"]).to_numpy()
     close_v, close_out = ctx.time(close, date=True)
