@@ -119,3 +119,22 @@ def test_the_summary_of_a_vendor_export_points_validate_at_the_same_source(tmp_p
     out = capsys.readouterr().out
     assert f"run `salesmetrics validate {folder} --source salesforce` to see every failure." in out
     assert main(["validate", str(folder), "--source", "salesforce"]) == 3  # and it does list them
+
+
+def test_provenance_lists_every_table_the_reader_can_fill_and_a_link_given_one_way_round():
+    """A HubSpot export of contacts and deals only (as Olist's): the reps, accounts and activities it could fill are
+    listed as not available, and a lead-to-deal link given by the deal's contact is not reported as missing."""
+    contacts = pd.DataFrame({"Record ID": ["1", "2"], "Create Date": ["2025-01-02", "2025-01-05"],
+                             "Became a Marketing Qualified Lead Date": ["2025-01-02", "2025-01-05"]})
+    deals = pd.DataFrame({"Record ID": ["10"], "Deal Stage": ["Closed Won"], "Create Date": ["2025-01-10"],
+                          "Close Date": ["2025-02-01"], "Associated Contact IDs": ["1"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = sm.read_hubspot({"contacts": contacts, "deals": deals})
+    report = data.provenance.set_index(["table", "column"])["source"]
+    assert {"reps", "accounts", "activities"} <= set(report.index.get_level_values(0))
+    assert report[("reps", "rep_id")] == NOT_AVAILABLE and report[("activities", "activity_id")] == NOT_AVAILABLE
+    assert report[("opportunities", "lead_id")] != NOT_AVAILABLE
+    assert report[("leads", "opportunity_id")].startswith("linked the other way: opportunities.lead_id")
+    tables = list(dict.fromkeys(data.provenance["table"]))
+    assert tables.index("opportunities") < tables.index("leads") < tables.index("reps")  # the reader's order, grouped

@@ -179,6 +179,28 @@ class Mapper:
         self.records = [r for r in self.records if r[:2] != (table, column)]
         self.records.append((table, column, source))
 
+    def complete(self, tables: Iterable[str]) -> None:
+        """Record every canonical column of ``tables`` (the reader's, read or not) that the mapping did not, as "not
+        available", and order the records as the tables and their schemas are. A lead-to-deal link the export gives
+        one way round (a deal's contact) is said on the other side too, not reported as missing."""
+        from ..schemas import column_kinds
+
+        tables = list(tables)
+        columns = {t: list(column_kinds(t)) for t in tables}
+        done = {(t, c): src for t, c, src in self.records}
+        for one, other in ((("leads", "opportunity_id"), ("opportunities", "lead_id")),
+                           (("opportunities", "lead_id"), ("leads", "opportunity_id"))):
+            if done.get(one, NOT_AVAILABLE) == NOT_AVAILABLE and done.get(other, NOT_AVAILABLE) != NOT_AVAILABLE:
+                self.record(*one, f"linked the other way: {other[0]}.{other[1]} ({done[other]})")
+        done = {(t, c): src for t, c, src in self.records}
+        for table in tables:
+            for column in columns[table]:
+                if (table, column) not in done:
+                    self.record(table, column, NOT_AVAILABLE)
+        order = {t: i for i, t in enumerate(tables)}
+        self.records.sort(key=lambda r: (order.get(r[0], len(order)),
+                                         columns[r[0]].index(r[1]) if r[0] in columns and r[1] in columns[r[0]] else 999))
+
     def require(self, obj: str, field_name: str, option: str = "") -> None:
         """Collect a missing required object or field for :meth:`check`."""
         self.missing.append((obj, field_name, option))

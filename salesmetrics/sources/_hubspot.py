@@ -937,7 +937,8 @@ def read_hubspot(
     [['101', 'won'], ['102', 'lost'], ['103', 'open']]
     >>> data.opportunities["closed_at"].isna().tolist(), str(data.opportunities["expected_close_at"].iloc[2].date())
     ([False, False, True], '2025-06-30')
-    >>> data.provenance.set_index("column").loc[["closed_at", "owner_id"], "source"].tolist()
+    >>> data.provenance.set_index(["table", "column"]).loc[[("opportunities", "closed_at"), ("opportunities", "owner_id")],
+    ...                                                    "source"].tolist()
     ['Deal.Close Date (closed deals only)', 'not available']
     """
     if on_invalid not in ("raise", "quarantine"):
@@ -967,15 +968,8 @@ def read_hubspot(
     fx = tables["fx_rates"]
     if fx is not None:  # a rate of the reporting currency to itself says nothing
         tables["fx_rates"] = fx[fx["currency"].astype("string").ne(reporting).fillna(True).to_numpy(bool)]
-    from ..schemas import column_kinds
-
-    said = {(t, c) for t, c, _ in r.m.records}
-    for table in (t for t, frame in tables.items() if frame is not None):
-        for column in column_kinds(table):
-            if (table, column) not in said:
-                r.m.record(table, column, NOT_AVAILABLE)
-    for column in ("opportunity_id", "stage", "entered_at"):  # HubSpot's hs_date_entered_* are not read
-        r.m.record("stage_history", column, NOT_AVAILABLE)
+    # every table the reader can fill, read or not (HubSpot's hs_date_entered_* stage dates are not read)
+    r.m.complete(["opportunities", "stage_history", "leads", "accounts", "reps", "activities", "fx_rates"])
     for table, (count, example) in r.shared.items():
         r.notes.append(f"{table}.owner_id: {count:,} row(s) name their owner by a name several owners share (e.g. {example!r}), "
                        "so it is not read as an id; export the owner's id (hubspot_owner_id)")

@@ -238,7 +238,7 @@ def read_salesforce(
     tables["activities"] = _activities(ctx, tables, automated_types, as_of, left_out)
     tables["fx_rates"] = fx
     m.check()
-    _complete(m, list(tables))
+    m.complete(list(tables))
     unread = {(t, c) for t, c, source in m.records if source == NOT_AVAILABLE}  # left out, so has_column() says so
     tables = {t: f.drop(columns=[c for c in f.columns if (t, c) in unread]) if f is not None else None for t, f in tables.items()}
     if problems:
@@ -404,20 +404,6 @@ def _flags(s: pd.Series) -> pd.Series:
     """true/false/1/0 text or booleans as booleans (missing and unreadable: False)."""
     values, _bad = _coerce_bool(s)
     return values.fillna(False).astype(bool)
-
-
-def _complete(m: Mapper, tables: Sequence[str]) -> None:
-    """Record every canonical column of ``tables`` the mapping did not ("not available"); order the records as the
-    tables and their schemas are (extra columns last)."""
-    from ..schemas import column_kinds
-
-    columns = {t: list(column_kinds(t)) for t in tables}
-    done = {(t, c) for t, c, _s in m.records}
-    for table in tables:
-        for column in columns[table]:
-            if (table, column) not in done:
-                m.record(table, column, NOT_AVAILABLE)
-    m.records.sort(key=lambda r: (list(tables).index(r[0]), columns[r[0]].index(r[1]) if r[1] in columns[r[0]] else 99))
 
 
 def _first(m: Mapper, frame: pd.DataFrame, *aliases: str | None) -> str | None:

@@ -651,6 +651,7 @@ def read_stripe(
             found_from = max(dated, key=lambda name: dated[name])
             as_of = dated[found_from].tz_convert(timezone)
     tables = {"subscriptions": subscriptions, "accounts": accounts, **({"fx_rates": fx_rates} if fx_rates is not None else {})}
+    m.complete(tables)  # every column of the tables read, in the tables' order
     data = m.bundle(tables, timezone=timezone, currency=reporting, fiscal_year_start=fiscal_year_start,
                     on_invalid=on_invalid, as_of=as_of)
     assert data.provenance is not None
