@@ -385,8 +385,8 @@ def test_missing_required_properties_are_one_error():
         read_hubspot({"deals": deals, "contacts": contacts, "owners": owners})
     message = str(err.value)
     assert "lacks 4 required field(s)" in message
-    for line in ("Deal.createdate", "Deal.dealstage: or pass hs_is_closed_won and hs_is_closed", "Contact.createdate",
-                 "Owner.teams: or pass teams='Sales'"):
+    for line in ('Deal.createdate ("Create Date")', "Deal.dealstage (\"Deal Stage\"): or pass stages={stage: 'open'|'won'|'lost'} "
+                 "(or export hs_is_closed_won and hs_is_closed)", 'Contact.createdate ("Create Date")', "Owner.teams: or pass teams='Sales'"):
         assert line in message, line
 
 

@@ -60,7 +60,7 @@ _FIX = {
     "allowed_values": "allowed values are {allowed}; map other spellings with conform(df, table, values={{'{column}': {{...}}}})",
     "not_negative": "amounts must be zero or more; record refunds and credits as lower amounts, not negative rows",
     "positive": "values must be greater than zero",
-    "missing_value": "every row needs a {column}; fill it in or leave the row out",
+    "missing_value": "every row needs a value in {column}; fill it in or leave the row out",
     "format": "values do not have the expected format ({pattern_hint})",
     "number": "could not read these as numbers; remove text, or use '.' as the decimal separator",
     "integer": "must be a whole number (1, 3, 12, ...)",

@@ -167,8 +167,9 @@ class Mapper:
         when ``required``, collected for :meth:`check` with ``option``, the argument that can supply it)."""
         found = self.find(frame, *aliases)
         if found is None:
-            if required:
-                self.missing.append((obj, aliases[0], option))
+            if required:  # named as the API spells it, and as an export labels it where that differs
+                label = next((a for a in aliases[1:] if " " in a), None)
+                self.missing.append((obj, f"{aliases[0]} (\"{label}\")" if label else aliases[0], option))
             self.record(table, column, NOT_AVAILABLE)
             return None
         self.record(table, column, f"{obj}.{found}")

@@ -477,7 +477,8 @@ class _Reader:
         won = Mapper.find(d, "hs_is_closed_won", "Is Closed Won")
         closed = Mapper.find(d, "hs_is_closed", "Is Deal Closed?", "Is Closed")
         stage = t(d, "Deal", "opportunities", "stage", ("dealstage", "Deal Stage", "deal_pipeline_stage_id"),
-                  required=not (won and closed), option="hs_is_closed_won and hs_is_closed")
+                  required=not (won and closed),
+                  option="stages={stage: 'open'|'won'|'lost'} (or export hs_is_closed_won and hs_is_closed)")
         if ids is None or created is None:
             return None
         out = pd.DataFrame({"opportunity_id": _text(ids), "created_at": _epoch(created)})
