@@ -138,3 +138,18 @@ def test_provenance_lists_every_table_the_reader_can_fill_and_a_link_given_one_w
     assert report[("leads", "opportunity_id")].startswith("linked the other way: opportunities.lead_id")
     tables = list(dict.fromkeys(data.provenance["table"]))
     assert tables.index("opportunities") < tables.index("leads") < tables.index("reps")  # the reader's order, grouped
+
+
+def test_a_single_currency_export_says_its_amounts_are_in_the_reporting_currency():
+    """No CurrencyIsoCode / deal_currency_code (a single-currency org): the currency is not "not available", it is
+    the reporting currency for every deal, and provenance says so."""
+    sf = {"Opportunity": pd.DataFrame({"Id": ["006A"], "CreatedDate": ["2025-01-02T10:00:00.000Z"], "CloseDate": ["2025-02-01"],
+                                       "IsClosed": ["true"], "IsWon": ["true"], "Amount": ["100"]})}
+    hs = {"deals": pd.DataFrame({"Record ID": ["10"], "Deal Stage": ["Closed Won"], "Create Date": ["2025-01-10"],
+                                 "Close Date": ["2025-02-01"], "Amount": ["100"]})}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for data in (sm.read_salesforce(sf, currency="EUR"), sm.read_hubspot(hs, currency="EUR")):
+            said = data.provenance.set_index(["table", "column"]).loc[("opportunities", "currency"), "source"]
+            assert said.startswith("currency='EUR' for every deal"), said
+            assert data.currency == "EUR"

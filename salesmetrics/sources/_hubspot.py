@@ -969,6 +969,8 @@ def read_hubspot(
     fx = tables["fx_rates"]
     if fx is not None:  # a rate of the reporting currency to itself says nothing
         tables["fx_rates"] = fx[fx["currency"].astype("string").ne(reporting).fillna(True).to_numpy(bool)]
+    if opps is not None and "currency" not in opps:  # a single-currency portal: every amount in the reporting currency
+        r.m.record("opportunities", "currency", f"currency={reporting!r} for every deal (the export has no deal_currency_code)")
     # every table the reader can fill, read or not (HubSpot's hs_date_entered_* stage dates are not read)
     r.m.complete(["opportunities", "stage_history", "leads", "accounts", "reps", "activities", "fx_rates"])
     for table, (count, example) in r.shared.items():

@@ -648,7 +648,9 @@ def _opportunities(ctx: _Context, stages: Mapping[str, str], types: Mapping[str,
         m.record(T, "type", f"{OBJ}.{m.find(opp, 'Type')} (New Business, New Customer -> new_business; Existing Customer - "
                             "Upgrade, Upsell, Expansion -> expansion; Renewal, Existing Customer - Replacement -> renewal; types=)")
     money = m.take(opp, OBJ, T, "currency", ("CurrencyIsoCode",))
-    if money is not None:
+    if money is None:  # a single-currency org exports no CurrencyIsoCode: every amount is in the org's currency
+        m.record(T, "currency", f"currency={reporting!r} for every deal (the export has no CurrencyIsoCode: a single-currency org)")
+    else:
         out["currency"] = money
         known = {reporting, *(fx["currency"].dropna().astype(str) if fx is not None else ())}
         unknown = (money.notna() & ~money.isin(list(known))).to_numpy()
