@@ -242,14 +242,25 @@ def _quality_warnings(tables: Mapping[str, pd.DataFrame]) -> None:
                 DataQualityWarning,
                 stacklevel=find_stack_level(),
             )
-        status = opps["status"]
-        if len(opps) >= 20 and bool((status == "won").all()):
+        if only_won(opps):
             warnings.warn(
                 f"opportunities: all {len(opps):,} deals are won (no lost or open deal in the export), so win rate and "
                 "close rate read 100% by construction; export the lost and open deals too for them to mean anything.",
                 DataQualityWarning,
                 stacklevel=find_stack_level(),
             )
+
+
+def only_won(opps: pd.DataFrame | None) -> bool:
+    """Whether an opportunities table holds won deals only (20 or more): its win rate and close rate read 100% by
+    construction. The one rule the load-time warning and the deck's notes share.
+
+    Examples
+    --------
+    >>> only_won(pd.DataFrame({"status": ["won"] * 20})), only_won(pd.DataFrame({"status": ["won"] * 19 + ["lost"]}))
+    (True, False)
+    """
+    return opps is not None and len(opps) >= 20 and bool((opps["status"] == "won").all())
 
 
 # -- fast paths (see _validate_table and _reference_checks)

@@ -469,10 +469,10 @@ def _export_notes(book: _Book) -> list[str]:
 
 def _all_won_note(data: SalesData, lang: str) -> list[str]:
     """The sentence for an export of won deals only (the win rate and deal closing ratio are 100% by construction)."""
+    from ..data._checks import only_won
+
     opps = data.opportunities
-    if opps is not None and len(opps) >= 20 and bool((opps["status"] == "won").all()):  # as the bundle warned on loading
-        return [text("deck.all_won", lang, n=f"{len(opps):,}")]
-    return []
+    return [text("deck.all_won", lang, n=f"{len(opps):,}")] if opps is not None and only_won(opps) else []  # as warned on loading
 
 
 def _ended_note(book: _Book, q: pd.Period) -> list[str]:

@@ -126,6 +126,35 @@ def read_source(source: Any, objects: Mapping[str, tuple[str, ...]], vendor: str
     return found
 
 
+def take_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` where ``keep``, index reset: Arrow-backed text with Arrow's filter (it releases the GIL,
+    so columns run on a few threads), other columns with numpy; several times faster than ``frame.loc[keep]`` on
+    millions of rows of text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> take_rows(pd.DataFrame({"id": ["a", "b", "c"], "n": [1, 2, 3]}), np.array([True, False, True])).to_dict("list")
+    {'id': ['a', 'c'], 'n': [1, 3]}
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = pa.array(keep)
+
+    def one(column: Any) -> Any:
+        values = frame[column]
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            return pd.array(pc.filter(pa.array(values.array), mask), dtype=values.dtype)
+        return values.array[keep]
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        columns = list(pool.map(one, frame.columns))
+    return pd.DataFrame(dict(zip(range(len(columns)), columns, strict=True))).set_axis(frame.columns, axis=1)
+
+
 @dataclass
 class Mapper:
     """Builds canonical tables from a vendor's objects and records where each column came from.
@@ -216,9 +245,11 @@ class Mapper:
             values = frame[column]
             text = values.astype("string").str.strip().str.lower()
             gone |= text.isin(["true", "1", "yes", "t", "y"]).fillna(False).to_numpy(dtype=bool)
-        if gone.any():
-            self.dropped[obj] = self.dropped.get(obj, 0) + int(gone.sum())
-        return frame.loc[~gone].drop(columns=flags).reset_index(drop=True)
+        frame = frame.drop(columns=flags)
+        if not gone.any():
+            return frame
+        self.dropped[obj] = self.dropped.get(obj, 0) + int(gone.sum())
+        return take_rows(frame, ~gone)
 
     def check(self) -> None:
         """Raise one MissingDataError naming every missing required object or field and what supplies it."""

@@ -20,7 +20,7 @@ from ..data._coerce import _coerce_bool, _coerce_number, _coerce_time, _localize
 from ..data._lookups import index_in
 from ..data._messages import OnInvalid, _concat, _failures, _format_message
 from ..errors import DataQualityWarning, InputValidationError, MissingDataError
-from ._common import _DELETED, NOT_AVAILABLE, Mapper, norm, read_source
+from ._common import NOT_AVAILABLE, Mapper, norm, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data import SalesData
@@ -220,7 +220,7 @@ def read_salesforce(
     ['not available', 'sign: rep turnover']
     """
     m = Mapper(VENDOR)
-    objs = {name: _drop_deleted(m, frame, name) for name, frame in read_source(source, OBJECTS, VENDOR).items()}
+    objs = {name: m.drop_deleted(frame, name) for name, frame in read_source(source, OBJECTS, VENDOR).items()}
     if not objs:
         raise MissingDataError(f"{VENDOR}: no Salesforce object in the source; it reads {', '.join(OBJECTS)} (files or keys "
                                "named so, in any spelling: Opportunity.csv, opportunity, OPPORTUNITY.csv.gz).")
@@ -291,44 +291,6 @@ class _Context:
             self.problems.append(_failures(table, column, f"unknown {option[:-1] if option.endswith('s') else option}",
                                            np.flatnonzero(unknown), values[unknown], fix))
         return out
-
-
-def _drop_deleted(m: Mapper, frame: pd.DataFrame, obj: str) -> pd.DataFrame:
-    """:meth:`Mapper.drop_deleted` (which finds the flags, reads them, counts the rows) run on the flags alone; the
-    rows it keeps are then selected from the whole export column by column with Arrow's filter, several times faster
-    than pandas' row selection on millions of rows of chunked text. (Generic: a candidate for ``_common``.)"""
-    flags = [c for c in frame.columns if norm(c) in _DELETED]
-    if not flags:
-        return frame
-    row = "__row__"
-    kept = m.drop_deleted(frame[flags].assign(**{row: np.arange(len(frame))}), obj)[row].to_numpy()
-    frame = frame.drop(columns=flags)
-    if len(kept) == len(frame):
-        return frame
-    keep = np.zeros(len(frame), dtype=bool)
-    keep[kept] = True
-    return _rows(frame, keep)
-
-
-def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    """The rows of ``frame`` where ``keep``: Arrow-backed text with Arrow's filter (it releases the GIL, so columns run
-    on a few threads), other columns with numpy."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    mask = pa.array(keep)
-
-    def one(column: Any) -> Any:
-        values = frame[column]
-        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-            return pd.array(pc.filter(pa.array(values.array), mask), dtype=values.dtype)
-        return values.array[keep]
-
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return pd.DataFrame(dict(zip(frame.columns, pool.map(one, frame.columns), strict=True)), columns=frame.columns)
 
 
 def _is_one_of(values: pd.Series, choices: Sequence[str]) -> np.ndarray:
