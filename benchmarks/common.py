@@ -32,6 +32,23 @@ def median_time(fn: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+def paired_ratios(ours: Callable[[], Any], base: Callable[[], Any], repeat: int) -> tuple[list[tuple[float, float]], Any, Any]:
+    """Wall times of ``repeat`` interleaved pairs (ours, base), after one unmeasured run of each; the order alternates
+    pair by pair, so both sides meet the same machine state (memory already touched, other load). Returns the pairs
+    and the last results."""
+    out_a, out_b = ours(), base()
+    pairs = []
+    for i in range(repeat):
+        times = {}
+        for name, fn in (("a", ours), ("b", base)) if i % 2 == 0 else (("b", base), ("a", ours)):
+            t = time.perf_counter()
+            result = fn()
+            times[name] = time.perf_counter() - t
+            out_a, out_b = (result, out_b) if name == "a" else (out_a, result)
+        pairs.append((times["a"], times["b"]))
+    return pairs, out_a, out_b
+
+
 def utc_stamps(ns: np.ndarray) -> pd.Series:
     """int64 nanoseconds (int64 min = missing) as a UTC time-stamp Series."""
     return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"))

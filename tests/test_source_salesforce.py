@@ -159,6 +159,19 @@ def test_inactive_users_without_a_date_are_said_and_a_deactivation_field_is_read
     assert "Left_On__c" in data.provenance.set_index(["table", "column"]).loc[("reps", "terminated_at"), "source"]
 
 
+def test_a_deleted_open_task_or_future_event_is_counted_once_as_deleted():
+    frames = export_frames()
+    task, event = frames["Task"], frames["Event"]
+    # Task 018 is open; delete it too. Event 004 is after the export; delete it too. Each is then a deleted row only.
+    task.loc[task["Id"] == sfid("00T", 18), "IsDeleted"] = "true"
+    event.loc[event["Id"] == sfid("00U", 4), "IsDeleted"] = "true"
+    data = _read(frames, timezone=NY)
+    assert data.provenance.attrs["dropped"]["Task"] == 2 and data.provenance.attrs["dropped"]["Event"] == 2
+    assert data.provenance.attrs["left_out"] == {}
+    # the same 27 activities as the fixture: 31 rows less 2 deleted tasks and 2 deleted events
+    assert len(data.activities) == 27 and not data.activities["activity_id"].isin([sfid("00T", 18), sfid("00U", 4)]).any()
+
+
 def test_activities_resolve_who_and_what(fixture_data):
     acts = fixture_data.activities.set_index("activity_id")
     # Task.csv 25 rows: 023 deleted, 018 open (IsClosed false) -> 23; Event.csv 6 rows: 006 deleted, 004 starts

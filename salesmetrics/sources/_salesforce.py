@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
-from ..data._coerce import _coerce_bool, _coerce_number, _coerce_time, _localize
+from ..data._coerce import _coerce_number, _coerce_time, _localize
 from ..data._lookups import index_in
 from ..data._messages import OnInvalid, _concat, _failures, _format_message
 from ..errors import DataQualityWarning, InputValidationError, MissingDataError
-from ._common import NOT_AVAILABLE, Mapper, norm, read_source
+from ._common import NOT_AVAILABLE, Mapper, norm, read_source, take_rows, true_flags
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data import SalesData
@@ -220,14 +220,20 @@ def read_salesforce(
     ['not available', 'sign: rep turnover']
     """
     m = Mapper(VENDOR)
-    objs = {name: m.drop_deleted(frame, name) for name, frame in read_source(source, OBJECTS, VENDOR).items()}
+    objs: dict[str, pd.DataFrame] = {}
+    gone: dict[str, np.ndarray] = {}  # Task and Event: nothing looks them up, so deleted rows go in the final filter
+    for name, frame in read_source(source, OBJECTS, VENDOR).items():
+        if name in _WHEN:
+            objs[name], gone[name] = m.deleted(frame, name)
+        else:
+            objs[name] = m.drop_deleted(frame, name)
     if not objs:
         raise MissingDataError(f"{VENDOR}: no Salesforce object in the source; it reads {', '.join(OBJECTS)} (files or keys "
                                "named so, in any spelling: Opportunity.csv, opportunity, OPPORTUNITY.csv.gz).")
     reporting, fx = _fx_rates(m, objs, currency, fx_rates)
     problems: list[pd.DataFrame] = []
     left_out: dict[str, int] = {}
-    ctx = _Context(m, objs, timezone, dayfirst, problems)
+    ctx = _Context(m, objs, timezone, dayfirst, problems, gone)
     tables: dict[str, pd.DataFrame | None] = {
         "accounts": _accounts(ctx, segment_field, region_field),
         "reps": _reps(ctx, roles or {}, team_field, terminated_field),
@@ -261,11 +267,13 @@ def read_salesforce(
 
 
 class _Context:
-    """What every object's mapping needs: the mapper, the objects, the time settings, the value problems found."""
+    """What every object's mapping needs: the mapper, the objects, the time settings, the value problems found, and
+    the deleted rows not yet dropped."""
 
     def __init__(self, m: Mapper, objs: dict[str, pd.DataFrame], tz: str, dayfirst: bool | None,
-                 problems: list[pd.DataFrame]) -> None:
+                 problems: list[pd.DataFrame], gone: dict[str, np.ndarray] | None = None) -> None:
         self.m, self.objs, self.tz, self.dayfirst, self.problems = m, objs, tz, dayfirst, problems
+        self.gone = gone or {}  # rows deleted in Salesforce, of the objects that drop them at the end
 
     def time(self, s: pd.Series, *, date: bool = False) -> tuple[pd.Series, pd.Series]:
         """Parsed time stamps (a ``date`` at midnight in the time zone; NaT where unreadable), and the column to
@@ -312,13 +320,28 @@ def _arrow(s: pd.Series) -> Any:
     return pa.array(_ids(s).array)
 
 
-def _keep(s: pd.Series, mask: np.ndarray) -> pd.Series:
-    """``s`` where ``mask``, else missing (``Series.where``, without its cost on Arrow strings)."""
+def _missing(index: pd.Index) -> pd.Series:
+    """An all-missing ``str`` column (Arrow nulls: no per-row work)."""
+    import pyarrow as pa
+
+    return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype="str"), index=index)
+
+
+def _keep(s: pd.Series, mask: np.ndarray, otherwise: pd.Series | None = None) -> pd.Series:
+    """``s`` where ``mask`` and present, else ``otherwise`` (default missing): ``Series.where`` without its cost on
+    Arrow strings, and no copy when nothing is replaced."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    present = s.notna().to_numpy()
+    kept = mask & present
+    if not kept.any():
+        return _missing(s.index) if otherwise is None else _ids(otherwise)
+    if (kept == present).all() and (otherwise is None or not otherwise.notna().to_numpy()[~kept].any()):
+        return _ids(s)
     values = _arrow(s)
-    return pd.Series(pd.array(pc.if_else(pa.array(mask), values, pa.scalar(None, values.type)), dtype="str"), index=s.index)
+    other = pa.scalar(None, values.type) if otherwise is None else _arrow(otherwise).cast(values.type)
+    return pd.Series(pd.array(pc.if_else(pa.array(kept), values, other), dtype="str"), index=s.index)
 
 
 def _gather(codes: np.ndarray, labels: Sequence[str], index: pd.Index) -> pd.Series:
@@ -339,7 +362,7 @@ def _first_of(*columns: Any) -> pd.Series:
         if not missing.any():
             break
         found = column(missing) if callable(column) else column
-        if found.notna().any():
+        if found.notna().to_numpy()[missing].any():
             out = pd.Series(pd.array(pc.coalesce(_arrow(out), _arrow(found)), dtype="str"), index=out.index)
     return out
 
@@ -347,11 +370,10 @@ def _first_of(*columns: Any) -> pd.Series:
 def _lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
     """``mapping[key]`` for each key (missing where absent; the first of repeated keys): one hash look-up of the keys
     present."""
-    if not len(mapping):
-        return pd.Series(np.nan, index=keys.index, dtype=mapping.dtype if len(mapping.index) else "str")
     present = keys.notna().to_numpy()
-    if not present.any():
-        return pd.Series(np.nan, index=keys.index, dtype=mapping.dtype)
+    if not len(mapping) or not present.any():
+        text = not len(mapping) or pd.api.types.is_string_dtype(mapping.dtype)
+        return _missing(keys.index) if text else pd.Series(np.nan, index=keys.index, dtype=mapping.dtype)
     pos = np.full(len(keys), -1, dtype="int64")
     pos[present] = index_in(keys[present], mapping.index.to_series())
     return pd.Series(mapping.array.take(pos, allow_fill=True), index=keys.index)
@@ -360,12 +382,6 @@ def _lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
 def _by(keys: pd.Series, values: pd.Series) -> pd.Series:
     """``values`` indexed by ``keys`` (for :func:`_lookup`), without copying or hashing."""
     return pd.Series(values.array, index=pd.Index(keys.array))
-
-
-def _flags(s: pd.Series) -> pd.Series:
-    """true/false/1/0 text or booleans as booleans (missing and unreadable: False)."""
-    values, _bad = _coerce_bool(s)
-    return values.fillna(False).astype(bool)
 
 
 def _first(m: Mapper, frame: pd.DataFrame, *aliases: str | None) -> str | None:
@@ -463,7 +479,7 @@ def _terminated(ctx: _Context, users: pd.DataFrame, out: pd.DataFrame, terminate
     if terminated_field and column is None:
         m.require("User", terminated_field, "terminated_field= naming a field the export has")
         return
-    inactive = ~_flags(users[active]) if active is not None else pd.Series(False, index=users.index)
+    inactive = ~true_flags(users[active]) if active is not None else np.zeros(len(users), dtype=bool)
     if column is not None and active is not None:
         out["terminated_at"] = users[column].where(inactive)
         undated = int((inactive & users[column].isna()).sum())
@@ -570,12 +586,12 @@ def _opportunities(ctx: _Context, stages: Mapping[str, str], types: Mapping[str,
     out["opportunity_id"] = _ids(opp_id)
     created_v, out["created_at"] = ctx.time(created)
     if is_closed is not None and is_won is not None:
-        closed, won = _flags(opp[is_closed]).to_numpy(), _flags(opp[is_won]).to_numpy()
+        closed, won = true_flags(opp[is_closed]), true_flags(opp[is_won])
         out["status"] = _gather(np.where(closed, np.where(won, 1, 2), 0), ["open", "won", "lost"], opp.index)
         m.record(T, "status", f"{OBJ}.{is_closed} + {OBJ}.{is_won} (open, won, lost)")
     elif is_closed is not None:  # open or closed from IsClosed; won or lost from the stage of a closed deal
         assert stage is not None
-        closed = _flags(opp[is_closed]).to_numpy()
+        closed = true_flags(opp[is_closed])
         open_stages = {**{str(v): "open" for v in pd.unique(stage[~closed].dropna())}, **stages}  # an open deal's stage says nothing
         recoded = ctx.recode(stage, open_stages, T, "status", "stages", "'won' or 'lost', or add Opportunity.IsWon to the export")
         out["status"] = recoded.where(closed, "open")
@@ -687,34 +703,41 @@ _RULES = {"lead_id": "{} when a lead (00Q..., or a lead id loaded); a contact (0
 def _activities(ctx: _Context, tables: Mapping[str, pd.DataFrame | None], automated_types: Sequence[str], as_of: Any,
                 left_out: dict[str, int]) -> pd.DataFrame | None:
     parts: list[pd.DataFrame] = []
+    drops: list[np.ndarray] = []
     sources: dict[str, list[str]] = {}
     for obj in _WHEN:
-        part = _activity_rows(ctx, obj, tables, automated_types, left_out, sources)
-        if part is not None:
-            parts.append(part.assign(_event=obj == "Event"))
+        found = _activity_rows(ctx, obj, tables, automated_types, left_out, sources)
+        ctx.objs.pop(obj, None)  # nothing else reads it: free the columns the activities do not keep before filtering
+        if found is not None:
+            parts.append(found[0].assign(_event=obj == "Event"))
+            drops.append(found[1])
     if not parts:
         return None
     acts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    drop = np.concatenate(drops)  # deleted in Salesforce, or not done yet: left out in one filter below
     event = acts.pop("_event").to_numpy(bool)
-    cutoff = _export_time(ctx, tables, acts, event, as_of)
+    cutoff = _export_time(ctx, tables, acts, event & ~drop, ~event & ~drop, as_of)
     if cutoff is not None:
-        later = event & (pd.to_datetime(acts["occurred_at"], errors="coerce", utc=True) > cutoff).to_numpy()
+        later = event & ~drop & (pd.to_datetime(acts["occurred_at"], errors="coerce", utc=True) > cutoff).to_numpy()
         if later.any():
             left_out[f"Event (after {cutoff:%Y-%m-%d %H:%M} UTC: planned)"] = int(later.sum())
-            acts = acts.loc[~later].reset_index(drop=True)
+            drop |= later
+    if drop.any():
+        acts = take_rows(acts, ~drop)
     if left_out:
         warnings.warn(f"{VENDOR} left out activities that have not happened: "
                       + ", ".join(f"{k} {v:,}" for k, v in left_out.items()) + " (provenance.attrs['left_out']).",
                       DataQualityWarning, stacklevel=find_stack_level())
-    for column, found in sources.items():
-        ctx.m.record("activities", column, _RULES.get(column, "{}").format("; ".join(found)))
+    for column, names in sources.items():
+        ctx.m.record("activities", column, _RULES.get(column, "{}").format("; ".join(names)))
     ctx.m.record("activities", "automated", f"Type or TaskSubtype in automated_types ({', '.join(automated_types)})")
     return acts
 
 
 def _activity_rows(ctx: _Context, obj: str, tables: Mapping[str, pd.DataFrame | None], automated_types: Sequence[str],
-                   left_out: dict[str, int], sources: dict[str, list[str]]) -> pd.DataFrame | None:
-    """One Task or Event object as activities (None when absent or lacking a required field, which is collected)."""
+                   left_out: dict[str, int], sources: dict[str, list[str]]) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """One Task or Event object as activities, every row, and the rows to leave out: deleted in Salesforce, or an
+    open task (None when the object is absent or lacks a required field, which is collected)."""
     m, frame = ctx.m, ctx.objs.get(obj)
     if frame is None:
         return None
@@ -734,7 +757,7 @@ def _activity_rows(ctx: _Context, obj: str, tables: Mapping[str, pd.DataFrame | 
         shown = ctx.time(frame[col], date=col == day)[1]
         occurred = shown if occurred is None else occurred.fillna(shown)
     part["occurred_at"] = occurred
-    none = pd.Series(np.nan, index=frame.index, dtype="str")
+    none = _missing(frame.index)
     who_ids, what_ids = (_ids(frame[c]) if c else none for c in (who, what))
     loaded = {kind: frame_[k] for kind, t, k in (("lead", "leads", "lead_id"), ("opportunity", "opportunities", "opportunity_id"),
                                                  ("account", "accounts", "account_id")) if (frame_ := tables.get(t)) is not None}
@@ -745,21 +768,23 @@ def _activity_rows(ctx: _Context, obj: str, tables: Mapping[str, pd.DataFrame | 
     part["opportunity_id"] = opportunity = _keep(what_ids, what_is["opportunity"])
     opps = tables.get("opportunities")
     opp_account = _by(opps["opportunity_id"], opps["account_id"]) if opps is not None else none[:0]
-    part["account_id"] = _first_of(_keep(what_ids, what_is["account"]), _ids(frame[account]) if account else none,
-                                    _lookup(contact, contact_account), lambda missing: _lookup(_keep(opportunity, missing), opp_account))
+    own = _ids(frame[account]) if account else none  # the record's AccountId, unless WhatId is an account: one pass
+    part["account_id"] = _first_of(_keep(what_ids, what_is["account"], otherwise=own), _lookup(contact, contact_account),
+                                    lambda missing: _lookup(_keep(opportunity, missing), opp_account))
     type_col, sub_col = m.find(frame, "Type"), m.find(frame, "TaskSubtype")  # EventSubtype is always "Event"
     part["type"], part["automated"] = _activity_types(frame[type_col] if type_col else none, frame[sub_col] if sub_col else none,
                                                       "meeting" if obj == "Event" else None, automated_types)
     is_closed = m.find(frame, "IsClosed") if obj == "Task" else None
-    if is_closed and (planned := ~_flags(frame[is_closed]).to_numpy()).any():
+    drop = ctx.gone.get(obj, np.zeros(len(frame), dtype=bool))
+    if is_closed and (planned := ~true_flags(frame[is_closed]) & ~drop).any():
         left_out[f"{obj} (open: not done yet)"] = int(planned.sum())
-        part = part.loc[~planned]
+        drop = drop | planned
     names = {"activity_id": key, "owner_id": owner, "occurred_at": " / ".join(when), "type": " / ".join(c for c in (type_col, sub_col) if c),
              "lead_id": who, "opportunity_id": what, "account_id": " / ".join(c for c in (what, account) if c)}
     for column, col in names.items():
         if col:
             sources.setdefault(column, []).append(f"{obj}.{col}")
-    return part
+    return part, drop
 
 
 def _kinds(ids: pd.Series, kinds: Sequence[str], loaded: Mapping[str, pd.Series]) -> dict[str, np.ndarray]:
@@ -802,11 +827,11 @@ def _activity_types(kind: pd.Series, subtype: pd.Series, default: str | None,
     auto = {norm(a) for a in automated_types}
     k_codes, k_values = pd.factorize(kind)
     s_codes, s_values = pd.factorize(subtype)
-    values = [*k_values, *s_values]
-    label = ["email" if norm(v) in ("listemail", "massemail") else str(v).strip().lower() for v in values]
-    flagged = np.array([norm(v) in auto for v in values] + [False])
-    codes = np.where(k_codes >= 0, k_codes, np.where(s_codes >= 0, len(k_values) + s_codes, -1))
-    automated = flagged[k_codes] | flagged[np.where(s_codes >= 0, len(k_values) + s_codes, -1)]
+    label = ["email" if norm(v) in ("listemail", "massemail") else str(v).strip().lower() for v in [*k_values, *s_values]]
+    automated = (np.array([norm(v) in auto for v in k_values] + [False])[k_codes]  # code -1 (missing): the last, False
+                 | np.array([norm(v) in auto for v in s_values] + [False])[s_codes])
+    typed = k_codes >= 0
+    codes = k_codes if typed.all() else np.where(typed, k_codes, np.where(s_codes >= 0, len(k_values) + s_codes, -1))
     if default is not None:
         label.append(default)
         codes = np.where(codes >= 0, codes, len(label) - 1)
@@ -814,15 +839,15 @@ def _activity_types(kind: pd.Series, subtype: pd.Series, default: str | None,
 
 
 def _export_time(ctx: _Context, tables: Mapping[str, pd.DataFrame | None], acts: pd.DataFrame, event: np.ndarray,
-                 as_of: Any) -> pd.Timestamp | None:
-    """``as_of`` (UTC), else the latest record the export holds (deals and leads created, tasks done): events after it
-    are planned."""
+                 done: np.ndarray, as_of: Any) -> pd.Timestamp | None:
+    """``as_of`` (UTC), else the latest record the export holds (deals and leads created, the tasks ``done``):
+    ``event`` rows after it are planned."""
     if as_of is not None:
         stamp = pd.Timestamp(as_of)
         return (stamp.tz_localize(ctx.tz) if stamp.tzinfo is None else stamp).tz_convert("UTC")
     if not event.any():
         return None
-    latest = [pd.to_datetime(acts.loc[~event, "occurred_at"], errors="coerce", utc=True).max()]
+    latest = [pd.to_datetime(acts["occurred_at"][done], errors="coerce", utc=True).max()]
     for table in ("opportunities", "leads"):
         frame = tables.get(table)
         if frame is not None:
@@ -837,7 +862,7 @@ def _fx_rates(m: Mapper, objs: dict[str, pd.DataFrame], currency: str | None,
     kinds = objs.get("CurrencyType")
     corporate = None
     if kinds is not None and (code := m.find(kinds, "IsoCode")) and (flag := m.find(kinds, "IsCorporate")):
-        found = kinds.loc[_flags(kinds[flag]).to_numpy(), code]
+        found = kinds.loc[true_flags(kinds[flag]), code]
         corporate = str(found.iloc[0]) if len(found) else None
     if currency and corporate and currency != corporate:
         raise ValueError(f"{VENDOR}: currency={currency!r}, but Salesforce's conversion rates are against the corporate "
