@@ -234,6 +234,26 @@ def test_cli_summary_shows_as_of_source_quarantine_share_and_unresolved_referenc
     assert main(["summary", str(folder), "--as-of", "not a date"]) == 3
 
 
+def test_cli_refuses_a_table_whose_every_row_was_set_aside(folder, tmp_path, capsys):
+    # the same export, but every account's created_at unreadable: the accounts table is set aside whole
+    for name in ("opportunities.csv", "reps.csv"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    ACCOUNTS.assign(created_at="not a date").to_csv(tmp_path / "accounts.csv", index=False)
+    n = len(ACCOUNTS)
+    for command in ("diagnose", "report"):
+        assert main([command, str(tmp_path), "--out", str(tmp_path / "r.pptx")] if command == "report" else [command, str(tmp_path)]) == 3
+        err = capsys.readouterr().err
+        assert f"accounts: all {n:,} rows" in err and f"salesmetrics validate {tmp_path}" in err
+        assert not (tmp_path / "r.pptx").exists()
+    # summary shows the data and why, then says so and exits 3 (no headline computed on what is left)
+    assert main(["summary", str(tmp_path)]) == 3
+    captured = capsys.readouterr()
+    assert f"accounts: {n:,} of {n:,} rows (100.0%)" in captured.out and "Headline" not in captured.out
+    assert "set aside" in captured.err
+    # one row set aside of many is not refused (the folder fixture: 1 of 362 deals)
+    assert main(["diagnose", str(folder)]) == 0
+
+
 def test_cli_diagnose_as_of_moves_the_assessment(folder, capsys):
     assert main(["diagnose", str(folder)]) == 0
     out = capsys.readouterr().out

@@ -241,9 +241,9 @@ def test_an_unknown_export_is_named_in_a_warning():
 
 def test_labels_and_internal_names_read_the_same(export, sync):
     """export/ (labels, names, local times) and sync/ (internal names, ids, UTC, epoch ms, link tables) hold the same records."""
-    for table in ("accounts", "reps", "leads", "opportunities", "activities", "fx_rates"):
+    for table in ("accounts", "reps", "leads", "opportunities", "stage_history", "activities", "fx_rates"):
         a, b = export.tables[table], sync.tables[table]
-        key = a.columns[0]
+        key = list(a.columns[:2]) if table == "stage_history" else [a.columns[0]]
         pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), b[a.columns].sort_values(key).reset_index(drop=True),
                                       check_dtype=False, obj=table)
 
@@ -261,13 +261,35 @@ def test_deal_status_from_stage_metadata_flags_and_defaults(export):
     assert data.opportunities["status"].tolist() == ["won", "lost"]
 
 
+def test_stage_history_from_the_date_entered_properties(export, sync):
+    """Deals' "Date entered" columns (export labels; hs_date_entered_<id> and hs_v2_date_entered_<id> in sync/): every
+    deal entered its pipeline's first stage when created (20); the 6 won and 4 lost deals of the Sales Pipeline entered
+    Closed Won / Closed Lost, and Enterprise's 2 signed deals Signed, when they closed: 32 rows (the fixture README)."""
+    hist = export.stage_history
+    assert len(hist) == 32 and len(sync.stage_history) == 32
+    assert hist["stage"].value_counts().to_dict() == {"Appointment Scheduled": 14, "Discovery": 6, "Closed Won": 6,
+                                                     "Closed Lost": 4, "Signed": 2}
+    # the stage ids of sync/ read as the labels the deals' stage column shows (through deal_pipeline_stage)
+    assert set(sync.stage_history["stage"]) == set(hist["stage"]) <= set(export.opportunities["stage"]) | {"Appointment Scheduled", "Discovery"}
+    opps = export.opportunities.set_index("opportunity_id")
+    won = hist[hist["stage"] == "Closed Won"].set_index("opportunity_id")["entered_at"]
+    assert (won == opps.loc[won.index, "closed_at"]).all()
+    prov = export.provenance.set_index(["table", "column"])["source"]
+    assert "Date entered" in prov[("stage_history", "stage")] and "latest entry" in prov[("stage_history", "entered_at")]
+    # the deal deleted in sync/ (7099) has no history; stage durations run on the table
+    assert "7099" not in set(sync.stage_history["opportunity_id"])
+    assert len(sm.stage_durations(export)) > 0
+
+
 def test_open_deals_keep_their_close_date_as_expected(export):
     opps = export.opportunities.set_index("opportunity_id")
     open_ = opps[opps["status"] == "open"]
     assert open_["closed_at"].isna().all() and opps.loc[opps["status"] != "open", "expected_close_at"].isna().all()
     assert str(open_.loc["7018", "expected_close_at"]) == "2026-02-27 00:00:00-05:00"
     # an expected date is a plan, not an event: the latest event (7019 won on 26 Sept) dates the bundle
-    assert (str(export.as_of), export.as_of_source) == ("2025-09-26 15:45:00-04:00", "opportunities.closed_at")
+    # (the deal entered Closed Won at that moment too: either column may name it)
+    assert str(export.as_of) == "2025-09-26 15:45:00-04:00"
+    assert export.as_of_source in ("opportunities.closed_at", "stage_history.entered_at")
 
 
 def test_associations_first_company_and_nearest_deal(export):

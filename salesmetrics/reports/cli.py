@@ -13,7 +13,8 @@ Exit codes, chosen explicitly (a stray ``ValueError`` from a bug is not "bad inp
   :class:`~salesmetrics.errors.MissingDataError`, a missing or unreadable data folder or file, a
   malformed ``bundle.json``, an unknown ``--timezone`` or ``--currency``, an ``--as-of`` or
   ``--quarter`` that is not a date, and an ``--out`` or ``--csv`` path that cannot be written. One
-  paragraph on stderr says what to fix; no traceback;
+  paragraph on stderr says what to fix; no traceback. ``summary``, ``diagnose`` and ``report`` set invalid rows
+  aside and go on, but a table whose every row was set aside is bad input too (``summary`` shows why first);
 - 1 anything else: an internal error (a bug). The traceback goes to stderr; please report it.
 
 Text from the user or the data (file names, zone names, cell values) reaches the terminal with control
@@ -213,6 +214,26 @@ def _load(path: str | None, args: argparse.Namespace, *, on_invalid: str = "rais
         raise BadInputError(str(err)) from err
 
 
+def _all_set_aside(data: SalesData, args: argparse.Namespace) -> str:
+    """What to say when a table that had rows had every one of them set aside (nothing computed on it would be true:
+    the deals would read as none), else ""."""
+    lost = [(table, n, reasons) for table, n, total, reasons in quarantine_lines(data) if n and n == total]
+    if not lost:
+        return ""
+    vendor = f" --source {args.source}" if getattr(args, "source", "tables") not in (None, "tables") else ""
+    parts = [f"{table}: all {n:,} rows (" + ", ".join(f"{shorten(r, 60)}: {k:,}" for r, k in reasons) + ")" for table, n, reasons in lost]
+    return (f"every row of {len(lost)} table(s) failed validation and was set aside, so nothing could be computed on "
+            f"them: {'; '.join(parts)}. Fix the export (run `salesmetrics validate {args.data_dir or ''}{vendor}` to see "
+            "every failure) and run again.")
+
+
+def _refuse_all_set_aside(data: SalesData, args: argparse.Namespace) -> None:
+    """Raise :class:`BadInputError` (exit 3) rather than compute on a table whose rows were all set aside."""
+    message = _all_set_aside(data, args)
+    if message:
+        raise BadInputError(message)
+
+
 def _as_of(data: SalesData, as_of: Any = None) -> pd.Timestamp:
     """``as_of`` (a date or time stamp; default the data's) as an aware time stamp in the bundle's zone."""
     import pandas as pd
@@ -366,6 +387,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             for table, column, refs, n, distinct, examples in unresolved[columns].itertuples(index=False, name=None):
                 print(f"  {table}.{column}: {int(n):,} row(s) refer to {int(distinct):,} id(s) not in {refs} "
                       f"(e.g. {shorten(examples)})")
+        if message := _all_set_aside(data, args):  # shown in full above; no headline computed on the rest
+            print(f"salesmetrics: {terminal_safe(message)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         if as_of is None:
             return EXIT_OK
         kpis = headline(data, as_of)
@@ -452,6 +476,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     if args.csv:
         _check_writable(args.csv, "--csv")
     data = _load(args.data_dir, args, on_invalid="quarantine")
+    _refuse_all_set_aside(data, args)
     found = diagnose(data, as_of=_as_of(data, args.as_of), org=args.org, lang=args.lang)
     _print_findings(found, args.lang)
     if args.csv:
@@ -474,6 +499,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         import_optional("openpyxl", "excel")  # a missing extra says so now (exit 2), not after the review is built
     data = _load(args.data_dir, args, on_invalid="quarantine")
+    _refuse_all_set_aside(data, args)
     if args.as_of is not None:
         _as_of(data, args.as_of)
     try:

@@ -68,6 +68,11 @@ DEFAULT_STAGES = {"appointmentscheduled": "open", "qualifiedtobuy": "open", "pre
                   "decisionmakerboughtin": "open", "contractsent": "open", "closedwon": "won", "closedlost": "lost"}
 """HubSpot's default sales pipeline by stage id (its labels, "Closed Won", read the same after :func:`norm`)."""
 
+_ENTERED = re.compile(r"^(?:hs_v2_date_entered_|hs_date_entered_)(.+)$", re.IGNORECASE)
+_ENTERED_LABEL = re.compile(r'^date entered\s*"(.+?)(?:\s*\([^()]*\))?"\s*$', re.IGNORECASE)
+"""The deals' stage entry dates: internal names (``hs_date_entered_closedwon``) and export labels
+(``Date entered "Closed Won (Sales Pipeline)"``, the pipeline in brackets)."""
+
 DEAL_TYPES = {"newbusiness": "new_business", "existingbusiness": "expansion", "expansion": "expansion", "renewal": "renewal"}
 """``dealtype`` (internal value or label, after :func:`norm`) -> canonical type."""
 
@@ -522,6 +527,43 @@ class _Reader:
         self.lookups["deal"] = (pd.Index(out["opportunity_id"].dropna()), _lookup(out["opportunity_id"], d[name] if name else None))
         return out
 
+    def stage_history(self, opps: pd.DataFrame | None) -> pd.DataFrame | None:
+        """One row per deal and stage it entered, from the deals' "date entered" properties: ``hs_date_entered_<stage
+        id>`` (or ``hs_v2_date_entered_<stage id>``), labelled through the pipelines' metadata where given; an export's
+        ``Date entered "<stage> (<pipeline>)"`` columns by their label. HubSpot keeps one date per stage (the latest
+        entry), so a deal that re-entered a stage has one row for it."""
+        d = self.f.get("deals")
+        if d is None or opps is None:
+            return None
+        found: list[tuple[str, str]] = []  # (column, stage as the deals' stage column shows it)
+        meta = None
+        for column in map(str, d.columns):
+            internal = _ENTERED.match(column)
+            label = _ENTERED_LABEL.match(column)
+            if internal:
+                if meta is None:
+                    stages = self.pipeline_stages()
+                    meta = {} if stages is None else stages.drop_duplicates("stage").set_index("stage")["label"].to_dict()
+                found.append((column, str(meta.get(norm(internal.group(1)), internal.group(1)))))
+            elif label:
+                found.append((column, label.group(1).strip()))
+        if not found:
+            return None
+        parts = []
+        for column, stage in found:
+            when = _epoch(d[column])
+            present = when.notna().to_numpy(bool)
+            parts.append(pd.DataFrame({"opportunity_id": opps["opportunity_id"].to_numpy()[present], "stage": stage,
+                                       "entered_at": when.to_numpy(dtype=object)[present]}))
+        rows = pd.concat(parts, ignore_index=True)
+        rows = rows[~rows.duplicated(["opportunity_id", "stage"])].reset_index(drop=True)  # hs_v2_ and hs_ of one stage
+        shown = ", ".join(c for c, _ in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        self.m.record("stage_history", "opportunity_id", "Deal.<record id>, once per date entered the deal has")
+        self.m.record("stage_history", "stage", f"Deal.<date entered a stage>: the stage each one names ({len(found)}: {shown}; "
+                                                "stage ids read as their labels through the pipelines' metadata)")
+        self.m.record("stage_history", "entered_at", "Deal.<date entered a stage> (HubSpot keeps the latest entry into each stage)")
+        return rows
+
     def status(self, d: pd.DataFrame, stage: pd.Series | None, pipeline: pd.Series | None,
                won: pd.Series | None, closed: pd.Series | None) -> tuple[pd.Series, pd.Series]:
         """Open / won / lost per deal, and its stage's label: ``stages=``, then the pipelines' stage metadata, then
@@ -956,6 +998,7 @@ def read_hubspot(
                     "HubSpot exports, or {'deals': frame, 'contacts': frame, ...}")
     tables: dict[str, Any] = {"accounts": r.accounts(), "reps": r.reps()}
     tables["opportunities"] = r.opportunities()
+    tables["stage_history"] = r.stage_history(tables["opportunities"])
     tables["leads"] = r.leads(tables["opportunities"])
     tables["activities"] = r.activities()
     tables["fx_rates"], company_currency = r.fx_rates()
@@ -971,7 +1014,7 @@ def read_hubspot(
         tables["fx_rates"] = fx[fx["currency"].astype("string").ne(reporting).fillna(True).to_numpy(bool)]
     if opps is not None and "currency" not in opps:  # a single-currency portal: every amount in the reporting currency
         r.m.record("opportunities", "currency", f"currency={reporting!r} for every deal (the export has no deal_currency_code)")
-    # every table the reader can fill, read or not (HubSpot's hs_date_entered_* stage dates are not read)
+    # every table the reader can fill, read or not
     r.m.complete(["opportunities", "stage_history", "leads", "accounts", "reps", "activities", "fx_rates"])
     for table, (count, example) in r.shared.items():
         r.notes.append(f"{table}.owner_id: {count:,} row(s) name their owner by a name several owners share (e.g. {example!r}), "
