@@ -172,6 +172,17 @@ def test_a_deleted_open_task_or_future_event_is_counted_once_as_deleted():
     assert len(data.activities) == 27 and not data.activities["activity_id"].isin([sfid("00T", 18), sfid("00U", 4)]).any()
 
 
+def test_a_reports_15_character_ids_join_a_data_loader_export(fixture_data):
+    """A Salesforce report writes ids in their 15-character form; Data Loader writes 18 (the same id and a 3-letter case
+    check). The fixture's ids have no capitals, so their check is "AAA"; the reader restores it."""
+    frames = export_frames()
+    for field in ("Id", "AccountId", "OwnerId"):  # the opportunities as a report would export them
+        frames["Opportunity"][field] = frames["Opportunity"][field].str.slice(0, 15)
+    data = _read(frames, timezone=NY)
+    pd.testing.assert_frame_equal(data.opportunities, fixture_data.opportunities)
+    assert len(data.unresolved) == len(fixture_data.unresolved)
+
+
 def test_activities_resolve_who_and_what(fixture_data):
     acts = fixture_data.activities.set_index("activity_id")
     # Task.csv 25 rows: 023 deleted, 018 open (IsClosed false) -> 23; Event.csv 6 rows: 006 deleted, 004 starts
@@ -324,7 +335,7 @@ def test_provenance_says_what_missing_fields_disable():
 # round trip: canonical tables -> a Salesforce export -> read_salesforce -> the same tables and metrics
 # ----------------------------------------------------------------------------------------------------------
 
-QUEUE = "00G000000000001"
+QUEUE = "00G000000000001AAA"  # 18 characters, as Data Loader writes ids (a report's 15 would read as this too)
 ROLE_NAMES = {"SDR": "Sales Development Rep", "AE": "Account Executive", "AM": "Account Manager",
               "CSM": "Customer Success Manager", "MKT": "Marketing", "SE": "Solutions Engineer", "OPS": "Sales Operations"}
 TYPE_NAMES = {"new_business": "New Customer", "expansion": "Existing Customer - Upgrade", "renewal": "Renewal"}

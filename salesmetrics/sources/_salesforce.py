@@ -110,7 +110,8 @@ def read_salesforce(
     optional. Object and field names are compared without case or underscores, so a Data Loader export
     (``StageName``, ``IsWon``) and a Fivetran or Airbyte sync (``stage_name``, ``is_won``, ``_fivetran_deleted``)
     both read. Rows deleted in Salesforce (``IsDeleted``, ``_fivetran_deleted``) are dropped and counted
-    (``data.provenance.attrs["dropped"]``, and a warning).
+    (``data.provenance.attrs["dropped"]``, and a warning). Ids are written in their 18-character form, so a
+    report's 15-character ids join a Data Loader export's.
 
     How the objects map (``data.provenance`` has the same, column by column, with what a missing field disables):
 
@@ -223,6 +224,7 @@ def read_salesforce(
     objs: dict[str, pd.DataFrame] = {}
     gone: dict[str, np.ndarray] = {}  # Task and Event: nothing looks them up, so deleted rows go in the final filter
     for name, frame in read_source(source, OBJECTS, VENDOR).items():
+        frame = _id18(frame)  # a report's 15-character ids join a Data Loader export's 18
         if name in _WHEN:
             objs[name], gone[name] = m.deleted(frame, name)
         else:
@@ -306,6 +308,39 @@ def _is_one_of(values: pd.Series, choices: Sequence[str]) -> np.ndarray:
     wanted = {norm(c) for c in choices}
     codes, uniques = pd.factorize(values)
     return np.array([norm(u) in wanted for u in uniques] + [False])[codes]
+
+
+_SUFFIX = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", dtype=np.uint8)
+
+
+def _id18(frame: pd.DataFrame) -> pd.DataFrame:
+    """Salesforce's 15-character ids (a report export's; case-sensitive) in every ``...Id`` field, as the 18-character
+    form the API and Data Loader write, so that a report and a Data Loader export of the same org join.
+
+    The suffix is Salesforce's check: per chunk of 5 characters, a bit per capital letter (the first character the
+    lowest bit), read as one of A-Z0-5. A column is looked at only when a sample of it holds 15-character ids.
+
+    Examples
+    --------
+    >>> _id18(pd.DataFrame({"Id": ["a0D30000001n7Pi", "0019000000B98deAAB", None]}))["Id"].tolist()
+    ['a0D30000001n7PiEAI', '0019000000B98deAAB', nan]
+    """
+    for column in frame.columns:
+        values = frame[column]
+        if not norm(column).endswith("id") or not pd.api.types.is_string_dtype(values.dtype):
+            continue
+        sample = values.iloc[:: max(1, len(values) // 1000)].dropna()
+        if not sample.astype("str").str.fullmatch("[A-Za-z0-9]{15}").any():
+            continue
+        short = values.astype("str").str.fullmatch("[A-Za-z0-9]{15}").fillna(False).to_numpy(bool)
+        raw = np.frombuffer(values[short].astype("str").str.cat().encode("ascii"), dtype=np.uint8).reshape(-1, 15)
+        capital = ((raw >= ord("A")) & (raw <= ord("Z"))).reshape(-1, 3, 5)
+        suffix = _SUFFIX[(capital * np.array([1, 2, 4, 8, 16])).sum(axis=2)]
+        full = np.concatenate([raw, suffix], axis=1).tobytes().decode("ascii")
+        out = values.astype(object).copy()
+        out[short] = [full[i: i + 18] for i in range(0, len(full), 18)]
+        frame = frame.assign(**{column: pd.Series(out, index=values.index, dtype="str")})
+    return frame
 
 
 def _ids(s: pd.Series) -> pd.Series:
