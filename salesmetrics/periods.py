@@ -27,6 +27,7 @@ from ._api import find_stack_level
 __all__ = [
     "BusinessCalendar",
     "as_timestamp",
+    "check_timezone",
     "duration",
     "freq_alias",
     "parse_period",
@@ -473,6 +474,27 @@ def _as_days(values: Iterable[Any]) -> np.ndarray:
 
 
 _MONTHS_SPELLED = re.compile(r"^\s*(\d+)\s*(M|MS|month|months|Y|year|years)\s*$", re.I)
+
+
+def check_timezone(zone: Any, *, name: str = "timezone") -> str:
+    """``zone`` if it is a time zone pandas can use (an IANA name such as "America/New_York"), else a ValueError
+    saying what to pass.
+
+    Examples
+    --------
+    >>> check_timezone("Asia/Seoul")
+    'Asia/Seoul'
+    >>> check_timezone("New York")
+    Traceback (most recent call last):
+    ...
+    ValueError: timezone='New York' is not a time zone; use an IANA name such as 'UTC', 'America/New_York' or 'Asia/Seoul'.
+    """
+    try:
+        pd.Timestamp("2025-01-01").tz_localize(zone)
+    except (KeyError, ValueError, TypeError, OSError, AttributeError) as err:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"{name}={zone!r} is not a time zone; use an IANA name such as 'UTC', 'America/New_York' or "
+                         "'Asia/Seoul'.") from err
+    return str(zone)
 
 
 def as_timestamp(value: Any, tz: str | None = None, *, name: str = "as_of") -> pd.Timestamp:

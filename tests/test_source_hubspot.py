@@ -281,6 +281,29 @@ def test_stage_history_from_the_date_entered_properties(export, sync):
     assert len(sm.stage_durations(export)) > 0
 
 
+def test_closed_deals_without_a_close_date_column_are_one_error():
+    deals = _deals().drop(columns=["Close Date"])
+    with pytest.raises(MissingDataError, match=r'Deal.closedate \("Close Date"\)'):
+        read_hubspot({"deals": deals})
+
+
+def test_an_amount_empty_in_every_row_is_said_with_what_it_disables():
+    deals = _deals().assign(Amount=None)
+    deals = deals[(deals["Pipeline"] == "Sales Pipeline") & (deals["Currency"] == "USD")]  # no stage metadata or rates needed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = read_hubspot({"deals": deals}, timezone="America/New_York")
+    said = data.provenance.set_index(["table", "column"]).loc[("opportunities", "amount")]
+    assert said["source"] == "Deal.Amount (empty in every row)" and "deal size" in said["disables"]
+
+
+def test_default_stage_ids_of_date_entered_read_as_the_labels_the_deals_show():
+    deals = _deals()[["Record ID", "Deal Stage", "Create Date", "Close Date"]].head(3)  # labels: Closed Won, Closed Lost
+    deals["hs_date_entered_closedwon"] = deals["Close Date"].where(deals["Deal Stage"] == "Closed Won")
+    data = read_hubspot({"deals": deals})
+    assert set(data.stage_history["stage"]) == {"Closed Won"} and len(data.stage_history) == 2
+
+
 def test_open_deals_keep_their_close_date_as_expected(export):
     opps = export.opportunities.set_index("opportunity_id")
     open_ = opps[opps["status"] == "open"]

@@ -178,9 +178,47 @@ def test_a_reports_15_character_ids_join_a_data_loader_export(fixture_data):
     frames = export_frames()
     for field in ("Id", "AccountId", "OwnerId"):  # the opportunities as a report would export them
         frames["Opportunity"][field] = frames["Opportunity"][field].str.slice(0, 15)
+    frames["Opportunity"] = frames["Opportunity"].rename(columns={  # and with a report's labels
+        "Id": "Opportunity ID", "AccountId": "Account ID", "StageName": "Stage", "IsClosed": "Closed", "IsWon": "Won",
+        "CloseDate": "Close Date", "CreatedDate": "Created Date"})
     data = _read(frames, timezone=NY)
     pd.testing.assert_frame_equal(data.opportunities, fixture_data.opportunities)
     assert len(data.unresolved) == len(fixture_data.unresolved)
+
+
+def test_a_flag_neither_true_nor_false_or_won_but_open_is_named_not_guessed():
+    frames = export_frames()
+    opp = frames["Opportunity"]
+    first, second = opp["Id"].iloc[0], opp["Id"].iloc[1]
+    opp.loc[0, "IsClosed"] = "yes please"
+    opp.loc[1, ["IsClosed", "IsWon"]] = ["false", "true"]
+    with pytest.raises(sm.InputValidationError) as caught:
+        _read(frames, timezone=NY)
+    message = str(caught.value)
+    assert "Opportunity.IsClosed neither true nor false" in message and "'yes please'" in message
+    assert "Opportunity.IsWon true but IsClosed false" in message
+    # quarantine sets both deals aside rather than calling them open
+    data = _read(frames, timezone=NY, on_invalid="quarantine")
+    assert not data.opportunities["opportunity_id"].isin([first, second]).any()
+    assert len(data.quarantine["opportunities"]) >= 2
+
+
+def test_a_time_zone_that_does_not_exist_is_named_before_reading():
+    with pytest.raises(ValueError, match="timezone='New York' is not a time zone; use an IANA name"):
+        read_salesforce(FIXTURES, timezone="New York")
+
+
+def test_the_command_line_reads_the_readers_options_from_bundle_json(tmp_path, capsys):
+    from salesmetrics.reports.cli import main
+
+    shutil.copytree(FIXTURES, tmp_path / "sf")
+    (tmp_path / "sf" / "bundle.json").write_text('{"timezone": "America/New_York", "segment_field": "Industry"}')
+    assert main(["summary", str(tmp_path / "sf"), "--source", "salesforce"]) == 0
+    out = capsys.readouterr().out
+    assert "time zone America/New_York" in out and "accounts.segment" not in out.split("not available:")[1].split("\n\n")[0]
+    (tmp_path / "sf" / "bundle.json").write_text('{"segment_feld": "Industry"}')
+    assert main(["summary", str(tmp_path / "sf"), "--source", "salesforce"]) == 3
+    assert "did you mean 'segment_field'?" in capsys.readouterr().err
 
 
 def test_activities_resolve_who_and_what(fixture_data):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._api import find_stack_level
 from ..errors import DataQualityWarning, InputValidationError, MissingDataError
-from ..periods import as_timestamp
+from ..periods import as_timestamp, check_timezone
 from ._checks import Unresolved, _quality_warnings, _reference_checks, _validate_table
 from ._lookups import ABSENT_ATTR, AsOf, _absent_in, _column_token, as_pandas, infer_as_of
 from ._messages import (
@@ -184,7 +184,7 @@ class SalesData:
             raise ValueError(f"references must be 'keep' or 'strict', got {references!r}.")
         if not re.fullmatch(r"[A-Z]{3}", str(currency)):
             raise ValueError(f"currency must be an ISO 4217 code such as 'USD', got {currency!r}.")
-        pd.Timestamp("2025-01-01").tz_localize(timezone)  # unknown zones fail here, before any work
+        check_timezone(timezone)  # unknown zones fail here, before any work
         freq_alias("Q", fiscal_year_start)  # validates the month
         object.__setattr__(self, "_ready", False)
         self.timezone = str(timezone)

@@ -26,7 +26,7 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ import pandas as pd
 
 from .._api import find_stack_level
 from ..errors import DataQualityWarning, InputValidationError
+from ..periods import check_timezone
 from ._bundle import SalesData
 from ._checks import _validate_table
 from ._lookups import ABSENT_ATTR, _absent_in, as_pandas
@@ -602,7 +603,9 @@ def _decimal_commas(df: pd.DataFrame, table: str) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _read_bundle_json(path: Path, root: Path) -> dict[str, Any]:
+def _read_bundle_json(path: Path, root: Path, allowed: Sequence[str] = _BUNDLE_KEYS) -> dict[str, Any]:
+    """bundle.json's settings, checked: only ``allowed`` keys (read_dir's, or a vendor reader's options), each of the
+    type it needs, and a time zone that exists."""
     resolved = _regular_file(path, root)
     with _open_regular(resolved) as fh:
         raw = fh.read()
@@ -619,13 +622,13 @@ def _read_bundle_json(path: Path, root: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(meta, dict):
         raise ValueError(f"{path} must hold a JSON object such as {{\"timezone\": \"UTC\"}}, not a {type(meta).__name__}.")
-    unknown = [k for k in meta if k not in _BUNDLE_KEYS and k not in _BUNDLE_INFO_KEYS]
+    unknown = [k for k in meta if k not in allowed and k not in _BUNDLE_INFO_KEYS]
     if unknown:
-        hint = difflib.get_close_matches(str(unknown[0]), _BUNDLE_KEYS, n=1)
+        hint = difflib.get_close_matches(str(unknown[0]), list(allowed), n=1)
         raise ValueError(
             f"{path} has unknown key(s) {', '.join(repr(k) for k in unknown)}"
             + (f" (did you mean {hint[0]!r}?)" if hint else "")
-            + f"; allowed keys: {', '.join(_BUNDLE_KEYS)} (and {', '.join(_BUNDLE_INFO_KEYS)}, which read_dir ignores)."
+            + f"; allowed keys: {', '.join(allowed)} (and {', '.join(_BUNDLE_INFO_KEYS)}, which are ignored)."
         )
     expected: dict[str, tuple[type, ...]] = {
         "timezone": (str,),
@@ -645,7 +648,13 @@ def _read_bundle_json(path: Path, root: Path) -> dict[str, Any]:
             raise ValueError(f"{path}: {key!r} must be {want}, got {json.dumps(meta[key])[:60]}.")
     if "on_invalid" in meta and meta["on_invalid"] not in ("raise", "quarantine"):
         raise ValueError(f"{path}: 'on_invalid' must be \"raise\" or \"quarantine\", got {meta['on_invalid']!r}.")
-    return {k: v for k, v in meta.items() if k in _BUNDLE_KEYS}
+    if "timezone" in meta:
+        try:
+            check_timezone(meta["timezone"])
+        except ValueError:
+            raise ValueError(f"{path}: its 'timezone' {meta['timezone']!r} is not a time zone; use an IANA name such as "
+                             "'UTC', 'America/New_York' or 'Asia/Seoul'.") from None
+    return {k: v for k, v in meta.items() if k in allowed}
 
 
 def _find_file(folder: Path, name: str, entries: list[Path], table: str, source: str) -> Path:

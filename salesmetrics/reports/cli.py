@@ -143,11 +143,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _check_timezone(zone: str, source: str) -> None:
-    import pandas as pd
+    from ..periods import check_timezone
 
     try:
-        pd.Timestamp("2025-01-01").tz_localize(zone)
-    except (KeyError, ValueError, TypeError, OSError) as err:  # ZoneInfoNotFoundError is a KeyError
+        check_timezone(zone)
+    except ValueError as err:
         raise BadInputError(f"{source} {shorten(zone)!r} is not a time zone; use an IANA name such as 'UTC', "
                             "'America/New_York' or 'Asia/Seoul'.") from err
 
@@ -197,10 +197,18 @@ def _load(path: str | None, args: argparse.Namespace, *, on_invalid: str = "rais
             if not path:
                 raise BadInputError(f"--source {source} needs the folder of the export, e.g. salesmetrics summary exports/ "
                                     f"--source {source}.")
+            import inspect
+
             from .. import sources
+            from ..data._reading import _read_bundle_json
 
             reader = getattr(sources, f"read_{source}")
-            return reader(folder, timezone=args.timezone or "UTC", currency=args.currency, on_invalid=on_invalid)  # type: ignore[no-any-return]
+            # bundle.json beside the export: the settings and any of the reader's options ({"segment_field": "Industry"})
+            allowed = [k for k in inspect.signature(reader).parameters if k not in ("source", "on_invalid")]
+            meta = folder / "bundle.json"
+            options = _read_bundle_json(meta, folder.resolve(), allowed) if meta.is_file() else {}
+            options.update({k: v for k, v in (("timezone", args.timezone), ("currency", args.currency)) if v is not None})
+            return reader(folder, **{"timezone": "UTC", **options}, on_invalid=on_invalid)  # type: ignore[no-any-return]
         return read_dir(folder, timezone=args.timezone, currency=args.currency, on_invalid=on_invalid)  # type: ignore[arg-type]
     except SalesMetricsError:
         raise

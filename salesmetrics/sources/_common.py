@@ -292,6 +292,13 @@ class Mapper:
         report = self.provenance()
         for table in [t for t in {r[0] for r in self.records} if tables.get(t) is None]:
             report.loc[report["table"] == table, ["source", "disables"]] = [NOT_AVAILABLE, ", ".join(disabled_by(table, None))]
+        for i, (table, column, source) in enumerate(report[["table", "column", "source"]].itertuples(index=False, name=None)):
+            # read from a field empty in every row: as good as not available. Not for dates and links, which may
+            # rightly be empty everywhere (nobody left, no lead converted yet)
+            frame = given.get(table)
+            if (source != NOT_AVAILABLE and not column.endswith(("_at", "_date")) and column not in _MAY_BE_EMPTY
+                    and frame is not None and len(frame) and column in frame and frame[column].isna().all()):
+                report.loc[i, ["source", "disables"]] = [f"{source} (empty in every row)", ", ".join(disabled_by(table, column))]
         report.attrs.update(vendor=self.vendor, dropped=dict(self.dropped))
         data.provenance = report
         if self.dropped:
@@ -313,7 +320,12 @@ _ALSO: dict[tuple[str, str], tuple[str, ...]] = {
     ("activities", "lead_id"): ("first-contact SLA",),
     ("reps", "hired_at"): ("rep tenure (everyone counts as in post since the start)",),
     ("subscriptions", "end_date"): ("churn (no subscription ends)",),
+    **{("stage_history", c): ("time in stage and stage-to-stage conversion (stage_durations, bottlenecks)",)
+       for c in ("opportunity_id", "stage", "entered_at")},
 }
+
+
+_MAY_BE_EMPTY = frozenset({"lead_id", "opportunity_id", "account_id", "manager_id", "automated", "product"})
 
 
 def disabled_by(table: str, column: str | None) -> list[str]:

@@ -34,6 +34,7 @@ import pandas as pd
 
 from .._api import find_stack_level
 from ..errors import FAILURE_COLUMNS, DataQualityWarning, InputValidationError
+from ..periods import check_timezone
 from ._common import _SUFFIXES, NOT_AVAILABLE, Mapper, norm, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,6 +73,11 @@ _ENTERED = re.compile(r"^(?:hs_v2_date_entered_|hs_date_entered_)(.+)$", re.IGNO
 _ENTERED_LABEL = re.compile(r'^date entered\s*"(.+?)(?:\s*\([^()]*\))?"\s*$', re.IGNORECASE)
 """The deals' stage entry dates: internal names (``hs_date_entered_closedwon``) and export labels
 (``Date entered "Closed Won (Sales Pipeline)"``, the pipeline in brackets)."""
+
+DEFAULT_LABELS = {"appointmentscheduled": "Appointment Scheduled", "qualifiedtobuy": "Qualified To Buy",
+                  "presentationscheduled": "Presentation Scheduled", "decisionmakerboughtin": "Decision Maker Bought-In",
+                  "contractsent": "Contract Sent", "closedwon": "Closed Won", "closedlost": "Closed Lost"}
+"""The default pipeline's stage labels by id."""
 
 DEAL_TYPES = {"newbusiness": "new_business", "existingbusiness": "expansion", "expansion": "expansion", "renewal": "renewal"}
 """``dealtype`` (internal value or label, after :func:`norm`) -> canonical type."""
@@ -491,6 +497,8 @@ class _Reader:
         out["status"], out["stage"] = self.status(d, stage, d[pipeline] if pipeline else None,
                                                   _flag(d[won]) if won else None, _flag(d[closed]) if closed else None)
         close = t(d, "Deal", "opportunities", "closed_at", ("closedate", "Close Date"))
+        if close is None and out["status"].isin(["won", "lost"]).any():  # closed deals need the date they closed
+            self.m.require("Deal", 'closedate ("Close Date")', "")
         if close is not None:
             self.amend("opportunities", "closed_at", "(closed deals only)")
             close = _epoch(close)
@@ -537,13 +545,16 @@ class _Reader:
             return None
         found: list[tuple[str, str]] = []  # (column, stage as the deals' stage column shows it)
         meta = None
+        shown = set(opps["stage"].dropna().astype(str)) if "stage" in opps else set()
         for column in map(str, d.columns):
             internal = _ENTERED.match(column)
             label = _ENTERED_LABEL.match(column)
             if internal:
-                if meta is None:
+                if meta is None:  # a stage id's label: the pipelines' metadata, else the default pipeline's as the deals show it
                     stages = self.pipeline_stages()
-                    meta = {} if stages is None else stages.drop_duplicates("stage").set_index("stage")["label"].to_dict()
+                    meta = {k: v for k, v in DEFAULT_LABELS.items() if v in shown}
+                    if stages is not None:
+                        meta.update({str(k): str(v) for k, v in stages.drop_duplicates("stage").set_index("stage")["label"].items()})
                 found.append((column, str(meta.get(norm(internal.group(1)), internal.group(1)))))
             elif label:
                 found.append((column, label.group(1).strip()))
@@ -557,9 +568,9 @@ class _Reader:
                                        "entered_at": when.to_numpy(dtype=object)[present]}))
         rows = pd.concat(parts, ignore_index=True)
         rows = rows[~rows.duplicated(["opportunity_id", "stage"])].reset_index(drop=True)  # hs_v2_ and hs_ of one stage
-        shown = ", ".join(c for c, _ in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        listed = ", ".join(c for c, _ in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
         self.m.record("stage_history", "opportunity_id", "Deal.<record id>, once per date entered the deal has")
-        self.m.record("stage_history", "stage", f"Deal.<date entered a stage>: the stage each one names ({len(found)}: {shown}; "
+        self.m.record("stage_history", "stage", f"Deal.<date entered a stage>: the stage each one names ({len(found)}: {listed}; "
                                                 "stage ids read as their labels through the pipelines' metadata)")
         self.m.record("stage_history", "entered_at", "Deal.<date entered a stage> (HubSpot keeps the latest entry into each stage)")
         return rows
@@ -984,6 +995,7 @@ def read_hubspot(
     ...                                                    "source"].tolist()
     ['Deal.Close Date (closed deals only)', 'not available']
     """
+    check_timezone(timezone)  # before any reading
     if on_invalid not in ("raise", "quarantine"):
         raise ValueError(f"on_invalid must be 'raise' or 'quarantine', got {on_invalid!r}.")
     found, unknown = _match(_export_names(source))

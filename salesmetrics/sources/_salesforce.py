@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
-from ..data._coerce import _coerce_number, _coerce_time, _localize
+from ..data._coerce import _coerce_bool, _coerce_number, _coerce_time, _localize
 from ..data._lookups import index_in
 from ..data._messages import OnInvalid, _concat, _failures, _format_message
 from ..errors import DataQualityWarning, InputValidationError, MissingDataError
+from ..periods import check_timezone
 from ._common import NOT_AVAILABLE, Mapper, norm, read_source, take_rows, true_flags
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -220,6 +221,7 @@ def read_salesforce(
     >>> p.loc[("reps", "terminated_at"), ["source", "disables"]].tolist()
     ['not available', 'sign: rep turnover']
     """
+    check_timezone(timezone)  # before any reading
     m = Mapper(VENDOR)
     objs: dict[str, pd.DataFrame] = {}
     gone: dict[str, np.ndarray] = {}  # Task and Event: nothing looks them up, so deleted rows go in the final filter
@@ -434,7 +436,7 @@ def _accounts(ctx: _Context, segment_field: str | None, region_field: str | None
     if acc is None:
         return None
     m, out = ctx.m, pd.DataFrame(index=acc.index)
-    out["account_id"] = m.take(acc, "Account", "accounts", "account_id", ("Id",), required=True)
+    out["account_id"] = m.take(acc, "Account", "accounts", "account_id", ("Id", "Account ID"), required=True)
     for column, field in (("name", "Name"), ("industry", "Industry"), ("created_at", "CreatedDate")):
         out[column] = m.take(acc, "Account", "accounts", column, (field,))
     for column, option, given, defaults in (("segment", "segment_field", segment_field, ("Segment__c", "Segment", "Type")),
@@ -449,7 +451,7 @@ def _reps(ctx: _Context, roles: Mapping[str, str], team_field: str | None, termi
     if users is None:
         return None
     m = ctx.m
-    rep_id = m.take(users, "User", "reps", "rep_id", ("Id",), required=True)
+    rep_id = m.take(users, "User", "reps", "rep_id", ("Id", "User ID"), required=True)
     if rep_id is None:
         return None
     queue = _ids(rep_id).str.startswith(_PREFIX["queue"]).fillna(False).to_numpy(bool)
@@ -533,7 +535,7 @@ def _leads(ctx: _Context, fields: tuple[str | None, ...], statuses: tuple[Sequen
     if lead is None:
         return None
     m, out = ctx.m, pd.DataFrame(index=lead.index)
-    lead_id = m.take(lead, "Lead", "leads", "lead_id", ("Id",), required=True)
+    lead_id = m.take(lead, "Lead", "leads", "lead_id", ("Id", "Lead ID"), required=True)
     created = m.take(lead, "Lead", "leads", "created_at", ("CreatedDate",), required=True)
     if lead_id is None or created is None:
         return None
@@ -609,11 +611,11 @@ def _opportunities(ctx: _Context, stages: Mapping[str, str], types: Mapping[str,
         return None
     m, T, OBJ = ctx.m, "opportunities", "Opportunity"
     out = pd.DataFrame(index=opp.index)
-    opp_id = m.take(opp, OBJ, T, "opportunity_id", ("Id",), required=True)
+    opp_id = m.take(opp, OBJ, T, "opportunity_id", ("Id", "Opportunity ID"), required=True)  # a report's labels too
     created = m.take(opp, OBJ, T, "created_at", ("CreatedDate",), required=True)
     close = m.take(opp, OBJ, T, "closed_at", ("CloseDate",), required=True)
-    stage = m.take(opp, OBJ, T, "stage", ("StageName",))
-    is_closed, is_won = m.find(opp, "IsClosed"), m.find(opp, "IsWon")
+    stage = m.take(opp, OBJ, T, "stage", ("StageName", "Stage"))
+    is_closed, is_won = m.find(opp, "IsClosed", "Closed"), m.find(opp, "IsWon", "Won")
     if (is_closed is None or is_won is None) and stage is None:
         m.require(OBJ, "IsClosed and IsWon", "the StageName field with stages={stage: 'open'|'won'|'lost'}")
     if opp_id is None or created is None or close is None or ((is_closed is None or is_won is None) and stage is None):
@@ -622,7 +624,20 @@ def _opportunities(ctx: _Context, stages: Mapping[str, str], types: Mapping[str,
     created_v, out["created_at"] = ctx.time(created)
     if is_closed is not None and is_won is not None:
         closed, won = true_flags(opp[is_closed]), true_flags(opp[is_won])
-        out["status"] = _gather(np.where(closed, np.where(won, 1, 2), 0), ["open", "won", "lost"], opp.index)
+        status = _gather(np.where(closed, np.where(won, 1, 2), 0), ["open", "won", "lost"], opp.index)
+        # a flag that is neither true nor false, or a deal won but not closed, is no status: kept as given (so that
+        # on_invalid="quarantine" sets the row aside) and named
+        for field in (is_closed, is_won):
+            if (unread := _coerce_bool(opp[field])[1] | opp[field].isna().to_numpy()).any():
+                ctx.problems.append(_failures(T, "status", f"{OBJ}.{field} neither true nor false", np.flatnonzero(unread),
+                                              opp[field][unread].fillna("(empty)"), f"export {field} as true or false"))
+                status = status.where(~unread, opp[field].astype("str").fillna("(empty)"))
+        if (odd := won & ~closed).any():
+            ctx.problems.append(_failures(T, "status", f"{OBJ}.{is_won} true but {is_closed} false", np.flatnonzero(odd),
+                                          opp[is_closed][odd], "a won deal is closed: check the export (both flags as Salesforce "
+                                          "sets them)"))
+            status = status.where(~odd, "won, not closed")
+        out["status"] = status
         m.record(T, "status", f"{OBJ}.{is_closed} + {OBJ}.{is_won} (open, won, lost)")
     elif is_closed is not None:  # open or closed from IsClosed; won or lost from the stage of a closed deal
         assert stage is not None

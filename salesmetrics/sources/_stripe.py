@@ -31,6 +31,7 @@ import pandas as pd
 
 from .._api import find_stack_level
 from ..errors import DataQualityWarning, InputValidationError
+from ..periods import check_timezone
 from ._common import Mapper, norm, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -465,6 +466,7 @@ def read_stripe(
     >>> sm.mrr(data, freq="M")["mrr"].tolist()  # $200; ¥13,000 × 0.0066 = $85.80 from February
     [200.0, 200.0, 200.0, 85.8, 85.8]
     """
+    check_timezone(timezone)  # before any reading
     m = Mapper(_VENDOR)
     left_out: dict[str, int] = {}
     found = _load(source)
