@@ -244,8 +244,8 @@ def _quality_warnings(tables: Mapping[str, pd.DataFrame]) -> None:
             )
         if only_won(opps):
             warnings.warn(
-                f"opportunities: all {len(opps):,} deals are won (no lost or open deal in the export), so win rate and "
-                "close rate read 100% by construction; export the lost and open deals too for them to mean anything.",
+                f"opportunities: all {len(opps):,} deals are won (no lost or open deal in the export), so the win rate "
+                "reads 100% by construction and the close rate nearly so; export the lost and open deals too for them to mean anything.",
                 DataQualityWarning,
                 stacklevel=find_stack_level(),
             )
