@@ -480,6 +480,23 @@ def check_timezone(zone: Any, *, name: str = "timezone") -> str:
     """``zone`` if it is a time zone pandas can use (an IANA name such as "America/New_York"), else a ValueError
     saying what to pass.
 
+    Parameters
+    ----------
+    zone : str
+        The time zone to check.
+    name : str, default "timezone"
+        The argument's name, for the message.
+
+    Returns
+    -------
+    str
+        ``zone``.
+
+    Raises
+    ------
+    ValueError
+        When ``zone`` is not a time zone.
+
     Examples
     --------
     >>> check_timezone("Asia/Seoul")

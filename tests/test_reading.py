@@ -128,6 +128,15 @@ def test_file_names_match_tables_whatever_their_case(tmp_path: Path):
 # -- CSV text: encoding, separators, parse errors ----------------------------------------------------------
 
 
+def test_a_brazilian_export_writes_reais_with_decimal_commas(tmp_path: Path):
+    """Brazilian Excel writes `;` files with amounts such as "R$ 1.234,56" (the real's sign, dot groups, decimal comma)."""
+    folder = _folder(tmp_path)
+    (folder / "opportunities.csv").write_text("opportunity_id;created_at;status;closed_at;amount\n"
+                                              "001;2025-01-02;won;2025-02-01;R$ 1.234,56\n002;2025-01-03;open;;R$12,50\n",
+                                              encoding="utf-8")
+    assert sm.read_dir(folder, currency="BRL").opportunities["amount"].tolist() == [1234.56, 12.5]
+
+
 def test_semicolon_separated_latin1_file_with_decimal_commas(tmp_path: Path):
     """What German Excel writes with "CSV (Trennzeichen-getrennt)": `;`, Windows-1252, decimal commas."""
     folder = _folder(tmp_path)

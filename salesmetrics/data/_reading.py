@@ -68,7 +68,7 @@ _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 # A number written with a decimal comma and optional dot grouping: 12,5  1.234,56  -3  15.000
 # (a leading lone 0 is never a thousands group, so 0.125 stays a dot decimal).
 _DECIMAL_COMMA_RE = r"^[-+]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,\d+)?$"
-_CURRENCY_SIGNS_RE = r"[$€£₩¥\s\u00a0\u202f]"
+_CURRENCY_SIGNS_RE = r"R\$|[$€£₩¥\s\u00a0\u202f]"  # R$: the Brazilian real
 
 
 # ----------------------------------------------------------------------------------------------------------
