@@ -65,6 +65,9 @@ _LAZY = {
     "to_csv": "salesmetrics.reports.export",
     "to_excel": "salesmetrics.reports.export",
     "read_salesforce": "salesmetrics.sources",
+    "partial": "salesmetrics.partials",
+    "combine": "salesmetrics.partials",
+    "on_dask": "salesmetrics.scale",
     "read_hubspot": "salesmetrics.sources",
     "read_stripe": "salesmetrics.sources",
     "sales_decline": "salesmetrics.diagnostics",
@@ -111,6 +114,7 @@ __all__ = [
     "close_rate",
     "cohort_retention",
     "cohort_triangle",
+    "combine",
     "compare_definitions",
     "conform",
     "customer_satisfaction",
@@ -128,7 +132,9 @@ __all__ = [
     "mrr",
     "mrr_bridge",
     "mrr_movements",
+    "on_dask",
     "parse_period",
+    "partial",
     "period_range",
     "pipeline_coverage",
     "plan_funnel",
@@ -177,11 +183,13 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations
     from .org import KPIS, OrgDesign, plan_funnel, scorecard
+    from .partials import combine, partial
     from .periods import BusinessCalendar, last_complete_period, parse_period, period_range, to_period
     from .pipeline import close_rate, deal_size, pipeline_coverage, sales_cycle, sales_velocity, win_rate
     from .reports.deck import report
     from .reports.export import to_csv, to_excel
     from .revenue import cohort_retention, cohort_triangle, mrr, mrr_bridge, mrr_movements, retention
+    from .scale import on_dask
     from .sla import attainment, compare_definitions, qualify, response_sla
     from .sources import read_hubspot, read_salesforce, read_stripe
     from .stats import kaplan_meier, wilson_interval

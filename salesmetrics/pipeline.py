@@ -90,14 +90,21 @@ class Cells:
         return np.bincount(self.cell[sel], weights=values[sel], minlength=self.size)
 
     def frame(self, columns: dict[str, Any]) -> pd.DataFrame:
-        data: dict[str, Any] = {}
-        if self.periods is not None:
-            data["period"] = self.periods[np.repeat(np.arange(self.n_periods), self.n_groups)]
-        if self.by is not None:
-            data[self.by] = np.tile(np.asarray(self.groups, dtype=object), self.n_periods)
-        for name, values in columns.items():
-            data[name] = values
-        return pd.DataFrame(data)
+        return cells_frame(self.periods, self.groups, self.by, columns)
+
+
+def cells_frame(periods: pd.PeriodIndex | None, groups: pd.Index, by: str | None, columns: dict[str, Any]) -> pd.DataFrame:
+    """The result frame of cells (period x group, period-major): ``period`` and ``by`` (when given), then ``columns``
+    (one value per cell). :meth:`Cells.frame`, and :func:`salesmetrics.combine` after summing partials."""
+    n_periods = 1 if periods is None else len(periods)
+    data: dict[str, Any] = {}
+    if periods is not None:
+        data["period"] = periods[np.repeat(np.arange(n_periods), len(groups))]
+    if by is not None:
+        data[by] = np.tile(np.asarray(groups, dtype=object), n_periods)
+    for name, values in columns.items():
+        data[name] = values
+    return pd.DataFrame(data)
 
 
 def censored_cohorts(cells: Cells, entered: np.ndarray, lag: np.ndarray, success: np.ndarray, failed: np.ndarray,
@@ -254,29 +261,43 @@ def win_rate(
     2025Q1    1     1       0.5
     2025Q2    1     0       1.0
     """
+    inputs, cells, sums = _win_rate_sums(data, freq=freq, by=by, weight=weight, as_of=as_of, accounts=accounts,
+                                         fx_rates=fx_rates)
+    out = cells.frame(_win_rate_finish(sums, weight=weight))
+    out.attrs.update(currency=inputs.currency, freq=freq, weight=weight)
+    return out
+
+
+def _win_rate_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str | None, weight: str, as_of: Any,
+                   accounts: pd.DataFrame | None, fx_rates: pd.DataFrame | None) -> tuple[Inputs, Cells, dict[str, Any]]:
+    """win_rate's additive part: per cell, deals won and lost (and their amounts)."""
     if weight not in ("count", "amount"):
         raise ValueError(f"weight must be 'count' or 'amount', got {weight!r}.")
     inputs, opps = _opportunities(data, accounts, fx_rates)
     _now, _created, _closed, won, lost = _outcomes(inputs, opps, as_of)
     cells = Cells(opps["closed_at"].where(won | lost), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
-    n_won, n_lost = cells.count(won), cells.count(lost)
+    sums: dict[str, Any] = {"won": cells.count(won), "lost": cells.count(lost)}
     if weight == "amount":
         amount = _amounts(inputs, opps, opps["closed_at"])
-        won_amount, lost_amount = cells.total(won, amount), cells.total(lost, amount)
+        sums.update(won_amount=cells.total(won, amount), lost_amount=cells.total(lost, amount))
         valued = lost & np.isfinite(amount) & (amount > 0)
         if lost.any() and not valued.any():
             warnings.warn(f"win_rate(weight='amount'): none of the {int(lost.sum()):,} lost deals carries an amount (0 or "
                           "missing: many CRMs clear the value of a lost deal), so the amount-weighted win rate reads 100%; "
                           "use weight='count', or export the lost deals' amounts.", DataQualityWarning,
                           stacklevel=find_stack_level())
-        out = cells.frame({"won": n_won, "lost": n_lost, "won_amount": won_amount, "lost_amount": lost_amount,
-                           "win_rate": ratio(won_amount, won_amount + lost_amount)})
-    else:
-        low, high = wilson_interval(n_won, n_won + n_lost)
-        out = cells.frame({"won": n_won, "lost": n_lost, "win_rate": ratio(n_won, n_won + n_lost),
-                           "win_rate_low": low, "win_rate_high": high})
-    out.attrs.update(currency=inputs.currency, freq=freq, weight=weight)
-    return out
+    return inputs, cells, sums
+
+
+def _win_rate_finish(sums: dict[str, Any], *, weight: str) -> dict[str, Any]:
+    """win_rate's columns from its sums (after combining, for partials)."""
+    n_won, n_lost = sums["won"], sums["lost"]
+    if weight == "amount":
+        won_amount, lost_amount = sums["won_amount"], sums["lost_amount"]
+        return {"won": n_won, "lost": n_lost, "won_amount": won_amount, "lost_amount": lost_amount,
+                "win_rate": ratio(won_amount, won_amount + lost_amount)}
+    low, high = wilson_interval(n_won, n_won + n_lost)
+    return {"won": n_won, "lost": n_lost, "win_rate": ratio(n_won, n_won + n_lost), "win_rate_low": low, "win_rate_high": high}
 
 
 @data_first("opportunities")
@@ -413,6 +434,16 @@ def deal_size(
     period  won  total  mean  median
     2025Q1    3 1200.0 400.0   200.0
     """
+    inputs, cells, sums = _deal_size_sums(data, freq=freq, by=by, as_of=as_of, accounts=accounts, fx_rates=fx_rates)
+    out = cells.frame(_deal_size_finish(sums, cells.size))
+    out.attrs.update(currency=inputs.currency, freq=freq)
+    return out
+
+
+def _deal_size_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str | None, as_of: Any,
+                    accounts: pd.DataFrame | None, fx_rates: pd.DataFrame | None) -> tuple[Inputs, Cells, dict[str, Any]]:
+    """deal_size's additive part: per cell, deals won and sized and their total, and (``values``: cell, amount) the
+    amounts themselves, which the median needs."""
     inputs, opps = _opportunities(data, accounts, fx_rates)
     _now, _created, _closed, won, lost = _outcomes(inputs, opps, as_of)
     amount = _amounts(inputs, opps, opps["closed_at"])
@@ -422,14 +453,18 @@ def deal_size(
                       "(NaN, not 0); map your amount column with columns={'<your column>': 'amount'}.",
                       DataQualityWarning, stacklevel=find_stack_level())
     cells = Cells(opps["closed_at"].where(won | lost), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
-    n = cells.count(sized)
-    # a period whose won deals all lack an amount has unknown bookings (NaN), not zero bookings
-    total = np.where((n == 0) & (cells.count(won) > 0), np.nan, cells.total(sized, amount))
     sel = sized & (cells.cell >= 0)
-    med = group_quantiles(cells.cell[sel], amount[sel], cells.size, (0.5,))[0.5]
-    out = cells.frame({"won": n, "total": total, "mean": ratio(total, n), "median": med})
-    out.attrs.update(currency=inputs.currency, freq=freq)
-    return out
+    return inputs, cells, {"sized": cells.count(sized), "won_any": cells.count(won), "total": cells.total(sized, amount),
+                           "values": (cells.cell[sel], amount[sel])}
+
+
+def _deal_size_finish(sums: dict[str, Any], size: int) -> dict[str, Any]:
+    """deal_size's columns from its sums."""
+    n = sums["sized"]
+    # a period whose won deals all lack an amount has unknown bookings (NaN), not zero bookings
+    total = np.where((n == 0) & (sums["won_any"] > 0), np.nan, sums["total"])
+    cell, amount = sums["values"]
+    return {"won": n, "total": total, "mean": ratio(total, n), "median": group_quantiles(cell, amount, size, (0.5,))[0.5]}
 
 
 @data_first("opportunities")

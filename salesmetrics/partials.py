@@ -1,0 +1,235 @@
+"""Partial results that combine exactly: a metric computed on pieces of the data, then summed.
+
+A metric here is computed in two steps. :func:`partial` runs the first on the rows of a set of whole entities (the
+deals of some accounts, say) and returns a plain DataFrame of *sums* per cell (period × group): counts, totals, and
+where a quantile needs them the values themselves. :func:`combine` adds the partials of every piece and finishes:
+rates, Wilson intervals, means and medians are computed only then, by the same code the pandas function runs, so
+the result equals ``metric(whole data)`` (counts exactly; amounts to the cent: sums of floats may differ in the last
+bit when added in another order).
+
+Two rules make the pieces add up:
+
+- ``as_of`` is given, the same for every piece (the whole bundle's ``data.as_of``), never found per piece;
+- an entity's rows are in one piece: the deals of an account, the subscriptions of an account. Opportunity metrics
+  need nothing more than whole deals (one row each), so any split of the opportunities table works.
+
+A partial is a plain frame (``freq``, ``period``, the group, the sums), so any engine can carry it: Dask's
+``map_partitions``, Spark's ``groupBy(...).applyInPandas``, a loop over files. Metrics: ``win_rate`` (both
+weights) and ``deal_size``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> import salesmetrics as sm
+>>> opps = pd.DataFrame({"opportunity_id": list("abcd"), "created_at": ["2025-01-05"] * 4,
+...     "status": ["won", "lost", "won", "won"], "closed_at": ["2025-02-01", "2025-03-01", "2025-04-02", "2025-05-02"],
+...     "amount": [100, 300, 50, 70]})
+>>> parts = [sm.partial("deal_size", piece, as_of="2025-06-30") for piece in (opps.iloc[:2], opps.iloc[2:])]
+>>> combined = sm.combine("deal_size", parts)
+>>> combined.equals(sm.deal_size(opps, as_of="2025-06-30"))
+True
+>>> print(combined.to_string(index=False))
+period  won  total  mean  median
+2025Q1    1  100.0 100.0   100.0
+2025Q2    2  120.0  60.0    60.0
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .data._lookups import NO_GROUP
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .data import SalesData
+
+__all__ = ["combine", "partial"]
+
+_GROUP = "group"
+_NO_PERIOD = np.iinfo("int64").min  # a row that only says a group exists (a piece may hold no dated row of it)
+
+
+@dataclass(frozen=True)
+class _Metric:
+    public: Callable[..., pd.DataFrame]  # the pandas function: its keyword options and their defaults are the partial's
+    sums: Callable[..., Any]  # (data, **options) -> (inputs, cells, sums)
+    finish: Callable[[dict[str, Any], int, dict[str, Any]], dict[str, Any]]  # (sums, size, options) -> columns
+    values: tuple[str, ...] = ()  # sums that are (cell, value) pairs, carried as rows rather than summed
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The public function's keyword options (but as_of) and their defaults."""
+        params = inspect.signature(self.public).parameters.values()
+        return {p.name: p.default for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "as_of"}
+
+
+def _metrics() -> dict[str, _Metric]:
+    from . import pipeline
+
+    return {
+        "win_rate": _Metric(pipeline.win_rate, pipeline._win_rate_sums,
+                            lambda s, _n, o: pipeline._win_rate_finish(s, weight=o["weight"])),
+        "deal_size": _Metric(pipeline.deal_size, pipeline._deal_size_sums, lambda s, n, _o: pipeline._deal_size_finish(s, n),
+                             values=("values",)),
+    }
+
+
+def _metric(name: str, options: dict[str, Any]) -> tuple[_Metric, dict[str, Any]]:
+    """The metric, and its options with the defaults filled in."""
+    known = _metrics()
+    if name not in known:
+        raise ValueError(f"partial/combine: no metric {name!r}; these split into partials: {', '.join(known)}.")
+    spec = known[name]
+    defaults = spec.defaults
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise TypeError(f"{name}: unknown option(s) {', '.join(unknown)}; it takes {', '.join(defaults)} (and as_of).")
+    return spec, {**defaults, **options}
+
+
+def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **options: Any) -> pd.DataFrame:
+    """The additive part of ``metric`` on one piece of the data: sums per cell, for :func:`combine`.
+
+    Parameters
+    ----------
+    metric : {"win_rate", "deal_size"}
+        The metric, by its function's name.
+    data : SalesData or pandas.DataFrame
+        One piece: a bundle, or an opportunities table, holding whole entities (see the module's rules).
+    as_of : date-like
+        Required: the whole data's ``as_of``, the same for every piece. A piece's own latest event would date each
+        piece differently.
+    **options
+        The metric's options (``freq``, ``by``, ``weight``, ...), the same for every piece and for :func:`combine`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kind`` ("cell": sums; "group": a group the piece holds, which may have no dated row; "values": a value a
+        median needs, with its ``count``), ``freq`` (the pandas period alias, or "" for all time), ``period`` (the
+        period's ordinal; the int64 minimum on a "group" row), ``group`` (the ``by`` label, or "all"), the metric's
+        sums, ``value`` and ``count``.
+
+    Raises
+    ------
+    ValueError
+        Without ``as_of``, or for a metric that does not split.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> opps = pd.DataFrame({"opportunity_id": ["a", "b"], "created_at": ["2025-01-05", "2025-01-06"],
+    ...                      "status": ["won", "lost"], "closed_at": ["2025-02-01", "2025-02-03"]})
+    >>> part = partial("win_rate", opps, as_of="2025-03-31")
+    >>> print(part[["kind", "freq", "period", "group", "won", "lost"]].to_string(index=False))
+     kind  freq               period group  won  lost
+     cell Q-DEC                  220   all    1     1
+    group Q-DEC -9223372036854775808   all    0     0
+
+    Period 220 is 2025Q1 (``pd.Period(ordinal=220, freq="Q-DEC")``); the second row says the group exists.
+    """
+    spec, options = _metric(metric, options)
+    if as_of is None:
+        raise ValueError(f"partial({metric!r}): pass as_of, the whole data's (data.as_of), the same for every piece: each "
+                         "piece's own latest event would date the pieces differently.")
+    _inputs, cells, sums = spec.sums(data, as_of=as_of, **options)
+    alias = str(cells.periods.freqstr) if cells.periods is not None else ""
+    n_groups = len(cells.groups)
+    period = (np.repeat(np.asarray(cells.periods.asi8, dtype="int64"), n_groups) if cells.periods is not None
+              else np.zeros(cells.size, dtype="int64"))
+    group = np.tile(np.asarray(cells.groups, dtype=object), cells.n_periods)
+    added = {k: np.asarray(v) for k, v in sums.items() if k not in spec.values}
+
+    def rows(kind: str, periods: np.ndarray, groups: np.ndarray, **extra: Any) -> pd.DataFrame:
+        n = len(groups)
+        sums_here = {k: v if kind == "cell" else np.zeros(n, dtype=v.dtype) for k, v in added.items()}
+        return pd.DataFrame({"kind": kind, "freq": alias, "period": periods, _GROUP: groups, **sums_here,
+                             **{k: extra.get(k, np.zeros(n)) for k in ("value", "count")}})
+
+    frames = [rows("cell", period, group),  # a group with no dated row in this piece still exists in the whole
+              rows("group", np.full(n_groups, _NO_PERIOD, dtype="int64"), np.asarray(cells.groups, dtype=object))]
+    for name in spec.values:  # a median needs the values: one row per (cell, value), with its count
+        cell, value = sums[name]
+        found = pd.DataFrame({"cell": cell, "value": value}).value_counts(sort=False).reset_index(name="count")
+        cell_of = found["cell"].to_numpy("int64")
+        frames.append(rows(name, period[cell_of], group[cell_of], value=found["value"].to_numpy(float),
+                           count=found["count"].to_numpy("int64")))
+    out = pd.concat(frames, ignore_index=True)
+    out["count"] = out["count"].astype("int64")
+    return out
+
+
+def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) -> pd.DataFrame:
+    """``metric`` from the :func:`partial` results of every piece: the sums added, then finished.
+
+    Parameters
+    ----------
+    metric : {"win_rate", "deal_size"}
+        The metric the partials were computed for.
+    partials : iterable of pandas.DataFrame
+        The partials (in any order; one frame holding several of them concatenated is fine).
+    **options
+        The options the partials were computed with (``weight`` matters here; the rest are in the partials).
+
+    Returns
+    -------
+    pandas.DataFrame
+        What ``metric(whole data, as_of=..., **options)`` returns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> opps = pd.DataFrame({"opportunity_id": ["a", "b", "c"], "created_at": ["2025-01-05"] * 3,
+    ...     "status": ["won", "lost", "won"], "closed_at": ["2025-02-01", "2025-02-03", "2025-05-01"]})
+    >>> parts = [partial("win_rate", opps.iloc[[i]], as_of="2025-06-30") for i in range(3)]
+    >>> print(combine("win_rate", parts)[["period", "won", "lost", "win_rate"]].to_string(index=False))
+    period  won  lost  win_rate
+    2025Q1    1     1       0.5
+    2025Q2    1     0       1.0
+    """
+    spec, options = _metric(metric, options)
+    frames = list(partials)
+    if not frames:
+        raise ValueError(f"combine({metric!r}): no partials.")
+    parts = pd.concat(frames, ignore_index=True)
+    aliases = set(parts["freq"].astype(str))
+    if len(aliases) > 1:
+        raise ValueError(f"combine({metric!r}): the partials were computed with different periods ({', '.join(sorted(aliases))}); "
+                         "compute every piece with the same freq and the same bundle settings.")
+    alias = aliases.pop()
+    groups = pd.Index(sorted(pd.unique(parts[_GROUP]), key=lambda g: (g in NO_GROUP, str(g))), dtype=object)
+    cells = parts[parts["kind"] == "cell"]
+    if alias:
+        dated = cells["period"].to_numpy("int64")
+        lo, hi = (int(dated.min()), int(dated.max())) if len(dated) else (0, -1)
+        periods: pd.PeriodIndex | None = pd.PeriodIndex(pd.period_range(pd.Period(ordinal=lo, freq=alias), periods=hi - lo + 1,
+                                                                          freq=alias)) if hi >= lo else pd.PeriodIndex([], freq=alias)
+        n_periods = hi - lo + 1 if hi >= lo else 0
+    else:
+        periods, lo, n_periods = None, 0, 1
+    size = n_periods * len(groups)
+    group_code = pd.Index(groups).get_indexer(cells[_GROUP])
+    at = (cells["period"].to_numpy("int64") - lo) * len(groups) + group_code
+    sums: dict[str, Any] = {}
+    for column in [c for c in cells.columns if c not in ("kind", "freq", "period", _GROUP, "value", "count")]:
+        total = np.bincount(at, weights=cells[column].to_numpy(float), minlength=size)
+        sums[column] = total.astype("int64") if cells[column].dtype.kind in "iub" else total  # counts stay counts
+    for name in spec.values:
+        rows = parts[parts["kind"] == name]
+        cell = (rows["period"].to_numpy("int64") - lo) * len(groups) + pd.Index(groups).get_indexer(rows[_GROUP])
+        count = rows["count"].to_numpy("int64")
+        sums[name] = (np.repeat(cell, count), np.repeat(rows["value"].to_numpy(float), count))
+    by = options.get("by")
+    return _frame(periods, groups, by, spec.finish(sums, size, options))
+
+
+def _frame(periods: pd.PeriodIndex | None, groups: pd.Index, by: str | None, columns: dict[str, Any]) -> pd.DataFrame:
+    from .pipeline import cells_frame
+
+    return cells_frame(periods, groups if by is not None else pd.Index(["all"]), by, columns)

@@ -1,0 +1,134 @@
+"""Partial results that combine exactly: any split of the data, pieces computed apart, the same figures.
+
+Every test splits a generated company's opportunities into pieces that are *not* aligned to accounts (rows dealt at
+random), computes :func:`salesmetrics.partial` on each piece with the whole bundle's as_of, combines, and compares
+with the pandas function on the whole table: counts exactly, amounts to the cent.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import salesmetrics as sm
+from salesmetrics.datasets import make_company
+
+
+@pytest.fixture(scope="module")
+def company() -> sm.SalesData:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return make_company(seed=23, accounts=400, months=18).to_sales_data()
+
+
+def _pieces(opps: pd.DataFrame, n: int, seed: int) -> list[pd.DataFrame]:
+    """``n`` pieces of random rows (an account's deals end up in several pieces); a piece may be empty of dated rows."""
+    piece = np.random.default_rng(seed).integers(0, n, len(opps))
+    return [opps[piece == i] for i in range(n)]
+
+
+def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert list(got.columns) == list(want.columns)
+    numbers = [c for c in want.columns if want[c].dtype.kind in "iufb"]
+    pd.testing.assert_frame_equal(got.drop(columns=numbers), want.drop(columns=numbers))
+    pd.testing.assert_frame_equal(got[numbers].round(2), want[numbers].round(2), check_exact=False, rtol=1e-12)
+    for column in want.columns:  # counts are counts: same dtype, same values
+        if want[column].dtype.kind in "iu":
+            assert got[column].dtype.kind in "iu" and (got[column].to_numpy() == want[column].to_numpy()).all(), column
+
+
+METRICS = [("win_rate", {}), ("win_rate", {"weight": "amount"}), ("deal_size", {})]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=st.sampled_from(METRICS), n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000),
+       freq=st.sampled_from(["Q", "M", None]), by=st.sampled_from([None, "segment", "owner_id", "source"]))
+def test_any_split_combines_to_the_whole(company, case, n, seed, freq, by):
+    metric, options = case
+    opps, as_of = company.opportunities, company.as_of
+    extra = {"accounts": company.accounts, "fx_rates": company.fx_rates}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DataQualityWarning)
+        want = getattr(sm, metric)(opps, freq=freq, by=by, as_of=as_of, **extra, **options)
+        parts = [sm.partial(metric, piece, as_of=as_of, freq=freq, by=by, **extra, **options) for piece in _pieces(opps, n, seed)]
+    _same(sm.combine(metric, parts, freq=freq, by=by, **options), want)
+
+
+def test_a_bundle_piece_and_a_fiscal_year(company):
+    """Pieces may be bundles; their fiscal-year quarters (a year starting in April) carry through."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fiscal = sm.SalesData(**company.tables, timezone=company.timezone, currency=company.currency, fiscal_year_start=4)
+        halves = [sm.SalesData(**{**fiscal.tables, "opportunities": piece}, timezone=fiscal.timezone, currency=fiscal.currency,
+                               fiscal_year_start=4) for piece in _pieces(fiscal.opportunities, 2, seed=1)]
+        want = sm.win_rate(fiscal, by="segment")
+        got = sm.combine("win_rate", [sm.partial("win_rate", h, as_of=fiscal.as_of, by="segment") for h in halves], by="segment")
+    _same(got, want)
+    assert str(got["period"].dtype) == "period[Q-MAR]"
+
+
+def test_a_group_a_piece_holds_only_open_deals_of_still_counts():
+    """A piece whose deals in a group are all open has no dated row of it; the whole has the group, with zeros."""
+    opps = pd.DataFrame({"opportunity_id": list("abc"), "created_at": ["2025-01-05"] * 3, "status": ["won", "lost", "open"],
+                         "closed_at": ["2025-02-01", "2025-02-03", None], "source": ["web", "web", "partner"]})
+    want = sm.win_rate(opps, by="source", as_of="2025-03-31")
+    parts = [sm.partial("win_rate", opps.iloc[:2], as_of="2025-03-31", by="source"),
+             sm.partial("win_rate", opps.iloc[2:], as_of="2025-03-31", by="source")]
+    got = sm.combine("win_rate", parts, by="source")
+    pd.testing.assert_frame_equal(got, want)
+    assert got["source"].tolist() == ["partner", "web"] and got["won"].tolist() == [0, 1]
+
+
+def test_as_of_is_required_and_options_are_checked():
+    opps = pd.DataFrame({"opportunity_id": ["a"], "created_at": ["2025-01-05"], "status": ["open"]})
+    with pytest.raises(ValueError, match="pass as_of, the whole data's"):
+        sm.partial("win_rate", opps, as_of=None)
+    with pytest.raises(TypeError, match="unknown option\\(s\\) window; it takes freq, by, weight"):
+        sm.partial("win_rate", opps, as_of="2025-03-31", window=30)
+    with pytest.raises(ValueError, match="no metric 'funnel'; these split into partials: win_rate, deal_size"):
+        sm.partial("funnel", opps, as_of="2025-03-31")
+    monthly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="M")
+    quarterly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="Q")
+    with pytest.raises(ValueError, match="different periods"):
+        sm.combine("win_rate", [monthly, quarterly])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# on Dask: a local cluster of two worker processes
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'salesmetrics[dask]')")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  memory_limit="1GiB") as local, distributed.Client(local) as client:
+        yield client
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=st.sampled_from(METRICS), n=st.sampled_from([1, 3, 7]), by=st.sampled_from([None, "segment", "owner_id"]))
+def test_on_a_local_cluster_every_partitioning_gives_the_pandas_result(cluster, company, case, n, by):
+    import dask.dataframe as dd
+
+    metric, options = case
+    opps = company.opportunities.sample(frac=1.0, random_state=n)  # rows shuffled: partitions are not accounts
+    extra = {"accounts": company.accounts, "fx_rates": company.fx_rates}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DataQualityWarning)
+        want = getattr(sm, metric)(opps, by=by, as_of=company.as_of, **extra, **options)
+        got = sm.on_dask(metric, dd.from_pandas(opps, npartitions=n, sort=False), as_of=company.as_of, by=by, **extra, **options)
+    _same(got, want)
+
+
+def test_on_dask_fails_before_computing_on_a_frame_without_the_columns(cluster):
+    import dask.dataframe as dd
+
+    frame = dd.from_pandas(pd.DataFrame({"id": ["a"], "created": ["2025-01-01"]}), npartitions=1)
+    with pytest.raises(sm.MissingDataError, match="lacks the required column\\(s\\) opportunity_id, created_at, status"):
+        sm.on_dask("win_rate", frame, as_of="2025-03-31")
