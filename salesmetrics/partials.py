@@ -15,7 +15,7 @@ Two rules make the pieces add up:
 
 A partial is a plain frame (``freq``, ``period``, the group, the sums), so any engine can carry it: Dask's
 ``map_partitions``, Spark's ``groupBy(...).applyInPandas``, a loop over files. Metrics: ``win_rate`` (both
-weights) and ``deal_size``.
+weights), ``deal_size`` and ``sales_cycle`` (both methods: the Kaplan–Meier estimate from the pieces' durations).
 
 Examples
 --------
@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["combine", "partial"]
 
 _GROUP = "group"
+_LAYOUT = ("kind", "freq", "period", _GROUP, "value", "event", "count")  # the partial's columns that are not sums
 _NO_PERIOD = np.iinfo("int64").min  # a row that only says a group exists (a piece may hold no dated row of it)
 
 
@@ -77,6 +78,8 @@ def _metrics() -> dict[str, _Metric]:
                             lambda s, _n, o: pipeline._win_rate_finish(s, weight=o["weight"])),
         "deal_size": _Metric(pipeline.deal_size, pipeline._deal_size_sums, lambda s, n, _o: pipeline._deal_size_finish(s, n),
                              values=("values",)),
+        "sales_cycle": _Metric(pipeline.sales_cycle, pipeline._sales_cycle_sums,
+                               lambda s, n, o: pipeline._sales_cycle_finish(s, n, method=o["method"]), values=("values",)),
     }
 
 
@@ -98,7 +101,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size"}
+    metric : {"win_rate", "deal_size", "sales_cycle"}
         The metric, by its function's name.
     data : SalesData or pandas.DataFrame
         One piece: a bundle, or an opportunities table, holding whole entities (see the module's rules).
@@ -112,9 +115,9 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
     -------
     pandas.DataFrame
         ``kind`` ("cell": sums; "group": a group the piece holds, which may have no dated row; "values": a value a
-        median needs, with its ``count``), ``freq`` (the pandas period alias, or "" for all time), ``period`` (the
+        quantile needs, with ``event`` for a duration that ended and its ``count``), ``freq`` (the pandas period alias, or "" for all time), ``period`` (the
         period's ordinal; the int64 minimum on a "group" row), ``group`` (the ``by`` label, or "all"), the metric's
-        sums, ``value`` and ``count``.
+        sums, ``value``, ``event`` and ``count``.
 
     Raises
     ------
@@ -150,19 +153,20 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
         n = len(groups)
         sums_here = {k: v if kind == "cell" else np.zeros(n, dtype=v.dtype) for k, v in added.items()}
         return pd.DataFrame({"kind": kind, "freq": alias, "period": periods, _GROUP: groups, **sums_here,
-                             **{k: extra.get(k, np.zeros(n)) for k in ("value", "count")}})
+                             "value": extra.get("value", np.zeros(n)), "event": extra.get("event", np.zeros(n, dtype=bool)),
+                             "count": extra.get("count", np.zeros(n, dtype="int64"))})
 
     frames = [rows("cell", period, group),  # a group with no dated row in this piece still exists in the whole
               rows("group", np.full(n_groups, _NO_PERIOD, dtype="int64"), np.asarray(cells.groups, dtype=object))]
-    for name in spec.values:  # a median needs the values: one row per (cell, value), with its count
-        cell, value = sums[name]
-        found = pd.DataFrame({"cell": cell, "value": value}).value_counts(sort=False).reset_index(name="count")
+    for name in spec.values:  # quantiles need the values: one row per (cell, value, event), with its count
+        cell, value, *event = sums[name]
+        found = pd.DataFrame({"cell": cell, "value": np.asarray(value, dtype=float),
+                              "event": event[0] if event else np.zeros(len(cell), dtype=bool)})
+        found = found.value_counts(sort=False).reset_index(name="count")
         cell_of = found["cell"].to_numpy("int64")
         frames.append(rows(name, period[cell_of], group[cell_of], value=found["value"].to_numpy(float),
-                           count=found["count"].to_numpy("int64")))
-    out = pd.concat(frames, ignore_index=True)
-    out["count"] = out["count"].astype("int64")
-    return out
+                           event=found["event"].to_numpy(bool), count=found["count"].to_numpy("int64")))
+    return pd.concat(frames, ignore_index=True)
 
 
 def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) -> pd.DataFrame:
@@ -170,7 +174,7 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size"}
+    metric : {"win_rate", "deal_size", "sales_cycle"}
         The metric the partials were computed for.
     partials : iterable of pandas.DataFrame
         The partials (in any order; one frame holding several of them concatenated is fine).
@@ -217,14 +221,15 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
     group_code = pd.Index(groups).get_indexer(cells[_GROUP])
     at = (cells["period"].to_numpy("int64") - lo) * len(groups) + group_code
     sums: dict[str, Any] = {}
-    for column in [c for c in cells.columns if c not in ("kind", "freq", "period", _GROUP, "value", "count")]:
+    for column in [c for c in cells.columns if c not in _LAYOUT]:
         total = np.bincount(at, weights=cells[column].to_numpy(float), minlength=size)
         sums[column] = total.astype("int64") if cells[column].dtype.kind in "iub" else total  # counts stay counts
     for name in spec.values:
         rows = parts[parts["kind"] == name]
         cell = (rows["period"].to_numpy("int64") - lo) * len(groups) + pd.Index(groups).get_indexer(rows[_GROUP])
         count = rows["count"].to_numpy("int64")
-        sums[name] = (np.repeat(cell, count), np.repeat(rows["value"].to_numpy(float), count))
+        sums[name] = (np.repeat(cell, count), np.repeat(rows["value"].to_numpy(float), count),
+                      np.repeat(rows["event"].to_numpy(bool), count))
     by = options.get("by")
     return _frame(periods, groups, by, spec.finish(sums, size, options))
 

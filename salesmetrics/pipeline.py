@@ -463,7 +463,7 @@ def _deal_size_finish(sums: dict[str, Any], size: int) -> dict[str, Any]:
     n = sums["sized"]
     # a period whose won deals all lack an amount has unknown bookings (NaN), not zero bookings
     total = np.where((n == 0) & (sums["won_any"] > 0), np.nan, sums["total"])
-    cell, amount = sums["values"]
+    cell, amount = sums["values"][:2]
     return {"won": n, "total": total, "mean": ratio(total, n), "median": group_quantiles(cell, amount, size, (0.5,))[0.5]}
 
 
@@ -530,6 +530,16 @@ def sales_cycle(
     S = 3/4, 2/4, 1/4 after each close; the median is 20 days and the restricted
     mean 10·1 + 10·0.75 + 10·0.5 + 10·0.25 = 25 days.
     """
+    _inputs, cells, sums = _sales_cycle_sums(data, freq=freq, by=by, method=method, as_of=as_of, accounts=accounts)
+    out = cells.frame(_sales_cycle_finish(sums, cells.size, method=method))
+    out.attrs.update(freq=freq, method=method)
+    return out
+
+
+def _sales_cycle_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str | None, method: str, as_of: Any,
+                      accounts: pd.DataFrame | None) -> tuple[Inputs, Cells, dict[str, Any]]:
+    """sales_cycle's additive part: per cell, the won deals and their days; and the values the quantiles need
+    (``values``: cell, days of each won deal; with ``method="km"``: cell, seconds followed, closed or not)."""
     if method not in ("won", "km"):
         raise ValueError(f"method must be 'won' or 'km', got {method!r}.")
     inputs, opps = _opportunities(data, accounts, None)
@@ -541,24 +551,29 @@ def sales_cycle(
         days = np.where(won, (closed - created) / _DAY_NS, np.nan)
         cells = Cells(opps["closed_at"].where(won | lost), labels, freq, inputs.fiscal_year_start, by, len(opps))
         sel = won & (cells.cell >= 0)
-        q = group_quantiles(cells.cell[sel], days[sel], cells.size, (0.25, 0.5, 0.75))
-        n = cells.count(won)
-        out = cells.frame({"n": n, "median_days": q[0.5], "mean_days": ratio(cells.total(won, days), n),
-                           "p25_days": q[0.25], "p75_days": q[0.75]})
-    else:
-        now = inputs.as_of_timestamp(as_of).value
-        known = created <= now
-        ended = (closed != _NAT) & (closed <= now)
-        seconds = np.where(ended, closed - created, now - created) // 1_000_000_000  # whole seconds: an exact, fast sort key
-        cells = Cells(opps["created_at"], labels, freq, inputs.fiscal_year_start, by, len(opps))
-        sel = known & (cells.cell >= 0)
-        s = km_summary(cells.cell[sel], seconds[sel], ended[sel], cells.size)
-        day = 86_400.0
-        out = cells.frame({"n": s["n"].astype("int64"), "events": s["events"].astype("int64"), "censored": s["censored"].astype("int64"),
-                           "median_days": s["median"] / day, "mean_days": s["mean"] / day, "p25_days": s["p25"] / day,
-                           "p75_days": s["p75"] / day})
-    out.attrs.update(freq=freq, method=method)
-    return out
+        return inputs, cells, {"n": cells.count(won), "days": cells.total(won, days), "values": (cells.cell[sel], days[sel])}
+    now = inputs.as_of_timestamp(as_of).value
+    known = created <= now
+    ended = (closed != _NAT) & (closed <= now)
+    seconds = np.where(ended, closed - created, now - created) // 1_000_000_000  # whole seconds: an exact, fast sort key
+    cells = Cells(opps["created_at"], labels, freq, inputs.fiscal_year_start, by, len(opps))
+    sel = known & (cells.cell >= 0)
+    return inputs, cells, {"values": (cells.cell[sel], seconds[sel], ended[sel])}
+
+
+def _sales_cycle_finish(sums: dict[str, Any], size: int, *, method: str) -> dict[str, Any]:
+    """sales_cycle's columns from its sums."""
+    if method == "won":
+        cell, days = sums["values"][:2]
+        q = group_quantiles(cell, days, size, (0.25, 0.5, 0.75))
+        n = sums["n"]
+        return {"n": n, "median_days": q[0.5], "mean_days": ratio(sums["days"], n), "p25_days": q[0.25], "p75_days": q[0.75]}
+    cell, seconds, ended = sums["values"]
+    s = km_summary(cell, np.asarray(seconds, dtype="int64"), np.asarray(ended, dtype=bool), size)
+    day = 86_400.0
+    return {"n": s["n"].astype("int64"), "events": s["events"].astype("int64"), "censored": s["censored"].astype("int64"),
+            "median_days": s["median"] / day, "mean_days": s["mean"] / day, "p25_days": s["p25"] / day,
+            "p75_days": s["p75"] / day}
 
 
 def _open_at(created: np.ndarray, closed: np.ndarray, instant: int) -> np.ndarray:

@@ -42,16 +42,25 @@ def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
             assert got[column].dtype.kind in "iu" and (got[column].to_numpy() == want[column].to_numpy()).all(), column
 
 
-METRICS = [("win_rate", {}), ("win_rate", {"weight": "amount"}), ("deal_size", {})]
+def _tables(metric: str, company: sm.SalesData) -> dict[str, pd.DataFrame]:
+    """The small tables the metric joins (accounts, fx_rates), as far as it takes them."""
+    import inspect
+
+    takes = inspect.signature(getattr(sm, metric)).parameters
+    return {k: getattr(company, k) for k in ("accounts", "fx_rates") if k in takes}
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+METRICS = [("win_rate", {}), ("win_rate", {"weight": "amount"}), ("deal_size", {}), ("sales_cycle", {}),
+           ("sales_cycle", {"method": "km"})]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=st.sampled_from(METRICS), n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000),
        freq=st.sampled_from(["Q", "M", None]), by=st.sampled_from([None, "segment", "owner_id", "source"]))
 def test_any_split_combines_to_the_whole(company, case, n, seed, freq, by):
     metric, options = case
     opps, as_of = company.opportunities, company.as_of
-    extra = {"accounts": company.accounts, "fx_rates": company.fx_rates}
+    extra = _tables(metric, company)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sm.DataQualityWarning)
         want = getattr(sm, metric)(opps, freq=freq, by=by, as_of=as_of, **extra, **options)
@@ -90,7 +99,7 @@ def test_as_of_is_required_and_options_are_checked():
         sm.partial("win_rate", opps, as_of=None)
     with pytest.raises(TypeError, match="unknown option\\(s\\) window; it takes freq, by, weight"):
         sm.partial("win_rate", opps, as_of="2025-03-31", window=30)
-    with pytest.raises(ValueError, match="no metric 'funnel'; these split into partials: win_rate, deal_size"):
+    with pytest.raises(ValueError, match="no metric 'funnel'; these split into partials: win_rate, deal_size, sales_cycle"):
         sm.partial("funnel", opps, as_of="2025-03-31")
     monthly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="M")
     quarterly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="Q")
@@ -118,7 +127,7 @@ def test_on_a_local_cluster_every_partitioning_gives_the_pandas_result(cluster, 
 
     metric, options = case
     opps = company.opportunities.sample(frac=1.0, random_state=n)  # rows shuffled: partitions are not accounts
-    extra = {"accounts": company.accounts, "fx_rates": company.fx_rates}
+    extra = _tables(metric, company)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sm.DataQualityWarning)
         want = getattr(sm, metric)(opps, by=by, as_of=company.as_of, **extra, **options)
