@@ -23,8 +23,9 @@ before and after and whether the account was ever active before. That is a
 sort of two events per subscription, so memory grows with the number of
 subscriptions, never with accounts × months. Every table here is then an
 aggregation of change points (a ``bincount`` over period and group). The
-per-account step can run on partitions by account (Dask ``map_partitions``,
-Spark ``applyInPandas``) and the aggregations combine by summation.
+per-account step depends on one account's subscriptions only, so it is the
+step a split by account would run (not yet exposed through
+:func:`salesmetrics.partial`, which splits the opportunity metrics today).
 """
 
 from __future__ import annotations
