@@ -15,7 +15,8 @@ Two rules make the pieces add up:
 
 A partial is a plain frame (``freq``, ``period``, the group, the sums), so any engine can carry it: Dask's
 ``map_partitions``, Spark's ``groupBy(...).applyInPandas``, a loop over files. Metrics: ``win_rate`` (both
-weights), ``deal_size`` and ``sales_cycle`` (both methods: the Kaplan–Meier estimate from the pieces' durations).
+weights), ``deal_size``, ``sales_cycle`` (both methods: the Kaplan–Meier estimate from the pieces' durations) and
+``close_rate`` (with or without a window: the censoring-aware rate from the pieces' follow-up times).
 
 Examples
 --------
@@ -37,8 +38,8 @@ period  won  total  mean  median
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,16 +53,30 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["combine", "partial"]
 
 _GROUP = "group"
-_LAYOUT = ("kind", "freq", "period", _GROUP, "value", "event", "count")  # the partial's columns that are not sums
+# the partial's columns that are not sums: what a row is, where it goes, and a value a quantile needs with its count
+_LAYOUT = ("kind", "as_of", "freq", "period", _GROUP, "value", "whole", "event", "count")
 _NO_PERIOD = np.iinfo("int64").min  # a row that only says a group exists (a piece may hold no dated row of it)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the combined sums sit: ``size`` cells, period-major over ``periods`` (None: all time) and ``groups``; the
+    ``as_of`` every piece used (in the bundle's zone); and the metric's options."""
+
+    size: int
+    periods: pd.PeriodIndex | None
+    n_groups: int
+    as_of: pd.Timestamp
+    options: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class _Metric:
     public: Callable[..., pd.DataFrame]  # the pandas function: its keyword options and their defaults are the partial's
-    sums: Callable[..., Any]  # (data, **options) -> (inputs, cells, sums)
-    finish: Callable[[dict[str, Any], int, dict[str, Any]], dict[str, Any]]  # (sums, size, options) -> columns
-    values: tuple[str, ...] = ()  # sums that are (cell, value) pairs, carried as rows rather than summed
+    sums: Callable[..., Any]  # (data, as_of=..., **options) -> (inputs, cells, sums)
+    finish: Callable[[dict[str, Any], Layout], dict[str, Any]]  # (sums, layout) -> the result's columns
+    values: Mapping[str, str] = field(default_factory=dict)  # sums that are (cell, value[, event]) arrays: "float" or "int" values
+    maxima: tuple[str, ...] = ()  # sums combined by their maximum (-1: none), not their sum
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -71,15 +86,18 @@ class _Metric:
 
 
 def _metrics() -> dict[str, _Metric]:
-    from . import pipeline
+    from . import pipeline as p
 
     return {
-        "win_rate": _Metric(pipeline.win_rate, pipeline._win_rate_sums,
-                            lambda s, _n, o: pipeline._win_rate_finish(s, weight=o["weight"])),
-        "deal_size": _Metric(pipeline.deal_size, pipeline._deal_size_sums, lambda s, n, _o: pipeline._deal_size_finish(s, n),
-                             values=("values",)),
-        "sales_cycle": _Metric(pipeline.sales_cycle, pipeline._sales_cycle_sums,
-                               lambda s, n, o: pipeline._sales_cycle_finish(s, n, method=o["method"]), values=("values",)),
+        "win_rate": _Metric(p.win_rate, p._win_rate_sums, lambda s, at: p._win_rate_finish(s, weight=at.options["weight"])),
+        "deal_size": _Metric(p.deal_size, p._deal_size_sums, lambda s, at: p._deal_size_finish(s, at.size), values={"values": "float"}),
+        "sales_cycle": _Metric(p.sales_cycle, p._sales_cycle_sums,
+                               lambda s, at: p._sales_cycle_finish(s, at.size, method=at.options["method"]),
+                               values={"values": "float"}),
+        "close_rate": _Metric(p.close_rate, p._close_rate_sums,
+                              lambda s, at: p._close_rate_finish(s, at.size, at.periods, at.n_groups, window=at.options["window"],
+                                                                 as_of=at.as_of),
+                              values={"values": "int", "progress": "int"}, maxima=("longest", "horizon")),
     }
 
 
@@ -101,7 +119,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate"}
         The metric, by its function's name.
     data : SalesData or pandas.DataFrame
         One piece: a bundle, or an opportunities table, holding whole entities (see the module's rules).
@@ -114,10 +132,11 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
     Returns
     -------
     pandas.DataFrame
-        ``kind`` ("cell": sums; "group": a group the piece holds, which may have no dated row; "values": a value a
-        quantile needs, with ``event`` for a duration that ended and its ``count``), ``freq`` (the pandas period alias, or "" for all time), ``period`` (the
-        period's ordinal; the int64 minimum on a "group" row), ``group`` (the ``by`` label, or "all"), the metric's
-        sums, ``value``, ``event`` and ``count``.
+        ``kind`` ("cell": sums; "group": a group the piece holds, which may have no dated row; otherwise a value a
+        quantile or a censored rate needs: ``value`` (or ``whole``, for integers such as nanoseconds), ``event`` for
+        a duration that ended, and its ``count``), ``as_of`` (checked: every piece must use the same), ``freq`` (the
+        pandas period alias, or "" for all time), ``period`` (the period's ordinal; the int64 minimum on a "group"
+        row), ``group`` (the ``by`` label, or "all"), then the metric's sums.
 
     Raises
     ------
@@ -141,30 +160,36 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
     if as_of is None:
         raise ValueError(f"partial({metric!r}): pass as_of, the whole data's (data.as_of), the same for every piece: each "
                          "piece's own latest event would date the pieces differently.")
-    _inputs, cells, sums = spec.sums(data, as_of=as_of, **options)
+    inputs, cells, sums = spec.sums(data, as_of=as_of, **options)
+    stamp = str(inputs.as_of_timestamp(as_of))
     alias = str(cells.periods.freqstr) if cells.periods is not None else ""
     n_groups = len(cells.groups)
     period = (np.repeat(np.asarray(cells.periods.asi8, dtype="int64"), n_groups) if cells.periods is not None
               else np.zeros(cells.size, dtype="int64"))
     group = np.tile(np.asarray(cells.groups, dtype=object), cells.n_periods)
-    added = {k: np.asarray(v) for k, v in sums.items() if k not in spec.values}
+    added = {k: np.asarray(v) for k, v in sums.items() if k not in spec.values and k != "as_of"}
 
     def rows(kind: str, periods: np.ndarray, groups: np.ndarray, **extra: Any) -> pd.DataFrame:
         n = len(groups)
-        sums_here = {k: v if kind == "cell" else np.zeros(n, dtype=v.dtype) for k, v in added.items()}
-        return pd.DataFrame({"kind": kind, "freq": alias, "period": periods, _GROUP: groups, **sums_here,
-                             "value": extra.get("value", np.zeros(n)), "event": extra.get("event", np.zeros(n, dtype=bool)),
+        here = {k: v if kind == "cell" else np.full(n, -1 if k in spec.maxima else 0, dtype=v.dtype) for k, v in added.items()}
+        return pd.DataFrame({"kind": kind, "as_of": stamp, "freq": alias, "period": periods, _GROUP: groups, **here,
+                             "value": extra.get("value", np.zeros(n)), "whole": extra.get("whole", np.zeros(n, dtype="int64")),
+                             "event": extra.get("event", np.zeros(n, dtype=bool)),
                              "count": extra.get("count", np.zeros(n, dtype="int64"))})
 
     frames = [rows("cell", period, group),  # a group with no dated row in this piece still exists in the whole
               rows("group", np.full(n_groups, _NO_PERIOD, dtype="int64"), np.asarray(cells.groups, dtype=object))]
-    for name in spec.values:  # quantiles need the values: one row per (cell, value, event), with its count
+    for name, kind in spec.values.items():  # quantiles need the values: one row per (cell, value, event), with its count
+        if name not in sums:
+            continue
         cell, value, *event = sums[name]
-        found = pd.DataFrame({"cell": cell, "value": np.asarray(value, dtype=float),
-                              "event": event[0] if event else np.zeros(len(cell), dtype=bool)})
+        column = "whole" if kind == "int" else "value"
+        found = pd.DataFrame({"cell": np.asarray(cell, dtype="int64"),
+                              column: np.asarray(value, dtype="int64" if kind == "int" else float),
+                              "event": np.asarray(event[0], dtype=bool) if event else np.zeros(len(cell), dtype=bool)})
         found = found.value_counts(sort=False).reset_index(name="count")
         cell_of = found["cell"].to_numpy("int64")
-        frames.append(rows(name, period[cell_of], group[cell_of], value=found["value"].to_numpy(float),
+        frames.append(rows(name, period[cell_of], group[cell_of], **{column: found[column].to_numpy()},
                            event=found["event"].to_numpy(bool), count=found["count"].to_numpy("int64")))
     return pd.concat(frames, ignore_index=True)
 
@@ -174,7 +199,7 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate"}
         The metric the partials were computed for.
     partials : iterable of pandas.DataFrame
         The partials (in any order; one frame holding several of them concatenated is fine).
@@ -202,11 +227,12 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
     if not frames:
         raise ValueError(f"combine({metric!r}): no partials.")
     parts = pd.concat(frames, ignore_index=True)
-    aliases = set(parts["freq"].astype(str))
-    if len(aliases) > 1:
-        raise ValueError(f"combine({metric!r}): the partials were computed with different periods ({', '.join(sorted(aliases))}); "
-                         "compute every piece with the same freq and the same bundle settings.")
-    alias = aliases.pop()
+    for column, what in (("freq", "periods (freq and fiscal year)"), ("as_of", "as_of")):
+        seen = set(parts[column].astype(str))
+        if len(seen) > 1:
+            raise ValueError(f"combine({metric!r}): the partials were computed with different {what} ({', '.join(sorted(seen))}); "
+                             "compute every piece with the same options and the whole data's as_of.")
+    alias, as_of = str(parts["freq"].iloc[0]), pd.Timestamp(str(parts["as_of"].iloc[0]))
     groups = pd.Index(sorted(pd.unique(parts[_GROUP]), key=lambda g: (g in NO_GROUP, str(g))), dtype=object)
     cells = parts[parts["kind"] == "cell"]
     if alias:
@@ -218,20 +244,27 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
     else:
         periods, lo, n_periods = None, 0, 1
     size = n_periods * len(groups)
-    group_code = pd.Index(groups).get_indexer(cells[_GROUP])
-    at = (cells["period"].to_numpy("int64") - lo) * len(groups) + group_code
+
+    def where(rows: pd.DataFrame) -> np.ndarray:
+        return (rows["period"].to_numpy("int64") - lo) * len(groups) + groups.get_indexer(rows[_GROUP])
+
+    at = where(cells)
     sums: dict[str, Any] = {}
     for column in [c for c in cells.columns if c not in _LAYOUT]:
+        if column in spec.maxima:
+            top = np.full(size, -1, dtype="int64")
+            np.maximum.at(top, at, cells[column].to_numpy("int64"))
+            sums[column] = top
+            continue
         total = np.bincount(at, weights=cells[column].to_numpy(float), minlength=size)
         sums[column] = total.astype("int64") if cells[column].dtype.kind in "iub" else total  # counts stay counts
-    for name in spec.values:
+    for name, kind in spec.values.items():
         rows = parts[parts["kind"] == name]
-        cell = (rows["period"].to_numpy("int64") - lo) * len(groups) + pd.Index(groups).get_indexer(rows[_GROUP])
         count = rows["count"].to_numpy("int64")
-        sums[name] = (np.repeat(cell, count), np.repeat(rows["value"].to_numpy(float), count),
-                      np.repeat(rows["event"].to_numpy(bool), count))
-    by = options.get("by")
-    return _frame(periods, groups, by, spec.finish(sums, size, options))
+        value = rows["whole"].to_numpy("int64") if kind == "int" else rows["value"].to_numpy(float)
+        sums[name] = (np.repeat(where(rows), count), np.repeat(value, count), np.repeat(rows["event"].to_numpy(bool), count))
+    layout = Layout(size=size, periods=periods, n_groups=len(groups), as_of=as_of, options=options)
+    return _frame(periods, groups, options.get("by"), spec.finish(sums, layout))
 
 
 def _frame(periods: pd.PeriodIndex | None, groups: pd.Index, by: str | None, columns: dict[str, Any]) -> pd.DataFrame:

@@ -120,32 +120,60 @@ def censored_cohorts(cells: Cells, entered: np.ndarray, lag: np.ndarray, success
     window: younger than the slowest success seen);
     a cohort is ``incomplete`` when some are pending, when it was followed for less than the window,
     or when its period has not ended by ``as_of`` (more entities may still enter it).
+
+    Computed in two steps, :func:`cohort_sums` and :func:`cohort_finish`, so that pieces of the data can be
+    summed in between (:func:`salesmetrics.partial`).
     """
-    if win is not None:
-        follow, horizon, known_end = np.minimum(age, win.value), win.value, win.value
-    else:
-        horizon = int(lag[success].max()) if success.any() else 0
-        follow, known_end = age, (int(age[entered].max()) + 1 if entered.any() else 0)  # known failures stay at risk
-    pending = entered & ~success & ~failed & (age < horizon)
-    time = np.where(success, lag, np.where(failed, known_end, follow)) // 1_000_000_000  # whole seconds: exact, fast to sort
+    sums = cohort_sums(cells, entered, lag, success, failed, age, win)
+    return cohort_finish(sums, cells.size, cells.periods, cells.n_groups, win, now_local)
+
+
+def cohort_sums(cells: Cells, entered: np.ndarray, lag: np.ndarray, success: np.ndarray, failed: np.ndarray,
+                age: np.ndarray, win: pd.Timedelta | None) -> dict[str, Any]:
+    """:func:`censored_cohorts`' additive part: per cell, entities entered and succeeded; the longest follow-up
+    (``longest``, combined by maximum); with a window, the pending count and (``values``: cell, seconds, success)
+    what the Kaplan–Meier estimate needs; without one, the slowest success (``horizon``, the same in every cell,
+    combined by maximum) and (``progress``: cell, age) the entities still in progress, which are pending while
+    younger than it."""
     sel = entered & (cells.cell >= 0)
-    if win is not None:
-        r = censored_rate(cells.cell[sel], time[sel], success[sel], cells.size)
-    else:
-        k, n = cells.count(success), cells.count(entered)
-        low, high = wilson_interval(k, n)
-        r = {"rate": ratio(k, n), "rate_low": low, "rate_high": high}
+    follow = np.minimum(age, win.value) if win is not None else age
     longest = np.full(cells.size, -1, dtype="int64")
     np.maximum.at(longest, cells.cell[sel], follow[sel])
-    n_pending = cells.count(pending)
+    out: dict[str, Any] = {"entered": cells.count(entered), "success": cells.count(success), "longest": longest}
+    in_progress = entered & ~success & ~failed
+    if win is not None:
+        out["pending"] = cells.count(in_progress & (age < win.value))
+        time = np.where(success, lag, np.where(failed, win.value, follow)) // 1_000_000_000  # whole seconds: exact, fast to sort
+        out["values"] = (cells.cell[sel], time[sel], success[sel])
+    else:
+        out["horizon"] = np.full(cells.size, int(lag[success].max()) if success.any() else 0, dtype="int64")
+        keep = in_progress & (cells.cell >= 0)
+        out["progress"] = (cells.cell[keep], age[keep])
+    return out
+
+
+def cohort_finish(sums: dict[str, Any], size: int, periods: pd.PeriodIndex | None, n_groups: int,
+                  win: pd.Timedelta | None, now_local: pd.Timestamp) -> dict[str, Any]:
+    """:func:`censored_cohorts`' columns from its sums (whole, or added up over pieces)."""
+    k, n, longest = sums["success"], sums["entered"], sums["longest"]
+    if win is not None:
+        cell, seconds, success = sums["values"]
+        r = censored_rate(np.asarray(cell, dtype="int64"), np.asarray(seconds, dtype="int64"), np.asarray(success, dtype=bool), size)
+        n_pending = sums["pending"]
+    else:
+        low, high = wilson_interval(k, n)
+        r = {"rate": ratio(k, n), "rate_low": low, "rate_high": high}
+        horizon = int(np.max(sums["horizon"])) if len(sums["horizon"]) else 0
+        cell, age = sums["progress"][:2]
+        young = np.asarray(age) < horizon
+        n_pending = np.bincount(np.asarray(cell, dtype="int64")[young], minlength=size)
     incomplete = n_pending > 0
     if win is not None:
         incomplete |= (longest >= 0) & (longest < win.value)
-    if cells.periods is not None:
-        still_open = np.asarray(cells.periods.end_time > now_local)
-        incomplete |= np.repeat(still_open, cells.n_groups)
-    return {"entered": cells.count(entered), "success": cells.count(success), "pending": n_pending,
-            "followed_days": np.where(longest >= 0, longest / _DAY_NS, np.nan),
+    if periods is not None:
+        still_open = np.asarray(periods.end_time > now_local)
+        incomplete |= np.repeat(still_open, n_groups)
+    return {"entered": n, "success": k, "pending": n_pending, "followed_days": np.where(longest >= 0, longest / _DAY_NS, np.nan),
             "rate": r["rate"], "rate_low": r["rate_low"], "rate_high": r["rate_high"], "incomplete": incomplete}
 
 
@@ -367,6 +395,16 @@ def close_rate(
     Of the three deals still followed on day 27, one is won: 1 − (1 − 1/3) = 1/3, where counting d
     as lost would read 1/4.
     """
+    _inputs, cells, sums = _close_rate_sums(data, freq=freq, by=by, window=window, as_of=as_of, accounts=accounts)
+    as_of_ts = sums["as_of"]
+    out = cells.frame(_close_rate_finish(sums, cells.size, cells.periods, cells.n_groups, window=window, as_of=as_of_ts))
+    out.attrs.update(freq=freq, window=str(parse_window(window)) if window is not None else None, as_of=as_of_ts)
+    return out
+
+
+def _close_rate_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str | None, window: Any, as_of: Any,
+                     accounts: pd.DataFrame | None) -> tuple[Inputs, Cells, dict[str, Any]]:
+    """close_rate's additive part (:func:`cohort_sums` of the deals created per cell), and ``as_of`` in the bundle's zone."""
     inputs, opps = _opportunities(data, accounts, None)
     win = parse_window(window)
     now, created, closed, won, lost = _outcomes(inputs, opps, as_of)
@@ -374,14 +412,17 @@ def close_rate(
     lag = np.where(won, np.maximum(closed - created, 0), 0)
     success = won & (lag <= win.value) if win is not None else won
     cells = Cells(opps["created_at"].where(exists), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
-    as_of_ts = pd.Timestamp(now, tz="UTC").tz_convert(inputs.timezone)
-    c = censored_cohorts(cells, exists, lag, success, lost | (won & ~success), np.where(exists, now - created, 0), win,
-                         as_of_ts.tz_localize(None))
-    out = cells.frame({"created": c["entered"], "won": c["success"], "pending": c["pending"], "followed_days": c["followed_days"],
-                       "close_rate": c["rate"], "close_rate_low": c["rate_low"], "close_rate_high": c["rate_high"],
-                       "incomplete": c["incomplete"]})
-    out.attrs.update(freq=freq, window=str(win) if win is not None else None, as_of=as_of_ts)
-    return out
+    sums = cohort_sums(cells, exists, lag, success, lost | (won & ~success), np.where(exists, now - created, 0), win)
+    return inputs, cells, {**sums, "as_of": pd.Timestamp(now, tz="UTC").tz_convert(inputs.timezone)}
+
+
+def _close_rate_finish(sums: dict[str, Any], size: int, periods: pd.PeriodIndex | None, n_groups: int, *, window: Any,
+                       as_of: pd.Timestamp) -> dict[str, Any]:
+    """close_rate's columns from its sums."""
+    c = cohort_finish(sums, size, periods, n_groups, parse_window(window), as_of.tz_localize(None))
+    return {"created": c["entered"], "won": c["success"], "pending": c["pending"], "followed_days": c["followed_days"],
+            "close_rate": c["rate"], "close_rate_low": c["rate_low"], "close_rate_high": c["rate_high"],
+            "incomplete": c["incomplete"]}
 
 
 @data_first("opportunities")

@@ -51,7 +51,7 @@ def _tables(metric: str, company: sm.SalesData) -> dict[str, pd.DataFrame]:
 
 
 METRICS = [("win_rate", {}), ("win_rate", {"weight": "amount"}), ("deal_size", {}), ("sales_cycle", {}),
-           ("sales_cycle", {"method": "km"})]
+           ("sales_cycle", {"method": "km"}), ("close_rate", {}), ("close_rate", {"window": "90D"})]
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -93,13 +93,27 @@ def test_a_group_a_piece_holds_only_open_deals_of_still_counts():
     assert got["source"].tolist() == ["partner", "web"] and got["won"].tolist() == [0, 1]
 
 
+def test_close_rate_with_a_window_from_seven_pieces_and_a_different_as_of_is_refused(company):
+    """The censoring-aware close rate (Kaplan-Meier within 90 days, deals still open censored) from seven pieces, by
+    segment; pieces computed at different dates do not combine."""
+    opps, as_of = company.opportunities, company.as_of
+    want = sm.close_rate(opps, window="90D", by="segment", as_of=as_of, accounts=company.accounts)
+    parts = [sm.partial("close_rate", piece, as_of=as_of, window="90D", by="segment", accounts=company.accounts)
+             for piece in _pieces(opps, 7, seed=5)]
+    _same(sm.combine("close_rate", parts, window="90D", by="segment"), want)
+    assert want["pending"].sum() > 0 and want["incomplete"].any()  # the censoring is exercised
+    earlier = sm.partial("close_rate", opps, as_of=as_of - pd.Timedelta(days=30), window="90D")
+    with pytest.raises(ValueError, match="different as_of"):
+        sm.combine("close_rate", [sm.partial("close_rate", opps, as_of=as_of, window="90D"), earlier], window="90D")
+
+
 def test_as_of_is_required_and_options_are_checked():
     opps = pd.DataFrame({"opportunity_id": ["a"], "created_at": ["2025-01-05"], "status": ["open"]})
     with pytest.raises(ValueError, match="pass as_of, the whole data's"):
         sm.partial("win_rate", opps, as_of=None)
     with pytest.raises(TypeError, match="unknown option\\(s\\) window; it takes freq, by, weight"):
         sm.partial("win_rate", opps, as_of="2025-03-31", window=30)
-    with pytest.raises(ValueError, match="no metric 'funnel'; these split into partials: win_rate, deal_size, sales_cycle"):
+    with pytest.raises(ValueError, match="no metric 'funnel'; these split into partials: win_rate, deal_size, sales_cycle, close_rate"):
         sm.partial("funnel", opps, as_of="2025-03-31")
     monthly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="M")
     quarterly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="Q")
