@@ -10,13 +10,15 @@ bit when added in another order).
 Two rules make the pieces add up:
 
 - ``as_of`` is given, the same for every piece (the whole bundle's ``data.as_of``), never found per piece;
-- an entity's rows are in one piece: the deals of an account, the subscriptions of an account. Opportunity metrics
-  need nothing more than whole deals (one row each), so any split of the opportunities table works.
+- an entity's rows are in one piece. Opportunity metrics need nothing more than whole deals (one row each), so any
+  split of the opportunities table works; the MRR bridge needs an account's subscriptions in one piece (whether a
+  customer is new or back depends on its earlier months).
 
 A partial is a plain frame (``freq``, ``period``, the group, the sums), so any engine can carry it: Dask's
 ``map_partitions``, Spark's ``groupBy(...).applyInPandas``, a loop over files. Metrics: ``win_rate`` (both
 weights), ``deal_size``, ``sales_cycle`` (both methods: the Kaplan–Meier estimate from the pieces' durations) and
-``close_rate`` (with or without a window: the censoring-aware rate from the pieces' follow-up times).
+``close_rate`` (with or without a window: the censoring-aware rate from the pieces' follow-up times); and
+``mrr_bridge``, whose pieces must hold whole accounts (integer cents per month and group, so exact in any order).
 
 Examples
 --------
@@ -54,27 +56,34 @@ __all__ = ["combine", "partial"]
 
 _GROUP = "group"
 # the partial's columns that are not sums: what a row is, where it goes, and a value a quantile needs with its count
-_LAYOUT = ("kind", "as_of", "freq", "period", _GROUP, "value", "whole", "event", "count")
+_LAYOUT = ("kind", "as_of", "fiscal", "freq", "period", _GROUP, "value", "whole", "event", "count")
 _NO_PERIOD = np.iinfo("int64").min  # a row that only says a group exists (a piece may hold no dated row of it)
 
 
 @dataclass(frozen=True)
 class Layout:
     """Where the combined sums sit: ``size`` cells, period-major over ``periods`` (None: all time) and ``groups``; the
-    ``as_of`` every piece used (in the bundle's zone); and the metric's options."""
+    ``as_of`` every piece used (in the bundle's zone), the bundle's fiscal year; and the metric's options."""
 
     size: int
     periods: pd.PeriodIndex | None
-    n_groups: int
+    groups: pd.Index
     as_of: pd.Timestamp
+    fiscal_year_start: int
     options: dict[str, Any]
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.groups)
 
 
 @dataclass(frozen=True)
 class _Metric:
     public: Callable[..., pd.DataFrame]  # the pandas function: its keyword options and their defaults are the partial's
     sums: Callable[..., Any]  # (data, as_of=..., **options) -> (inputs, cells, sums)
-    finish: Callable[[dict[str, Any], Layout], dict[str, Any]]  # (sums, layout) -> the result's columns
+    finish: Callable[[dict[str, Any], Layout], Any]  # (sums, layout) -> the result's columns (cells) or the result
+    table: str = "opportunities"  # the table it reads
+    key: str | None = None  # the entity whose rows must share a piece (None: a row is an entity)
     values: Mapping[str, str] = field(default_factory=dict)  # sums that are (cell, value[, event]) arrays: "float" or "int" values
     maxima: tuple[str, ...] = ()  # sums combined by their maximum (-1: none), not their sum
 
@@ -87,6 +96,7 @@ class _Metric:
 
 def _metrics() -> dict[str, _Metric]:
     from . import pipeline as p
+    from . import revenue as r
 
     return {
         "win_rate": _Metric(p.win_rate, p._win_rate_sums, lambda s, at: p._win_rate_finish(s, weight=at.options["weight"])),
@@ -98,6 +108,10 @@ def _metrics() -> dict[str, _Metric]:
                               lambda s, at: p._close_rate_finish(s, at.size, at.periods, at.n_groups, window=at.options["window"],
                                                                  as_of=at.as_of),
                               values={"values": "int", "progress": "int"}, maxima=("longest", "horizon")),
+        "mrr_bridge": _Metric(r.mrr_bridge, r._bridge_sums,
+                              lambda s, at: r._bridge_finish(s, at.periods, at.groups, at.options["by"], at.options["freq"],
+                                                             at.fiscal_year_start, at.options["arr"]),
+                              table="subscriptions", key="account_id"),
     }
 
 
@@ -119,7 +133,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge"}
         The metric, by its function's name.
     data : SalesData or pandas.DataFrame
         One piece: a bundle, or an opportunities table, holding whole entities (see the module's rules).
@@ -161,7 +175,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
         raise ValueError(f"partial({metric!r}): pass as_of, the whole data's (data.as_of), the same for every piece: each "
                          "piece's own latest event would date the pieces differently.")
     inputs, cells, sums = spec.sums(data, as_of=as_of, **options)
-    stamp = str(inputs.as_of_timestamp(as_of))
+    stamp, fiscal = str(inputs.as_of_timestamp(as_of)), int(inputs.fiscal_year_start)
     alias = str(cells.periods.freqstr) if cells.periods is not None else ""
     n_groups = len(cells.groups)
     period = (np.repeat(np.asarray(cells.periods.asi8, dtype="int64"), n_groups) if cells.periods is not None
@@ -172,7 +186,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
     def rows(kind: str, periods: np.ndarray, groups: np.ndarray, **extra: Any) -> pd.DataFrame:
         n = len(groups)
         here = {k: v if kind == "cell" else np.full(n, -1 if k in spec.maxima else 0, dtype=v.dtype) for k, v in added.items()}
-        return pd.DataFrame({"kind": kind, "as_of": stamp, "freq": alias, "period": periods, _GROUP: groups, **here,
+        return pd.DataFrame({"kind": kind, "as_of": stamp, "fiscal": fiscal, "freq": alias, "period": periods, _GROUP: groups, **here,
                              "value": extra.get("value", np.zeros(n)), "whole": extra.get("whole", np.zeros(n, dtype="int64")),
                              "event": extra.get("event", np.zeros(n, dtype=bool)),
                              "count": extra.get("count", np.zeros(n, dtype="int64"))})
@@ -199,7 +213,7 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge"}
         The metric the partials were computed for.
     partials : iterable of pandas.DataFrame
         The partials (in any order; one frame holding several of them concatenated is fine).
@@ -227,12 +241,12 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
     if not frames:
         raise ValueError(f"combine({metric!r}): no partials.")
     parts = pd.concat(frames, ignore_index=True)
-    for column, what in (("freq", "periods (freq and fiscal year)"), ("as_of", "as_of")):
+    for column, what in (("freq", "periods (freq)"), ("fiscal", "fiscal years"), ("as_of", "as_of")):
         seen = set(parts[column].astype(str))
         if len(seen) > 1:
             raise ValueError(f"combine({metric!r}): the partials were computed with different {what} ({', '.join(sorted(seen))}); "
                              "compute every piece with the same options and the whole data's as_of.")
-    alias, as_of = str(parts["freq"].iloc[0]), pd.Timestamp(str(parts["as_of"].iloc[0]))
+    alias, as_of, fiscal = str(parts["freq"].iloc[0]), pd.Timestamp(str(parts["as_of"].iloc[0])), int(parts["fiscal"].iloc[0])
     groups = pd.Index(sorted(pd.unique(parts[_GROUP]), key=lambda g: (g in NO_GROUP, str(g))), dtype=object)
     cells = parts[parts["kind"] == "cell"]
     if alias:
@@ -263,8 +277,9 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
         count = rows["count"].to_numpy("int64")
         value = rows["whole"].to_numpy("int64") if kind == "int" else rows["value"].to_numpy(float)
         sums[name] = (np.repeat(where(rows), count), np.repeat(value, count), np.repeat(rows["event"].to_numpy(bool), count))
-    layout = Layout(size=size, periods=periods, n_groups=len(groups), as_of=as_of, options=options)
-    return _frame(periods, groups, options.get("by"), spec.finish(sums, layout))
+    layout = Layout(size=size, periods=periods, groups=groups, as_of=as_of, fiscal_year_start=fiscal, options=options)
+    done = spec.finish(sums, layout)
+    return done if isinstance(done, pd.DataFrame) else _frame(periods, groups, options.get("by"), done)
 
 
 def _frame(periods: pd.PeriodIndex | None, groups: pd.Index, by: str | None, columns: dict[str, Any]) -> pd.DataFrame:

@@ -23,9 +23,11 @@ before and after and whether the account was ever active before. That is a
 sort of two events per subscription, so memory grows with the number of
 subscriptions, never with accounts × months. Every table here is then an
 aggregation of change points (a ``bincount`` over period and group). The
-per-account step depends on one account's subscriptions only, so it is the
-step a split by account would run (not yet exposed through
-:func:`salesmetrics.partial`, which splits the opportunity metrics today).
+per-account step depends on one account's subscriptions only, so the bridge
+splits by account: :func:`salesmetrics.partial` sums each piece's movements
+in integer cents per month and group, and :func:`salesmetrics.combine` adds
+them and runs the months-to-periods step once (``sm.on_dask`` shuffles by
+account first).
 """
 
 from __future__ import annotations
@@ -155,14 +157,19 @@ def _groups(points: _Points, by: str | None) -> tuple[np.ndarray, pd.Index]:
 
 
 def _period_map(points: _Points, freq: str | None) -> tuple[np.ndarray, pd.PeriodIndex]:
+    """For each month first..last: the index of its reporting period; and the periods (:func:`_month_periods`)."""
+    return _month_periods(points.first_month, points.last_month, freq, points.inputs.fiscal_year_start)
+
+
+def _month_periods(first_month: int, last_month: int, freq: str | None, fiscal_year_start: int) -> tuple[np.ndarray, pd.PeriodIndex]:
     """For each month first..last: the index of its reporting period; and the periods.
 
     ``freq=None`` (all time) is one period, first month to as_of, labelled by the last month
     (the caller drops the label)."""
-    months = _months(np.arange(points.first_month, points.last_month + 1))
+    months = _months(np.arange(first_month, last_month + 1))
     if freq is None:
         return np.zeros(len(months), dtype="int64"), months[-1:]
-    periods = months.asfreq(freq_alias(freq, points.inputs.fiscal_year_start), how="E")
+    periods = months.asfreq(freq_alias(freq, fiscal_year_start), how="E")
     unique = pd.PeriodIndex(pd.unique(periods))
     return unique.get_indexer(periods), unique
 
@@ -177,7 +184,14 @@ _BRIDGE_COUNTS = ["starting_customers", *[f"{m}_customers" for m in MOVEMENTS], 
 
 def _bridge_cents(points: _Points, freq: str | None, by: str | None) -> tuple[dict[str, np.ndarray], pd.PeriodIndex, pd.Index]:
     """Bridge arrays in integer cents, shape (groups, periods)."""
-    month_to_period, periods = _period_map(points, freq)
+    moved, counts, groups = _bridge_months(points, by)
+    agg, periods = _bridge_periods(moved, counts, points.first_month, points.last_month, freq, points.inputs.fiscal_year_start)
+    return agg, periods, groups
+
+
+def _bridge_months(points: _Points, by: str | None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.Index]:
+    """Per movement, its cents and its count per group and month (shape (groups, months first..last)): the bridge's
+    additive part."""
     n_months = points.last_month - points.first_month + 1
     group, groups = _groups(points, by)
     n_groups = len(groups)
@@ -190,11 +204,18 @@ def _bridge_cents(points: _Points, freq: str | None, by: str | None) -> tuple[di
         mask = points.movement == k
         out[name] = np.rint(np.bincount(cell[mask], weights=change[mask], minlength=size)).astype("int64").reshape(n_groups, n_months)
         counts[name] = np.bincount(cell[mask], minlength=size).reshape(n_groups, n_months)
+    return out, counts, groups
+
+
+def _bridge_periods(out: dict[str, np.ndarray], counts: dict[str, np.ndarray], first_month: int, last_month: int,
+                    freq: str | None, fiscal_year_start: int) -> tuple[dict[str, np.ndarray], pd.PeriodIndex]:
+    """The bridge per reporting period from its months: movements sum; starting is the first month's, ending the
+    last month's (running sums of the movements from the first month)."""
     net = sum(out[m] for m in MOVEMENTS)
     ending = np.cumsum(net, axis=1)
     joins = counts["new"] + counts["reactivation"] - counts["churn"]
     ending_n = np.cumsum(joins, axis=1)
-    # months -> periods: movements sum; starting is the first month's, ending the last month's
+    month_to_period, periods = _month_periods(first_month, last_month, freq, fiscal_year_start)
     n_periods = len(periods)
     first_of = np.searchsorted(month_to_period, np.arange(n_periods), side="left")
     last_of = np.searchsorted(month_to_period, np.arange(n_periods), side="right") - 1
@@ -206,7 +227,7 @@ def _bridge_cents(points: _Points, freq: str | None, by: str | None) -> tuple[di
     agg["starting_mrr"] = (ending - net)[:, first_of]
     agg["ending_customers"] = ending_n[:, last_of]
     agg["starting_customers"] = (ending_n - joins)[:, first_of]
-    return agg, periods, groups
+    return agg, periods
 
 
 def _frame(agg: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index, by: str | None, columns: list[str],
@@ -222,6 +243,61 @@ def _frame(agg: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index
     sort = ["period", by] if by is not None else ["period"]
     out = out.sort_values(sort, kind="stable").reset_index(drop=True)
     return out.drop(columns="period") if freq is None else out
+
+
+def _bridge_table(agg: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index, by: str | None, freq: str | None,
+                  arr: bool) -> pd.DataFrame:
+    """mrr_bridge's frame from the bridge in cents: money in the currency (× 12 for ARR), counts, ARPA after them."""
+    scale = 12 if arr else 1
+    money = {k: agg[k] * scale / 100 for k in _BRIDGE_MONEY}
+    counts = {k: agg[k] for k in _BRIDGE_COUNTS}
+    arpa = ratio(money["ending_mrr"], counts["ending_customers"])
+    columns = _BRIDGE_MONEY[:1] + list(MOVEMENTS) + ["ending_mrr"] + _BRIDGE_COUNTS + ["arpa"]
+    out = _frame({**money, **counts, "arpa": arpa}, periods, groups, by, columns, freq)
+    return out.rename(columns={"starting_mrr": "starting_arr", "ending_mrr": "ending_arr", "arpa": "arpa_arr"}) if arr else out
+
+
+@dataclass(frozen=True)
+class _MonthGrid:
+    """The months first..last (period-major cells of months × groups), as :func:`salesmetrics.partial` lays out sums."""
+
+    periods: pd.PeriodIndex
+    groups: pd.Index
+
+    @property
+    def n_periods(self) -> int:
+        return len(self.periods)
+
+    @property
+    def size(self) -> int:
+        return len(self.periods) * len(self.groups)
+
+
+def _bridge_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str | None, as_of: Any, arr: bool,
+                 accounts: pd.DataFrame | None, fx_rates: pd.DataFrame | None) -> tuple[Inputs, _MonthGrid, dict[str, Any]]:
+    """mrr_bridge's additive part: per month and group, each movement's cents (integers: exact in any order) and count.
+    A piece must hold whole accounts: whether a customer is new or back depends on its earlier months."""
+    points = _change_points(data, as_of, accounts=accounts, fx_rates=fx_rates)
+    moved, counts, groups = _bridge_months(points, by)
+    grid = _MonthGrid(_months(np.arange(points.first_month, points.last_month + 1)), groups)
+    sums = {**{f"{m}_cents": moved[m].T.reshape(-1) for m in MOVEMENTS}, **{f"{m}_n": counts[m].T.reshape(-1) for m in MOVEMENTS}}
+    return points.inputs, grid, sums
+
+
+def _bridge_finish(sums: dict[str, Any], months: pd.PeriodIndex | None, groups: pd.Index, by: str | None, freq: str | None,
+                   fiscal_year_start: int, arr: bool) -> pd.DataFrame:
+    """mrr_bridge from its sums over ``months`` × ``groups`` (period-major)."""
+    assert months is not None and len(months), "the bridge's sums are laid out on months"
+    n_months, n_groups = len(months), len(groups)
+
+    def grid(values: np.ndarray) -> np.ndarray:
+        return np.asarray(values, dtype="int64").reshape(n_months, n_groups).T
+
+    moved = {m: grid(sums[f"{m}_cents"]) for m in MOVEMENTS}
+    counts = {m: grid(sums[f"{m}_n"]) for m in MOVEMENTS}
+    first, last = int(months[0].ordinal), int(months[-1].ordinal)
+    agg, periods = _bridge_periods(moved, counts, first, last, freq, fiscal_year_start)
+    return _bridge_table(agg, periods, groups, by, freq, arr)
 
 
 @data_first("subscriptions")
@@ -290,14 +366,7 @@ def mrr_bridge(
     """
     points = _change_points(data, as_of, accounts=accounts, fx_rates=fx_rates)
     agg, periods, groups = _bridge_cents(points, freq, by)
-    scale = 12 if arr else 1
-    money = {k: agg[k] * scale / 100 for k in _BRIDGE_MONEY}
-    counts = {k: agg[k] for k in _BRIDGE_COUNTS}
-    arpa = ratio(money["ending_mrr"], counts["ending_customers"])
-    columns = _BRIDGE_MONEY[:1] + list(MOVEMENTS) + ["ending_mrr"] + _BRIDGE_COUNTS + ["arpa"]
-    out = _frame({**money, **counts, "arpa": arpa}, periods, groups, by, columns, freq)
-    if arr:
-        out = out.rename(columns={"starting_mrr": "starting_arr", "ending_mrr": "ending_arr", "arpa": "arpa_arr"})
+    out = _bridge_table(agg, periods, groups, by, freq, arr)
     out.attrs.update(currency=points.inputs.currency, unit="ARR" if arr else "MRR", freq=freq)
     return out
 

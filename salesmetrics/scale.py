@@ -2,7 +2,7 @@
 
 :func:`on_dask` runs :func:`salesmetrics.partial` on every partition of a Dask DataFrame (on the workers, in
 parallel) and :func:`salesmetrics.combine` on the small partials that come back. Opportunity metrics need no
-shuffle: a deal is one row, so any partitioning works. Needs the ``dask`` extra
+shuffle: a deal is one row, so any partitioning works; the MRR bridge's subscriptions are shuffled by account. Needs the ``dask`` extra
 (``pip install "salesmetrics[dask]"``); nothing else in salesmetrics imports Dask.
 """
 
@@ -23,10 +23,11 @@ def on_dask(metric: str, frame: Any, /, *, as_of: Any, **options: Any) -> pd.Dat
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge"}
         The metric, by its function's name (:func:`salesmetrics.partial` lists what splits).
     frame : dask.dataframe.DataFrame
-        The metric's table (opportunities), partitioned any way.
+        The metric's table (opportunities; subscriptions for the MRR bridge), partitioned any way: it is shuffled
+        by account first where a metric needs an account's rows together.
     as_of : date-like
         Required, the same for every partition (the data's latest event, computed once beforehand if need be).
     **options
@@ -49,21 +50,22 @@ def on_dask(metric: str, frame: Any, /, *, as_of: Any, **options: Any) -> pd.Dat
     True
     """
     dask = import_optional("dask", "dask")
-    _metric(metric, options)  # an unknown metric or option fails here, before any work is sent
+    spec, _ = _metric(metric, options)  # an unknown metric or option fails here, before any work is sent
     if as_of is None:
         raise ValueError(f"on_dask({metric!r}): pass as_of, the whole data's, the same for every partition.")
-    _check_columns(metric, frame)
+    _check_columns(metric, spec.table, frame)
+    if spec.key is not None:  # an entity's rows in one partition (the subscriptions of an account): Dask shuffles
+        frame = frame.shuffle(on=spec.key)
     parts = [dask.delayed(partial)(metric, piece, as_of=as_of, **options) for piece in frame.to_delayed()]
     return combine(metric, dask.compute(*parts), **options)
 
 
-def _check_columns(metric: str, frame: Any) -> None:
-    """Fail before any partition is read when the frame lacks a column the metric's table requires (the message
-    pandas gives for the same table)."""
+def _check_columns(metric: str, table: str, frame: Any) -> None:
+    """Fail before any partition is read when the frame lacks a column the metric's table requires."""
     from .errors import MissingDataError
     from .schemas import column_kinds
 
-    missing = [c for c, (_kind, required) in column_kinds("opportunities").items() if required and c not in frame.columns]
+    missing = [c for c, (_kind, required) in column_kinds(table).items() if required and c not in frame.columns]
     if missing:
-        raise MissingDataError(f"{metric}: the opportunities frame lacks the required column(s) {', '.join(missing)}; "
+        raise MissingDataError(f"{metric}: the {table} frame lacks the required column(s) {', '.join(missing)}; "
                                f"it has {', '.join(map(str, frame.columns))}. Rename or add them before computing.")

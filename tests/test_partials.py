@@ -107,13 +107,34 @@ def test_close_rate_with_a_window_from_seven_pieces_and_a_different_as_of_is_ref
         sm.combine("close_rate", [sm.partial("close_rate", opps, as_of=as_of, window="90D"), earlier], window="90D")
 
 
+def _account_pieces(subs: pd.DataFrame, n: int, seed: int) -> list[pd.DataFrame]:
+    """``n`` pieces holding whole accounts (an account's subscriptions together), accounts dealt at random."""
+    accounts = subs["account_id"].unique()
+    piece = dict(zip(accounts, np.random.default_rng(seed).integers(0, n, len(accounts)), strict=True))
+    where = subs["account_id"].map(piece).to_numpy()
+    return [subs[where == i] for i in range(n)]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000), freq=st.sampled_from(["Q", "M", None]),
+       by=st.sampled_from([None, "segment"]), arr=st.booleans())
+def test_the_mrr_bridge_from_pieces_of_whole_accounts_is_exact(company, n, seed, freq, by, arr):
+    """Integer cents per month and group: the combined bridge equals the whole one exactly, ARPA after the sum."""
+    subs, as_of = company.subscriptions, company.as_of
+    extra = {"accounts": company.accounts, "fx_rates": company.fx_rates}
+    want = sm.mrr_bridge(subs, freq=freq, by=by, arr=arr, as_of=as_of, **extra)
+    parts = [sm.partial("mrr_bridge", piece, as_of=as_of, freq=freq, by=by, arr=arr, **extra)
+             for piece in _account_pieces(subs, n, seed)]
+    pd.testing.assert_frame_equal(sm.combine("mrr_bridge", parts, freq=freq, by=by, arr=arr), want)
+
+
 def test_as_of_is_required_and_options_are_checked():
     opps = pd.DataFrame({"opportunity_id": ["a"], "created_at": ["2025-01-05"], "status": ["open"]})
     with pytest.raises(ValueError, match="pass as_of, the whole data's"):
         sm.partial("win_rate", opps, as_of=None)
     with pytest.raises(TypeError, match="unknown option\\(s\\) window; it takes freq, by, weight"):
         sm.partial("win_rate", opps, as_of="2025-03-31", window=30)
-    with pytest.raises(ValueError, match="no metric 'funnel'; these split into partials: win_rate, deal_size, sales_cycle, close_rate"):
+    with pytest.raises(ValueError, match="no metric 'funnel'; these split into partials: win_rate, deal_size, sales_cycle, close_rate, mrr_bridge"):
         sm.partial("funnel", opps, as_of="2025-03-31")
     monthly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="M")
     quarterly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="Q")
@@ -155,3 +176,16 @@ def test_on_dask_fails_before_computing_on_a_frame_without_the_columns(cluster):
     frame = dd.from_pandas(pd.DataFrame({"id": ["a"], "created": ["2025-01-01"]}), npartitions=1)
     with pytest.raises(sm.MissingDataError, match="lacks the required column\\(s\\) opportunity_id, created_at, status"):
         sm.on_dask("win_rate", frame, as_of="2025-03-31")
+
+
+@pytest.mark.parametrize("n", [1, 3, 7])
+def test_the_mrr_bridge_on_a_local_cluster_shuffles_accounts_together(cluster, company, n):
+    """Subscriptions partitioned by row (an account's spread over partitions): on_dask shuffles them by account first,
+    so new and returning customers are told apart as in pandas (map_partitions alone would count some twice)."""
+    import dask.dataframe as dd
+
+    subs = company.subscriptions.sample(frac=1.0, random_state=n)
+    extra = {"accounts": company.accounts, "fx_rates": company.fx_rates}
+    want = sm.mrr_bridge(subs, by="segment", as_of=company.as_of, **extra)
+    got = sm.on_dask("mrr_bridge", dd.from_pandas(subs, npartitions=n, sort=False), as_of=company.as_of, by="segment", **extra)
+    pd.testing.assert_frame_equal(got, want)
