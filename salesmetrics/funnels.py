@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -31,7 +32,7 @@ from ._api import data_first, find_stack_level
 from .data import SETTINGS_ATTR, Inputs, frame_settings, group_codes, group_labels, resolve
 from .errors import DataQualityWarning, MissingDataError
 from .periods import as_timestamp
-from .pipeline import _DAY_NS, _NAT, Cells, _ns, censored_cohorts, parse_window, period_span
+from .pipeline import _DAY_NS, _NAT, Cells, _ns, cells_frame, cohort_finish, cohort_sums, parse_window, period_span
 from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -298,6 +299,33 @@ def funnel(
     created_at        4          3        1            5.0 0.750        True
         mql_at        3          2        1            4.0 0.667        True
     """
+    _inputs, grid, sums = _funnel_sums(data, stages, by=by, freq=freq, method=method, window=window, as_of=as_of,
+                                       fiscal_year_start=fiscal_year_start, dropped=dropped)
+    return _funnel_finish(sums, grid.periods, grid.groups, by=by, freq=freq, method=method, window=window)
+
+
+@dataclass(frozen=True)
+class _StepGrid:
+    """Cells of several funnel steps on one grid: step-major, then period, then group (as partials lay out sums)."""
+
+    periods: pd.PeriodIndex | None
+    groups: pd.Index
+    n_steps: int
+
+    @property
+    def n_periods(self) -> int:
+        return 1 if self.periods is None else len(self.periods)
+
+    @property
+    def size(self) -> int:
+        return self.n_steps * self.n_periods * len(self.groups)
+
+
+def _funnel_sums(data: SalesData | pd.DataFrame, stages: list[str] | None = None, *, by: str | None, freq: str | None,
+                 method: str, window: Any, as_of: Any, fiscal_year_start: int | None,
+                 dropped: list[str] | None) -> tuple[Inputs, _StepGrid, dict[str, Any]]:
+    """funnel's additive part: per step (stage to next stage), on one grid of periods and groups, the counts (and, for
+    cohorts, :func:`~salesmetrics.pipeline.cohort_sums`); ``meta`` holds the stages and the as_of used."""
     if method not in ("cohort", "period"):
         raise ValueError(f"method must be 'cohort' or 'period', got {method!r}.")
     frame, settings = _frame_and_settings(data, "funnel")
@@ -327,7 +355,6 @@ def funnel(
     for g in gone_cols:
         gone |= (g != _NAT) & (g <= now)
     win = parse_window(window)
-    now_local = pd.Timestamp(now, tz="UTC").tz_convert(zone).tz_localize(None) if zone is not None else pd.Timestamp(now)
     inputs = Inputs({}, "UTC", "USD", fiscal, None)
     labels = group_labels(inputs, frame, by)
     # naive stage columns are wall-clock times: periods are cut on them as they are
@@ -338,7 +365,8 @@ def funnel(
         return pd.Series(idx.tz_localize("UTC").tz_convert(zone) if zone is not None else idx)
 
     span = period_span([stamps(row) for row in eff], freq, fiscal)  # every stage on one period grid
-    parts = []
+    steps: list[dict[str, Any]] = []
+    grid: Cells | None = None
     for k in range(len(stages) - 1):
         t0, t1 = eff[k], eff[k + 1]
         entered = t0 != _NAT
@@ -350,20 +378,58 @@ def funnel(
             both_labels = None if labels is None else pd.concat([labels, labels], ignore_index=True)
             grid = Cells(both, both_labels, freq, fiscal, by, 2 * len(frame), span)
             none = np.zeros(len(frame), dtype=bool)
-            n_in = grid.count(np.concatenate([entered, none]))
-            n_out = grid.count(np.concatenate([none, reached]))
-            block = grid.frame({"entered": n_in, "converted": n_out, "pending": np.zeros_like(n_in),
-                                "followed_days": np.nan, "rate": ratio(n_out, n_in), "rate_low": np.nan, "rate_high": np.nan,
-                                "incomplete": np.zeros(len(n_in), dtype=bool)})
+            steps.append({"entered": grid.count(np.concatenate([entered, none])), "success": grid.count(np.concatenate([none, reached]))})
         else:
-            cells = Cells(when, labels, freq, fiscal, by, len(frame), span)
+            grid = Cells(when, labels, freq, fiscal, by, len(frame), span)
             lag = np.where(entered & reached, np.maximum(t1 - t0, 0), 0)
             success = entered & reached & ((lag <= win.value) if win is not None else True)
-            c = censored_cohorts(cells, entered, lag, success, entered & ~success & (gone | reached),
-                                 np.where(entered, now - t0, 0), win, now_local)
-            block = cells.frame({"entered": c["entered"], "converted": c["success"], "pending": c["pending"],
-                                 "followed_days": c["followed_days"], "rate": c["rate"], "rate_low": c["rate_low"],
-                                 "rate_high": c["rate_high"], "incomplete": c["incomplete"]})
+            steps.append(cohort_sums(grid, entered, lag, success, entered & ~success & (gone | reached),
+                                     np.where(entered, now - t0, 0), win))
+    assert grid is not None
+    as_of_ts = pd.Timestamp(now, tz="UTC").tz_convert(zone) if zone is not None else pd.Timestamp(now)
+    sums: dict[str, Any] = {}
+    for key in steps[0]:  # step-major: step k's cells follow step k-1's
+        if isinstance(steps[0][key], tuple):
+            sums[key] = tuple(np.concatenate([np.asarray(st[key][i]) + (k * grid.size if i == 0 else 0) for k, st in enumerate(steps)])
+                              for i in range(len(steps[0][key])))
+        else:
+            sums[key] = np.concatenate([st[key] for st in steps])
+    sums["meta"] = {"stages": list(stages), "as_of": str(as_of_ts), "fiscal_year_start": fiscal}
+    return inputs, _StepGrid(grid.periods, grid.groups, len(stages) - 1), sums
+
+
+def _funnel_finish(sums: dict[str, Any], periods: pd.PeriodIndex | None, groups: pd.Index, *, by: str | None,
+                   freq: str | None, method: str, window: Any) -> pd.DataFrame:
+    """funnel's frame from its sums (the whole data's, or the pieces' added up)."""
+    meta = sums["meta"]
+    stages, as_of_ts = meta["stages"], pd.Timestamp(meta["as_of"])
+    win = parse_window(window)
+    n_groups = len(groups)
+    n_periods = 1 if periods is None else len(periods)
+    size = n_periods * n_groups
+    now_local = as_of_ts.tz_localize(None) if as_of_ts.tz is not None else as_of_ts
+    parts = []
+    for k in range(len(stages) - 1):
+        cut = slice(k * size, (k + 1) * size)
+        if method == "period":
+            n_in, n_out = sums["entered"][cut], sums["success"][cut]
+            block = cells_frame(periods, groups, by, {"entered": n_in, "converted": n_out, "pending": np.zeros_like(n_in),
+                                                      "followed_days": np.nan, "rate": ratio(n_out, n_in), "rate_low": np.nan,
+                                                      "rate_high": np.nan, "incomplete": np.zeros(len(n_in), dtype=bool)})
+        else:
+            step: dict[str, Any] = {}
+            for key, value in sums.items():
+                if key == "meta":
+                    continue
+                if isinstance(value, tuple):  # (cell, ...) of every step: this step's, cells from 0
+                    mine = (np.asarray(value[0]) >= cut.start) & (np.asarray(value[0]) < cut.stop)
+                    step[key] = (np.asarray(value[0])[mine] - cut.start, *(np.asarray(v)[mine] for v in value[1:]))
+                else:
+                    step[key] = np.asarray(value)[cut]
+            c = cohort_finish(step, size, periods, n_groups, win, now_local)
+            block = cells_frame(periods, groups, by, {"entered": c["entered"], "converted": c["success"], "pending": c["pending"],
+                                                      "followed_days": c["followed_days"], "rate": c["rate"], "rate_low": c["rate_low"],
+                                                      "rate_high": c["rate_high"], "incomplete": c["incomplete"]})
         keys_end = len(block.columns) - 8  # period and by columns come first
         block.insert(keys_end, "stage", stages[k])
         block.insert(keys_end + 1, "next_stage", stages[k + 1])
@@ -372,9 +438,8 @@ def funnel(
     out = pd.concat(parts, ignore_index=True)
     keys = (["period"] if freq is not None else []) + ([by] if by is not None else [])
     out = out.sort_values([*keys, "_k"], kind="stable").drop(columns="_k").reset_index(drop=True)
-    as_of_ts = pd.Timestamp(now, tz="UTC").tz_convert(zone) if zone is not None else pd.Timestamp(now)
     out.attrs.update(method=method, freq=freq, window=str(win) if win is not None else None, as_of=as_of_ts,
-                     fiscal_year_start=fiscal)
+                     fiscal_year_start=meta["fiscal_year_start"])
     return out
 
 

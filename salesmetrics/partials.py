@@ -18,7 +18,9 @@ A partial is a plain frame (``freq``, ``period``, the group, the sums), so any e
 ``map_partitions``, Spark's ``groupBy(...).applyInPandas``, a loop over files. Metrics: ``win_rate`` (both
 weights), ``deal_size``, ``sales_cycle`` (both methods: the Kaplan–Meier estimate from the pieces' durations) and
 ``close_rate`` (with or without a window: the censoring-aware rate from the pieces' follow-up times); and
-``mrr_bridge``, whose pieces must hold whole accounts (integer cents per month and group, so exact in any order).
+``mrr_bridge``, whose pieces must hold whole accounts (integer cents per month and group, so exact in any order); and
+``funnel`` (both methods; a piece holds whole journeys: a bundle's leads with their deals, or rows of
+:func:`~salesmetrics.lead_journeys`).
 
 Examples
 --------
@@ -40,6 +42,7 @@ period  won  total  mean  median
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -56,7 +59,7 @@ __all__ = ["combine", "partial"]
 
 _GROUP = "group"
 # the partial's columns that are not sums: what a row is, where it goes, and a value a quantile needs with its count
-_LAYOUT = ("kind", "as_of", "fiscal", "freq", "period", _GROUP, "value", "whole", "event", "count")
+_LAYOUT = ("kind", "as_of", "fiscal", "meta", "freq", "step", "period", _GROUP, "value", "whole", "event", "count")
 _NO_PERIOD = np.iinfo("int64").min  # a row that only says a group exists (a piece may hold no dated row of it)
 
 
@@ -71,6 +74,7 @@ class Layout:
     as_of: pd.Timestamp
     fiscal_year_start: int
     options: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_groups(self) -> int:
@@ -90,11 +94,13 @@ class _Metric:
     @property
     def defaults(self) -> dict[str, Any]:
         """The public function's keyword options (but as_of) and their defaults."""
-        params = inspect.signature(self.public).parameters.values()
-        return {p.name: p.default for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "as_of"}
+        params = list(inspect.signature(self.public).parameters.values())[1:]  # after the data
+        return {p.name: p.default for p in params if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                and p.name != "as_of"}
 
 
 def _metrics() -> dict[str, _Metric]:
+    from . import funnels as f
     from . import pipeline as p
     from . import revenue as r
 
@@ -112,6 +118,10 @@ def _metrics() -> dict[str, _Metric]:
                               lambda s, at: r._bridge_finish(s, at.periods, at.groups, at.options["by"], at.options["freq"],
                                                              at.fiscal_year_start, at.options["arr"]),
                               table="subscriptions", key="account_id"),
+        "funnel": _Metric(f.funnel, f._funnel_sums,
+                          lambda s, at: f._funnel_finish(s, at.periods, at.groups, by=at.options["by"], freq=at.options["freq"],
+                                                         method=at.options["method"], window=at.options["window"]),
+                          table="leads", values={"values": "int", "progress": "int"}, maxima=("longest", "horizon")),
     }
 
 
@@ -133,7 +143,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "funnel"}
         The metric, by its function's name.
     data : SalesData or pandas.DataFrame
         One piece: a bundle, or an opportunities table, holding whole entities (see the module's rules).
@@ -177,21 +187,25 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
     inputs, cells, sums = spec.sums(data, as_of=as_of, **options)
     stamp, fiscal = str(inputs.as_of_timestamp(as_of)), int(inputs.fiscal_year_start)
     alias = str(cells.periods.freqstr) if cells.periods is not None else ""
-    n_groups = len(cells.groups)
-    period = (np.repeat(np.asarray(cells.periods.asi8, dtype="int64"), n_groups) if cells.periods is not None
-              else np.zeros(cells.size, dtype="int64"))
-    group = np.tile(np.asarray(cells.groups, dtype=object), cells.n_periods)
-    added = {k: np.asarray(v) for k, v in sums.items() if k not in spec.values and k != "as_of"}
+    meta = json.dumps(sums.get("meta", {}), sort_keys=True)
+    n_groups, n_steps = len(cells.groups), int(getattr(cells, "n_steps", 1))
+    per_step = cells.n_periods * n_groups  # cells of one step (a funnel has several steps on one grid)
+    period = np.tile(np.repeat(np.asarray(cells.periods.asi8, dtype="int64"), n_groups) if cells.periods is not None
+                     else np.zeros(per_step, dtype="int64"), n_steps)
+    group = np.tile(np.asarray(cells.groups, dtype=object), cells.n_periods * n_steps)
+    step = np.repeat(np.arange(n_steps, dtype="int64"), per_step)
+    added = {k: np.asarray(v) for k, v in sums.items() if k not in spec.values and k not in ("as_of", "meta")}
 
-    def rows(kind: str, periods: np.ndarray, groups: np.ndarray, **extra: Any) -> pd.DataFrame:
+    def rows(kind: str, at: np.ndarray, groups: np.ndarray, **extra: Any) -> pd.DataFrame:
         n = len(groups)
         here = {k: v if kind == "cell" else np.full(n, -1 if k in spec.maxima else 0, dtype=v.dtype) for k, v in added.items()}
-        return pd.DataFrame({"kind": kind, "as_of": stamp, "fiscal": fiscal, "freq": alias, "period": periods, _GROUP: groups, **here,
+        return pd.DataFrame({"kind": kind, "as_of": stamp, "fiscal": fiscal, "meta": meta, "freq": alias,
+                             "step": extra.get("step", np.zeros(n, dtype="int64")), "period": at, _GROUP: groups, **here,
                              "value": extra.get("value", np.zeros(n)), "whole": extra.get("whole", np.zeros(n, dtype="int64")),
                              "event": extra.get("event", np.zeros(n, dtype=bool)),
                              "count": extra.get("count", np.zeros(n, dtype="int64"))})
 
-    frames = [rows("cell", period, group),  # a group with no dated row in this piece still exists in the whole
+    frames = [rows("cell", period, group, step=step),  # a group with no dated row in this piece still exists in the whole
               rows("group", np.full(n_groups, _NO_PERIOD, dtype="int64"), np.asarray(cells.groups, dtype=object))]
     for name, kind in spec.values.items():  # quantiles need the values: one row per (cell, value, event), with its count
         if name not in sums:
@@ -203,7 +217,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
                               "event": np.asarray(event[0], dtype=bool) if event else np.zeros(len(cell), dtype=bool)})
         found = found.value_counts(sort=False).reset_index(name="count")
         cell_of = found["cell"].to_numpy("int64")
-        frames.append(rows(name, period[cell_of], group[cell_of], **{column: found[column].to_numpy()},
+        frames.append(rows(name, period[cell_of], group[cell_of], step=step[cell_of], **{column: found[column].to_numpy()},
                            event=found["event"].to_numpy(bool), count=found["count"].to_numpy("int64")))
     return pd.concat(frames, ignore_index=True)
 
@@ -213,7 +227,7 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "funnel"}
         The metric the partials were computed for.
     partials : iterable of pandas.DataFrame
         The partials (in any order; one frame holding several of them concatenated is fine).
@@ -241,7 +255,7 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
     if not frames:
         raise ValueError(f"combine({metric!r}): no partials.")
     parts = pd.concat(frames, ignore_index=True)
-    for column, what in (("freq", "periods (freq)"), ("fiscal", "fiscal years"), ("as_of", "as_of")):
+    for column, what in (("freq", "periods (freq)"), ("fiscal", "fiscal years"), ("as_of", "as_of"), ("meta", "settings")):
         seen = set(parts[column].astype(str))
         if len(seen) > 1:
             raise ValueError(f"combine({metric!r}): the partials were computed with different {what} ({', '.join(sorted(seen))}); "
@@ -257,10 +271,13 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
         n_periods = hi - lo + 1 if hi >= lo else 0
     else:
         periods, lo, n_periods = None, 0, 1
-    size = n_periods * len(groups)
+    per_step = n_periods * len(groups)
+    n_steps = int(cells["step"].max()) + 1 if len(cells) else 1
+    size = n_steps * per_step
 
     def where(rows: pd.DataFrame) -> np.ndarray:
-        return (rows["period"].to_numpy("int64") - lo) * len(groups) + groups.get_indexer(rows[_GROUP])
+        return (rows["step"].to_numpy("int64") * per_step + (rows["period"].to_numpy("int64") - lo) * len(groups)
+                + groups.get_indexer(rows[_GROUP]))
 
     at = where(cells)
     sums: dict[str, Any] = {}
@@ -277,7 +294,9 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
         count = rows["count"].to_numpy("int64")
         value = rows["whole"].to_numpy("int64") if kind == "int" else rows["value"].to_numpy(float)
         sums[name] = (np.repeat(where(rows), count), np.repeat(value, count), np.repeat(rows["event"].to_numpy(bool), count))
-    layout = Layout(size=size, periods=periods, groups=groups, as_of=as_of, fiscal_year_start=fiscal, options=options)
+    sums["meta"] = json.loads(str(parts["meta"].iloc[0]))
+    layout = Layout(size=size, periods=periods, groups=groups, as_of=as_of, fiscal_year_start=fiscal, options=options,
+                    meta=sums["meta"])
     done = spec.finish(sums, layout)
     return done if isinstance(done, pd.DataFrame) else _frame(periods, groups, options.get("by"), done)
 

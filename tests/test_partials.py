@@ -128,14 +128,26 @@ def test_the_mrr_bridge_from_pieces_of_whole_accounts_is_exact(company, n, seed,
     pd.testing.assert_frame_equal(sm.combine("mrr_bridge", parts, freq=freq, by=by, arr=arr), want)
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000), freq=st.sampled_from(["Q", "M", None]),
+       by=st.sampled_from([None, "source"]), how=st.sampled_from([{}, {"window": "60D"}, {"method": "period"}]))
+def test_the_funnel_from_pieces_of_journeys(company, n, seed, freq, by, how):
+    """Lead journeys (one row per lead) dealt into pieces: every step's counts, the censoring-aware rates (with a
+    window: Kaplan-Meier), pending and incomplete equal the whole funnel's."""
+    journeys = sm.lead_journeys(company)
+    want = sm.funnel(journeys, freq=freq, by=by, as_of=company.as_of, **how)
+    parts = [sm.partial("funnel", piece, as_of=company.as_of, freq=freq, by=by, **how) for piece in _pieces(journeys, n, seed)]
+    _same(sm.combine("funnel", parts, freq=freq, by=by, **how), want)
+
+
 def test_as_of_is_required_and_options_are_checked():
     opps = pd.DataFrame({"opportunity_id": ["a"], "created_at": ["2025-01-05"], "status": ["open"]})
     with pytest.raises(ValueError, match="pass as_of, the whole data's"):
         sm.partial("win_rate", opps, as_of=None)
     with pytest.raises(TypeError, match="unknown option\\(s\\) window; it takes freq, by, weight"):
         sm.partial("win_rate", opps, as_of="2025-03-31", window=30)
-    with pytest.raises(ValueError, match="no metric 'funnel'; these split into partials: win_rate, deal_size, sales_cycle, close_rate, mrr_bridge"):
-        sm.partial("funnel", opps, as_of="2025-03-31")
+    with pytest.raises(ValueError, match="no metric 'response_sla'; these split into partials: win_rate, deal_size, sales_cycle"):
+        sm.partial("response_sla", opps, as_of="2025-03-31")
     monthly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="M")
     quarterly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="Q")
     with pytest.raises(ValueError, match="different periods"):
