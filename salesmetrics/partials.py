@@ -18,7 +18,8 @@ A partial is a plain frame (``freq``, ``period``, the group, the sums), so any e
 ``map_partitions``, Spark's ``groupBy(...).applyInPandas``, a loop over files. Metrics: ``win_rate`` (both
 weights), ``deal_size``, ``sales_cycle`` (both methods: the Kaplan–Meier estimate from the pieces' durations) and
 ``close_rate`` (with or without a window: the censoring-aware rate from the pieces' follow-up times); and
-``mrr_bridge``, whose pieces must hold whole accounts (integer cents per month and group, so exact in any order); and
+``mrr_bridge`` and ``retention``, whose pieces must hold whole accounts (integer cents per month and group, so
+exact in any order); and
 ``funnel`` (both methods; a piece holds whole journeys: a bundle's leads with their deals, or rows of
 :func:`~salesmetrics.lead_journeys`).
 
@@ -118,6 +119,10 @@ def _metrics() -> dict[str, _Metric]:
                               lambda s, at: r._bridge_finish(s, at.periods, at.groups, at.options["by"], at.options["freq"],
                                                              at.fiscal_year_start, at.options["arr"]),
                               table="subscriptions", key="account_id"),
+        "retention": _Metric(r.retention, r._retention_sums,
+                             lambda s, at: r._retention_finish(s, at.periods, at.groups, at.options["by"], at.options["freq"],
+                                                               at.fiscal_year_start),
+                             table="subscriptions", key="account_id"),
         "funnel": _Metric(f.funnel, f._funnel_sums,
                           lambda s, at: f._funnel_finish(s, at.periods, at.groups, by=at.options["by"], freq=at.options["freq"],
                                                          method=at.options["method"], window=at.options["window"]),
@@ -143,7 +148,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "funnel"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel"}
         The metric, by its function's name.
     data : SalesData or pandas.DataFrame
         One piece: a bundle, or an opportunities table, holding whole entities (see the module's rules).
@@ -227,7 +232,7 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "funnel"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel"}
         The metric the partials were computed for.
     partials : iterable of pandas.DataFrame
         The partials (in any order; one frame holding several of them concatenated is fine).

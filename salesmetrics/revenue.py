@@ -585,13 +585,58 @@ def retention(
     """
     points = _change_points(data, as_of, accounts=accounts, fx_rates=fx_rates)
     agg, periods, groups = _bridge_cents(points, freq, by)
+    out = _retention_table(agg, _retention_snapshots(points, freq, by, len(groups)), periods, groups, by, freq)
+    out.attrs.update(currency=points.inputs.currency)
+    return out
+
+
+def _retention_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str | None, as_of: Any,
+                    accounts: pd.DataFrame | None, fx_rates: pd.DataFrame | None) -> tuple[Inputs, _MonthGrid, dict[str, Any]]:
+    """retention's additive part on the months × groups grid: the bridge's (:func:`_bridge_sums`), and each period's
+    snapshots on the row of the period's last month (the same month in every piece)."""
+    inputs, grid, sums = _bridge_sums(data, freq=freq, by=by, as_of=as_of, arr=False, accounts=accounts, fx_rates=fx_rates)
+    points = _change_points(data, as_of, accounts=accounts, fx_rates=fx_rates)
+    n_groups, n_months = len(grid.groups), grid.n_periods
+    ends, _ = _period_end_months(points, freq)
+    for name, values in _retention_snapshots(points, freq, by, n_groups).items():
+        on_months = np.zeros((n_groups, n_months), dtype="int64")
+        on_months[:, ends - points.first_month] = values
+        sums[name] = on_months.T.reshape(-1)
+    return inputs, grid, sums
+
+
+def _retention_finish(sums: dict[str, Any], months: pd.PeriodIndex | None, groups: pd.Index, by: str | None, freq: str | None,
+                      fiscal_year_start: int) -> pd.DataFrame:
+    """retention from its sums over ``months`` × ``groups``: the bridge per period, the snapshots read at each period's
+    last month."""
+    assert months is not None and len(months), "retention's sums are laid out on months"
+    n_months, n_groups = len(months), len(groups)
+
+    def grid(values: np.ndarray) -> np.ndarray:
+        return np.asarray(values, dtype="int64").reshape(n_months, n_groups).T
+
+    first, last = int(months[0].ordinal), int(months[-1].ordinal)
+    agg, periods = _bridge_periods({m: grid(sums[f"{m}_cents"]) for m in MOVEMENTS}, {m: grid(sums[f"{m}_n"]) for m in MOVEMENTS},
+                                   first, last, freq, fiscal_year_start)
+    month_to_period, _ = _month_periods(first, last, freq, fiscal_year_start)
+    last_of = np.searchsorted(month_to_period, np.arange(len(periods)), side="right") - 1
+    cols = {name: grid(sums[name])[:, last_of] for name in _SNAPSHOTS}
+    return _retention_table(agg, cols, periods, groups, by, freq)
+
+
+_SNAPSHOTS = ("starting_customers_snap", "churned_customers", "retained_mrr", "starting_accounts_ending_mrr", "starting_mrr_snap")
+
+
+def _retention_snapshots(points: _Points, freq: str | None, by: str | None, n_groups: int) -> dict[str, np.ndarray]:
+    """Per group and reporting period (shape (groups, periods)), in cents: the customers live at the period's start,
+    those of them churned by its end, and their MRR at the start, retained (the lesser of start and end) and at the end."""
+    _, periods = _period_map(points, freq)
     ends, _ = _period_end_months(points, freq)
     month_to_period, _ = _period_map(points, freq)
     starts = points.first_month + np.searchsorted(month_to_period, np.arange(len(periods)), side="left") - 1
     group_of_account, _ = _account_groups(points, by)
-    n_groups, n_periods = len(groups), len(periods)
-    cols = {name: np.zeros((n_groups, n_periods), dtype="int64") for name in
-            ("starting_customers_snap", "churned_customers", "retained_mrr", "starting_accounts_ending_mrr", "starting_mrr_snap")}
+    n_periods = len(periods)
+    cols = {name: np.zeros((n_groups, n_periods), dtype="int64") for name in _SNAPSHOTS}
     for i in range(n_periods):
         _, v0 = _value_at(points, int(starts[i]))
         _, v1 = _value_at(points, int(ends[i]))
@@ -602,6 +647,12 @@ def retention(
         cols["retained_mrr"][:, i] = np.rint(np.bincount(g, weights=np.minimum(v0, v1)[live], minlength=n_groups))
         cols["starting_accounts_ending_mrr"][:, i] = np.rint(np.bincount(g, weights=v1[live], minlength=n_groups))
         cols["starting_mrr_snap"][:, i] = np.rint(np.bincount(g, weights=v0[live], minlength=n_groups))
+    return cols
+
+
+def _retention_table(agg: dict[str, np.ndarray], cols: dict[str, np.ndarray], periods: pd.PeriodIndex, groups: pd.Index,
+                     by: str | None, freq: str | None) -> pd.DataFrame:
+    """retention's frame from the bridge per period (cents) and the snapshots."""
     starting_mrr = cols["starting_mrr_snap"]
     lost = -(agg["churn"] + agg["contraction"])
     gained = agg["new"] + agg["expansion"] + agg["reactivation"]
@@ -627,7 +678,7 @@ def retention(
         "quick_ratio": ratio(gained, lost),
     }
     out = _frame(res, periods, groups, by, list(res), freq)
-    out.attrs.update(currency=points.inputs.currency, freq=freq)
+    out.attrs.update(freq=freq)
     if freq is None:
         out.attrs["note"] = ("all time starts before the first customer, so nobody is at risk at its start: logo churn, "
                              "GRR, NRR and the MRR churn rates are NaN; the quick ratio is defined. Pick a freq for them.")

@@ -23,7 +23,7 @@ def on_dask(metric: str, frame: Any, /, *, as_of: Any, **options: Any) -> pd.Dat
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "funnel"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel"}
         The metric, by its function's name (:func:`salesmetrics.partial` lists what splits).
     frame : dask.dataframe.DataFrame
         The metric's table (opportunities; subscriptions for the MRR bridge), partitioned any way: it is shuffled

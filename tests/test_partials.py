@@ -128,6 +128,19 @@ def test_the_mrr_bridge_from_pieces_of_whole_accounts_is_exact(company, n, seed,
     pd.testing.assert_frame_equal(sm.combine("mrr_bridge", parts, freq=freq, by=by, arr=arr), want)
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000), freq=st.sampled_from(["Q", "M", "Y", None]),
+       by=st.sampled_from([None, "segment"]))
+def test_retention_from_pieces_of_whole_accounts_is_exact(company, n, seed, freq, by):
+    """Logo churn, GRR, NRR and the MRR churn rates: the snapshots at each period's start and end add up across
+    pieces of whole accounts, in integer cents."""
+    subs, as_of = company.subscriptions, company.as_of
+    extra = {"accounts": company.accounts, "fx_rates": company.fx_rates}
+    want = sm.retention(subs, freq=freq, by=by, as_of=as_of, **extra)
+    parts = [sm.partial("retention", piece, as_of=as_of, freq=freq, by=by, **extra) for piece in _account_pieces(subs, n, seed)]
+    pd.testing.assert_frame_equal(sm.combine("retention", parts, freq=freq, by=by), want)
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000), freq=st.sampled_from(["Q", "M", None]),
        by=st.sampled_from([None, "source"]), how=st.sampled_from([{}, {"window": "60D"}, {"method": "period"}]))
