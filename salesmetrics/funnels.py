@@ -394,7 +394,8 @@ def _funnel_sums(data: SalesData | pd.DataFrame, stages: list[str] | None = None
                               for i in range(len(steps[0][key])))
         else:
             sums[key] = np.concatenate([st[key] for st in steps])
-    sums["meta"] = {"stages": list(stages), "as_of": str(as_of_ts), "fiscal_year_start": fiscal}
+    sums["meta"] = {"stages": list(stages), "as_of": str(as_of_ts), "zone": str(zone) if zone is not None else None,
+                    "fiscal_year_start": fiscal}
     return inputs, _StepGrid(grid.periods, grid.groups, len(stages) - 1), sums
 
 
@@ -403,6 +404,8 @@ def _funnel_finish(sums: dict[str, Any], periods: pd.PeriodIndex | None, groups:
     """funnel's frame from its sums (the whole data's, or the pieces' added up)."""
     meta = sums["meta"]
     stages, as_of_ts = meta["stages"], pd.Timestamp(meta["as_of"])
+    if meta.get("zone"):  # the zone by name (the text keeps only its offset)
+        as_of_ts = as_of_ts.tz_convert(meta["zone"])
     win = parse_window(window)
     n_groups = len(groups)
     n_periods = 1 if periods is None else len(periods)
