@@ -21,7 +21,8 @@ weights), ``deal_size``, ``sales_cycle`` (both methods: the Kaplan–Meier estim
 ``mrr_bridge`` and ``retention``, whose pieces must hold whole accounts (integer cents per month and group, so
 exact in any order); and
 ``funnel`` (both methods; a piece holds whole journeys: a bundle's leads with their deals, or rows of
-:func:`~salesmetrics.lead_journeys`).
+:func:`~salesmetrics.lead_journeys`); ``response_sla`` (a piece is a bundle holding an account's leads and every
+activity on them or on the account; leads without an account with their own activities).
 
 Examples
 --------
@@ -104,6 +105,7 @@ def _metrics() -> dict[str, _Metric]:
     from . import funnels as f
     from . import pipeline as p
     from . import revenue as r
+    from . import sla
 
     return {
         "win_rate": _Metric(p.win_rate, p._win_rate_sums, lambda s, at: p._win_rate_finish(s, weight=at.options["weight"])),
@@ -123,6 +125,8 @@ def _metrics() -> dict[str, _Metric]:
                              lambda s, at: r._retention_finish(s, at.periods, at.groups, at.options["by"], at.options["freq"],
                                                                at.fiscal_year_start),
                              table="subscriptions", key="account_id"),
+        "response_sla": _Metric(sla.response_sla, sla._response_sla_sums, lambda s, at: sla._sla_finish(s, at.size),
+                                table="leads", values={"values": "float"}),
         "funnel": _Metric(f.funnel, f._funnel_sums,
                           lambda s, at: f._funnel_finish(s, at.periods, at.groups, by=at.options["by"], freq=at.options["freq"],
                                                          method=at.options["method"], window=at.options["window"]),
@@ -148,7 +152,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel", "response_sla"}
         The metric, by its function's name.
     data : SalesData or pandas.DataFrame
         One piece: a bundle, or an opportunities table, holding whole entities (see the module's rules).
@@ -232,7 +236,7 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel", "response_sla"}
         The metric the partials were computed for.
     partials : iterable of pandas.DataFrame
         The partials (in any order; one frame holding several of them concatenated is fine).

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._api import data_first, find_stack_level
-from .data import SETTINGS_ATTR, index_in, resolve
+from .data import SETTINGS_ATTR, Inputs, index_in, resolve
 from .errors import DefinitionWarning, MissingDataError
 from .periods import BusinessCalendar, duration, parse_period
 from .pipeline import _NAT, Cells, _ns, group_labels
@@ -303,6 +304,44 @@ def response_sla(
     >>> d[["response_hours", "status"]].round(3).values.tolist()
     [[0.833, 'met']]
     """
+    r = _responses(data, activities=activities, start=start, within=within, calendar=calendar, as_of=as_of, reps=reps)
+    if detail:
+        out = pd.DataFrame({"lead_id": r.leads["lead_id"].iloc[r.lead_idx].to_numpy(), start: r.start_ts,
+                            "first_touch_at": r.first_ts, "response": r.response, "response_hours": r.hours, "status": r.status})
+        if by is not None:
+            labels = group_labels(r.inputs, r.leads, by)
+            assert labels is not None
+            out.insert(1, by, labels.iloc[r.lead_idx].to_numpy())
+        out.attrs.update(within=str(r.window), calendar=repr(calendar) if calendar else "wall-clock")
+        return out
+    cells, sums = _sla_sums(r, by, freq)
+    out = cells.frame(_sla_finish(sums, cells.size))
+    out.attrs.update(within=str(r.window), calendar=repr(calendar) if calendar else "wall-clock", freq=freq)
+    return out
+
+
+@dataclass(frozen=True)
+class _Responses:
+    """Each lead on the clock: its start, first touch, response and status (met, breached, pending)."""
+
+    inputs: Inputs
+    leads: pd.DataFrame
+    lead_idx: np.ndarray  # positions in ``leads`` of the leads on the clock
+    start_ts: pd.Series
+    first_ts: pd.Series
+    response: pd.Series
+    hours: np.ndarray
+    touched: np.ndarray
+    met: np.ndarray
+    breached: np.ndarray
+    pending: np.ndarray
+    status: np.ndarray
+    window: pd.Timedelta
+
+
+def _responses(data: SalesData | pd.DataFrame, *, activities: pd.DataFrame | None, start: str, within: Any,
+               calendar: BusinessCalendar | None, as_of: Any, reps: pd.DataFrame | None) -> _Responses:
+    """The per-lead part of :func:`response_sla`."""
     if isinstance(data, pd.DataFrame):
         inputs = resolve(data, "leads", activities=activities, reps=reps)
     else:
@@ -313,6 +352,7 @@ def response_sla(
     if start not in lead_table.columns:
         raise ValueError(f"start={start!r} is not a column of leads.")
     window = duration(within, name="within")
+    assert isinstance(window, pd.Timedelta)  # unit="time": always a Timedelta
     now = inputs.as_of_timestamp(as_of)
     now_ns = now.value
 
@@ -384,28 +424,41 @@ def response_sla(
     status = np.where(met, "met", np.where(breached, "breached", "pending"))
     hours = response.dt.total_seconds().to_numpy() / 3600
 
-    if detail:
-        out = pd.DataFrame({"lead_id": lead_table["lead_id"].iloc[lead_idx].to_numpy(), start: start_ts,
-                            "first_touch_at": first_ts, "response": response, "response_hours": hours, "status": status})
-        if by is not None:
-            labels = group_labels(inputs, lead_table, by)
-            assert labels is not None
-            out.insert(1, by, labels.iloc[lead_idx].to_numpy())
-        out.attrs.update(within=str(window), calendar=repr(calendar) if calendar else "wall-clock")
-        return out
+    return _Responses(inputs, lead_table, lead_idx, start_ts, first_ts, response, hours, touched, met, breached, pending, status,
+                      window)
 
-    labels = group_labels(inputs, lead_table.iloc[lead_idx].reset_index(drop=True), by)
-    cells = Cells(start_ts, labels, freq, inputs.fiscal_year_start, by, len(lead_idx))
-    everyone = np.ones(len(lead_idx), dtype=bool)
-    n, n_met, n_breached, n_pending = cells.count(everyone), cells.count(met), cells.count(breached), cells.count(pending)
+
+def _sla_sums(r: _Responses, by: str | None, freq: str | None) -> tuple[Cells, dict[str, Any]]:
+    """response_sla's additive part: per cell, the leads on the clock, met, breached and pending, and (``values``)
+    the response hours of those touched, which the median and p90 need."""
+    labels = group_labels(r.inputs, r.leads.iloc[r.lead_idx].reset_index(drop=True), by)
+    cells = Cells(r.start_ts, labels, freq, r.inputs.fiscal_year_start, by, len(r.lead_idx))
+    everyone = np.ones(len(r.lead_idx), dtype=bool)
+    sel = r.touched & (cells.cell >= 0)
+    return cells, {"leads": cells.count(everyone), "met": cells.count(r.met), "breached": cells.count(r.breached),
+                   "pending": cells.count(r.pending), "values": (cells.cell[sel], r.hours[sel])}
+
+
+def _sla_finish(sums: dict[str, Any], size: int) -> dict[str, Any]:
+    """response_sla's columns from its sums."""
+    n_met, n_breached = sums["met"], sums["breached"]
     low, high = wilson_interval(n_met, n_met + n_breached)
-    sel = touched & (cells.cell >= 0)
-    q = group_quantiles(cells.cell[sel], hours[sel], cells.size, (0.5, 0.9))
-    out = cells.frame({"leads": n, "met": n_met, "breached": n_breached, "pending": n_pending,
-                       "compliance": ratio(n_met, n_met + n_breached), "compliance_low": low, "compliance_high": high,
-                       "median_response_hours": q[0.5], "p90_response_hours": q[0.9]})
-    out.attrs.update(within=str(window), calendar=repr(calendar) if calendar else "wall-clock", freq=freq)
-    return out
+    cell, hours = sums["values"][:2]
+    q = group_quantiles(np.asarray(cell, dtype="int64"), np.asarray(hours, dtype=float), size, (0.5, 0.9))
+    return {"leads": sums["leads"], "met": n_met, "breached": n_breached, "pending": sums["pending"],
+            "compliance": ratio(n_met, n_met + n_breached), "compliance_low": low, "compliance_high": high,
+            "median_response_hours": q[0.5], "p90_response_hours": q[0.9]}
+
+
+def _response_sla_sums(data: SalesData | pd.DataFrame, *, activities: pd.DataFrame | None, start: str, within: Any,
+                       calendar: BusinessCalendar | None, by: str | None, freq: str | None, as_of: Any, detail: bool,
+                       reps: pd.DataFrame | None) -> tuple[Inputs, Cells, dict[str, Any]]:
+    """:func:`response_sla` as a partial (:func:`salesmetrics.partial`)."""
+    if detail:
+        raise ValueError("partial('response_sla'): detail=True lists leads; it has no sums to combine.")
+    r = _responses(data, activities=activities, start=start, within=within, calendar=calendar, as_of=as_of, reps=reps)
+    cells, sums = _sla_sums(r, by, freq)
+    return r.inputs, cells, sums
 
 
 LOWER_IS_BETTER = {"logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate", "cac", "cac_payback_months",

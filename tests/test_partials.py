@@ -153,6 +153,33 @@ def test_the_funnel_from_pieces_of_journeys(company, n, seed, freq, by, how):
     _same(sm.combine("funnel", parts, freq=freq, by=by, **how), want)
 
 
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000), freq=st.sampled_from(["Q", None]),
+       by=st.sampled_from([None, "source"]), calendar=st.booleans())
+def test_the_response_sla_from_bundles_of_whole_accounts(company, n, seed, freq, by, calendar):
+    """Each piece a bundle of some accounts: their leads, and the activities on those leads or accounts (a touch
+    logged on the account counts). Counts equal; the median and p90 response hours equal."""
+    leads, acts = company.leads, company.activities
+    accounts = company.accounts["account_id"].to_numpy()
+    piece_of = dict(zip(accounts, np.random.default_rng(seed).integers(0, n, len(accounts)), strict=True))
+    lead_piece = leads["account_id"].map(piece_of).fillna(0).to_numpy()  # leads without an account: piece 0
+    act_piece = acts["account_id"].map(piece_of).to_numpy()
+    on_lead = acts["lead_id"].map(dict(zip(leads["lead_id"], lead_piece, strict=True))).to_numpy()
+    act_piece = np.where(np.isnan(act_piece.astype(float)), on_lead, act_piece)
+    options = {"freq": freq, "by": by}
+    if calendar:
+        options["calendar"] = sm.BusinessCalendar(company.timezone, start="09:00", end="18:00")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = sm.response_sla(company, as_of=company.as_of, **options)
+        parts = []
+        for i in range(n):
+            piece = sm.SalesData(**{**company.tables, "leads": leads[lead_piece == i], "activities": acts[act_piece == i]},
+                                 timezone=company.timezone, currency=company.currency)
+            parts.append(sm.partial("response_sla", piece, as_of=company.as_of, **options))
+    _same(sm.combine("response_sla", parts, **options), want)
+
+
 def test_as_of_is_required_and_options_are_checked():
     opps = pd.DataFrame({"opportunity_id": ["a"], "created_at": ["2025-01-05"], "status": ["open"]})
     with pytest.raises(ValueError, match="pass as_of, the whole data's"):
