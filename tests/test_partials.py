@@ -186,8 +186,8 @@ def test_as_of_is_required_and_options_are_checked():
         sm.partial("win_rate", opps, as_of=None)
     with pytest.raises(TypeError, match="unknown option\\(s\\) window; it takes freq, by, weight"):
         sm.partial("win_rate", opps, as_of="2025-03-31", window=30)
-    with pytest.raises(ValueError, match="no metric 'response_sla'; these split into partials: win_rate, deal_size, sales_cycle"):
-        sm.partial("response_sla", opps, as_of="2025-03-31")
+    with pytest.raises(ValueError, match="no metric 'cohort_retention'; these split into partials: win_rate, deal_size, sales_cycle"):
+        sm.partial("cohort_retention", opps, as_of="2025-03-31")
     monthly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="M")
     quarterly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="Q")
     with pytest.raises(ValueError, match="different periods"):
