@@ -90,6 +90,7 @@ class _Metric:
     finish: Callable[[dict[str, Any], Layout], Any]  # (sums, layout) -> the result's columns (cells) or the result
     table: str = "opportunities"  # the table it reads
     key: str | None = None  # the entity whose rows must share a piece (None: a row is an entity)
+    others: tuple[str, ...] = ()  # further tables it reads besides ``table`` (so one frame cannot hold its input)
     values: Mapping[str, str] = field(default_factory=dict)  # sums that are (cell, value[, event]) arrays: "float" or "int" values
     maxima: tuple[str, ...] = ()  # sums combined by their maximum (-1: none), not their sum
 
@@ -126,7 +127,7 @@ def _metrics() -> dict[str, _Metric]:
                                                                at.fiscal_year_start),
                              table="subscriptions", key="account_id"),
         "response_sla": _Metric(sla.response_sla, sla._response_sla_sums, lambda s, at: sla._sla_finish(s, at.size),
-                                table="leads", values={"values": "float"}),
+                                table="leads", others=("activities",), values={"values": "float"}),
         "funnel": _Metric(f.funnel, f._funnel_sums,
                           lambda s, at: f._funnel_finish(s, at.periods, at.groups, by=at.options["by"], freq=at.options["freq"],
                                                          method=at.options["method"], window=at.options["window"]),

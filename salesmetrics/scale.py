@@ -53,9 +53,9 @@ def on_dask(metric: str, frame: Any, /, *, as_of: Any, **options: Any) -> pd.Dat
     spec, _ = _metric(metric, options)  # an unknown metric or option fails here, before any work is sent
     if as_of is None:
         raise ValueError(f"on_dask({metric!r}): pass as_of, the whole data's, the same for every partition.")
-    if metric == "response_sla":
-        raise ValueError("on_dask('response_sla'): the SLA reads two tables (leads and activities), and on_dask takes one "
-                         "frame; compute sm.partial('response_sla', bundle_piece, as_of=...) on bundles of whole accounts "
+    if spec.others:
+        raise ValueError(f"on_dask({metric!r}): it reads {spec.table} and {', '.join(spec.others)}, and on_dask takes one "
+                         f"frame; compute sm.partial({metric!r}, bundle_piece, as_of=...) on bundles of whole accounts "
                          "(dask.delayed over them) and sm.combine the results.")
     _check_columns(metric, spec.table, frame)
     if spec.key is not None:  # an entity's rows in one partition (the subscriptions of an account): Dask shuffles

@@ -241,3 +241,11 @@ def test_the_mrr_bridge_on_a_local_cluster_shuffles_accounts_together(cluster, c
     want = sm.mrr_bridge(subs, by="segment", as_of=company.as_of, **extra)
     got = sm.on_dask("mrr_bridge", dd.from_pandas(subs, npartitions=n, sort=False), as_of=company.as_of, by="segment", **extra)
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_on_dask_refuses_a_metric_that_reads_two_tables_and_says_what_to_do(cluster):
+    import dask.dataframe as dd
+
+    frame = dd.from_pandas(pd.DataFrame({"lead_id": ["a"], "created_at": ["2025-01-01"]}), npartitions=1)
+    with pytest.raises(ValueError, match="it reads leads and activities, and on_dask takes one frame; compute sm.partial"):
+        sm.on_dask("response_sla", frame, as_of="2025-03-31")

@@ -338,9 +338,9 @@ def _id18(frame: pd.DataFrame) -> pd.DataFrame:
         raw = np.frombuffer(values[short].astype("str").str.cat().encode("ascii"), dtype=np.uint8).reshape(-1, 15)
         capital = ((raw >= ord("A")) & (raw <= ord("Z"))).reshape(-1, 3, 5)
         suffix = _SUFFIX[(capital * np.array([1, 2, 4, 8, 16])).sum(axis=2)]
-        full = np.concatenate([raw, suffix], axis=1).tobytes().decode("ascii")
-        out = values.astype(object).copy()
-        out[short] = [full[i: i + 18] for i in range(0, len(full), 18)]
+        full = np.ascontiguousarray(np.concatenate([raw, suffix], axis=1)).view("S18").ravel().astype("U18")
+        out = values.to_numpy(dtype=object)
+        out[short] = full  # numpy's fixed-width text: no per-id Python
         frame = frame.assign(**{column: pd.Series(out, index=values.index, dtype="str")})
     return frame
 
