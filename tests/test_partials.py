@@ -247,5 +247,5 @@ def test_on_dask_refuses_a_metric_that_reads_two_tables_and_says_what_to_do(clus
     import dask.dataframe as dd
 
     frame = dd.from_pandas(pd.DataFrame({"lead_id": ["a"], "created_at": ["2025-01-01"]}), npartitions=1)
-    with pytest.raises(ValueError, match="it reads leads and activities, and on_dask takes one frame; compute sm.partial"):
+    with pytest.raises(ValueError, match=r"it reads leads and activities, and on_dask takes one frame; compute sm\.partial"):
         sm.on_dask("response_sla", frame, as_of="2025-03-31")
