@@ -68,6 +68,8 @@ _LAZY = {
     "partial": "salesmetrics.partials",
     "combine": "salesmetrics.partials",
     "on_dask": "salesmetrics.scale",
+    "read_parquet": "salesmetrics.data._dask",
+    "DaskSalesData": "salesmetrics.data._dask",
     "read_hubspot": "salesmetrics.sources",
     "read_stripe": "salesmetrics.sources",
     "sales_decline": "salesmetrics.diagnostics",
@@ -96,6 +98,7 @@ __all__ = [
     "KPIS",
     "LEAD_STAGES",
     "BusinessCalendar",
+    "DaskSalesData",
     "DataQualityWarning",
     "DefinitionWarning",
     "FontWarning",
@@ -141,6 +144,7 @@ __all__ = [
     "qualify",
     "read_dir",
     "read_hubspot",
+    "read_parquet",
     "read_salesforce",
     "read_stripe",
     "rep_turnover",
@@ -169,6 +173,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import plot as plot
     from . import stats as stats
     from .data import SalesData, conform, read_dir
+    from .data._dask import DaskSalesData, read_parquet
     from .datasets import load_sample, make_company
     from .diagnostics import customer_satisfaction, diagnose, market_response, rep_turnover, role_clarity, sales_decline
     from .economics import ShiftedBetaGeometric, cac, cac_payback, ltv, unit_economics

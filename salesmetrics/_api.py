@@ -50,6 +50,12 @@ def find_stack_level() -> int:
     return max(level, 1)
 
 
+def _on_dask(data: Any) -> bool:
+    """Whether a metric's data is a Dask DataFrame or a DaskSalesData (checked without importing Dask)."""
+    module = type(data).__module__
+    return module.startswith("dask.") or module == "salesmetrics.data._dask"
+
+
 def data_first(old: str, *, was_positional: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Accept the 0.1 keyword ``old=`` for a metric's positional-only ``data`` (with a FutureWarning).
 
@@ -93,6 +99,10 @@ def data_first(old: str, *, was_positional: tuple[str, ...] = ()) -> Callable[[F
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
         def inner(*args: Any, **kwargs: Any) -> Any:
+            if args and _on_dask(args[0]):  # a Dask frame or bundle: partials on the workers (salesmetrics.scale)
+                from .scale import dispatch
+
+                return dispatch(fn.__name__, args[0], kwargs)
             if old in kwargs:
                 if args:
                     raise TypeError(f"{fn.__name__}() got its data twice: as the first argument and as {old}=.")

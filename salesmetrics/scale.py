@@ -1,43 +1,56 @@
 """Metrics on data past one machine: Dask computes the partials, salesmetrics combines them.
 
-:func:`on_dask` runs :func:`salesmetrics.partial` on every partition of a Dask DataFrame (on the workers, in
-parallel) and :func:`salesmetrics.combine` on the small partials that come back. Opportunity metrics need no
-shuffle: a deal is one row, so any partitioning works; the MRR bridge's subscriptions are shuffled by account. Needs the ``dask`` extra
-(``pip install "salesmetrics[dask]"``); nothing else in salesmetrics imports Dask.
+A metric given a Dask DataFrame, or a :class:`~salesmetrics.data._dask.DaskSalesData` (from
+:meth:`SalesData.from_dask <salesmetrics.SalesData.from_dask>` or :func:`salesmetrics.read_parquet`), runs here:
+the data is validated partition by partition (a bare frame first becomes a bundle, so bad input gets the pandas
+messages with rows numbered in the whole table), the rows an entity needs together are brought into one partition
+(Dask shuffles them: subscriptions by account; for the response SLA, leads and the activities on them or on their
+account by account), :func:`salesmetrics.partial` runs on every partition on the workers, and
+:func:`salesmetrics.combine` adds the small partials here. The result is pandas, equal to the pandas function's on
+the whole data. Needs the ``dask`` extra (``pip install "salesmetrics[dask]"``); nothing else in salesmetrics
+imports Dask.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from .errors import import_optional
-from .partials import _metric, combine, partial
+from .data._dask import DaskSalesData, Pieces, from_dask, is_dask
+from .errors import MissingDataError, import_optional
+from .partials import _metric, _metrics, combine, partial
 
-__all__ = ["on_dask"]
+__all__ = ["dispatch", "on_dask"]
 
 
 def on_dask(metric: str, frame: Any, /, *, as_of: Any, **options: Any) -> pd.DataFrame:
-    """``metric`` on a Dask DataFrame: a partial per partition on the workers, combined here.
+    """``metric`` on a Dask DataFrame (or a DaskSalesData): a partial per partition on the workers, combined here.
+
+    ``sm.win_rate(dask_frame, as_of=...)`` and the other metrics that split call this; call it directly to name the
+    metric by string.
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "mrr_movements", "retention", "cohort_retention", "funnel", "response_sla"}
         The metric, by its function's name (:func:`salesmetrics.partial` lists what splits).
-    frame : dask.dataframe.DataFrame
-        The metric's table (opportunities; subscriptions for the MRR bridge), partitioned any way: it is shuffled
-        by account first where a metric needs an account's rows together.
+    frame : dask.dataframe.DataFrame or DaskSalesData
+        The metric's table (opportunities; subscriptions for the revenue metrics; leads for the funnel and the
+        response SLA), partitioned any way; or a bundle. A bare frame is validated first, as a bundle of it and the
+        tables in ``options`` (the pandas messages, rows numbered in the whole table).
     as_of : date-like
-        Required, the same for every partition (the data's latest event, computed once beforehand if need be).
+        Required with a bare frame, the same for every partition; a bundle's ``as_of`` (the whole data's latest
+        event, found in its validation pass) is the default for a bundle.
     **options
-        The metric's options. Small tables it joins (``accounts``, ``fx_rates``) are pandas frames, sent to every
-        worker.
+        The metric's options. Tables it joins (``accounts``, ``fx_rates``, ``reps``) are pandas frames, sent to
+        every worker; ``activities`` for the response SLA is a Dask frame.
 
     Returns
     -------
     pandas.DataFrame
-        What the metric returns on the whole table in pandas.
+        What the metric returns on the whole data in pandas.
 
     Examples
     --------
@@ -49,27 +62,159 @@ def on_dask(metric: str, frame: Any, /, *, as_of: Any, **options: Any) -> pd.Dat
     >>> on_dask("win_rate", frame, as_of="2025-06-30").equals(__import__("salesmetrics").win_rate(opps, as_of="2025-06-30"))
     True
     """
-    dask = import_optional("dask", "dask")
-    spec, _ = _metric(metric, options)  # an unknown metric or option fails here, before any work is sent
+    spec, _ = _metric(metric, {k: v for k, v in options.items()})  # an unknown metric or option fails here, before any work
+    if isinstance(frame, DaskSalesData):
+        return _on_bundle(metric, frame, as_of, options)
     if as_of is None:
-        raise ValueError(f"on_dask({metric!r}): pass as_of, the whole data's, the same for every partition.")
-    if spec.others:
-        raise ValueError(f"on_dask({metric!r}): it reads {spec.table} and {', '.join(spec.others)}, and on_dask takes one "
-                         f"frame; compute sm.partial({metric!r}, bundle_piece, as_of=...) on bundles of whole accounts "
-                         "(dask.delayed over them) and sm.combine the results.")
-    _check_columns(metric, spec.table, frame)
-    if spec.key is not None:  # an entity's rows in one partition (the subscriptions of an account): Dask shuffles
-        frame = frame.shuffle(on=spec.key)
-    parts = [dask.delayed(partial)(metric, piece, as_of=as_of, **options) for piece in frame.to_delayed()]
-    return combine(metric, dask.compute(*parts), **options)
+        raise ValueError(f"on_dask({metric!r}): pass as_of, the whole data's, the same for every partition (or build a "
+                         "bundle with SalesData.from_dask, which finds it in its validation pass).")
+    if not is_dask(frame):
+        raise TypeError(f"on_dask({metric!r}): expected a Dask DataFrame or a DaskSalesData, got {type(frame).__name__}.")
+    tables = {spec.table: frame}
+    for name in spec.others:  # the other large tables it reads (the response SLA's activities)
+        given = options.pop(name, None)
+        if given is None:
+            raise MissingDataError(f"{metric} on Dask needs {name}=: a Dask frame of the {name}, partitioned any way.")
+        tables[name] = given
+    for name in ("accounts", "reps", "fx_rates"):  # small tables: into the bundle, so every piece has them whole
+        if name in spec.defaults and options.get(name) is not None:
+            tables[name] = options.pop(name)
+    bundle = from_dask(**tables, **_settings(tables), as_of=as_of, _bare=True)  # each table checked as pandas checks bare frames
+    return _on_bundle(metric, bundle, as_of, options)
 
 
-def _check_columns(metric: str, table: str, frame: Any) -> None:
-    """Fail before any partition is read when the frame lacks a column the metric's table requires."""
-    from .errors import MissingDataError
-    from .schemas import column_kinds
+def dispatch(name: str, data: Any, kwargs: dict[str, Any]) -> pd.DataFrame:
+    """A metric called on Dask data (by :func:`salesmetrics._api.data_first`): :func:`on_dask` when it splits, else
+    an error saying what to do."""
+    if name not in _metrics():
+        raise TypeError(f"{name} takes pandas tables; on Dask data these metrics run: {', '.join(_metrics())}. For {name}, "
+                        "compute the table first (frame.compute()) when it fits in memory.")
+    kwargs = dict(kwargs)
+    as_of = kwargs.pop("as_of", None)
+    return on_dask(name, data, as_of=as_of, **kwargs)
 
-    missing = [c for c, (_kind, required) in column_kinds(table).items() if required and c not in frame.columns]
+
+def _settings(tables: Mapping[str, Any]) -> dict[str, Any]:
+    """A bare frame's settings as the pandas path reads them: the zone of its first aware column; the currency of
+    its ``currency`` column when it holds one code (one small distributed pass)."""
+    settings: dict[str, Any] = {}
+    for frame in tables.values():
+        meta = frame._meta if is_dask(frame) else frame
+        zones = [str(meta[c].dtype.tz) for c in meta.columns if isinstance(meta[c].dtype, pd.DatetimeTZDtype)]
+        if zones:
+            settings["timezone"] = zones[0]
+            break
+    first = next(iter(tables.values()))
+    if "currency" in first.columns:
+        codes = first["currency"].dropna().unique()
+        codes = codes.compute() if is_dask(first) else codes
+        if len(codes) == 1:
+            settings["currency"] = str(codes[0])
+    return settings
+
+
+def _on_bundle(metric: str, data: DaskSalesData, as_of: Any, options: dict[str, Any]) -> pd.DataFrame:
+    dask = import_optional("dask", "dask")
+    spec, _ = _metric(metric, options)
+    as_of = data.as_of if as_of is None else as_of
+    if as_of is None:
+        raise ValueError(f"{metric}: nothing in the bundle is dated; pass as_of.")
+    if metric == "funnel" and "opportunities" in data.frames:
+        raise ValueError("funnel on a DaskSalesData: a lead's journey joins it to its deals across the whole data (a deal that "
+                         "several leads point to counts once), which does not split by partition. Pass sm.funnel a Dask frame "
+                         "of journeys instead (one row per lead with its stage time stamps, as sm.lead_journeys gives), or a "
+                         "bundle without opportunities for the lead stages alone.")
+    missing = [t for t in (spec.table, *spec.others) if t not in data.frames and getattr(data.small, t, None) is None]
     if missing:
-        raise MissingDataError(f"{metric}: the {table} frame lacks the required column(s) {', '.join(missing)}; "
-                               f"it has {', '.join(map(str, frame.columns))}. Rename or add them before computing.")
+        raise MissingDataError(f"{metric} needs the {' and '.join(missing)} table(s); the bundle has {', '.join(data.tables) or 'none'}.")
+    small = {n: o for n, o in options.items() if isinstance(o, pd.DataFrame)}
+    for name, table in small.items():
+        if is_dask(table):
+            raise TypeError(f"{metric}: pass {name}= as a pandas frame (it is sent to every worker) or put it in the bundle.")
+    frames = {t: data.frames[t] for t in (spec.table, *spec.others) if t in data.frames}
+    if spec.others:
+        pieces = _linked_pieces(frames[spec.table], frames[spec.others[0]], spec.table, spec.others[0])
+    elif spec.key is not None:  # an entity's rows in one partition (the subscriptions of an account): Dask shuffles
+        pieces = [{spec.table: p} for p in frames[spec.table].shuffle(on=spec.key).to_delayed()]
+    else:
+        pieces = [{spec.table: p} for p in frames[spec.table].to_delayed()]
+    maker = data.pieces()
+    parts = [p for p in dask.compute(*[dask.delayed(_partial_of_piece)(metric, maker, piece, as_of, options) for piece in pieces])
+             if p is not None]
+    if not parts:
+        raise MissingDataError(f"{metric}: the {spec.table} table has no rows.")
+    return combine(metric, parts, **{k: v for k, v in options.items() if k not in small})
+
+
+def _partial_of_piece(metric: str, maker: Pieces, tables: dict[str, pd.DataFrame], as_of: Any,
+                      options: dict[str, Any]) -> pd.DataFrame | None:
+    """On a worker: the piece's bundle (or, for bare frames, the frames and the small tables as options), then its
+    partial; None for a piece without rows of the metric's table (a shuffle may leave a partition empty)."""
+    spec, _ = _metric(metric, options)
+    if not len(tables[spec.table]):
+        return None
+    tables = {n: t if len(t) or n == spec.table else _no_activity(t, as_of) for n, t in tables.items()}
+    if not maker.bare:
+        return partial(metric, maker.bundle(tables), as_of=as_of, **options)
+    frames = maker.frames(tables)
+    main = frames.pop(spec.table)
+    small = {n: t for n, t in maker.small.tables.items() if n in spec.defaults and options.get(n) is None}
+    return partial(metric, main, as_of=as_of, **frames, **small, **options)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# leads with the activities on them or on their account, in the same partition
+# ------------------------------------------------------------------------------------------------------------------
+
+_KEY, _LEAD_KEY, _PIECE = "_sm_key", "_sm_lead_key", "_sm_piece"
+
+
+def _bucket(keys: pd.Series, n: int) -> np.ndarray:
+    """A piece number per key: the same in every process (pandas' fixed-key hash), so equal keys meet."""
+    return (pd.util.hash_array(keys.to_numpy(object)) % np.uint64(n)).astype("int64")
+
+
+def _lead_pieces(part: pd.DataFrame, n: int) -> pd.DataFrame:
+    """A lead's piece: its account's (every lead and activity of the account meet), else its own."""
+    own = "\x1flead:" + part["lead_id"].astype(str)
+    key = part["account_id"].astype(object).where(part["account_id"].notna(), own) if "account_id" in part else own
+    out = part.copy()
+    out[_KEY], out[_PIECE] = key.astype(object), _bucket(key, n)
+    return out
+
+
+def _activity_pieces(part: pd.DataFrame, n: int) -> pd.DataFrame:
+    """An activity goes to its account's piece and to its lead's (once when they are the same): the first touch is a
+    minimum, so a copy where it is not needed changes nothing."""
+    account = part["account_id"] if "account_id" in part else pd.Series(pd.NA, index=part.index, dtype=object)
+    lead = part[_LEAD_KEY]
+    on_account = part[account.notna().to_numpy()].assign(**{_PIECE: _bucket(account[account.notna()], n)})
+    other = (lead.notna() & (lead.astype(object) != account.astype(object))).to_numpy()
+    on_lead = part[other].assign(**{_PIECE: _bucket(lead[other], n)})
+    return pd.concat([on_account, on_lead]).drop(columns=_LEAD_KEY)
+
+
+def _linked_pieces(leads: Any, activities: Any, lead_table: str, act_table: str) -> list[dict[str, Any]]:
+    n = max(leads.npartitions, activities.npartitions)
+    keyed = leads.map_partitions(_lead_pieces, n, meta=_lead_pieces(leads._meta, n))
+    link = keyed[["lead_id", _KEY]].rename(columns={_KEY: _LEAD_KEY})
+    acts = activities.merge(link, on="lead_id", how="left")
+    acts = acts.map_partitions(_activity_pieces, n, meta=_activity_pieces(acts._meta, n))
+    lead_parts = keyed.shuffle(on=_PIECE, npartitions=n).to_delayed()
+    act_parts = acts.shuffle(on=_PIECE, npartitions=n).to_delayed()
+    dask = import_optional("dask", "dask")
+    return [{lead_table: lp, act_table: dask.delayed(_dedupe)(ap)} for lp, ap in zip(lead_parts, act_parts, strict=True)]
+
+
+def _no_activity(acts: pd.DataFrame, as_of: Any) -> pd.DataFrame:
+    """A piece's activities when it has none: one automated activity on no lead (a bundle refuses an empty table, and
+    an automated activity is never a first touch), so the piece's leads are all untouched, as they are."""
+    row: dict[str, list[Any]] = {str(c): [pd.NA] for c in acts.columns if not str(c).startswith("_sm_")}
+    row.update({"activity_id": ["\x1fnone"], "account_id": ["\x1fnone"], "automated": [True],
+                "occurred_at": [pd.Timestamp(as_of)]})
+    return pd.DataFrame(row)
+
+
+def _dedupe(acts: pd.DataFrame) -> pd.DataFrame:
+    """An activity copied to two pieces that hashed to one partition is there twice: keep it once."""
+    return acts.drop_duplicates(subset=["activity_id"]) if "activity_id" in acts else acts

@@ -223,11 +223,21 @@ def test_on_a_local_cluster_every_partitioning_gives_the_pandas_result(cluster, 
 
 
 def test_on_dask_fails_before_computing_on_a_frame_without_the_columns(cluster):
+    """The message is the pandas one, word for word; and no partition is read (computing this frame would raise)."""
     import dask.dataframe as dd
 
-    frame = dd.from_pandas(pd.DataFrame({"id": ["a"], "created": ["2025-01-01"]}), npartitions=1)
-    with pytest.raises(sm.MissingDataError, match="lacks the required column\\(s\\) opportunity_id, created_at, status"):
+    raw = pd.DataFrame({"id": ["a"], "created": ["2025-01-01"]})
+
+    def unreadable(part: pd.DataFrame) -> pd.DataFrame:
+        raise AssertionError("a partition was read")
+
+    frame = dd.from_pandas(raw, npartitions=1).map_partitions(unreadable, meta=raw.iloc[:0])
+    with pytest.raises(sm.InputValidationError) as pandas_error:
+        sm.win_rate(raw, as_of="2025-03-31")
+    with pytest.raises(sm.InputValidationError) as dask_error:
         sm.on_dask("win_rate", frame, as_of="2025-03-31")
+    assert str(dask_error.value) == str(pandas_error.value)
+    assert "opportunities.created_at [missing_column]. Fix: pass columns={'created': 'created_at'}" in str(dask_error.value)
 
 
 @pytest.mark.parametrize("n", [1, 3, 7])
@@ -243,9 +253,9 @@ def test_the_mrr_bridge_on_a_local_cluster_shuffles_accounts_together(cluster, c
     pd.testing.assert_frame_equal(got, want)
 
 
-def test_on_dask_refuses_a_metric_that_reads_two_tables_and_says_what_to_do(cluster):
+def test_on_dask_asks_for_the_activities_of_the_response_sla(cluster):
     import dask.dataframe as dd
 
     frame = dd.from_pandas(pd.DataFrame({"lead_id": ["a"], "created_at": ["2025-01-01"]}), npartitions=1)
-    with pytest.raises(ValueError, match=r"it reads leads and activities, and on_dask takes one frame; compute sm\.partial"):
+    with pytest.raises(sm.MissingDataError, match=r"response_sla on Dask needs activities=: a Dask frame of the activities"):
         sm.on_dask("response_sla", frame, as_of="2025-03-31")

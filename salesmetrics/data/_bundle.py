@@ -26,6 +26,7 @@ from ._messages import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._dask import DaskSalesData
     from ._lookups import TableLike
 
 References = Literal["keep", "strict"]
@@ -274,6 +275,67 @@ class SalesData:
         self._warn_quarantine(inputs)
         self._found_as_of(warn=True)
         _quality_warnings(self.tables)
+
+    @classmethod
+    def from_dask(
+        cls,
+        *,
+        timezone: str = "UTC",
+        currency: str = "USD",
+        fiscal_year_start: int = 1,
+        on_invalid: OnInvalid = "raise",
+        quarantine: str | None = None,
+        references: References = "keep",
+        as_of: Any = None,
+        dayfirst: bool | None = None,
+        **tables: Any,
+    ) -> DaskSalesData:
+        """A bundle whose large tables are Dask DataFrames, validated partition by partition (``salesmetrics[dask]``).
+
+        Leads, opportunities, stage_history, subscriptions and activities stay Dask frames; the other tables are small
+        and are read into pandas. Before anything is read, each frame's columns and types are checked (a missing
+        column or a date in ``amount`` fails at once, with the pandas message). One pass on the workers then coerces
+        and checks every partition against the same schemas, references to the small tables and ids repeated across
+        partitions; references between large tables (an activity's lead) are distributed anti-joins. Failures read as
+        in pandas, with rows numbered in the whole table. The metrics that split (:func:`salesmetrics.partial`) take
+        the bundle and return pandas.
+
+        Parameters
+        ----------
+        **tables : dask.dataframe.DataFrame or pandas.DataFrame
+            The canonical tables, by name (``opportunities=``, ``accounts=``, ...).
+        timezone, currency, fiscal_year_start, references, as_of, dayfirst
+            As for :class:`SalesData`. ``as_of`` defaults to the latest event in any table, found in the validation
+            pass.
+        on_invalid : {"raise", "quarantine"}, default "raise"
+            ``"quarantine"`` writes the rows set aside, as given, with ``row`` and ``reason``, to Parquet under
+            ``quarantine`` (one folder per table), and leaves them out of the bundle's frames.
+        quarantine : str, optional
+            The folder (local path or fsspec URL) for ``on_invalid="quarantine"``.
+
+        Returns
+        -------
+        DaskSalesData
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import dask.dataframe as dd
+        >>> import salesmetrics as sm
+        >>> subs = pd.DataFrame({"subscription_id": ["s1", "s2", "s3"], "account_id": ["a", "b", "a"],
+        ...                      "start_date": ["2025-01-01", "2025-01-15", "2025-03-01"], "end_date": [None, "2025-03-01", None],
+        ...                      "amount": [100, 50, 20]})
+        >>> data = sm.SalesData.from_dask(subscriptions=dd.from_pandas(subs, npartitions=2), as_of="2025-03-31")
+        >>> print(sm.mrr_bridge(data, freq="M")[["period", "new", "expansion", "churn", "ending_mrr"]].to_string(index=False))
+         period   new  expansion  churn  ending_mrr
+        2025-01 150.0        0.0    0.0       150.0
+        2025-02   0.0        0.0    0.0       150.0
+        2025-03   0.0       20.0  -50.0       120.0
+        """
+        from ._dask import from_dask
+
+        return from_dask(timezone=timezone, currency=currency, fiscal_year_start=fiscal_year_start, on_invalid=on_invalid,
+                         quarantine=quarantine, references=references, as_of=as_of, dayfirst=dayfirst, **tables)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # replacing a table after validation: the inferred as_of and the look-ups on it are no longer known
