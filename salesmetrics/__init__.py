@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _api
+
 __version__ = "0.1.0"
 
 # public name -> module that defines it (imported on first attribute access)
@@ -68,7 +70,7 @@ _LAZY = {
     "partial": "salesmetrics.partials",
     "combine": "salesmetrics.partials",
     "on_dask": "salesmetrics.scale",
-    "read_parquet": "salesmetrics.data._dask",
+    "read_parquet": "salesmetrics.data",
     "DaskSalesData": "salesmetrics.data._dask",
     "read_hubspot": "salesmetrics.sources",
     "read_stripe": "salesmetrics.sources",
@@ -172,8 +174,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import periods as periods
     from . import plot as plot
     from . import stats as stats
-    from .data import SalesData, conform, read_dir
-    from .data._dask import DaskSalesData, read_parquet
+    from .data import SalesData, conform, read_dir, read_parquet
+    from .data._dask import DaskSalesData
     from .datasets import load_sample, make_company
     from .diagnostics import customer_satisfaction, diagnose, market_response, rep_turnover, role_clarity, sales_decline
     from .economics import ShiftedBetaGeometric, cac, cac_payback, ltv, unit_economics
@@ -198,6 +200,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from .sla import attainment, compare_definitions, qualify, response_sla
     from .sources import read_hubspot, read_salesforce, read_stripe
     from .stats import kaplan_meier, wilson_interval
+
+
+def _dask_dispatch(name: str, data: Any, kwargs: dict[str, Any]) -> Any:
+    """A metric given Dask data runs on the workers (:func:`salesmetrics.scale.dispatch`); imported on first use."""
+    from .scale import dispatch
+
+    return dispatch(name, data, kwargs)
+
+
+_api.DASK[0] = _dask_dispatch
 
 
 def __getattr__(name: str) -> Any:

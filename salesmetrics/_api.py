@@ -50,6 +50,15 @@ def find_stack_level() -> int:
     return max(level, 1)
 
 
+def _no_dask(name: str, data: Any, kwargs: dict[str, Any]) -> Any:  # pragma: no cover - replaced when salesmetrics loads
+    raise TypeError(f"{name}: Dask data needs the salesmetrics package imported (import salesmetrics).")
+
+
+DASK: list[Callable[[str, Any, dict[str, Any]], Any]] = [_no_dask]
+"""The function a metric hands Dask data to: :func:`salesmetrics.scale.dispatch`, set by the package's
+``__init__`` (the layer above both), so this module, which every metric imports, imports nothing above it."""
+
+
 def _on_dask(data: Any) -> bool:
     """Whether a metric's data is a Dask DataFrame or a DaskSalesData (checked without importing Dask)."""
     module = type(data).__module__
@@ -100,9 +109,7 @@ def data_first(old: str, *, was_positional: tuple[str, ...] = ()) -> Callable[[F
         @functools.wraps(fn)
         def inner(*args: Any, **kwargs: Any) -> Any:
             if args and _on_dask(args[0]):  # a Dask frame or bundle: partials on the workers (salesmetrics.scale)
-                from .scale import dispatch
-
-                return dispatch(fn.__name__, args[0], kwargs)
+                return DASK[0](fn.__name__, args[0], kwargs)
             if old in kwargs:
                 if args:
                     raise TypeError(f"{fn.__name__}() got its data twice: as the first argument and as {old}=.")

@@ -11,15 +11,16 @@ Two rules make the pieces add up:
 
 - ``as_of`` is given, the same for every piece (the whole bundle's ``data.as_of``), never found per piece;
 - an entity's rows are in one piece. Opportunity metrics need nothing more than whole deals (one row each), so any
-  split of the opportunities table works; the MRR bridge needs an account's subscriptions in one piece (whether a
-  customer is new or back depends on its earlier months).
+  split of the opportunities table works; the subscription metrics need an account's subscriptions in one piece
+  (whether a customer is new or back, and its cohort, depend on its earlier months).
 
 A partial is a plain frame (``freq``, ``period``, the group, the sums), so any engine can carry it: Dask's
 ``map_partitions``, Spark's ``groupBy(...).applyInPandas``, a loop over files. Metrics: ``win_rate`` (both
 weights), ``deal_size``, ``sales_cycle`` (both methods: the Kaplan–Meier estimate from the pieces' durations) and
 ``close_rate`` (with or without a window: the censoring-aware rate from the pieces' follow-up times); and
-``mrr_bridge`` and ``retention``, whose pieces must hold whole accounts (integer cents per month and group, so
-exact in any order); and
+``mrr_bridge``, ``retention``, ``mrr_movements`` and ``cohort_retention``, whose pieces must hold whole accounts
+(integer cents per month and group, so exact in any order; the movements are the pieces' rows, concatenated and
+sorted; a cohort is carried as its first month, so the pieces' months and cohorts line up); and
 ``funnel`` (both methods; a piece holds whole journeys: a bundle's leads with their deals, or rows of
 :func:`~salesmetrics.lead_journeys`); ``response_sla`` (a piece is a bundle holding an account's leads and every
 activity on them or on the account; leads without an account with their own activities).
@@ -93,6 +94,9 @@ class _Metric:
     others: tuple[str, ...] = ()  # further tables it reads besides ``table`` (so one frame cannot hold its input)
     values: Mapping[str, str] = field(default_factory=dict)  # sums that are (cell, value[, event]) arrays: "float" or "int" values
     maxima: tuple[str, ...] = ()  # sums combined by their maximum (-1: none), not their sum
+    # sums that are rows of the result itself, each an entity in a period: a dict of arrays ``period``, ``group`` (the
+    # entity) and integer fields, carried row by row (kind = the sum's name) and concatenated by combine
+    records: tuple[str, ...] = ()
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -103,10 +107,10 @@ class _Metric:
 
 
 def _metrics() -> dict[str, _Metric]:
-    from . import funnels as f
-    from . import pipeline as p
-    from . import revenue as r
-    from . import sla
+    import salesmetrics.funnels as f  # the modules, not the package's __init__ (which hands Dask data to scale, above this)
+    import salesmetrics.pipeline as p
+    import salesmetrics.revenue as r
+    import salesmetrics.sla as sla
 
     return {
         "win_rate": _Metric(p.win_rate, p._win_rate_sums, lambda s, at: p._win_rate_finish(s, weight=at.options["weight"])),
@@ -126,6 +130,12 @@ def _metrics() -> dict[str, _Metric]:
                              lambda s, at: r._retention_finish(s, at.periods, at.groups, at.options["by"], at.options["freq"],
                                                                at.fiscal_year_start),
                              table="subscriptions", key="account_id"),
+        "mrr_movements": _Metric(r.mrr_movements, r._movements_sums, lambda s, at: r._movements_finish(s["movements"]),
+                                 table="subscriptions", key="account_id", records=("movements",)),
+        "cohort_retention": _Metric(r.cohort_retention, r._cohort_sums,
+                                    lambda s, at: r._cohort_combined(s, at.periods, at.groups, at.options["basis"],
+                                                                     at.options["freq"], at.fiscal_year_start),
+                                    table="subscriptions", key="account_id"),
         "response_sla": _Metric(sla.response_sla, sla._response_sla_sums, lambda s, at: sla._sla_finish(s, at.size),
                                 table="leads", others=("activities",), values={"values": "float"}),
         "funnel": _Metric(f.funnel, f._funnel_sums,
@@ -153,7 +163,7 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel", "response_sla"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "mrr_movements", "cohort_retention", "funnel", "response_sla"}
         The metric, by its function's name.
     data : SalesData or pandas.DataFrame
         One piece: a bundle, or an opportunities table, holding whole entities (see the module's rules).
@@ -166,11 +176,13 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
     Returns
     -------
     pandas.DataFrame
-        ``kind`` ("cell": sums; "group": a group the piece holds, which may have no dated row; otherwise a value a
-        quantile or a censored rate needs: ``value`` (or ``whole``, for integers such as nanoseconds), ``event`` for
-        a duration that ended, and its ``count``), ``as_of`` (checked: every piece must use the same), ``freq`` (the
-        pandas period alias, or "" for all time), ``period`` (the period's ordinal; the int64 minimum on a "group"
-        row), ``group`` (the ``by`` label, or "all"), then the metric's sums.
+        ``kind`` ("cell": sums; "group": a group the piece holds, which may have no dated row; "movements": a row
+        of ``mrr_movements`` itself, its account as ``group``; "piece": the one row of a piece with nothing to add,
+        which still carries its settings; otherwise a value a quantile or a censored rate needs: ``value`` (or
+        ``whole``, for integers such as nanoseconds), ``event`` for a duration that ended, and its ``count``),
+        ``as_of`` (checked: every piece must use the same), ``freq`` (the pandas period alias, or "" for all time),
+        ``period`` (the period's ordinal; the int64 minimum on a "group" row), ``group`` (the ``by`` label, or "all";
+        for ``cohort_retention``, the cohort's first month, "2025-01"), then the metric's sums.
 
     Raises
     ------
@@ -204,11 +216,13 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
                      else np.zeros(per_step, dtype="int64"), n_steps)
     group = np.tile(np.asarray(cells.groups, dtype=object), cells.n_periods * n_steps)
     step = np.repeat(np.arange(n_steps, dtype="int64"), per_step)
-    added = {k: np.asarray(v) for k, v in sums.items() if k not in spec.values and k not in ("as_of", "meta")}
+    added = {k: np.asarray(v) for k, v in sums.items() if k not in spec.values and k not in spec.records and k not in ("as_of", "meta")}
+    fields = {k: np.asarray(v) for name in spec.records for k, v in sums[name].items() if k not in ("period", _GROUP)}
 
-    def rows(kind: str, at: np.ndarray, groups: np.ndarray, **extra: Any) -> pd.DataFrame:
+    def rows(kind: str, at: np.ndarray, groups: np.ndarray, own: Any = None, **extra: Any) -> pd.DataFrame:
         n = len(groups)
         here = {k: v if kind == "cell" else np.full(n, -1 if k in spec.maxima else 0, dtype=v.dtype) for k, v in added.items()}
+        here.update({k: np.asarray(own[k], dtype=v.dtype) if own is not None else np.zeros(n, dtype=v.dtype) for k, v in fields.items()})
         return pd.DataFrame({"kind": kind, "as_of": stamp, "fiscal": fiscal, "meta": meta, "freq": alias,
                              "step": extra.get("step", np.zeros(n, dtype="int64")), "period": at, _GROUP: groups, **here,
                              "value": extra.get("value", np.zeros(n)), "whole": extra.get("whole", np.zeros(n, dtype="int64")),
@@ -229,7 +243,13 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
         cell_of = found["cell"].to_numpy("int64")
         frames.append(rows(name, period[cell_of], group[cell_of], step=step[cell_of], **{column: found[column].to_numpy()},
                            event=found["event"].to_numpy(bool), count=found["count"].to_numpy("int64")))
-    return pd.concat(frames, ignore_index=True)
+    for name in spec.records:  # the result's own rows: the period's ordinal, the entity as the group, the fields
+        record = sums[name]
+        frames.append(rows(name, np.asarray(record["period"], dtype="int64"), np.asarray(record[_GROUP], dtype=object), own=record))
+    out = pd.concat(frames, ignore_index=True)
+    if not len(out):  # nothing in this piece (no subscription, say): one row still carries its as_of and settings
+        out = rows("piece", np.full(1, _NO_PERIOD, dtype="int64"), np.array([""], dtype=object))
+    return out
 
 
 def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) -> pd.DataFrame:
@@ -237,12 +257,13 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
 
     Parameters
     ----------
-    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "funnel", "response_sla"}
+    metric : {"win_rate", "deal_size", "sales_cycle", "close_rate", "mrr_bridge", "retention", "mrr_movements", "cohort_retention", "funnel", "response_sla"}
         The metric the partials were computed for.
     partials : iterable of pandas.DataFrame
         The partials (in any order; one frame holding several of them concatenated is fine).
     **options
-        The options the partials were computed with (``weight`` matters here; the rest are in the partials).
+        The options the partials were computed with, the same (``freq``, ``by``, ``weight``, ``basis``, ...: the
+        finish reads them: the subscription metrics' partials are laid out by month, whatever the ``freq``).
 
     Returns
     -------
@@ -271,7 +292,8 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
             raise ValueError(f"combine({metric!r}): the partials were computed with different {what} ({', '.join(sorted(seen))}); "
                              "compute every piece with the same options and the whole data's as_of.")
     alias, as_of, fiscal = str(parts["freq"].iloc[0]), pd.Timestamp(str(parts["as_of"].iloc[0])), int(parts["fiscal"].iloc[0])
-    groups = pd.Index(sorted(pd.unique(parts[_GROUP]), key=lambda g: (g in NO_GROUP, str(g))), dtype=object)
+    grouped = parts[~parts["kind"].isin(["piece", *spec.records])]  # a record's group is its entity, not a cell's group
+    groups = pd.Index(sorted(pd.unique(grouped[_GROUP]), key=lambda g: (g in NO_GROUP, str(g))), dtype=object)
     cells = parts[parts["kind"] == "cell"]
     if alias:
         dated = cells["period"].to_numpy("int64")
@@ -304,6 +326,8 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
         count = rows["count"].to_numpy("int64")
         value = rows["whole"].to_numpy("int64") if kind == "int" else rows["value"].to_numpy(float)
         sums[name] = (np.repeat(where(rows), count), np.repeat(value, count), np.repeat(rows["event"].to_numpy(bool), count))
+    for name in spec.records:  # every piece's rows, in the partials' order (the finish sorts them)
+        sums[name] = parts[parts["kind"] == name].reset_index(drop=True)
     sums["meta"] = json.loads(str(parts["meta"].iloc[0]))
     layout = Layout(size=size, periods=periods, groups=groups, as_of=as_of, fiscal_year_start=fiscal, options=options,
                     meta=sums["meta"])

@@ -27,7 +27,9 @@ per-account step depends on one account's subscriptions only, so the bridge
 splits by account: :func:`salesmetrics.partial` sums each piece's movements
 in integer cents per month and group, and :func:`salesmetrics.combine` adds
 them and runs the months-to-periods step once (``sm.on_dask`` shuffles by
-account first).
+account first). Cohort retention splits the same way (changes in active
+accounts and in cents per cohort month and month), and the movements are
+the pieces' rows, concatenated and sorted by account and month.
 """
 
 from __future__ import annotations
@@ -396,7 +398,7 @@ def mrr_movements(
         ``account_id``, ``period`` (month), ``mrr``, ``previous_mrr``, ``change``,
         ``movement`` (new, expansion, contraction, churn, reactivation), one row
         per account and month in which its month-end MRR changed, sorted by
-        account and month.
+        ``account_id`` then month.
 
     Examples
     --------
@@ -411,14 +413,50 @@ def mrr_movements(
     2025-06           0.0  80.0 reactivation
     """
     p = _change_points(data, as_of, fx_rates=fx_rates)
+    return _movements_frame(p.accounts, p.account, p.month, p.before, p.after, p.movement)
+
+
+def _movements_frame(accounts: pd.Index, account: np.ndarray, month: np.ndarray, before: np.ndarray, after: np.ndarray,
+                     movement: np.ndarray) -> pd.DataFrame:
+    """mrr_movements' frame from its rows, in any order (each row: the code of its account among the labels
+    ``accounts``, its epoch month, the MRR in cents before and after, the movement's code): sorted by account label,
+    then month. An account and month is one row, so the order is total: the rows of pieces of whole accounts,
+    concatenated in any order, give the same frame."""
+    labels = np.asarray(accounts, dtype=object)
+    rank = np.empty(len(labels), dtype="int64")
+    rank[pd.Index(labels).argsort()] = np.arange(len(labels))  # each label's place in label order
+    account, month = np.asarray(account, dtype="int64"), np.asarray(month, dtype="int64")
+    lo = int(month.min()) if len(month) else 0
+    order = np.argsort(rank[account] * (int(month.max()) - lo + 1 if len(month) else 1) + (month - lo), kind="stable")
+    before, after = np.asarray(before, dtype="int64")[order], np.asarray(after, dtype="int64")[order]
     return pd.DataFrame({
-        "account_id": np.asarray(p.accounts, dtype=object)[p.account],
-        "period": _months(p.month),
-        "mrr": p.after / 100,
-        "previous_mrr": p.before / 100,
-        "change": p.change / 100,
-        "movement": pd.Categorical.from_codes(p.movement.astype("int64"), categories=pd.Index(MOVEMENTS)),
+        "account_id": labels[account[order]],
+        "period": _months(month[order]),
+        "mrr": after / 100,
+        "previous_mrr": before / 100,
+        "change": (after - before) / 100,
+        "movement": pd.Categorical.from_codes(np.asarray(movement, dtype="int64")[order], categories=pd.Index(MOVEMENTS)),
     })
+
+
+def _movements_sums(data: SalesData | pd.DataFrame, *, as_of: Any,
+                    fx_rates: pd.DataFrame | None) -> tuple[Inputs, _MonthGrid, dict[str, Any]]:
+    """mrr_movements' part of a piece of whole accounts: its rows themselves, as records (the month as ``period``,
+    the account as ``group``, the MRR before and after in integer cents, the movement's code), on no cell."""
+    p = _change_points(data, as_of, fx_rates=fx_rates)
+    grid = _MonthGrid(_months(np.arange(p.first_month, p.last_month + 1)), pd.Index([], dtype=object))
+    rows = {"period": p.month, "group": np.asarray(p.accounts, dtype=object)[p.account],
+            "mrr_cents": p.after, "previous_mrr_cents": p.before, "movement_code": p.movement.astype("int64")}
+    return p.inputs, grid, {"movements": rows}
+
+
+def _movements_finish(rows: pd.DataFrame) -> pd.DataFrame:
+    """mrr_movements from the records of every piece (``period``, ``group``, ``mrr_cents``, ``previous_mrr_cents``,
+    ``movement_code``), the pandas function's frame step."""
+    account, accounts = pd.factorize(np.asarray(rows["group"], dtype=object))
+    return _movements_frame(pd.Index(accounts), account, rows["period"].to_numpy("int64"),
+                            rows["previous_mrr_cents"].to_numpy("int64"), rows["mrr_cents"].to_numpy("int64"),
+                            rows["movement_code"].to_numpy("int64"))
 
 
 def _period_end_months(points: _Points, freq: str | None) -> tuple[np.ndarray, pd.PeriodIndex]:
@@ -740,35 +778,69 @@ def cohort_retention(
     2025-01    1   1.00      400.0        400.0
     2025-01    2   0.25      100.0        400.0
     """
+    _check_basis(basis)
+    points = _change_points(data, as_of, fx_rates=fx_rates)
+    cohort_months, active, cents = _cohort_grid(points)
+    return _cohort_finish(cohort_months, active, cents, points.first_month, points.last_month, basis, freq,
+                          points.inputs.fiscal_year_start)
+
+
+def _check_basis(basis: str) -> None:
     if basis not in ("logo", "revenue"):
         raise ValueError(f"basis must be 'logo' or 'revenue', got {basis!r}.")
-    points = _change_points(data, as_of, fx_rates=fx_rates)
-    if freq is None:
-        return _all_time_retention(points, basis)
-    month_to_period, periods = _period_map(points, freq)
-    ends, _ = _period_end_months(points, freq)
-    n_periods = len(periods)
-    n_acc = len(points.accounts)
-    first_active = np.full(n_acc, -1, dtype="int64")
-    is_new = points.movement == _NEW
-    first_active[points.account[is_new]] = points.month[is_new]
-    cohort = month_to_period[first_active[points.account] - points.first_month]
+
+
+def _cohort_grid(points: _Points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """cohort_retention's additive part, whatever the basis and freq: the cohort months (each account's first active
+    month; ascending) and, per cohort month (rows) and month first..last (columns), the change in active accounts and
+    in MRR cents. A cohort's accounts all start in its month (each with a "new" change point), so the cell of a cohort
+    on its own month holds its size (logo) and its MRR at that month's end (revenue)."""
     n_months = points.last_month - points.first_month + 1
-    cell = cohort * n_months + (points.month - points.first_month)
+    is_new = points.movement == _NEW
+    first_active = np.full(len(points.accounts), -1, dtype="int64")
+    first_active[points.account[is_new]] = points.month[is_new]
+    cohort_months = np.unique(points.month[is_new])
+    row = np.searchsorted(cohort_months, first_active[points.account])
+    cell = row * n_months + (points.month - points.first_month)
+    size = len(cohort_months) * n_months
     d_active = (points.after > 0).astype("int64") - (points.before > 0).astype("int64")
-    weights = points.change if basis == "revenue" else d_active
-    grid = np.rint(np.bincount(cell, weights=weights, minlength=n_periods * n_months)).astype("int64").reshape(n_periods, n_months)
-    level = np.cumsum(grid, axis=1)[:, ends - points.first_month]  # cohort x period-end
-    size = np.bincount(month_to_period[first_active[first_active >= 0] - points.first_month], minlength=n_periods)
-    rows = []
-    for c in range(n_periods):
-        ages = np.arange(n_periods - c)
-        num = level[c, c:]
-        den = np.full(len(ages), size[c] if basis == "logo" else level[c, c])
-        rows.append(pd.DataFrame({"cohort": periods[c], "age": ages, "numerator": num, "denominator": den}))
-    out = pd.concat(rows, ignore_index=True)
-    out = out[out["denominator"] > 0].reset_index(drop=True) if len(out) else out
-    out["cohort"] = pd.PeriodIndex(out["cohort"])
+
+    def grid(weights: np.ndarray) -> np.ndarray:
+        return np.rint(np.bincount(cell, weights=weights, minlength=size)).astype("int64").reshape(len(cohort_months), n_months)
+
+    return cohort_months, grid(d_active), grid(points.change)
+
+
+def _cohort_finish(cohort_months: np.ndarray, active: np.ndarray, cents: np.ndarray, first_month: int, last_month: int,
+                   basis: str, freq: str | None, fiscal_year_start: int) -> pd.DataFrame:
+    """cohort_retention from :func:`_cohort_grid`'s sums: rows are cohort months in any order (integer sums, so a
+    cohort period's rows add up exactly whatever their order), columns the months first..last (none: no data)."""
+    _check_basis(basis)
+    cohort_months = np.asarray(cohort_months, dtype="int64")
+    own = (np.arange(len(cohort_months)), cohort_months - first_month)  # each cohort on its own month
+    if freq is None:
+        if basis == "logo":
+            return _all_time_retention(float(active.sum()), float(active[own].sum()), basis)
+        # MRR at as_of over the sum of each account's MRR at the end of its first active month
+        return _all_time_retention(float(cents.sum()) / 100, float(cents[own].sum()) / 100, basis)
+    if last_month >= first_month:
+        month_to_period, periods = _month_periods(first_month, last_month, freq, fiscal_year_start)
+    else:  # no month at all (the partials of pieces without any subscription): no cohort
+        month_to_period, periods = np.zeros(0, dtype="int64"), pd.PeriodIndex([], freq=freq_alias(freq, fiscal_year_start))
+    n_periods = len(periods)
+    ends = np.searchsorted(month_to_period, np.arange(n_periods), side="right") - 1  # each period's last month
+    cohort = month_to_period[own[1]]
+    changes = np.zeros((n_periods, max(last_month - first_month + 1, 0)), dtype="int64")
+    np.add.at(changes, cohort, active if basis == "logo" else cents)
+    level = np.cumsum(changes, axis=1)[:, ends]  # cohort x period-end
+    size = np.zeros(n_periods, dtype="int64")
+    np.add.at(size, cohort, active[own])
+    ages = n_periods - np.arange(n_periods)  # cohort c is seen at ages 0 .. n_periods - c - 1
+    of = np.repeat(np.arange(n_periods), ages)
+    age = np.arange(len(of)) - np.repeat(np.cumsum(ages) - ages, ages)
+    out = pd.DataFrame({"cohort": periods[of], "age": age, "numerator": level[of, of + age],
+                        "denominator": size[of] if basis == "logo" else level[of, of]})
+    out = out[out["denominator"] > 0].reset_index(drop=True)
     if basis == "revenue":
         out["numerator"] = out["numerator"] / 100
         out["denominator"] = out["denominator"] / 100
@@ -780,20 +852,49 @@ def cohort_retention(
     return out
 
 
-def _all_time_retention(points: _Points, basis: str) -> pd.DataFrame:
+def _all_time_retention(num: float, den: float, basis: str) -> pd.DataFrame:
     """``cohort_retention(freq=None)``: every account ever acquired, at as_of against its first month."""
-    is_new = points.movement == _NEW
-    _, now = _value_at(points, points.last_month)
-    if basis == "logo":
-        num, den = float((now > 0).sum()), float(is_new.sum())
-    else:  # MRR at as_of over the sum of each account's MRR at the end of its first active month
-        num, den = float(now.sum()) / 100, float(points.after[is_new].sum()) / 100
     out = pd.DataFrame({"value": [float(ratio(num, den))], "numerator": [num], "denominator": [den]})
     if basis == "logo":
         low, high = wilson_interval(out["numerator"], out["denominator"])
         out["value_low"], out["value_high"] = low, high
     out.attrs.update(basis=basis, freq=None)
     return out
+
+
+def _cohort_sums(data: SalesData | pd.DataFrame, *, basis: str, freq: str | None, as_of: Any,
+                 fx_rates: pd.DataFrame | None) -> tuple[Inputs, _MonthGrid, dict[str, Any]]:
+    """cohort_retention's part of a piece of whole accounts, on absolute months × cohorts.
+
+    A piece starts at its own first month, so the sums sit on absolute months (:func:`salesmetrics.combine` lays
+    every piece's months on the range of all of them), and the cohort is the cell's *group*: its first month as a
+    label, "2025-01". Not a position (a step, or an index into the piece's months), which would mean another cohort
+    in another piece; and a month, not the cohort's period under ``freq``: the label survives any engine (a string
+    column), adds up across pieces by its value, sorts in time order, and ties the partial to no freq or fiscal
+    year. The sums are :func:`_cohort_grid`'s, the same for every basis and freq; only the finish reads those, and
+    sums a period's cohort months (integers, exact in any order)."""
+    _check_basis(basis)
+    points = _change_points(data, as_of, fx_rates=fx_rates)
+    cohort_months, active, cents = _cohort_grid(points)
+    labels = pd.Index(np.asarray(_months(cohort_months).strftime("%Y-%m"), dtype=object), dtype=object)
+    grid = _MonthGrid(_months(np.arange(points.first_month, points.last_month + 1)), labels)
+    return points.inputs, grid, {"active_change": active.T.reshape(-1), "mrr_change_cents": cents.T.reshape(-1)}
+
+
+def _cohort_combined(sums: dict[str, Any], months: pd.PeriodIndex | None, cohorts: pd.Index, basis: str, freq: str | None,
+                     fiscal_year_start: int) -> pd.DataFrame:
+    """cohort_retention from the combined sums over ``months`` × ``cohorts`` (period-major; cohorts labelled by their
+    month, in any order)."""
+    assert months is not None, "cohort_retention's sums are laid out on months"
+    n_months, n_cohorts = len(months), len(cohorts)
+
+    def grid(values: np.ndarray) -> np.ndarray:
+        return np.asarray(values, dtype="int64").reshape(n_months, n_cohorts).T
+
+    first, last = (int(months[0].ordinal), int(months[-1].ordinal)) if n_months else (0, -1)
+    cohort_months = pd.PeriodIndex([str(c) for c in cohorts], freq="M").asi8
+    return _cohort_finish(cohort_months, grid(sums["active_change"]), grid(sums["mrr_change_cents"]), first, last, basis,
+                          freq, fiscal_year_start)
 
 
 def cohort_triangle(cohorts: pd.DataFrame, *, value: str = "value") -> pd.DataFrame:

@@ -79,7 +79,9 @@ def on_dask(metric: str, frame: Any, /, *, as_of: Any, **options: Any) -> pd.Dat
     for name in ("accounts", "reps", "fx_rates"):  # small tables: into the bundle, so every piece has them whole
         if name in spec.defaults and options.get(name) is not None:
             tables[name] = options.pop(name)
-    bundle = from_dask(**tables, **_settings(tables), as_of=as_of, _bare=True)  # each table checked as pandas checks bare frames
+    from .data import SalesData
+
+    bundle = from_dask(SalesData, **tables, **_settings(tables), as_of=as_of, _bare=True)  # each table checked as pandas checks bare frames
     return _on_bundle(metric, bundle, as_of, options)
 
 
@@ -153,7 +155,7 @@ def _partial_of_piece(metric: str, maker: Pieces, tables: dict[str, pd.DataFrame
     spec, _ = _metric(metric, options)
     if not len(tables[spec.table]):
         return None
-    tables = {n: t if len(t) or n == spec.table else _no_activity(t, as_of) for n, t in tables.items()}
+    tables = {n: t if len(t) or n == spec.table else _no_activity(t, as_of, maker.timezone) for n, t in tables.items()}
     if not maker.bare:
         return partial(metric, maker.bundle(tables), as_of=as_of, **options)
     frames = maker.frames(tables)
@@ -206,13 +208,15 @@ def _linked_pieces(leads: Any, activities: Any, lead_table: str, act_table: str)
     return [{lead_table: lp, act_table: dask.delayed(_dedupe)(ap)} for lp, ap in zip(lead_parts, act_parts, strict=True)]
 
 
-def _no_activity(acts: pd.DataFrame, as_of: Any) -> pd.DataFrame:
+def _no_activity(acts: pd.DataFrame, as_of: Any, timezone: str) -> pd.DataFrame:
     """A piece's activities when it has none: one automated activity on no lead (a bundle refuses an empty table, and
     an automated activity is never a first touch), so the piece's leads are all untouched, as they are."""
-    row: dict[str, list[Any]] = {str(c): [pd.NA] for c in acts.columns if not str(c).startswith("_sm_")}
-    row.update({"activity_id": ["\x1fnone"], "account_id": ["\x1fnone"], "automated": [True],
-                "occurred_at": [pd.Timestamp(as_of)]})
-    return pd.DataFrame(row)
+    from .periods import as_timestamp
+
+    row = acts.iloc[:0].reindex([0])  # the columns and their types, one empty row
+    row["activity_id"], row["account_id"], row["automated"] = "\x1fnone", "\x1fnone", True
+    row["occurred_at"] = as_timestamp(as_of, timezone)
+    return row
 
 
 def _dedupe(acts: pd.DataFrame) -> pd.DataFrame:

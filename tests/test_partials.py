@@ -141,6 +141,174 @@ def test_retention_from_pieces_of_whole_accounts_is_exact(company, n, seed, freq
     pd.testing.assert_frame_equal(sm.combine("retention", parts, freq=freq, by=by), want)
 
 
+# ----------------------------------------------------------------------------------------------------------
+# mrr_movements and cohort_retention: pieces of whole accounts
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _exact(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    """The same frame: columns, dtypes, every value to the bit (money is integer cents until the finish)."""
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.equals(want)
+
+
+@pytest.mark.parametrize("basis", ["logo", "revenue"])
+@pytest.mark.parametrize("freq", ["Q", "M", "Y", None])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000), backwards=st.booleans())
+def test_cohort_retention_from_pieces_of_whole_accounts_is_exact(company, basis, freq, n, seed, backwards):
+    """Accounts dealt at random (each piece starts at its own first month and holds its own cohorts): the changes in
+    active accounts and in cents per cohort month and month add up to the whole's, whatever the order of the pieces."""
+    subs, as_of = company.subscriptions, company.as_of
+    want = sm.cohort_retention(subs, basis=basis, freq=freq, as_of=as_of, fx_rates=company.fx_rates)
+    parts = [sm.partial("cohort_retention", piece, as_of=as_of, basis=basis, freq=freq, fx_rates=company.fx_rates)
+             for piece in _account_pieces(subs, n, seed)]
+    _exact(sm.combine("cohort_retention", parts[::-1] if backwards else parts, basis=basis, freq=freq), want)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000), backwards=st.booleans())
+def test_mrr_movements_from_pieces_of_whole_accounts_are_exact(company, n, seed, backwards):
+    """Every piece's movements (integer cents), concatenated in any order, sorted by account and month: the whole's."""
+    subs, as_of = company.subscriptions, company.as_of
+    want = sm.mrr_movements(subs, as_of=as_of, fx_rates=company.fx_rates)
+    parts = [sm.partial("mrr_movements", piece, as_of=as_of, fx_rates=company.fx_rates) for piece in _account_pieces(subs, n, seed)]
+    got = sm.combine("mrr_movements", parts[::-1] if backwards else parts)
+    _exact(got, want)
+    assert list(got["account_id"]) == sorted(got["account_id"])
+
+
+def _four_accounts() -> pd.DataFrame:
+    """Listed d, c, b, a (the table's order is not the label order). As of 2025-04-30, month-end MRR:
+
+    - a: $100 from Jan 10 on: Jan 100, Feb 100, Mar 100, Apr 100;
+    - b: $3,600 a year (= $300 a month) from Jan 20, ended Mar 1: Jan 300, Feb 300, Mar 0 (churn), Apr 0;
+    - c: $50 from Feb 1, a $25 add-on from Mar 1: Feb 50, Mar 75 (expansion), Apr 75;
+    - d: $80.55 from Apr 5: Apr 80.55.
+    """
+    return pd.DataFrame({"subscription_id": ["s1", "s2", "s3", "s4", "s5"], "account_id": ["d", "c", "c", "b", "a"],
+                         "start_date": ["2025-04-05", "2025-02-01", "2025-03-01", "2025-01-20", "2025-01-10"],
+                         "end_date": [None, None, None, "2025-03-01", None], "amount": [80.55, 50, 25, 3600, 100],
+                         "billing_months": [1, 1, 1, 12, 1]})
+
+
+def _three_pieces(subs: pd.DataFrame) -> list[pd.DataFrame]:
+    """{c, d} (its first month is February), {a}, {b}: pieces with different first months."""
+    return [subs[subs["account_id"].isin(ids)] for ids in (["c", "d"], ["a"], ["b"])]
+
+
+def test_cohort_retention_by_hand_from_three_pieces():
+    """Worked by hand from :func:`_four_accounts` (as of 2025-04-30).
+
+    Monthly cohorts: 2025-01 is {a, b}: 2 active at the end of Jan and Feb, 1 (a) at the end of Mar and Apr, so logo
+    2/2, 2/2, 1/2, 1/2; its MRR is 400, 400, 100, 100 against 400 at age 0. 2025-02 is {c}: 1/1 three times; MRR 50,
+    75, 75 against 50 (1, 1.5, 1.5). No account starts in March: no row. 2025-04 is {d}: 1/1 and 80.55/80.55.
+    Quarterly: 2025Q1 is {a, b, c} (size 3), active at the end of March: a and c, and of April (Q2 is as of Apr 30):
+    a and c: 2/3 at ages 0 and 1; its MRR at the end of March is 100 + 0 + 75 = 175, and at the end of April 175
+    again. 2025Q2 is {d}: 1/1. All time: 3 of the 4 accounts ever acquired are active at as_of (a, c, d); MRR at
+    as_of 100 + 75 + 80.55 = 255.55 over the first months' 100 + 300 + 50 + 80.55 = 530.55.
+    """
+    subs, as_of = _four_accounts(), "2025-04-30"
+
+    def combined(**options):
+        got = sm.combine("cohort_retention", [sm.partial("cohort_retention", p, as_of=as_of, **options) for p in _three_pieces(subs)],
+                         **options)
+        _exact(got, sm.cohort_retention(subs, as_of=as_of, **options))
+        return got
+
+    logo = combined(freq="M")
+    assert logo["cohort"].astype(str).tolist() == ["2025-01"] * 4 + ["2025-02"] * 3 + ["2025-04"]
+    assert logo["age"].tolist() == [0, 1, 2, 3, 0, 1, 2, 0]
+    assert logo["numerator"].tolist() == [2, 2, 1, 1, 1, 1, 1, 1] and logo["denominator"].tolist() == [2, 2, 2, 2, 1, 1, 1, 1]
+    revenue = combined(freq="M", basis="revenue")
+    assert revenue["numerator"].tolist() == [400, 400, 100, 100, 50, 75, 75, 80.55]
+    assert revenue["denominator"].tolist() == [400] * 4 + [50] * 3 + [80.55]
+    assert revenue["value"].tolist() == [1, 1, 0.25, 0.25, 1, 1.5, 1.5, 1]
+    quarterly = combined(freq="Q")
+    assert quarterly["cohort"].astype(str).tolist() == ["2025Q1", "2025Q1", "2025Q2"] and quarterly["age"].tolist() == [0, 1, 0]
+    assert quarterly["numerator"].tolist() == [2, 2, 1] and quarterly["denominator"].tolist() == [3, 3, 1]
+    assert combined(freq="Q", basis="revenue")["numerator"].tolist() == [175, 175, 80.55]
+    everything = combined(freq=None)
+    assert (everything["numerator"].item(), everything["denominator"].item(), everything["value"].item()) == (3, 4, 0.75)
+    money = combined(freq=None, basis="revenue")
+    assert (money["numerator"].item(), money["denominator"].item()) == (255.55, 530.55)
+
+
+def test_mrr_movements_by_hand_from_three_pieces_sorted_by_account_then_month():
+    """Worked by hand from :func:`_four_accounts`: a new in Jan (+100); b new in Jan (+300), churned in Mar (-300);
+    c new in Feb (+50), expanded in Mar (+25); d new in Apr (+80.55). Sorted by account, then month, whatever the
+    table's order (d, c, b, a) or the pieces' order."""
+    subs, as_of = _four_accounts(), "2025-04-30"
+    got = sm.combine("mrr_movements", [sm.partial("mrr_movements", p, as_of=as_of) for p in _three_pieces(subs)])
+    _exact(got, sm.mrr_movements(subs, as_of=as_of))
+    assert got["account_id"].tolist() == ["a", "b", "b", "c", "c", "d"]
+    assert got["period"].astype(str).tolist() == ["2025-01", "2025-01", "2025-03", "2025-02", "2025-03", "2025-04"]
+    assert got["movement"].tolist() == ["new", "new", "churn", "new", "expansion", "new"]
+    assert got["change"].tolist() == [100, 300, -300, 50, 25, 80.55]
+    assert got["previous_mrr"].tolist() == [0, 0, 300, 0, 50, 0] and got["mrr"].tolist() == [100, 300, 0, 50, 75, 80.55]
+
+
+@pytest.mark.parametrize(("metric", "options"), [("cohort_retention", {"freq": "Q"}), ("cohort_retention", {"freq": "M", "basis": "revenue"}),
+                                                 ("cohort_retention", {"freq": None}), ("mrr_movements", {})])
+def test_a_piece_without_subscriptions_combines(company, metric, options):
+    """A piece holding no account (no subscription at all) adds nothing, beside others or alone; an empty table's
+    partial still carries its as_of, so the pieces of an empty table give the empty result."""
+    subs, as_of, fx = company.subscriptions, company.as_of, company.fx_rates
+    nothing = subs.iloc[:0]
+    part = sm.partial(metric, nothing, as_of=as_of, fx_rates=fx, **options)
+    assert len(part) == 1 and part["kind"].tolist() == ["piece"]
+    parts = [part, *(sm.partial(metric, p, as_of=as_of, fx_rates=fx, **options) for p in _account_pieces(subs, 3, seed=4)), part]
+    _exact(sm.combine(metric, parts, **options), getattr(sm, metric)(subs, as_of=as_of, fx_rates=fx, **options))
+    _exact(sm.combine(metric, [part, part], **options), getattr(sm, metric)(nothing, as_of=as_of, fx_rates=fx, **options))
+
+
+@pytest.fixture(scope="module")
+def other_company() -> sm.SalesData:
+    """Another generated company: another seed, size and span than ``company``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return make_company(seed=7, accounts=250, months=30).to_sales_data()
+
+
+def test_another_company_in_bundles_with_a_fiscal_year(other_company):
+    """Another generated company, its pieces bundles of whole accounts in a fiscal year from April (fiscal quarters
+    as cohorts) and in the whole's currency."""
+    other = other_company
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = sm.SalesData(subscriptions=other.subscriptions, fx_rates=other.fx_rates, currency=other.currency, fiscal_year_start=4)
+        pieces = [sm.SalesData(subscriptions=p, fx_rates=other.fx_rates, currency=other.currency, fiscal_year_start=4)
+                  for p in _account_pieces(other.subscriptions, 7, seed=11) if len(p)]
+    as_of = other.as_of
+    for basis in ("logo", "revenue"):
+        for freq in ("Q", "M", "Y", None):
+            want = sm.cohort_retention(whole, basis=basis, freq=freq, as_of=as_of)
+            parts = [sm.partial("cohort_retention", p, as_of=as_of, basis=basis, freq=freq) for p in pieces]
+            _exact(sm.combine("cohort_retention", parts, basis=basis, freq=freq), want)
+    assert str(sm.combine("cohort_retention", [sm.partial("cohort_retention", p, as_of=as_of) for p in pieces])["cohort"].dtype) \
+        == "period[Q-MAR]"
+    _exact(sm.combine("mrr_movements", [sm.partial("mrr_movements", p, as_of=as_of) for p in pieces]), sm.mrr_movements(whole, as_of=as_of))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000), basis=st.sampled_from(["logo", "revenue"]),
+       freq=st.sampled_from(["Q", "M", "Y", None]))
+def test_another_generated_company_in_bare_pieces(other_company, n, seed, basis, freq):
+    """The same property on another company (seed 7, 250 accounts, 30 months), bare subscription pieces."""
+    subs, as_of, fx = other_company.subscriptions, other_company.as_of, other_company.fx_rates
+    pieces = _account_pieces(subs, n, seed)
+    want = sm.cohort_retention(subs, basis=basis, freq=freq, as_of=as_of, fx_rates=fx)
+    _exact(sm.combine("cohort_retention", [sm.partial("cohort_retention", p, as_of=as_of, basis=basis, freq=freq, fx_rates=fx)
+                                           for p in pieces], basis=basis, freq=freq), want)
+    _exact(sm.combine("mrr_movements", [sm.partial("mrr_movements", p, as_of=as_of, fx_rates=fx) for p in pieces]),
+           sm.mrr_movements(subs, as_of=as_of, fx_rates=fx))
+
+
+def test_cohort_retention_partials_check_the_basis():
+    with pytest.raises(ValueError, match="basis must be 'logo' or 'revenue', got 'seats'"):
+        sm.partial("cohort_retention", _four_accounts(), as_of="2025-04-30", basis="seats")
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n=st.sampled_from([1, 3, 7]), seed=st.integers(0, 10_000), freq=st.sampled_from(["Q", "M", None]),
        by=st.sampled_from([None, "source"]), how=st.sampled_from([{}, {"window": "60D"}, {"method": "period"}]))
@@ -186,8 +354,8 @@ def test_as_of_is_required_and_options_are_checked():
         sm.partial("win_rate", opps, as_of=None)
     with pytest.raises(TypeError, match="unknown option\\(s\\) window; it takes freq, by, weight"):
         sm.partial("win_rate", opps, as_of="2025-03-31", window=30)
-    with pytest.raises(ValueError, match="no metric 'cohort_retention'; these split into partials: win_rate, deal_size, sales_cycle"):
-        sm.partial("cohort_retention", opps, as_of="2025-03-31")
+    with pytest.raises(ValueError, match="no metric 'mrr'; these split into partials: win_rate, deal_size, sales_cycle"):
+        sm.partial("mrr", opps, as_of="2025-03-31")
     monthly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="M")
     quarterly = sm.partial("win_rate", opps, as_of="2025-03-31", freq="Q")
     with pytest.raises(ValueError, match="different periods"):

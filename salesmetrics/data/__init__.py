@@ -33,7 +33,7 @@ from ._lookups import (
     index_in,
 )
 from ._messages import TABLE_NAMES, OnInvalid
-from ._reading import conform, read_dir
+from ._reading import conform, read_dir, read_parquet
 from ._resolve import resolve
 
 __all__ = [
@@ -52,5 +52,6 @@ __all__ = [
     "group_labels",
     "index_in",
     "read_dir",
+    "read_parquet",
     "resolve",
 ]

@@ -12,7 +12,7 @@ import pandas as pd
 from .._api import find_stack_level
 from ..errors import DataQualityWarning, InputValidationError, MissingDataError
 from ..periods import as_timestamp, check_timezone
-from ._checks import Unresolved, _quality_warnings, _reference_checks, _validate_table
+from ._checks import _quality_warnings, _reference_checks, _unresolved_frame, _validate_table
 from ._lookups import ABSENT_ATTR, AsOf, _absent_in, _column_token, as_pandas, infer_as_of
 from ._messages import (
     _DATE_COLUMN,
@@ -47,19 +47,6 @@ def _renumber(carried: pd.DataFrame, own: pd.DataFrame | None, given: int) -> pd
     own[row_name] = kept_positions[own[row_name].to_numpy("int64")]
     carried = carried.rename(columns={carried_row: row_name})
     return pd.concat([carried, own], ignore_index=True).sort_values(row_name, kind="stable").reset_index(drop=True)
-
-
-def _unresolved_frame(found: list[Unresolved]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "table": [u.table for u in found],
-            "column": [u.column for u in found],
-            "references": [u.references for u in found],
-            "rows": pd.array([u.rows for u in found], dtype="int64"),
-            "distinct": pd.array([u.distinct for u in found], dtype="int64"),
-            "examples": [", ".join(u.examples) for u in found],
-        }
-    )
 
 
 def _explicit_as_of(as_of: Any, timezone: str) -> pd.Timestamp:
@@ -277,6 +264,25 @@ class SalesData:
         _quality_warnings(self.tables)
 
     @classmethod
+    def _checked(cls, tables: dict[str, pd.DataFrame], *, timezone: str, currency: str, fiscal_year_start: int, as_of: Any,
+                 absent: dict[str, frozenset[str]]) -> SalesData:
+        """A bundle of tables validated elsewhere (a piece of a Dask bundle, checked in its validation pass): the
+        tables as given, no check run again. Not for user input."""
+        out = cls.__new__(cls)
+        object.__setattr__(out, "_ready", False)
+        out.timezone, out.currency, out.fiscal_year_start, out.references = timezone, currency, int(fiscal_year_start), "keep"
+        for name in TABLE_NAMES:
+            object.__setattr__(out, name, tables.get(name))
+        out.absent_columns = {n: frozenset(absent.get(n, frozenset())) for n in tables}
+        out.failure_cases = _concat([])
+        out.quarantine, out.unresolved, out._unresolved_rows = {}, _unresolved_frame([]), {}
+        out._positions = {}
+        out._as_of = _explicit_as_of(as_of, timezone) if as_of is not None else None
+        out.provenance = None
+        object.__setattr__(out, "_ready", True)
+        return out
+
+    @classmethod
     def from_dask(
         cls,
         *,
@@ -302,16 +308,18 @@ class SalesData:
 
         Parameters
         ----------
-        **tables : dask.dataframe.DataFrame or pandas.DataFrame
-            The canonical tables, by name (``opportunities=``, ``accounts=``, ...).
-        timezone, currency, fiscal_year_start, references, as_of, dayfirst
-            As for :class:`SalesData`. ``as_of`` defaults to the latest event in any table, found in the validation
-            pass.
+        timezone, currency, fiscal_year_start
+            As for :class:`SalesData`.
         on_invalid : {"raise", "quarantine"}, default "raise"
             ``"quarantine"`` writes the rows set aside, as given, with ``row`` and ``reason``, to Parquet under
             ``quarantine`` (one folder per table), and leaves them out of the bundle's frames.
         quarantine : str, optional
             The folder (local path or fsspec URL) for ``on_invalid="quarantine"``.
+        references, as_of, dayfirst
+            As for :class:`SalesData`. ``as_of`` defaults to the latest event in any table, found in the validation
+            pass.
+        **tables : dask.dataframe.DataFrame or pandas.DataFrame
+            The canonical tables, by name (``opportunities=``, ``accounts=``, ...).
 
         Returns
         -------
@@ -334,7 +342,7 @@ class SalesData:
         """
         from ._dask import from_dask
 
-        return from_dask(timezone=timezone, currency=currency, fiscal_year_start=fiscal_year_start, on_invalid=on_invalid,
+        return from_dask(cls, timezone=timezone, currency=currency, fiscal_year_start=fiscal_year_start, on_invalid=on_invalid,
                          quarantine=quarantine, references=references, as_of=as_of, dayfirst=dayfirst, **tables)
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -155,6 +155,20 @@ class Unresolved:
         return f"{self.table}.{self.column}: {self.rows:,} row(s) {what} (e.g. {shown}); {then}. Fix: {fix}.{self.hint}"
 
 
+def _unresolved_frame(found: list[Unresolved]) -> pd.DataFrame:
+    """The unresolved references as a frame: table, column, references, rows, distinct, examples."""
+    return pd.DataFrame(
+        {
+            "table": [u.table for u in found],
+            "column": [u.column for u in found],
+            "references": [u.references for u in found],
+            "rows": pd.array([u.rows for u in found], dtype="int64"),
+            "distinct": pd.array([u.distinct for u in found], dtype="int64"),
+            "examples": [", ".join(u.examples) for u in found],
+        }
+    )
+
+
 def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.ndarray], currency: str, *,
                       strict: bool, positions: dict[tuple[str, str, str], np.ndarray] | None = None,
                       set_aside: Mapping[str, pd.DataFrame] | None = None,

@@ -21,10 +21,10 @@ nothing outside this module and :mod:`salesmetrics.scale` imports Dask.
 
 from __future__ import annotations
 
-import os
+import functools
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,12 +32,14 @@ import pandas as pd
 from .._api import find_stack_level
 from ..errors import DataQualityWarning, InputValidationError, import_optional
 from ..periods import check_timezone
-from ._bundle import SalesData
 from ._checks import _reference_checks, _structural_failures, _validate_table
 from ._lookups import ABSENT_ATTR, SETTINGS_ATTR, infer_as_of
 from ._messages import TABLE_NAMES, _concat, _failures, _fix, _format_message, quarantine_columns, reasons_by_row
 
-__all__ = ["BIG_TABLES", "DaskSalesData", "Pieces", "check_frame", "from_dask", "is_dask", "read_parquet"]
+__all__ = ["BIG_TABLES", "DaskSalesData", "Pieces", "check_frame", "from_dask", "is_dask"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._bundle import SalesData
 
 BIG_TABLES = ("leads", "opportunities", "stage_history", "subscriptions", "activities")
 """Tables a DaskSalesData keeps as Dask frames; the others are small and read into pandas."""
@@ -102,19 +104,20 @@ def check_frame(table: str, frame: Any) -> None:
 def _check_partition(part: pd.DataFrame, table: str, tz: str, currency: str, dayfirst: bool | None,
                      small: Mapping[str, pd.DataFrame] | None, strict: bool) -> dict[str, Any]:
     """One partition: its length, its failures (rows local), its references to the small tables (none checked when
-    ``small`` is None: a bare frame), its latest dates."""
+    ``small`` is None: a bare frame) apart, as failures and as unresolved rows with their ids (a row that fails its own
+    checks is set aside by quarantine before pandas checks its references), its latest dates."""
     if not len(part):
-        return {"n": 0, "failures": _concat([]), "unresolved": [], "top": {}}
+        return {"n": 0, "failures": _concat([]), "references": _concat([]), "unresolved": [], "top": {}}
     coerced, failures = _validate_table(table, part, tz, currency, dayfirst=dayfirst)
     if small is None:
-        return {"n": len(part), "failures": failures, "unresolved": [], "top": _latest(coerced)}
+        return {"n": len(part), "failures": failures, "references": _concat([]), "unresolved": [], "top": _latest(coerced)}
     frames = {table: coerced, **small}
     rows = {name: np.arange(len(f)) for name, f in frames.items()}
     more, unresolved = _reference_checks(frames, rows, currency, strict=strict)
     more = more[more["table"] == table] if len(more) else more
-    found = [(u.column, u.references, np.flatnonzero(u.mask), pd.unique(coerced[u.column].to_numpy(object)[u.mask]))
+    found = [(u.column, u.references, np.flatnonzero(u.mask), coerced[u.column].to_numpy(object)[u.mask])
              for u in unresolved if u.table == table]
-    return {"n": len(part), "failures": _concat([failures, more]), "unresolved": found, "top": _latest(coerced)}
+    return {"n": len(part), "failures": failures, "references": more, "unresolved": found, "top": _latest(coerced)}
 
 
 def _latest(coerced: pd.DataFrame) -> dict[str, pd.Series]:
@@ -124,15 +127,12 @@ def _latest(coerced: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _coerced(part: pd.DataFrame, table: str, tz: str, currency: str, dayfirst: bool | None, drop: Mapping[int, np.ndarray],
-             offsets: np.ndarray, row: bool, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
-    """A partition coerced to canonical types, without the rows set aside (``drop``: local positions per partition),
-    with ``_sm_row`` (the row's position in the whole table) when ``row``."""
+             partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A partition coerced to canonical types, without the rows set aside (``drop``: local positions per partition)."""
     from ._coerce import _coerce_table
 
     number = int(partition_info["number"]) if partition_info else 0
     out, _ = _coerce_table(table, part.reset_index(drop=True), tz, currency, dayfirst=dayfirst)
-    if row:
-        out["_sm_row"] = np.arange(len(out), dtype="int64") + (int(offsets[number]) if len(offsets) > number else 0)
     gone = drop.get(number)
     if gone is not None and len(gone):
         out = out.drop(index=pd.Index(gone))
@@ -165,17 +165,12 @@ class Pieces:
         return out
 
     def bundle(self, tables: Mapping[str, pd.DataFrame]) -> SalesData:
-        """The piece as a SalesData. Warnings the whole bundle already gave (unresolved references, quality) are not
-        repeated per piece."""
-        given = {}
-        for name, frame in tables.items():
-            frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_sm_")])
-            frame.attrs[ABSENT_ATTR] = tuple(sorted(self.absent.get(name, ())))
-            given[name] = frame
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataQualityWarning)
-            return SalesData(**given, **self.small.tables, timezone=self.timezone, currency=self.currency,  # type: ignore[arg-type]
-                             fiscal_year_start=self.fiscal_year_start, as_of=self.as_of)
+        """The piece as a SalesData: its tables and the small ones were checked by the bundle's validation pass, so
+        nothing is checked again (and no warning the whole bundle gave is repeated per piece)."""
+        given = {name: frame.drop(columns=[c for c in frame.columns if str(c).startswith("_sm_")]).reset_index(drop=True)
+                 for name, frame in tables.items()}
+        return type(self.small)._checked({**self.small.tables, **given}, timezone=self.timezone, currency=self.currency,
+                                  fiscal_year_start=self.fiscal_year_start, as_of=self.as_of, absent=self.absent)
 
 
 class DaskSalesData:
@@ -183,6 +178,29 @@ class DaskSalesData:
 
     Built by :meth:`SalesData.from_dask` or :func:`salesmetrics.read_parquet`, not directly. The metrics that split
     into partials (:func:`salesmetrics.partial`) take it as they take a :class:`SalesData`, and return pandas.
+
+    Parameters
+    ----------
+    frames : dict of str to dask.dataframe.DataFrame
+        The large tables, coerced lazily, the rows set aside left out.
+    small : SalesData
+        The small tables, validated in pandas.
+    timezone, currency, fiscal_year_start
+        The bundle's settings.
+    as_of : pandas.Timestamp or None
+        Given, or the latest event found in the validation pass; ``as_of_source`` says which column set it.
+    as_of_source : str
+        ``"table.column"`` or ``"given"``.
+    absent : dict of str to frozenset
+        Per large table, the canonical columns the export did not have.
+    failure_cases, unresolved : pandas.DataFrame
+        What validation found (see Attributes).
+    quarantine : dict of str to str
+        Per table, the folder of the rows set aside.
+    rows, quarantined : dict of str to int
+        Rows kept and set aside per large table.
+    bare : bool, default False
+        The frames are a metric's bare tables (no reference across tables checked, as pandas checks bare frames).
 
     Attributes
     ----------
@@ -199,6 +217,20 @@ class DaskSalesData:
         Per table with rows set aside, the Parquet folder holding them (with ``row`` and ``reason``).
     rows, quarantined : dict of str to int
         Rows kept and rows set aside per large table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import dask.dataframe as dd
+    >>> import salesmetrics as sm
+    >>> opps = pd.DataFrame({"opportunity_id": ["a", "b", "c"], "created_at": ["2025-01-05", "2025-01-06", "2025-01-07"],
+    ...                      "status": ["won", "lost", "open"], "closed_at": ["2025-02-01", "2025-02-03", None]})
+    >>> data = sm.SalesData.from_dask(opportunities=dd.from_pandas(opps, npartitions=2))
+    >>> data.rows, data.has_column("opportunities", "amount")
+    ({'opportunities': 3}, False)
+    >>> print(data.summary().reset_index().to_string(index=False))
+            table  rows  quarantined storage
+    opportunities     3            0    dask
     """
 
     def __init__(self, frames: dict[str, Any], small: SalesData, *, timezone: str, currency: str, fiscal_year_start: int,
@@ -225,11 +257,41 @@ class DaskSalesData:
         return {**self.small.tables, **self.frames}
 
     def has_column(self, table: str, column: str) -> bool:
-        """Whether ``table`` is present and its export had ``column`` (as :meth:`SalesData.has_column`)."""
+        """Whether ``table`` is present and its export had ``column`` (as :meth:`SalesData.has_column`).
+
+        Parameters
+        ----------
+        table : str
+            A canonical table name.
+        column : str
+            A canonical column of it.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import dask.dataframe as dd
+        >>> import salesmetrics as sm
+        >>> subs = pd.DataFrame({"subscription_id": ["s1"], "account_id": ["a"], "start_date": ["2025-01-01"], "amount": [10]})
+        >>> data = sm.SalesData.from_dask(subscriptions=dd.from_pandas(subs, npartitions=1))
+        >>> data.has_column("subscriptions", "amount"), data.has_column("subscriptions", "end_date")
+        (True, False)
+        """
         return table in self.tables and column not in self.absent_columns.get(table, frozenset())
 
     def pieces(self) -> Pieces:
-        """What a worker needs to make a piece's pandas bundle (the small tables and the settings; no Dask graph)."""
+        """What a worker needs to make a piece's pandas bundle (the small tables and the settings; no Dask graph).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import dask.dataframe as dd
+        >>> import salesmetrics as sm
+        >>> subs = pd.DataFrame({"subscription_id": ["s1"], "account_id": ["a"], "start_date": ["2025-01-01"], "amount": [10]})
+        >>> data = sm.SalesData.from_dask(subscriptions=dd.from_pandas(subs, npartitions=1), as_of="2025-03-31")
+        >>> piece = data.pieces().bundle({"subscriptions": data.subscriptions.compute()})
+        >>> type(piece).__name__, len(piece.subscriptions), str(piece.as_of.date())
+        ('SalesData', 1, '2025-03-31')
+        """
         return Pieces(self.small, self.timezone, self.currency, self.fiscal_year_start, self.as_of, self.absent_columns,
                       bare=self.bare)
 
@@ -240,12 +302,27 @@ class DaskSalesData:
         -------
         pandas.DataFrame
             Indexed by table: ``rows``, ``quarantined``, ``storage`` ("dask" or "pandas").
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import dask.dataframe as dd
+        >>> import salesmetrics as sm
+        >>> subs = pd.DataFrame({"subscription_id": ["s1"], "account_id": ["a"], "start_date": ["2025-01-01"], "amount": [10]})
+        >>> accounts = pd.DataFrame({"account_id": ["a"]})
+        >>> data = sm.SalesData.from_dask(subscriptions=dd.from_pandas(subs, npartitions=1), accounts=accounts)
+        >>> print(data.summary().reset_index().to_string(index=False))
+                table  rows  quarantined storage
+             accounts     1            0  pandas
+        subscriptions     1            0    dask
         """
         out = self.small.summary()[["rows", "quarantined"]].copy() if self.small.tables else pd.DataFrame(columns=["rows", "quarantined"])
         out["storage"] = "pandas"
         for name in self.frames:
             out.loc[name, ["rows", "quarantined", "storage"]] = (self.rows[name], self.quarantined.get(name, 0), "dask")
-        return out.reindex([t for t in TABLE_NAMES if t in out.index])
+        out = out.reindex([t for t in TABLE_NAMES if t in out.index])
+        out.index.name = "table"
+        return out
 
     def __repr__(self) -> str:
         parts = [f"{n}: {self.rows[n]:,} rows (dask, {self.frames[n].npartitions} partitions)" for n in self.frames]
@@ -253,11 +330,12 @@ class DaskSalesData:
         return f"DaskSalesData({'; '.join(parts)}; as_of {self.as_of})"
 
 
-def from_dask(*, timezone: str = "UTC", currency: str = "USD", fiscal_year_start: int = 1, on_invalid: str = "raise",
+def from_dask(bundle: type[SalesData], /, *, timezone: str = "UTC", currency: str = "USD", fiscal_year_start: int = 1, on_invalid: str = "raise",
               references: str = "keep", as_of: Any = None, dayfirst: bool | None = None, quarantine: str | None = None,
               _bare: bool = False, **tables: Any) -> DaskSalesData:
-    """See :meth:`SalesData.from_dask`. ``_bare``: the tables are a metric's bare frames (each checked on its own, no
-    reference across tables, as the pandas path checks bare frames)."""
+    """See :meth:`SalesData.from_dask` (``bundle`` is that class: the small tables become one). ``_bare``: the tables
+    are a metric's bare frames (each checked on its own, no reference across tables, as the pandas path checks bare
+    frames)."""
     dd = import_optional("dask.dataframe", "dask")
     dask = import_optional("dask", "dask")
     if on_invalid not in ("raise", "quarantine"):
@@ -273,7 +351,7 @@ def from_dask(*, timezone: str = "UTC", currency: str = "USD", fiscal_year_start
     for name, frame in big.items():  # before anything is read
         check_frame(name, frame)
     small_given = {n: (t.compute() if is_dask(t) else t) for n, t in tables.items() if t is not None and n not in BIG_TABLES}
-    small = SalesData(**small_given, timezone=timezone, currency=currency, fiscal_year_start=fiscal_year_start,
+    small = bundle(**small_given, timezone=timezone, currency=currency, fiscal_year_start=fiscal_year_start,
                       on_invalid=on_invalid, references=references, as_of=as_of, dayfirst=dayfirst)  # type: ignore[arg-type]
     strict = references == "strict"
     refs_small = small.tables
@@ -284,73 +362,76 @@ def from_dask(*, timezone: str = "UTC", currency: str = "USD", fiscal_year_start
 
     jobs = {name: [dask.delayed(_check_partition)(p, name, timezone, currency, dayfirst, None if _bare else refs_small, strict)
                    for p in frame.to_delayed()] for name, frame in big.items()}
-    repeats = {name: frame[KEYS[name]].dropna().value_counts().loc[lambda s: s > 1] for name, frame in big.items() if name in KEYS}
+    repeats = {name: frame[KEYS[name]].dropna().value_counts(split_out=frame.npartitions).loc[lambda s: s > 1]  # spread by id
+               for name, frame in big.items() if name in KEYS}
     (checked,) = dask.compute(jobs)
     (repeated,) = dask.compute(repeats)  # the id columns alone (Parquet reads just them)
 
     offsets = {name: np.concatenate([[0], np.cumsum([r["n"] for r in results])]).astype("int64") for name, results in checked.items()}
-    found: list[pd.DataFrame] = []
-    unresolved: list[tuple[str, str, str, int, set[Any]]] = []
+    found: list[tuple[pd.DataFrame, int]] = [(small.failure_cases, 0)]  # (failures, the round pandas finds them in)
+    refs: list[pd.DataFrame] = []
+    asked: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}  # references not found: rows (whole table), ids
     for name, results in checked.items():
         for i, r in enumerate(results):
-            f = r["failures"]
-            if len(f):
-                f = f.copy()
-                f["row"] = pd.array(f["row"].astype("Int64") + int(offsets[name][i]), dtype="Int64")
-                found.append(f)
-        for column, ref in {(c, r) for res in results for c, r, _, _ in res["unresolved"]}:
-            hits = [(len(rows), set(values)) for res in results for c, r, rows, values in res["unresolved"] if (c, r) == (column, ref)]
-            unresolved.append((name, column, ref, sum(h[0] for h in hits), set().union(*(h[1] for h in hits))))
+            found += [(_moved(r["failures"], offsets[name][i]), 0)] if len(r["failures"]) else []
+            refs += [_moved(r["references"], offsets[name][i])] if len(r["references"]) else []
+            for column, ref, rows, values in r["unresolved"]:
+                had = asked.get((name, column, ref), (np.array([], dtype="int64"), np.array([], dtype=object)))
+                asked[(name, column, ref)] = (np.concatenate([had[0], rows + offsets[name][i]]), np.concatenate([had[1], values]))
     for name, counts in repeated.items():  # repeated across partitions: every copy is reported, as in pandas
         if len(counts):
             column = KEYS[name]
-            keys = set(counts.index)
-            hits = dask.compute([dask.delayed(_rows_of)(p, column, keys) for p in big[name].to_delayed()])[0]
-            rows = np.concatenate([h + offsets[name][i] for i, h in enumerate(hits)]) if hits else np.array([], dtype="int64")
-            values = pd.concat([big[name][column].partitions[i].compute().iloc[h] for i, h in enumerate(hits) if len(h)])
-            found.append(_failures(name, column, "unique", rows, values, _fix("unique", name, column)))
-    failures = _concat(found)
-    if len(failures):  # one failure per (table, column, check, row): a repeat inside a partition is found twice
-        failures = failures.drop_duplicates(["table", "column", "check", "row"]).reset_index(drop=True)
-    if on_invalid == "raise" and len(failures):
-        raise InputValidationError(_format_message(failures), failures)
+            (hits,) = dask.compute([dask.delayed(_rows_of)(p, column, set(counts.index)) for p in big[name].to_delayed()])
+            rows = np.concatenate([h.index.to_numpy("int64") + offsets[name][i] for i, h in enumerate(hits)])
+            found.append((_failures(name, column, "unique", rows, pd.concat(hits), _fix("unique", name, column)), 0))
+    own = _ordered(found)
+    # references to the small tables, checked per partition on every row: pandas checks them on the rows kept, so
+    # under quarantine a row that failed its own checks is neither a reference failure nor unresolved
+    first = _concat(refs)
+    kept = on_invalid == "quarantine"
+    if kept and len(first):
+        first = first[~_failed(first, own)]
+    found.append((first, 1))
 
-    # 2. references between large tables: distributed anti-joins on the kept rows
-    drop = _bad_rows(failures, offsets)
-    clean = {name: frame.map_partitions(_coerced, name, timezone, currency, dayfirst, drop.get(name, {}), offsets[name], True,
-                                        meta=_meta(name, frame, timezone, currency, dayfirst))
-             for name, frame in big.items()}
+    # 2. references between large tables: distributed anti-joins on the kept rows (all rows when the bundle raises, as
+    #    pandas checks them), on the id columns alone (coerced as validation coerces them; a Parquet source reads just
+    #    those columns); with quarantine and references="strict", a row referring to a row set aside goes too, round
+    #    after round, as in pandas
     from ..schemas import REFERENCES
 
     pairs = [] if _bare else [(t, c, r) for t, c, r in REFERENCES if t in big and r in big]
-    while pairs:
-        lost = {}
-        for table, column, ref in pairs:
-            key = KEYS[ref]
-            have = clean[ref][[key]].dropna().drop_duplicates().assign(_sm_hit=True)
-            asked = clean[table][[column, "_sm_row"]].dropna(subset=[column])
-            lost[(table, column, ref)] = asked.merge(have, how="left", left_on=column, right_on=key)
-        misses = dask.compute({k: v[v["_sm_hit"].isna()][[k[1], "_sm_row"]] for k, v in lost.items()})[0]
-        more = []
-        for (table, column, ref), miss in misses.items():
-            if not len(miss):
-                continue
-            if strict:
-                more.append(_failures(table, column, "foreign_key", miss["_sm_row"].to_numpy("int64"), miss[column],
-                                      _fix("foreign_key", table, column, ref=f"{ref}.{KEYS[ref]}")))
-            else:
-                unresolved.append((table, column, f"{ref}.{KEYS[ref]}", len(miss), set(pd.unique(miss[column].to_numpy(object)))))
-        if not more:
+    failures = _ordered(found)
+    if on_invalid == "raise" and len(failures) and not (strict and pairs):
+        raise InputValidationError(_format_message(failures), failures)
+    drop = _bad_rows(own, offsets) if kept else {}
+    step = 1
+    while True:
+        misses: dict[tuple[str, str, str], pd.DataFrame] = {}
+        if pairs:
+            lost = {}
+            for table, column, ref in pairs:
+                key = KEYS[ref]
+                have = (big[ref][[key]].map_partitions(_ids, key, drop.get(ref, {}), offsets[ref], meta=_ids_meta(key))[[key]]
+                        .drop_duplicates(split_out=big[ref].npartitions).assign(_sm_hit=True))
+                wanted = big[table][[column]].map_partitions(_ids, column, drop.get(table, {}), offsets[table], meta=_ids_meta(column))
+                lost[(table, column, ref)] = wanted.merge(have, how="left", left_on=column, right_on=key)
+            (misses,) = dask.compute({k: v[v["_sm_hit"].isna()][[k[1], "_sm_row"]] for k, v in lost.items()})
+        more = _concat([_failures(table, column, "foreign_key", miss["_sm_row"].to_numpy("int64"), miss[column],
+                                  _fix("foreign_key", table, column, ref=f"{ref}.{KEYS[ref]}"))
+                        for (table, column, ref), miss in misses.items() if strict and len(miss)])
+        if not len(more) and (step > 1 or not len(first)):
             break
-        added = _concat(more)
-        failures = _concat([failures, added])
-        if on_invalid == "raise":
-            raise InputValidationError(_format_message(failures), failures)
-        drop = _bad_rows(failures, offsets)
-        clean = {name: frame.map_partitions(_coerced, name, timezone, currency, dayfirst, drop.get(name, {}), offsets[name], True,
-                                            meta=_meta(name, frame, timezone, currency, dayfirst))
-                 for name, frame in big.items()}
-        unresolved = [u for u in unresolved if u[0] not in big or u[2].split(".")[0] not in big]  # found again next round
+        found.append((more, step))
+        failures = _ordered(found)
+        if not kept:
+            break
+        drop, step = _bad_rows(failures, offsets), step + 1  # check again on what is kept
+    if on_invalid == "raise" and len(failures):
+        raise InputValidationError(_format_message(failures), failures)
+    drop = _bad_rows(failures, offsets)
+    clean = {name: frame.map_partitions(_coerced, name, timezone, currency, dayfirst, drop.get(name, {}),
+                                        meta=_meta(name, frame, timezone, currency, dayfirst))
+             for name, frame in big.items()}
 
     # 3. the rows set aside: to Parquet, per table
     written: dict[str, str] = {}
@@ -358,18 +439,24 @@ def from_dask(*, timezone: str = "UTC", currency: str = "USD", fiscal_year_start
         written = _write_quarantine(big, failures, offsets, str(quarantine), dask)
     counts = {name: int(offsets[name][-1]) for name in big}
     set_aside = {name: len(set(failures.loc[failures["table"] == name, "row"].dropna().astype("int64"))) for name in big}
-    frames = {name: frame.drop(columns="_sm_row") for name, frame in clean.items()}
+    frames = clean
     absent = {name: frozenset(c for c in _kinds(name) if c not in big[name].columns) for name in big}
 
-    from ._bundle import _unresolved_frame
-    from ._checks import Unresolved
+    from ._checks import Unresolved, _unresolved_frame
 
+    unresolved = [(t, c, r, rows, values) for (t, c, r), (rows, values) in asked.items()]
+    unresolved += [(t, c, f"{r}.{KEYS[r]}", miss["_sm_row"].to_numpy("int64"), miss[c].to_numpy(object))
+                   for (t, c, r), miss in misses.items() if not strict and len(miss)]
     objects = []
-    for table, column, ref, n, values in unresolved:
+    for table, column, ref, rows, values in sorted(unresolved, key=lambda u: _reference_rank(u[0], u[1])):
+        keep = ~np.isin(rows, failures.loc[failures["table"] == table, "row"].dropna().to_numpy("int64"))  # on the rows kept
+        if not keep.any():
+            continue
         u = Unresolved.__new__(Unresolved)
         u.table, u.column, u.references, u.hint = table, column, ref, ""
-        u.mask = np.ones(n, dtype=bool)
-        u.distinct, u.examples = len(values), [str(v) for v in sorted(values, key=str)[:3]]
+        u.mask = keep[keep]
+        listed = pd.unique(values[keep][np.argsort(rows[keep], kind="stable")])  # the ids in row order, as pandas lists them
+        u.distinct, u.examples = len(listed), [str(v) for v in listed[:3]]
         objects.append(u)
     for u in objects:
         warnings.warn(u.message(), DataQualityWarning, stacklevel=find_stack_level())
@@ -378,12 +465,16 @@ def from_dask(*, timezone: str = "UTC", currency: str = "USD", fiscal_year_start
             warnings.warn(f"quarantine set aside {set_aside[name]:,} of {counts[name]:,} {name} rows (more than 5%); figures from "
                           f"it cover only the rows kept. The rows and their reasons are in {written.get(name)}.",
                           DataQualityWarning, stacklevel=find_stack_level())
+    both = [f for f in (small.unresolved, _unresolved_frame(objects)) if len(f)]  # the small tables' own too, in pandas' order
+    unresolved_frame = pd.concat(both, ignore_index=True) if both else _unresolved_frame([])
+    order = np.argsort([_reference_rank(t, c) for t, c in zip(unresolved_frame["table"], unresolved_frame["column"], strict=True)],
+                       kind="stable")
 
     stamp, source = (small.as_of, small.as_of_source) if as_of is not None else _as_of(checked, small, timezone)
     return DaskSalesData(frames, small, timezone=timezone, currency=currency, fiscal_year_start=int(fiscal_year_start),
                          as_of=stamp, as_of_source=source, absent=absent,
                          failure_cases=failures.sort_values(["table", "row"], kind="stable").reset_index(drop=True),
-                         unresolved=_unresolved_frame(objects), quarantine=written,
+                         unresolved=unresolved_frame.iloc[order].reset_index(drop=True), quarantine=written,
                          rows={n: counts[n] - set_aside[n] for n in big}, quarantined=set_aside, bare=_bare)
 
 
@@ -393,9 +484,75 @@ def _kinds(table: str) -> dict[str, tuple[str, bool]]:
     return column_kinds(table)
 
 
-def _rows_of(part: pd.DataFrame, column: str, keys: set[Any]) -> np.ndarray:
-    """Local positions of the rows whose ``column`` is one of ``keys``."""
-    return np.flatnonzero(part[column].isin(list(keys)).to_numpy())
+def _moved(failures: pd.DataFrame, offset: int) -> pd.DataFrame:
+    """A partition's failures with their rows numbered in the whole table."""
+    return failures.assign(row=failures["row"].astype("Int64") + int(offset))
+
+
+def _rows_of(part: pd.DataFrame, column: str, keys: set[Any]) -> pd.Series:
+    """The ids of ``column`` that are one of ``keys``, indexed by their local positions."""
+    ids = part[column].reset_index(drop=True)
+    return ids[ids.isin(list(keys)).to_numpy()]
+
+
+_REFERENCE_CHECKS = ("foreign_key", "missing_fx_rate", "unknown_scope")
+
+
+def _reference_rank(table: str, column: str) -> int:
+    """Where pandas checks the reference of ``table.column``: in REFERENCES' order, then currencies, then scopes."""
+    from ..schemas import REFERENCES
+
+    ranks = {(t, c): i for i, (t, c, _) in enumerate(REFERENCES)}
+    extra = {("opportunities", "currency"): 0, ("subscriptions", "currency"): 1, ("targets", "scope"): 2}
+    return ranks.get((table, column), len(REFERENCES) + extra.get((table, column), 3))
+
+
+@functools.cache
+def _check_order(table: str) -> dict[tuple[str, str], int]:
+    """(column, check) in the order pandas' validation of ``table`` lists them: each column's casts (in the
+    column order of :func:`._coerce._coerce_table`), repeated Unicode ids, then pandera's failure cases (the table's
+    checks first, then each column's: missing values, uniqueness, type, its checks)."""
+    from ..schemas import CHECK_COLUMNS, KEYS, column_kinds, table_schema
+    from ._checks import _check_name
+
+    casts = ("not_finite", "amount_too_large", "integer", "timezone_mixed", "date_out_of_range", "date_order_ambiguous",
+             "date_order_mixed")
+    order = [(column, check) for column, (kind, _) in column_kinds(table).items() for check in (*casts, _CHECK.get(kind, "str"))]
+    order += [(KEYS[table], "unicode_normalisation")] if table in KEYS else []
+    schema = table_schema(table, "UTC")
+    order += [(CHECK_COLUMNS.get(_check_name(c.name), ""), _check_name(c.name)) for c in schema.checks]
+    order += [(str(name), check) for name, col in schema.columns.items()
+              for check in ("missing_value", "unique", "dtype", *(_check_name(c.name) for c in col.checks))]
+    return {key: i for i, key in enumerate(dict.fromkeys(order))}
+
+
+def _ordered(found: list[tuple[pd.DataFrame, int]]) -> pd.DataFrame:
+    """Failures found partition by partition, in the order the pandas bundle lists them (its message groups them in
+    that order): each table's own checks (tables in canonical order, checks as its validation runs them), then the
+    references round by round (in REFERENCES' order); rows ascending; one failure per (table, column, check, row)."""
+    frames = [f.assign(_sm_step=step) for f, step in found if len(f)]
+    if not frames:
+        return _concat([])
+    out = pd.concat(frames, ignore_index=True)
+    keys = pd.MultiIndex.from_frame(out[["table", "column", "check"]].astype(str))
+    codes, uniques = pd.factorize(keys)
+    step = np.array([(1 if k in _REFERENCE_CHECKS else 0) for _, _, k in uniques])[codes]
+    rank = np.array([_reference_rank(t, c) if k in _REFERENCE_CHECKS
+                     else TABLE_NAMES.index(t) * 10_000 + _check_order(t).get((c, k), 9_999) if t in TABLE_NAMES else 10**9
+                     for t, c, k in uniques], dtype="int64")[codes]
+    out = out.assign(_sm_step=np.maximum(out["_sm_step"].to_numpy(), step), _sm_rank=rank,
+                     _sm_row=out["row"].astype("Float64").fillna(-1).to_numpy("float64"))
+    out = out.sort_values(["_sm_step", "_sm_rank", "_sm_row"], kind="stable")
+    return _concat([out.drop_duplicates(["table", "column", "check", "row"])])
+
+
+def _failed(f: pd.DataFrame, failures: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``f`` (table, row) are rows that already failed in ``failures``."""
+    out = np.zeros(len(f), dtype=bool)
+    for table in pd.unique(f["table"]):
+        at = (f["table"] == table).to_numpy()
+        out[at] = np.isin(f["row"].to_numpy("int64")[at], failures.loc[failures["table"] == table, "row"].dropna().to_numpy("int64"))
+    return out
 
 
 def _meta(table: str, frame: Any, tz: str, currency: str, dayfirst: bool | None) -> pd.DataFrame:
@@ -403,8 +560,26 @@ def _meta(table: str, frame: Any, tz: str, currency: str, dayfirst: bool | None)
     from ._coerce import _coerce_table
 
     out, _ = _coerce_table(table, frame._meta.reset_index(drop=True), tz, currency, dayfirst=dayfirst)
-    out["_sm_row"] = np.array([], dtype="int64")
     return out
+
+
+def _ids(part: pd.DataFrame, column: str, drop: Mapping[int, np.ndarray], offsets: np.ndarray,
+         partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A partition's ids in ``column``, coerced as validation coerces ids, with their rows in the whole table; the
+    rows set aside and the empty ids left out."""
+    from ._coerce import _as_text, _plain_objects
+
+    number = int(partition_info["number"]) if partition_info else 0
+    ids = _as_text(_plain_objects(part[column].reset_index(drop=True))).astype("str")
+    out = pd.DataFrame({column: ids, "_sm_row": np.arange(len(ids), dtype="int64") + int(offsets[number])})
+    gone = drop.get(number)
+    if gone is not None and len(gone):
+        out = out.drop(index=pd.Index(gone))
+    return out[out[column].notna()].reset_index(drop=True)
+
+
+def _ids_meta(column: str) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series([], dtype="str"), "_sm_row": np.array([], dtype="int64")})
 
 
 def _bad_rows(failures: pd.DataFrame, offsets: Mapping[str, np.ndarray]) -> dict[str, dict[int, np.ndarray]]:
@@ -474,65 +649,3 @@ def _write_part(part: pd.DataFrame, local: np.ndarray, rows: np.ndarray, reasons
             out[column] = out[column].map(lambda v: v if v is None or isinstance(v, str) else str(v))
     out.to_parquet(path, index=False)
     return len(out)
-
-
-def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = None, storage_options: dict[str, Any] | None = None,
-                 **settings: Any) -> DaskSalesData:
-    """A folder of Parquet tables as a :class:`DaskSalesData`: ``<table>.parquet`` or ``<table>/`` per canonical table.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A local folder or a URL (``s3://bucket/crm/``, with the matching fsspec package installed).
-    tables : list of str, optional
-        The tables to read; default every canonical table found.
-    storage_options : dict, optional
-        Passed to fsspec (credentials, endpoint).
-    **settings
-        :meth:`SalesData.from_dask`'s settings: ``timezone``, ``currency``, ``fiscal_year_start``, ``on_invalid``,
-        ``quarantine``, ``references``, ``as_of``, ``dayfirst``.
-
-    Returns
-    -------
-    DaskSalesData
-
-    Examples
-    --------
-    >>> import tempfile, pandas as pd
-    >>> import salesmetrics as sm
-    >>> folder = tempfile.mkdtemp()
-    >>> pd.DataFrame({"opportunity_id": ["a", "b"], "created_at": ["2025-01-05", "2025-01-06"], "status": ["won", "lost"],
-    ...               "closed_at": ["2025-02-01", "2025-02-03"]}).to_parquet(f"{folder}/opportunities.parquet")
-    >>> data = sm.read_parquet(folder)
-    >>> data.rows, str(data.as_of.date())
-    ({'opportunities': 2}, '2025-02-03')
-    >>> print(sm.win_rate(data)[["period", "won", "lost", "win_rate"]].to_string(index=False))
-    period  won  lost  win_rate
-    2025Q1    1     1       0.5
-    """
-    dd = import_optional("dask.dataframe", "dask")
-    import fsspec
-
-    root = os.fspath(path)
-    fs, base = fsspec.core.url_to_fs(root, **(storage_options or {}))
-    wanted = list(tables) if tables is not None else list(TABLE_NAMES)
-    unknown = sorted(set(wanted) - set(TABLE_NAMES))
-    if unknown:
-        raise ValueError(f"read_parquet: unknown table(s) {', '.join(unknown)}; tables are {', '.join(TABLE_NAMES)}.")
-    found: dict[str, Any] = {}
-    for name in wanted:
-        for candidate in (f"{name}.parquet", name):
-            location = f"{base.rstrip('/')}/{candidate}"
-            if fs.exists(location):
-                url = f"{root.rstrip('/')}/{candidate}"
-                found[name] = dd.read_parquet(url, storage_options=storage_options)
-                break
-        else:
-            if tables is not None:
-                raise FileNotFoundError(f"read_parquet: no {name}.parquet or {name}/ in {root}.")
-    if not found:
-        present = sorted(fs.ls(base, detail=False)) if fs.exists(base) else []
-        raise FileNotFoundError(f"read_parquet: no canonical table in {root} (looked for <table>.parquet or <table>/ for "
-                                f"{', '.join(TABLE_NAMES)}); it holds {', '.join(os.path.basename(p) for p in present[:20]) or 'nothing'}.")
-    return from_dask(**found, **settings)
-

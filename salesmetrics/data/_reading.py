@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
-from ..errors import DataQualityWarning, InputValidationError
+from ..errors import DataQualityWarning, InputValidationError, import_optional
 from ..periods import check_timezone
 from ._bundle import SalesData
 from ._checks import _validate_table
@@ -53,6 +53,7 @@ from ._messages import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._dask import DaskSalesData
     from ._lookups import TableLike
 
 #: Key of ``DataFrame.attrs`` under which :func:`conform` puts the rows it set aside.
@@ -922,3 +923,65 @@ def read_dir(
         settings["dayfirst"] = first_day
     kwargs: dict[str, Any] = {**frames, **settings}
     return SalesData(**kwargs)
+
+
+def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = None, storage_options: dict[str, Any] | None = None,
+                 **settings: Any) -> DaskSalesData:
+    """A folder of Parquet tables as a :class:`DaskSalesData`: ``<table>.parquet`` or ``<table>/`` per canonical table.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A local folder or a URL (``s3://bucket/crm/``, with the matching fsspec package installed).
+    tables : list of str, optional
+        The tables to read; default every canonical table found.
+    storage_options : dict, optional
+        Passed to fsspec (credentials, endpoint).
+    **settings
+        :meth:`SalesData.from_dask`'s settings: ``timezone``, ``currency``, ``fiscal_year_start``, ``on_invalid``,
+        ``quarantine``, ``references``, ``as_of``, ``dayfirst``.
+
+    Returns
+    -------
+    salesmetrics.DaskSalesData
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> import salesmetrics as sm
+    >>> folder = tempfile.mkdtemp()
+    >>> pd.DataFrame({"opportunity_id": ["a", "b"], "created_at": ["2025-01-05", "2025-01-06"], "status": ["won", "lost"],
+    ...               "closed_at": ["2025-02-01", "2025-02-03"]}).to_parquet(f"{folder}/opportunities.parquet")
+    >>> data = sm.read_parquet(folder)
+    >>> data.rows, str(data.as_of.date())
+    ({'opportunities': 2}, '2025-02-03')
+    >>> print(sm.win_rate(data)[["period", "won", "lost", "win_rate"]].to_string(index=False))
+    period  won  lost  win_rate
+    2025Q1    1     1       0.5
+    """
+    dd = import_optional("dask.dataframe", "dask")
+    import fsspec
+
+    root = os.fspath(path)
+    fs, base = fsspec.core.url_to_fs(root, **(storage_options or {}))
+    wanted = list(tables) if tables is not None else list(TABLE_NAMES)
+    unknown = sorted(set(wanted) - set(TABLE_NAMES))
+    if unknown:
+        raise ValueError(f"read_parquet: unknown table(s) {', '.join(unknown)}; tables are {', '.join(TABLE_NAMES)}.")
+    found: dict[str, Any] = {}
+    for name in wanted:
+        for candidate in (f"{name}.parquet", name):
+            location = f"{base.rstrip('/')}/{candidate}"
+            if fs.exists(location):
+                url = f"{root.rstrip('/')}/{candidate}"
+                found[name] = dd.read_parquet(url, storage_options=storage_options)
+                break
+        else:
+            if tables is not None:
+                raise FileNotFoundError(f"read_parquet: no {name}.parquet or {name}/ in {root}.")
+    if not found:
+        present = sorted(fs.ls(base, detail=False)) if fs.exists(base) else []
+        raise FileNotFoundError(f"read_parquet: no canonical table in {root} (looked for <table>.parquet or <table>/ for "
+                                f"{', '.join(TABLE_NAMES)}); it holds {', '.join(os.path.basename(p) for p in present[:20]) or 'nothing'}.")
+    return SalesData.from_dask(**found, **settings)
+
