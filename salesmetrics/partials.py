@@ -63,7 +63,8 @@ __all__ = ["combine", "partial"]
 _GROUP = "group"
 # the partial's columns that are not sums: what a row is, where it goes, and a value a quantile needs with its count
 _LAYOUT = ("kind", "as_of", "fiscal", "meta", "freq", "step", "period", _GROUP, "value", "whole", "event", "count")
-_NO_PERIOD = np.iinfo("int64").min  # a row that only says a group exists (a piece may hold no dated row of it)
+_NO_PERIOD = np.iinfo("int64").min
+_SETTINGS = "_piece"  # in ``meta``: the piece's reporting currency and the metric's plain options (checked by combine)  # a row that only says a group exists (a piece may hold no dated row of it)
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,8 @@ def partial(metric: str, data: SalesData | pd.DataFrame, /, *, as_of: Any, **opt
     inputs, cells, sums = spec.sums(data, as_of=as_of, **options)
     stamp, fiscal = str(inputs.as_of_timestamp(as_of)), int(inputs.fiscal_year_start)
     alias = str(cells.periods.freqstr) if cells.periods is not None else ""
-    meta = json.dumps(sums.get("meta", {}), sort_keys=True)
+    meta = json.dumps({**sums.get("meta", {}), _SETTINGS: {"currency": str(inputs.currency), "options": _plain(options)}},
+                      sort_keys=True)
     n_groups, n_steps = len(cells.groups), int(getattr(cells, "n_steps", 1))
     per_step = cells.n_periods * n_groups  # cells of one step (a funnel has several steps on one grid)
     period = np.tile(np.repeat(np.asarray(cells.periods.asi8, dtype="int64"), n_groups) if cells.periods is not None
@@ -281,11 +283,26 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
     2025Q1    1     1       0.5
     2025Q2    1     0       1.0
     """
+    given = dict(options)
     spec, options = _metric(metric, options)
     frames = list(partials)
     if not frames:
         raise ValueError(f"combine({metric!r}): no partials.")
     parts = pd.concat(frames, ignore_index=True)
+    settings = [json.loads(str(m)).get(_SETTINGS, {}) for m in pd.unique(parts["meta"])]
+    currencies = sorted({str(x.get("currency")) for x in settings})
+    if len(currencies) > 1:
+        raise ValueError(f"combine({metric!r}): the pieces were read in different reporting currencies ({', '.join(currencies)}): a "
+                         "bare piece whose rows share one currency takes it as its reporting one. Compute every piece as a "
+                         "bundle with the same currency, e.g. sm.partial(metric, sm.SalesData(subscriptions=piece, "
+                         "currency='USD', fx_rates=rates), as_of=...).")
+    used = settings[0].get("options", {}) if settings else {}
+    clash = {k: (v, used[k]) for k, v in _plain(given).items() if k in used and v != used[k]}
+    if clash:
+        raise ValueError(f"combine({metric!r}): " + "; ".join(f"{k}={a!r} here, but the partials were computed with {k}={b!r}"
+                                                              for k, (a, b) in clash.items())
+                         + ". Pass combine the partials' options, or leave them out (combine reads them from the partials).")
+    options = {**options, **{k: v for k, v in used.items() if k not in given}}  # the partials' options unless given
     for column, what in (("freq", "periods (freq)"), ("fiscal", "fiscal years"), ("as_of", "as_of"), ("meta", "settings")):
         seen = set(parts[column].astype(str))
         if len(seen) > 1:
@@ -333,6 +350,12 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
                     meta=sums["meta"])
     done = spec.finish(sums, layout)
     return done if isinstance(done, pd.DataFrame) else _frame(periods, groups, options.get("by"), done)
+
+
+def _plain(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options that are plain values (text, numbers, flags, None): the ones a partial records and combine checks;
+    tables and objects (``accounts=``, a calendar) stay out."""
+    return {k: v for k, v in options.items() if v is None or isinstance(v, (str, int, float, bool))}
 
 
 def _frame(periods: pd.PeriodIndex | None, groups: pd.Index, by: str | None, columns: dict[str, Any]) -> pd.DataFrame:

@@ -427,3 +427,27 @@ def test_on_dask_asks_for_the_activities_of_the_response_sla(cluster):
     frame = dd.from_pandas(pd.DataFrame({"lead_id": ["a"], "created_at": ["2025-01-01"]}), npartitions=1)
     with pytest.raises(sm.MissingDataError, match=r"response_sla on Dask needs activities=: a Dask frame of the activities"):
         sm.on_dask("response_sla", frame, as_of="2025-03-31")
+
+
+def test_combine_reads_the_partials_options_and_refuses_other_ones():
+    """retention's partial is laid on months whatever freq is; combine reads freq from the partials (it used to take
+    its own default "Q" and report monthly sums as quarters without a word)."""
+    subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"], "start_date": ["2025-01-01", "2025-02-01"],
+                         "end_date": [None, "2025-03-01"], "amount": [100, 50]})
+    parts = [sm.partial("retention", subs.iloc[[i]], as_of="2025-03-31", freq="M") for i in range(2)]
+    pd.testing.assert_frame_equal(sm.combine("retention", parts), sm.retention(subs, as_of="2025-03-31", freq="M"))
+    with pytest.raises(ValueError, match=r"freq='Q' here, but the partials were computed with freq='M'"):
+        sm.combine("retention", parts, freq="Q")
+
+
+def test_pieces_read_in_different_currencies_are_refused():
+    """A bare piece whose rows are all in EUR reports in EUR; its cents cannot be added to a USD piece's."""
+    subs = pd.DataFrame({"subscription_id": ["s1", "s2"], "account_id": ["a", "b"], "start_date": ["2025-01-01"] * 2,
+                         "amount": [100, 50], "currency": ["USD", "EUR"]})
+    parts = [sm.partial("mrr_bridge", subs.iloc[[i]], as_of="2025-03-31") for i in range(2)]
+    with pytest.raises(ValueError, match=r"different reporting currencies \(EUR, USD\).*currency='USD', fx_rates=rates"):
+        sm.combine("mrr_bridge", parts)
+    rates = pd.DataFrame({"currency": ["EUR"], "date": ["2025-01-01"], "rate": [1.1]})
+    bundles = [sm.SalesData(subscriptions=subs.iloc[[i]], currency="USD", fx_rates=rates) for i in range(2)]
+    got = sm.combine("mrr_bridge", [sm.partial("mrr_bridge", b, as_of="2025-03-31") for b in bundles])
+    assert got["ending_mrr"].iloc[-1] == 155.0  # $100 + €50 at 1.1 $/€ = $155.00
