@@ -13,12 +13,15 @@ imports Dask.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._api import find_stack_level
 from .data._dask import DaskSalesData, Pieces, from_dask, is_dask
 from .errors import MissingDataError, import_optional
 from .partials import _metric, _metrics, combine, partial
@@ -141,17 +144,42 @@ def _on_bundle(metric: str, data: DaskSalesData, as_of: Any, options: dict[str, 
     else:
         pieces = [{spec.table: p} for p in frames[spec.table].to_delayed()]
     maker = data.pieces()
-    parts = [p for p in dask.compute(*[dask.delayed(_partial_of_piece)(metric, maker, piece, as_of, options) for piece in pieces])
-             if p is not None]
+    done = dask.compute(*[dask.delayed(_partial_of_piece)(metric, maker, piece, as_of, options) for piece in pieces])
+    _warn_once(metric, [w for _, w in done], len(done))
+    parts = [p for p, _ in done if p is not None]
     if not parts:
         raise MissingDataError(f"{metric}: the {spec.table} table has no rows.")
     return combine(metric, parts, **{k: v for k, v in options.items() if k not in small})
 
 
 def _partial_of_piece(metric: str, maker: Pieces, tables: dict[str, pd.DataFrame], as_of: Any,
-                      options: dict[str, Any]) -> pd.DataFrame | None:
-    """On a worker: the piece's bundle (or, for bare frames, the frames and the small tables as options), then its
-    partial; None for a piece without rows of the metric's table (a shuffle may leave a partition empty)."""
+                      options: dict[str, Any]) -> tuple[pd.DataFrame | None, list[tuple[type[Warning], str]]]:
+    """On a worker: the piece's partial, and the warnings it gave (they are raised again on the client, where the
+    user's filters and notebooks see them; a worker's own would only reach its log)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        part = _piece_partial(metric, maker, tables, as_of, options)
+    return part, [(w.category, str(w.message)) for w in caught]
+
+
+def _warn_once(metric: str, found: list[list[tuple[type[Warning], str]]], pieces: int) -> None:
+    """Each warning the pieces gave, once, in its own class (so filters work). Counts in a message are one piece's;
+    the message says so, and in how many pieces it arose."""
+    seen: dict[tuple[type[Warning], str], tuple[str, int]] = {}
+    for piece in found:
+        for category, message in dict.fromkeys(piece):
+            key = (category, re.sub(r"\d[\d,.]*", "#", message))
+            first, n = seen.get(key, (message, 0))
+            seen[key] = (first, n + 1)
+    for (category, _), (message, n) in seen.items():
+        where = f" [{metric} on Dask: in {n} of {pieces} partition(s); counts in this message are one partition's]" if pieces > 1 else ""
+        warnings.warn(message + where, category, stacklevel=find_stack_level())
+
+
+def _piece_partial(metric: str, maker: Pieces, tables: dict[str, pd.DataFrame], as_of: Any,
+                   options: dict[str, Any]) -> pd.DataFrame | None:
+    """The piece's bundle (or, for bare frames, the frames and the small tables as options), then its partial; None
+    for a piece without rows of the metric's table (a shuffle may leave a partition empty)."""
     spec, _ = _metric(metric, options)
     if not len(tables[spec.table]):
         return None

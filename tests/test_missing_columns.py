@@ -271,3 +271,15 @@ def test_cli_report_as_of(folder, tmp_path, capsys):
     page = out.read_text(encoding="utf-8")
     assert "Quarterly sales review, 2025Q2" in page and "[OK] declining_sales" in printed
     assert main(["report", str(folder), "--as-of", "2025-08-15", "--quarter", "2025Q4", "--out", str(out)]) == 3
+
+
+def test_the_fix_for_a_missing_column_never_names_another_canonical_column():
+    """Dropping account_id used to suggest columns={'amount': 'account_id'} (close in spelling, but amount is itself
+    required): a fix that would break another column. It now names no column, only what is there."""
+    import salesmetrics as sm
+
+    subs = pd.DataFrame({"subscription_id": ["s1"], "start_date": ["2025-01-01"], "amount": [10]})
+    with pytest.raises(sm.InputValidationError) as err:
+        sm.SalesData(subscriptions=subs)
+    assert "subscriptions.account_id [missing_column]. Fix: add a 'account_id' column" in str(err.value)
+    assert "{'amount': 'account_id'}" not in str(err.value)

@@ -471,3 +471,62 @@ def test_the_response_sla_on_bare_dask_frames(cluster, seed, options):
                               activities=dd.from_pandas(acts, npartitions=5, sort=False), **options)
     pd.testing.assert_frame_equal(got, want)
     assert want["leads"].sum() > 0  # the oracle measured leads
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# what a new analyst found (warnings on workers, Parquet round trips, a renamed warehouse folder)
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_a_warning_given_on_the_workers_reaches_the_caller_once_in_its_class(cluster):
+    """Three partitions each warn that none of their lost deals has an amount; the caller gets one DataQualityWarning
+    (filterable), saying it came from 3 of 3 partitions and that its count is one partition's."""
+    opps = pd.DataFrame({"opportunity_id": list("abcdef"), "created_at": ["2025-01-05"] * 6,
+                         "status": ["won", "lost", "won", "lost", "won", "lost"], "closed_at": ["2025-02-01"] * 6,
+                         "amount": [10, None, 5, None, 7, None]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sm.win_rate(dd.from_pandas(opps, npartitions=3, sort=False), as_of="2025-03-31", weight="amount")
+    found = [w for w in caught if "lost deals carries an amount" in str(w.message)]
+    assert len(found) == 1 and found[0].category is sm.DataQualityWarning
+    assert "[win_rate on Dask: in 3 of 3 partition(s); counts in this message are one partition's]" in str(found[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sm.DataQualityWarning)  # the user's filter acts on it, as in pandas
+        with pytest.raises(sm.DataQualityWarning):
+            sm.win_rate(dd.from_pandas(opps, npartitions=3, sort=False), as_of="2025-03-31", weight="amount")
+
+
+def test_a_quarantined_bundle_round_trips_through_parquet_and_keeps_what_was_not_exported(cluster, tmp_path):
+    """The bundle's frames carry no quarantine object (to_parquet used to fail on it), and the columns conform filled
+    in stay "not exported" after Parquet, in pandas and on Dask: attrition stays unknown, not 0%."""
+    reps = pd.DataFrame({"rep_id": ["r1", "r2"], "team": ["A", "B"]})
+    opps = pd.DataFrame({"opportunity_id": ["a", "b", "c"], "created_at": ["2025-01-05"] * 3, "status": ["won", "lost", "won"],
+                         "closed_at": ["2025-02-01", "2025-02-01", "2024-12-01"], "owner_id": ["r1", "r2", "r1"]})
+    with _quiet():
+        data = sm.SalesData(reps=sm.conform(reps, "reps"), opportunities=opps, on_invalid="quarantine")
+    assert len(data.quarantine["opportunities"]) == 1  # c closes before it opens
+    data.reps.to_parquet(tmp_path / "reps.parquet")
+    data.opportunities.to_parquet(tmp_path / "opportunities.parquet")
+    with _quiet():
+        back = sm.SalesData(reps=pd.read_parquet(tmp_path / "reps.parquet"))
+        on_dask = sm.read_parquet(tmp_path)
+    assert not back.has_column("reps", "terminated_at") and not on_dask.has_column("reps", "terminated_at")
+    assert back.has_column("reps", "team") and on_dask.has_column("opportunities", "owner_id")
+    assert not on_dask.has_column("opportunities", "amount")
+
+
+def test_read_parquet_maps_a_warehouse_folder_as_read_dir_does(cluster, tmp_path):
+    """A folder named "deals" with the CRM's own column names and stage labels: files=, columns= and values= as for
+    read_dir. Expected by hand: one won and one lost deal closed in 2025Q1, win rate 1 / 2."""
+    (tmp_path / "deals").mkdir()
+    pd.DataFrame({"Deal ID": ["a", "b"], "Created": ["2025-01-05", "2025-01-06"], "Stage": ["Closed Won", "Closed Lost"],
+                  "Close Date": ["2025-02-01", "2025-02-03"]}).to_parquet(tmp_path / "deals" / "part.0.parquet")
+    data = sm.read_parquet(tmp_path, files={"opportunities": "deals"},
+                           columns={"Deal ID": "opportunity_id", "Created": "created_at", "Stage": "status", "Close Date": "closed_at"},
+                           values={"status": {"Closed Won": "won", "Closed Lost": "lost"}})
+    got = sm.win_rate(data)
+    assert got[["won", "lost"]].iloc[0].tolist() == [1, 1] and got["win_rate"].iloc[0] == 0.5
+    with pytest.raises(TypeError, match=r"read_parquet: unknown option\(s\) colums; it takes tables, files, columns"):
+        sm.read_parquet(tmp_path, files={"opportunities": "deals"}, colums={})
+    with pytest.raises(FileNotFoundError, match=r"read_parquet: no sales in "):
+        sm.read_parquet(tmp_path, files={"opportunities": "sales"})

@@ -72,3 +72,13 @@ def test_beta_binomial_prior_recovers_a_known_prior():
     a, b = beta_binomial_prior(k, n)
     assert a / (a + b) == pytest.approx(0.2, abs=0.01)
     assert 60 < a + b < 160
+
+
+def test_wilson_bounds_are_exact_at_no_success_and_all_successes():
+    """With k = 0 the lower bound is 0 exactly (Wilson 1927: centre = half when p = 0), and with k = n the upper is 1;
+    floating point used to leave 2e-19 (seen on the Telco export's retention)."""
+    from salesmetrics.stats import wilson_interval
+
+    low, high = wilson_interval([0, 0, 5, 1366], [1366, 6181, 5, 1366])
+    assert low[0] == 0.0 and low[1] == 0.0 and high[2] == 1.0 and high[3] == 1.0
+    assert 0 < high[0] < 0.003  # 1.96² / (1366 + 1.96²) = 0.00280

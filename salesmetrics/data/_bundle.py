@@ -244,6 +244,7 @@ class SalesData:
             carried = inputs[name].attrs.get("salesmetrics.quarantine")  # rows conform() set aside
             if isinstance(carried, SetAside) and len(carried):
                 self.quarantine[name] = _renumber(carried.rows, self.quarantine.get(name), len(inputs[name]))
+            getattr(self, name).attrs.pop("salesmetrics.quarantine", None)  # kept in data.quarantine; attrs stay plain (to_parquet)
         self.unresolved = _unresolved_frame(unresolved)
         self._unresolved_rows = {t: int(np.logical_or.reduce([u.mask for u in unresolved if u.table == t]).sum())
                                  for t in {u.table for u in unresolved}}

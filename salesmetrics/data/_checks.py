@@ -43,7 +43,7 @@ def _structural_failures(table: str, df: pd.DataFrame) -> list[pd.DataFrame]:
     present = [str(c) for c in df.columns]
     for column, (_kind, required) in column_kinds(table).items():
         if required and column not in df.columns:
-            hint = _suggest(column, present)
+            hint = _suggest(column, [c for c in present if c not in column_kinds(table)])  # not another canonical column
             fix = (
                 f"pass columns={{{hint!r}: {column!r}}} to read_dir or conform"
                 if hint

@@ -107,17 +107,25 @@ def _check_partition(part: pd.DataFrame, table: str, tz: str, currency: str, day
     ``small`` is None: a bare frame) apart, as failures and as unresolved rows with their ids (a row that fails its own
     checks is set aside by quarantine before pandas checks its references), its latest dates."""
     if not len(part):
-        return {"n": 0, "failures": _concat([]), "references": _concat([]), "unresolved": [], "top": {}}
+        return {"n": 0, "failures": _concat([]), "references": _concat([]), "unresolved": [], "top": {}, "filled": {}}
     coerced, failures = _validate_table(table, part, tz, currency, dayfirst=dayfirst)
     if small is None:
-        return {"n": len(part), "failures": failures, "references": _concat([]), "unresolved": [], "top": _latest(coerced)}
+        return {"n": len(part), "failures": failures, "references": _concat([]), "unresolved": [], "top": _latest(coerced),
+                "filled": _filled(part, table)}
     frames = {table: coerced, **small}
     rows = {name: np.arange(len(f)) for name, f in frames.items()}
     more, unresolved = _reference_checks(frames, rows, currency, strict=strict)
     more = more[more["table"] == table] if len(more) else more
     found = [(u.column, u.references, np.flatnonzero(u.mask), coerced[u.column].to_numpy(object)[u.mask])
              for u in unresolved if u.table == table]
-    return {"n": len(part), "failures": failures, "references": more, "unresolved": found, "top": _latest(coerced)}
+    return {"n": len(part), "failures": failures, "references": more, "unresolved": found, "top": _latest(coerced),
+            "filled": _filled(part, table)}
+
+
+def _filled(part: pd.DataFrame, table: str) -> dict[str, bool]:
+    """Whether each canonical column holds a value in this partition (an all-empty column conform filled in is absent)."""
+    kinds = _kinds(table)
+    return {str(c): bool(part[c].notna().any()) for c in part.columns if c in kinds}
 
 
 def _latest(coerced: pd.DataFrame) -> dict[str, pd.Series]:
@@ -350,7 +358,7 @@ def from_dask(bundle: type[SalesData], /, *, timezone: str = "UTC", currency: st
     big = {n: (t if is_dask(t) else dd.from_pandas(t, npartitions=1)) for n, t in tables.items() if t is not None and n in BIG_TABLES}
     for name, frame in big.items():  # before anything is read
         check_frame(name, frame)
-    small_given = {n: (t.compute() if is_dask(t) else t) for n, t in tables.items() if t is not None and n not in BIG_TABLES}
+    small_given = {n: (_computed(t) if is_dask(t) else t) for n, t in tables.items() if t is not None and n not in BIG_TABLES}
     small = bundle(**small_given, timezone=timezone, currency=currency, fiscal_year_start=fiscal_year_start,
                       on_invalid=on_invalid, references=references, as_of=as_of, dayfirst=dayfirst)  # type: ignore[arg-type]
     strict = references == "strict"
@@ -440,7 +448,11 @@ def from_dask(bundle: type[SalesData], /, *, timezone: str = "UTC", currency: st
     counts = {name: int(offsets[name][-1]) for name in big}
     set_aside = {name: len(set(failures.loc[failures["table"] == name, "row"].dropna().astype("int64"))) for name in big}
     frames = clean
-    absent = {name: frozenset(c for c in _kinds(name) if c not in big[name].columns) for name in big}
+    filled = {name: {c: any(r["filled"].get(c, False) for r in results) for c in map(str, big[name].columns)}
+              for name, results in checked.items()}
+    absent = {name: frozenset(c for c in _kinds(name) if c not in big[name].columns)
+              | frozenset(c for c in big[name]._meta.attrs.get(ABSENT_ATTR, ()) if c in big[name].columns and not filled[name].get(c))
+              for name in big}  # not exported: not in the frame, or filled in by conform and still empty (a Parquet round trip)
 
     from ._checks import Unresolved, _unresolved_frame
 
@@ -476,6 +488,13 @@ def from_dask(bundle: type[SalesData], /, *, timezone: str = "UTC", currency: st
                          failure_cases=failures.sort_values(["table", "row"], kind="stable").reset_index(drop=True),
                          unresolved=unresolved_frame.iloc[order].reset_index(drop=True), quarantine=written,
                          rows={n: counts[n] - set_aside[n] for n in big}, quarantined=set_aside, bare=_bare)
+
+
+def _computed(frame: Any) -> pd.DataFrame:
+    """A small Dask table in pandas, with the attributes its source carries (what conform filled in)."""
+    out = frame.compute()
+    out.attrs.update(frame._meta.attrs)
+    return out
 
 
 def _kinds(table: str) -> dict[str, tuple[str, bool]]:

@@ -925,8 +925,9 @@ def read_dir(
     return SalesData(**kwargs)
 
 
-def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = None, storage_options: dict[str, Any] | None = None,
-                 **settings: Any) -> DaskSalesData:
+def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = None, files: Mapping[str, str] | None = None,
+                 columns: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None,
+                 storage_options: dict[str, Any] | None = None, **settings: Any) -> DaskSalesData:
     """A folder of Parquet tables as a :class:`DaskSalesData`: ``<table>.parquet`` or ``<table>/`` per canonical table.
 
     Parameters
@@ -935,6 +936,12 @@ def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = 
         A local folder or a URL (``s3://bucket/crm/``, with the matching fsspec package installed).
     tables : list of str, optional
         The tables to read; default every canonical table found.
+    files : mapping, optional
+        ``{table: file or folder in path}`` for a table stored under another name (``{"opportunities": "deals"}``).
+    columns, values : mapping, optional
+        As for :func:`read_dir`: ``{table: {their column: canonical}}`` or one flat ``{their column: canonical}``;
+        ``{table: {column: {their value: canonical}}}`` or one flat ``{column: {...}}``, applied after renaming. Both
+        are applied lazily, partition by partition. (A ``bundle.json`` in the folder is not read: pass its settings.)
     storage_options : dict, optional
         Passed to fsspec (credentials, endpoint).
     **settings
@@ -969,19 +976,46 @@ def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = 
     if unknown:
         raise ValueError(f"read_parquet: unknown table(s) {', '.join(unknown)}; tables are {', '.join(TABLE_NAMES)}.")
     found: dict[str, Any] = {}
+    named = dict(files or {})
+    if unknown_files := sorted(set(named) - set(TABLE_NAMES)):
+        raise ValueError(f"read_parquet: files= names unknown table(s) {', '.join(unknown_files)}; tables are {', '.join(TABLE_NAMES)}.")
+    if files is not None and tables is None:
+        wanted = [t for t in wanted if t in named or t not in named.values()]
     for name in wanted:
-        for candidate in (f"{name}.parquet", name):
+        for candidate in ((named[name],) if name in named else (f"{name}.parquet", name)):
             location = f"{base.rstrip('/')}/{candidate}"
             if fs.exists(location):
                 url = f"{root.rstrip('/')}/{candidate}"
                 found[name] = dd.read_parquet(url, storage_options=storage_options)
                 break
         else:
-            if tables is not None:
-                raise FileNotFoundError(f"read_parquet: no {name}.parquet or {name}/ in {root}.")
+            if tables is not None or name in named:
+                where = named.get(name, f"{name}.parquet or {name}/")
+                raise FileNotFoundError(f"read_parquet: no {where} in {root}.")
     if not found:
         present = sorted(fs.ls(base, detail=False)) if fs.exists(base) else []
         raise FileNotFoundError(f"read_parquet: no canonical table in {root} (looked for <table>.parquet or <table>/ for "
                                 f"{', '.join(TABLE_NAMES)}); it holds {', '.join(os.path.basename(p) for p in present[:20]) or 'nothing'}.")
+    for name, frame in found.items():
+        renames = _per_table(columns, name, frame.columns)
+        if renames:
+            frame = frame.rename(columns=renames)
+        for column, mapping in _per_table(values, name, frame.columns).items():
+            frame[column] = frame[column].replace(dict(mapping))
+        found[name] = frame
+    if unknown_settings := sorted(set(settings) - {"timezone", "currency", "fiscal_year_start", "on_invalid", "quarantine",
+                                                   "references", "as_of", "dayfirst"}):
+        raise TypeError(f"read_parquet: unknown option(s) {', '.join(unknown_settings)}; it takes tables, files, columns, values, "
+                        "storage_options, timezone, currency, fiscal_year_start, on_invalid, quarantine, references, as_of "
+                        "and dayfirst.")
     return SalesData.from_dask(**found, **settings)
+
+
+def _per_table(mapping: Mapping[str, Any] | None, table: str, present: Any) -> dict[str, Any]:
+    """The part of a ``columns=`` / ``values=`` mapping for ``table``: its own entry, or the flat mapping's keys it has."""
+    if not mapping:
+        return {}
+    if any(k in TABLE_NAMES and isinstance(v, Mapping) for k, v in mapping.items()):
+        return dict(mapping.get(table, {}))
+    return {k: v for k, v in mapping.items() if k in set(map(str, present))}
 
