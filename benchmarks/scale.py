@@ -269,9 +269,11 @@ def main() -> None:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         pd.testing.assert_frame_equal(p_sla, sla)
-        print(f"  pandas on one machine (read + SalesData + metric): mrr_bridge {p_bridge_s:.0f} s (Dask/pandas "
-              f"{(load_s + bridge_s) / p_bridge_s:.1f}x with Dask's validation of every table counted), response_sla "
-              f"{p_sla_s:.0f} s, peak {peak / 2**30:.1f} GiB (results equal Dask's)")
+        dask_total, pandas_total = load_s + bridge_s + sla_s, p_bridge_s + p_sla_s
+        print(f"  pandas on one machine (read + SalesData + metric): mrr_bridge {p_bridge_s:.0f} s, response_sla {p_sla_s:.0f} s "
+              f"(peak {peak / 2**30:.1f} GiB in this process); results equal Dask's")
+        print(f"  Dask in all {dask_total:.0f} s (validation {load_s:.0f} + bridge {bridge_s:.0f} + SLA {sla_s:.0f}) against pandas "
+              f"{pandas_total:.0f} s: Dask/pandas {dask_total / pandas_total:.1f}x")
 
 
 if __name__ == "__main__":

@@ -197,6 +197,7 @@ def _piece_partial(metric: str, maker: Pieces, tables: dict[str, pd.DataFrame], 
 # ------------------------------------------------------------------------------------------------------------------
 
 _KEY, _LEAD_KEY, _PIECE = "_sm_key", "_sm_lead_key", "_sm_piece"
+_ACTIVITY_COLUMNS = ("activity_id", "owner_id", "occurred_at", "lead_id", "account_id", "automated")
 
 
 def _bucket(keys: pd.Series, n: int) -> np.ndarray:
@@ -209,7 +210,7 @@ def _lead_pieces(part: pd.DataFrame, n: int) -> pd.DataFrame:
     own = "\x1flead:" + part["lead_id"].astype(str)
     key = part["account_id"].astype(object).where(part["account_id"].notna(), own) if "account_id" in part else own
     out = part.copy()
-    out[_KEY], out[_PIECE] = key.astype(object), _bucket(key, n)
+    out[_KEY], out[_PIECE] = key.astype("str"), _bucket(key, n)
     return out
 
 
@@ -224,11 +225,22 @@ def _activity_pieces(part: pd.DataFrame, n: int) -> pd.DataFrame:
     return pd.concat([on_account, on_lead]).drop(columns=_LEAD_KEY)
 
 
+def _no_lead_key(part: pd.DataFrame) -> pd.DataFrame:
+    """Activities on no lead: no lead key."""
+    return part.assign(**{_LEAD_KEY: pd.Series(pd.NA, index=part.index, dtype="str")})
+
+
 def _linked_pieces(leads: Any, activities: Any, lead_table: str, act_table: str) -> list[dict[str, Any]]:
     n = max(leads.npartitions, activities.npartitions)
     keyed = leads.map_partitions(_lead_pieces, n, meta=_lead_pieces(leads._meta, n))
     link = keyed[["lead_id", _KEY]].rename(columns={_KEY: _LEAD_KEY})
-    acts = activities.merge(link, on="lead_id", how="left")
+    activities = activities[[c for c in _ACTIVITY_COLUMNS if c in activities.columns]]  # what the first touch reads
+    # only the activities on a lead are joined to it: the others (on an account alone) would all hash to one partition
+    dd = import_optional("dask.dataframe", "dask")
+    on_lead = activities[activities["lead_id"].notnull()].merge(link, on="lead_id", how="left")
+    off_lead = activities[activities["lead_id"].isnull()]
+    off_lead = off_lead.map_partitions(_no_lead_key, meta=_no_lead_key(off_lead._meta))
+    acts = dd.concat([on_lead, off_lead[list(on_lead.columns)]])
     acts = acts.map_partitions(_activity_pieces, n, meta=_activity_pieces(acts._meta, n))
     lead_parts = keyed.shuffle(on=_PIECE, npartitions=n).to_delayed()
     act_parts = acts.shuffle(on=_PIECE, npartitions=n).to_delayed()
