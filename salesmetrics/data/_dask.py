@@ -9,7 +9,7 @@ Validation is the pandas bundle's, run where the data is:
    whose type can never be read as its kind (a date in ``amount``), fails with the pandas message;
 2. one pass over the partitions, on the workers: each partition is coerced and checked against the same pandera
    schema (:func:`._checks._validate_table`) and against the small tables (owners in reps, accounts, currencies
-   with rates); ids repeated across partitions are found by a distributed ``value_counts``;
+   with rates); ids repeated across partitions are found by shuffling the ids by id;
 3. references between large tables (an activity's lead, a stage row's deal) are distributed anti-joins: the
    referencing ids left-joined to the referenced table's kept ids, the unmatched ones counted.
 
@@ -365,12 +365,13 @@ def from_dask(bundle: type[SalesData], /, *, timezone: str = "UTC", currency: st
     refs_small = small.tables
 
     # 1. every partition, on the workers: coerce, schema checks, references to the small tables, latest dates;
-    #    and ids repeated across partitions (a distributed value_counts of the raw ids)
+    #    and ids repeated across partitions (the raw ids shuffled by id, each partition's repeats kept)
     from ..schemas import KEYS
 
     jobs = {name: [dask.delayed(_check_partition)(p, name, timezone, currency, dayfirst, None if _bare else refs_small, strict)
                    for p in frame.to_delayed()] for name, frame in big.items()}
-    repeats = {name: frame[KEYS[name]].dropna().value_counts(split_out=frame.npartitions).loc[lambda s: s > 1]  # spread by id
+    repeats = {name: frame[[KEYS[name]]].dropna().shuffle(on=KEYS[name])  # an id's copies meet in one partition (P2P spills)
+               .map_partitions(_repeated, KEYS[name], meta=frame[[KEYS[name]]]._meta)
                for name, frame in big.items() if name in KEYS}
     (checked,) = dask.compute(jobs)
     (repeated,) = dask.compute(repeats)  # the id columns alone (Parquet reads just them)
@@ -389,7 +390,7 @@ def from_dask(bundle: type[SalesData], /, *, timezone: str = "UTC", currency: st
     for name, counts in repeated.items():  # repeated across partitions: every copy is reported, as in pandas
         if len(counts):
             column = KEYS[name]
-            (hits,) = dask.compute([dask.delayed(_rows_of)(p, column, set(counts.index)) for p in big[name].to_delayed()])
+            (hits,) = dask.compute([dask.delayed(_rows_of)(p, column, set(counts[column])) for p in big[name].to_delayed()])
             rows = np.concatenate([h.index.to_numpy("int64") + offsets[name][i] for i, h in enumerate(hits)])
             found.append((_failures(name, column, "unique", rows, pd.concat(hits), _fix("unique", name, column)), 0))
     own = _ordered(found)
@@ -506,6 +507,12 @@ def _kinds(table: str) -> dict[str, tuple[str, bool]]:
 def _moved(failures: pd.DataFrame, offset: int) -> pd.DataFrame:
     """A partition's failures with their rows numbered in the whole table."""
     return failures.assign(row=failures["row"].astype("Int64") + int(offset))
+
+
+def _repeated(part: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The ids a partition holds more than once (after a shuffle by id: every id's copies are in one partition)."""
+    ids = part[column]
+    return ids[ids.duplicated(keep=False)].drop_duplicates().to_frame()
 
 
 def _rows_of(part: pd.DataFrame, column: str, keys: set[Any]) -> pd.Series:
