@@ -927,7 +927,7 @@ def read_dir(
 
 def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = None, files: Mapping[str, str] | None = None,
                  columns: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None,
-                 storage_options: dict[str, Any] | None = None, **settings: Any) -> DaskSalesData:
+                 blocksize: str | int = "16MiB", storage_options: dict[str, Any] | None = None, **settings: Any) -> DaskSalesData:
     """A folder of Parquet tables as a :class:`DaskSalesData`: ``<table>.parquet`` or ``<table>/`` per canonical table.
 
     Parameters
@@ -942,6 +942,10 @@ def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = 
         As for :func:`read_dir`: ``{table: {their column: canonical}}`` or one flat ``{their column: canonical}``;
         ``{table: {column: {their value: canonical}}}`` or one flat ``{column: {...}}``, applied after renaming. Both
         are applied lazily, partition by partition. (A ``bundle.json`` in the folder is not read: pass its settings.)
+    blocksize : str or int, default "16MiB"
+        The Parquet data (uncompressed, by row groups) per partition. Validation holds a few copies of a partition
+        while it checks it: 16 MiB (about 300,000 activities) keeps a worker of 1.5 GiB well inside its memory;
+        raise it with the workers' memory.
     storage_options : dict, optional
         Passed to fsspec (credentials, endpoint).
     **settings
@@ -986,7 +990,7 @@ def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = 
             location = f"{base.rstrip('/')}/{candidate}"
             if fs.exists(location):
                 url = f"{root.rstrip('/')}/{candidate}"
-                found[name] = dd.read_parquet(url, storage_options=storage_options)
+                found[name] = dd.read_parquet(url, storage_options=storage_options, blocksize=blocksize)
                 break
         else:
             if tables is not None or name in named:
@@ -1006,7 +1010,7 @@ def read_parquet(path: str | os.PathLike[str], /, *, tables: list[str] | None = 
     if unknown_settings := sorted(set(settings) - {"timezone", "currency", "fiscal_year_start", "on_invalid", "quarantine",
                                                    "references", "as_of", "dayfirst"}):
         raise TypeError(f"read_parquet: unknown option(s) {', '.join(unknown_settings)}; it takes tables, files, columns, values, "
-                        "storage_options, timezone, currency, fiscal_year_start, on_invalid, quarantine, references, as_of "
+                        "blocksize, storage_options, timezone, currency, fiscal_year_start, on_invalid, quarantine, references, as_of "
                         "and dayfirst.")
     return SalesData.from_dask(**found, **settings)
 
