@@ -104,6 +104,18 @@ GROUP BY e.m, e.ending_cents, e.ending_n ORDER BY e.m
 """
 
 
+def check_bridge(ours: pd.DataFrame, duck: pd.DataFrame) -> None:
+    """salesmetrics' monthly bridge equals DUCKDB_BRIDGE's to the cent: ending MRR and customers, every movement."""
+    o = ours.assign(m=ours["period"].map(lambda p: p.ordinal)).set_index("m")
+    d = duck.set_index("m")
+    common = d.index.intersection(o.index)
+    assert len(common) == len(d), "months differ"
+    assert (np.rint(o.loc[common, "ending_mrr"] * 100).astype("int64") == d.loc[common, "ending_cents"].astype("int64")).all()
+    assert (o.loc[common, "ending_customers"] == d.loc[common, "ending_n"]).all()
+    for k in MOVES:
+        assert (np.rint(o.loc[common, k] * 100).astype("int64") == d.loc[common, k].astype("int64")).all(), k
+
+
 def pandas_apply_bridge(subs: pd.DataFrame, as_of: str) -> pd.DataFrame:
     """The straightforward version: explode to account-months, then classify each account with groupby().apply."""
     last = pd.Period(as_of, freq="M")
@@ -157,14 +169,7 @@ def run(accounts: int, months: int, repeat: int, pandas_accounts: int) -> None:
     duck_s, duck = timed(lambda: con.execute(sql).df(), repeat)
     account_months = int(duck["ending_n"].sum())
     assert isinstance(ours, pd.DataFrame) and isinstance(duck, pd.DataFrame)
-    o = ours.assign(m=ours["period"].map(lambda p: p.ordinal)).set_index("m")
-    d = duck.set_index("m")
-    common = d.index.intersection(o.index)
-    assert len(common) == len(d), "months differ"
-    assert (np.rint(o.loc[common, "ending_mrr"] * 100).astype("int64") == d.loc[common, "ending_cents"].astype("int64")).all()
-    assert (o.loc[common, "ending_customers"] == d.loc[common, "ending_n"]).all()
-    for k in MOVES:
-        assert (np.rint(o.loc[common, k] * 100).astype("int64") == d.loc[common, k].astype("int64")).all(), k
+    check_bridge(ours, duck)
     print(f"  account-months: {account_months:,}")
     print(f"  mrr_bridge: salesmetrics {ours_s:.3f} s, DuckDB {duck_s:.3f} s, ratio {ours_s / duck_s:.3f} (results equal to the cent)")
     print(f"  salesmetrics peak memory during the call: {peak / 2**20:,.0f} MiB (input frame {subs.memory_usage(deep=True).sum() / 2**20:,.0f} MiB)")

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from revenue import DUCKDB_BRIDGE
+from revenue import DUCKDB_BRIDGE, check_bridge
 from sla import SQL as DUCKDB_SLA
 
 T0 = pd.Timestamp("2024-01-01", tz="UTC").value
@@ -157,17 +157,6 @@ class PeakMemory:
 
     def text(self) -> str:
         return ", ".join(f"{v / 2**30:.2f} GiB" for v in sorted(self.peak.values(), reverse=True))
-
-
-def check_bridge(ours: pd.DataFrame, duck: pd.DataFrame) -> None:
-    o = ours.assign(m=ours["period"].map(lambda p: p.ordinal)).set_index("m")
-    d = duck.set_index("m")
-    common = d.index.intersection(o.index)
-    assert len(common) == len(d), "months differ"
-    assert (np.rint(o.loc[common, "ending_mrr"] * 100).astype("int64") == d.loc[common, "ending_cents"].astype("int64")).all()
-    assert (o.loc[common, "ending_customers"] == d.loc[common, "ending_n"]).all()
-    for k in ("new", "expansion", "contraction", "churn", "reactivation"):
-        assert (np.rint(o.loc[common, k] * 100).astype("int64") == d.loc[common, k].astype("int64")).all(), k
 
 
 def check_sla(ours: pd.DataFrame, duck: pd.DataFrame) -> None:
