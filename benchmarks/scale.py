@@ -130,19 +130,25 @@ def write_sla(folder: str, n_leads: int, n_acts: int, seed: int = 0) -> tuple[in
 
 
 class PeakMemory:
-    """Each worker process's resident memory, sampled every ``every`` seconds while the block runs; ``peak`` per worker."""
+    """Resident memory sampled every ``every`` seconds while the block runs: each worker's with a ``client``, else
+    this process's (numpy and Arrow buffers included, which tracemalloc would miss, at no cost to the timing)."""
 
-    def __init__(self, client, every: float = 0.5) -> None:
-        self.client, self.every, self.peak, self._stop = client, every, {}, threading.Event()
+    def __init__(self, client=None, every: float = 0.5) -> None:
+        self.client, self.every, self.peaks, self._stop = client, every, {}, threading.Event()
+
+    def _sample(self) -> dict:
+        import psutil  # a dependency of distributed
+
+        if self.client is None:
+            return {"here": psutil.Process().memory_info().rss}
+        return self.client.run(lambda: psutil.Process().memory_info().rss)
 
     def __enter__(self) -> PeakMemory:
         def sample() -> None:
-            import psutil  # a dependency of distributed
-
             while not self._stop.is_set():
                 try:
-                    for worker, rss in self.client.run(lambda: psutil.Process().memory_info().rss).items():
-                        self.peak[worker] = max(self.peak.get(worker, 0), rss)
+                    for who, rss in self._sample().items():
+                        self.peaks[who] = max(self.peaks.get(who, 0), rss)
                 except Exception as err:  # a worker restarting between samples: say so, keep sampling
                     print(f"    (memory sample skipped: {type(err).__name__})")
                 self._stop.wait(self.every)
@@ -155,8 +161,12 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
 
+    @property
+    def peak(self) -> int:
+        return max(self.peaks.values(), default=0)
+
     def text(self) -> str:
-        return ", ".join(f"{v / 2**30:.2f} GiB" for v in sorted(self.peak.values(), reverse=True))
+        return ", ".join(f"{v / 2**30:.2f} GiB" for v in sorted(self.peaks.values(), reverse=True))
 
 
 def check_sla(ours: pd.DataFrame, duck: pd.DataFrame) -> None:
@@ -216,9 +226,17 @@ def main() -> None:
     con.close()
 
     warnings.simplefilter("ignore", sm.DataQualityWarning)
+    # P2P shuffles buffer up to distributed.p2p.comm.buffer (1 GiB by default) of outgoing shards per worker before
+    # they push back: with 1.5 GiB workers that alone can reach the nanny's 95% limit. A sixth of a worker's memory
+    # (docs/scale.md, "Small workers"); the nanny passes this process's config to the workers it starts.
+    import dask
+    from dask.utils import format_bytes, parse_bytes
+
+    dask.config.set({"distributed.p2p.comm.buffer": format_bytes(parse_bytes(args.memory) // 6)})
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, memory_limit=args.memory, dashboard_address=None,
                       local_directory="/tmp/sm_scale_spill") as cluster, Client(cluster) as client:
-        print(f"cluster: {args.workers} workers, {args.memory} each, 1 thread each")
+        print(f"cluster: {args.workers} workers, {args.memory} each, 1 thread each, P2P comm buffer "
+              f"{dask.config.get('distributed.p2p.comm.buffer')}")
         with PeakMemory(client) as load:
             t = time.perf_counter()
             data = sm.read_parquet(folder, as_of=AS_OF)
@@ -240,27 +258,24 @@ def main() -> None:
         print(f"  response_sla: {sla_s:.0f} s (DuckDB on the Parquet {duck_sla_s:.1f} s); counts equal DuckDB's; "
               f"peak worker memory {mem.text()}")
     if args.pandas:
-        import tracemalloc
-
-        t = time.perf_counter()
-        subs = pd.read_parquet(f"{folder}/subscriptions")
-        whole = sm.SalesData(subscriptions=subs, as_of=AS_OF)
-        p_bridge = sm.mrr_bridge(whole, freq="M")
-        p_bridge_s = time.perf_counter() - t
+        with PeakMemory(every=0.2) as p_mem:
+            t = time.perf_counter()
+            subs = pd.read_parquet(f"{folder}/subscriptions")
+            whole = sm.SalesData(subscriptions=subs, as_of=AS_OF)
+            p_bridge = sm.mrr_bridge(whole, freq="M")
+            p_bridge_s = time.perf_counter() - t
         pd.testing.assert_frame_equal(p_bridge, bridge)
         del whole, subs
-        tracemalloc.start()
-        t = time.perf_counter()
-        leads, acts = pd.read_parquet(f"{folder}/leads"), pd.read_parquet(f"{folder}/activities")
-        whole = sm.SalesData(leads=leads, activities=acts, reps=pd.read_parquet(f"{folder}/reps.parquet"), as_of=AS_OF)
-        p_sla = sm.response_sla(whole, freq="M")
-        p_sla_s = time.perf_counter() - t
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        with PeakMemory(every=0.2) as s_mem:
+            t = time.perf_counter()
+            leads, acts = pd.read_parquet(f"{folder}/leads"), pd.read_parquet(f"{folder}/activities")
+            whole = sm.SalesData(leads=leads, activities=acts, reps=pd.read_parquet(f"{folder}/reps.parquet"), as_of=AS_OF)
+            p_sla = sm.response_sla(whole, freq="M")
+            p_sla_s = time.perf_counter() - t
         pd.testing.assert_frame_equal(p_sla, sla)
         dask_total, pandas_total = load_s + bridge_s + sla_s, p_bridge_s + p_sla_s
-        print(f"  pandas on one machine (read + SalesData + metric): mrr_bridge {p_bridge_s:.0f} s, response_sla {p_sla_s:.0f} s "
-              f"(peak {peak / 2**30:.1f} GiB in this process); results equal Dask's")
+        print(f"  pandas on one machine (read + SalesData + metric): mrr_bridge {p_bridge_s:.0f} s (peak RSS {p_mem.peak / 2**30:.1f} GiB), "
+              f"response_sla {p_sla_s:.0f} s (peak RSS {s_mem.peak / 2**30:.1f} GiB); results equal Dask's")
         print(f"  Dask in all {dask_total:.0f} s (validation {load_s:.0f} + bridge {bridge_s:.0f} + SLA {sla_s:.0f}) against pandas "
               f"{pandas_total:.0f} s: Dask/pandas {dask_total / pandas_total:.1f}x")
 

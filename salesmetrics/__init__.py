@@ -57,6 +57,7 @@ _LAZY = {
     "compare_definitions": "salesmetrics.sla",
     "response_sla": "salesmetrics.sla",
     "attainment": "salesmetrics.sla",
+    "reorg_impact": "salesmetrics.impact",
     "OrgDesign": "salesmetrics.org",
     "scorecard": "salesmetrics.org",
     "plan_funnel": "salesmetrics.org",
@@ -149,6 +150,7 @@ __all__ = [
     "read_parquet",
     "read_salesforce",
     "read_stripe",
+    "reorg_impact",
     "rep_turnover",
     "report",
     "response_sla",
@@ -189,6 +191,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SalesMetricsError,
     )
     from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations
+    from .impact import reorg_impact
     from .org import KPIS, OrgDesign, plan_funnel, scorecard
     from .partials import combine, partial
     from .periods import BusinessCalendar, last_complete_period, parse_period, period_range, to_period

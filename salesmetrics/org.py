@@ -625,6 +625,60 @@ class OrgDesign:
         return out
 
     @classmethod
+    def at(cls, data: Any, date: Any, *, base: str | OrgDesign = "process") -> OrgDesign:
+        """The design in force on ``date``, read from the bundle's ``assignments``: one team per team name then, with
+        the roles its reps held; each team owns the KPIs and stages that ``base`` gives those roles.
+
+        Parameters
+        ----------
+        data : SalesData
+            A bundle with an ``assignments`` table.
+        date : date-like
+            The day whose design to read (an assignment is in force on ``[start_date, end_date)``).
+        base : {"process", "functional"} or OrgDesign, default "process"
+            Which KPIs and stages each role owns: a team holding SDRs and AEs owns what ``base``'s teams with
+            those roles own. A role ``base`` does not know owns nothing.
+
+        Returns
+        -------
+        OrgDesign
+            Named ``"as assigned on <date>"``; a team's ``rep_teams`` is its own name.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import salesmetrics as sm
+        >>> reps = pd.DataFrame({"rep_id": ["r1", "r2"], "team": ["Pod A", "Pod A"]})
+        >>> plan = pd.DataFrame({"rep_id": ["r1", "r2", "r2"], "team": ["Pod A", "SDR desk", "Pod A"],
+        ...     "role": ["AE", "SDR", "SDR"], "start_date": ["2024-01-01", "2024-01-01", "2025-07-01"],
+        ...     "end_date": [None, "2025-07-01", None]})
+        >>> data = sm.SalesData(reps=reps, assignments=plan)
+        >>> sm.OrgDesign.at(data, "2025-03-31")
+        OrgDesign('as assigned on 2025-03-31': Pod A (AE; 6 KPIs), SDR desk (SDR; 6 KPIs))
+        >>> sm.OrgDesign.at(data, "2025-09-30").teams[0].roles
+        ('AE', 'SDR')
+        """
+        plan = getattr(data, "assignments", None)
+        if plan is None:
+            raise ValueError("OrgDesign.at reads the bundle's assignments table, which this bundle does not have: pass "
+                             "sm.SalesData(..., assignments=<rep_id, team, role, start_date, end_date>).")
+        stamp = as_timestamp(date, None, name="date")
+        day = (stamp.tz_localize(None) if stamp.tzinfo is not None else stamp).normalize()
+        now = plan[(plan["start_date"] <= day) & (plan["end_date"].isna() | (plan["end_date"] > day))]
+        if not len(now):
+            raise ValueError(f"OrgDesign.at: no assignment is in force on {day.date()} (assignments run from "
+                             f"{plan['start_date'].min().date()}).")
+        model = _design(base)
+        teams = []
+        for name, rows in now.groupby(now["team"].astype(str), sort=True):
+            roles = tuple(sorted(rows["role"].dropna().astype(str).unique())) if "role" in rows else ()
+            owners = [t for t in model.teams if set(t.roles) & set(roles)]
+            kpis = tuple(dict.fromkeys(k for t in owners for k in t.kpis))
+            stages = {r: st for t in owners for r, st in t.stages.items() if r in roles}
+            teams.append(Team(str(name), roles, kpis, stages, (str(name),)))
+        return cls(f"as assigned on {day.date()}", tuple(teams))
+
+    @classmethod
     def functional(cls) -> OrgDesign:
         """Teams by function (docs/metrics.md): marketing, sales, product, support.
 

@@ -411,7 +411,8 @@ def _close_rate_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: st
     exists = created <= now
     lag = np.where(won, np.maximum(closed - created, 0), 0)
     success = won & (lag <= win.value) if win is not None else won
-    cells = Cells(opps["created_at"].where(exists), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
+    labels = group_labels(inputs, opps, by, at=opps["created_at"])  # a cohort of deals: the team that opened them
+    cells = Cells(opps["created_at"].where(exists), labels, freq, inputs.fiscal_year_start, by, len(opps))
     sums = cohort_sums(cells, exists, lag, success, lost | (won & ~success), np.where(exists, now - created, 0), win)
     return inputs, cells, {**sums, "as_of": pd.Timestamp(now, tz="UTC").tz_convert(inputs.timezone)}
 

@@ -157,10 +157,13 @@ def _gather(tasks: list[Any]) -> list[Any]:
     released on its worker: a partial of a response SLA holds its pieces' response times, and hundreds of them left
     on the workers until the last one finishes outgrew 1.5 GiB workers on 50 M activities."""
     dask = import_optional("dask", "dask")
+    chosen = dask.config.get("scheduler", None)
     try:
         from distributed import as_completed, get_client
 
         client = get_client()
+        if chosen not in (None, "dask.distributed", "distributed") and chosen is not client.get:
+            raise ValueError(chosen)  # the caller chose another scheduler (dask.config.set(scheduler="threads")): use it
     except (ImportError, ValueError):  # no distributed scheduler: Dask's own gathers at the end (memory is the machine's)
         return list(dask.compute(*tasks))
     futures = client.compute(tasks)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Optional
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -28,6 +29,7 @@ __all__ = [
     "TABLES",
     "Accounts",
     "Activities",
+    "Assignments",
     "FxRates",
     "Leads",
     "Opportunities",
@@ -80,6 +82,35 @@ class Reps(_Base):
     @pa.dataframe_check
     def terminated_not_before_hired(cls, df: pd.DataFrame) -> Series[bool]:
         return df["terminated_at"].isna() | df["hired_at"].isna() | (df["terminated_at"] >= df["hired_at"])  # type: ignore[return-value]
+
+
+class Assignments(_Base):
+    """Who was in which team and role when: one row per rep and interval ``[start_date, end_date)``; an empty
+    ``end_date`` is the assignment in force now. Optional; when a bundle has it, grouping by team, role or manager
+    uses the assignment in force at each event, and ``reps.team``/``reps.role`` mean the current ones."""
+
+    rep_id: Series[str]
+    team: Series[str]
+    role: Optional[Series[str]] = pa.Field(nullable=True)
+    start_date: Series[pd.Timestamp]
+    end_date: Optional[Series[pd.Timestamp]] = pa.Field(nullable=True)
+    manager_id: Optional[Series[str]] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def assignment_ends_after_start(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["end_date"].isna() | (df["end_date"] > df["start_date"])  # type: ignore[return-value]
+
+    @pa.dataframe_check
+    def one_assignment_at_a_time(cls, df: pd.DataFrame) -> Series[bool]:
+        """A rep's intervals do not overlap: every row of an overlapping pair is reported."""
+        order = df.sort_values(["rep_id", "start_date"], kind="stable")
+        same = order["rep_id"].eq(order["rep_id"].shift(-1)).to_numpy()
+        end = order["end_date"].to_numpy("datetime64[ns]")
+        nxt = order["start_date"].shift(-1).to_numpy("datetime64[ns]")
+        clash = same & (np.isnat(end) | (end > nxt))  # this row runs past the next one's start
+        clash_next = np.concatenate([[False], clash[:-1]])
+        ok = pd.Series(~(clash | clash_next), index=order.index)
+        return ok.reindex(df.index)  # type: ignore[return-value]
 
 
 class Leads(_Base):
@@ -224,6 +255,7 @@ class FxRates(_Base):
 TABLES: dict[str, type[_Base]] = {
     "accounts": Accounts,
     "reps": Reps,
+    "assignments": Assignments,
     "leads": Leads,
     "opportunities": Opportunities,
     "stage_history": StageHistory,
@@ -248,6 +280,8 @@ KEYS: dict[str, str] = {
 
 REFERENCES: list[tuple[str, str, str]] = [
     ("reps", Reps.manager_id, "reps"),
+    ("assignments", Assignments.rep_id, "reps"),
+    ("assignments", Assignments.manager_id, "reps"),
     ("leads", Leads.owner_id, "reps"),
     ("leads", Leads.account_id, "accounts"),
     ("leads", Leads.opportunity_id, "opportunities"),
@@ -270,6 +304,8 @@ CHECK_COLUMNS: dict[str, str] = {
     "closed_at_set_iff_closed": Opportunities.closed_at,
     "closed_not_before_created": Opportunities.closed_at,
     "end_after_start": Subscriptions.end_date,
+    "assignment_ends_after_start": Assignments.end_date,
+    "one_assignment_at_a_time": Assignments.start_date,
     "linked_to_lead_opportunity_or_account": "lead_id|opportunity_id|account_id",
     "score_in_range_for_kind": Surveys.score,
     "one_target_per_period_metric_scope": Targets.period,

@@ -31,6 +31,15 @@ def html_texts(html: str) -> list[str]:
     return [t for t in texts if t]
 
 
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Dask cluster of two worker processes (every partition is pickled to a worker and back), one per module."""
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'salesmetrics[dask]')")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  memory_limit="1GiB") as local, distributed.Client(local) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def sample() -> sm.SalesData:
     return sm.load_sample()

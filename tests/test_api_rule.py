@@ -20,7 +20,7 @@ import salesmetrics as sm
 METRICS = ["win_rate", "close_rate", "deal_size", "sales_cycle", "sales_velocity", "pipeline_coverage", "mrr",
            "mrr_movements", "mrr_bridge", "retention", "cohort_retention", "funnel", "lead_quality", "lead_journeys",
            "stage_durations", "bottlenecks", "response_sla", "compare_definitions", "cac", "cac_payback", "ltv",
-           "unit_economics", "scorecard", "plan_funnel", "diagnose", "sales_decline", "rep_turnover", "role_clarity",
+           "unit_economics", "scorecard", "plan_funnel", "diagnose", "sales_decline", "rep_turnover", "role_clarity", "reorg_impact",
            "market_response", "customer_satisfaction", "report"]
 NOT_METRICS = {"attainment", "cohort_triangle", "conform", "kaplan_meier", "last_complete_period", "load_sample",
                "make_company", "parse_period", "period_range", "qualify", "read_dir", "read_parquet", "partial", "combine", "on_dask", "read_hubspot", "read_salesforce", "read_stripe", "to_csv", "to_excel", "to_period", "wilson_interval"}
@@ -32,6 +32,7 @@ NO_FREQ = {
     "stage_durations": "a distribution over every stage transition up to as_of",
     "compare_definitions": "an explicit start= / end= window",
     "report": "quarter= names the quarter the deck reviews",
+    "reorg_impact": "before= and after= windows around the reorg date",
 }
 
 

@@ -65,6 +65,11 @@ class SalesData:
     accounts, reps, leads, opportunities, stage_history, subscriptions, activities, spend, surveys, targets, fx_rates : pandas.DataFrame, optional
         Canonical tables (see the data model, docs/data-model.md, for columns). Extra columns pass through.
         A pyarrow Table or a polars DataFrame is converted to pandas once, here.
+    assignments : pandas.DataFrame, optional
+        Effective-dated teams and roles (``rep_id``, ``team``, ``role``, ``start_date``, ``end_date`` exclusive,
+        ``manager_id``): one interval per row, never overlapping for a rep, inside the rep's employment. With it,
+        ``by="team"``, ``"role"`` and ``"manager_id"`` group each event under the assignment in force at its time,
+        and ``reps.team``/``reps.role`` are the current ones.
     timezone : str, default "UTC"
         The reporting time zone: naive time stamps are read in it, aware ones
         are converted to it, and periods are cut in it.
@@ -132,6 +137,7 @@ class SalesData:
 
     accounts: pd.DataFrame | None
     reps: pd.DataFrame | None
+    assignments: pd.DataFrame | None
     leads: pd.DataFrame | None
     opportunities: pd.DataFrame | None
     stage_history: pd.DataFrame | None
@@ -156,6 +162,7 @@ class SalesData:
         surveys: TableLike | None = None,
         targets: TableLike | None = None,
         fx_rates: TableLike | None = None,
+        assignments: TableLike | None = None,
         timezone: str = "UTC",
         currency: str = "USD",
         fiscal_year_start: int = 1,
@@ -182,6 +189,7 @@ class SalesData:
         given = {
             "accounts": accounts,
             "reps": reps,
+            "assignments": assignments,
             "leads": leads,
             "opportunities": opportunities,
             "stage_history": stage_history,

@@ -220,9 +220,13 @@ def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.
         if bad.any():
             out.append(_failures(table, "currency", "missing_fx_rate", rows[table][bad], df.loc[bad, "currency"],
                                  _fix("missing_fx_rate", table, "currency", currency=currency)))
+    if "assignments" in frames and "reps" in frames:
+        out.extend(_outside_employment(frames["assignments"], frames["reps"], found[("assignments", "rep_id", "reps")],
+                                       rows["assignments"]))
     if "targets" in frames and "reps" in frames:
         df, reps = frames["targets"], frames["reps"]
-        allowed = pd.concat([pd.Series(["company"]), reps["team"].dropna().astype(str), reps["rep_id"].dropna().astype(str)])
+        teams = [reps["team"]] + ([frames["assignments"]["team"]] if "assignments" in frames else [])  # a team of the past
+        allowed = pd.concat([pd.Series(["company"]), *(t.dropna().astype(str) for t in teams), reps["rep_id"].dropna().astype(str)])
         bad = ~df["scope"].isin(allowed).to_numpy()
         if bad.any():
             if strict:
@@ -231,6 +235,31 @@ def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.
             else:
                 unresolved.append(Unresolved("targets", "scope", "reps", bad, df["scope"], ""))
     return _concat(out), unresolved
+
+
+def _outside_employment(assignments: pd.DataFrame, reps: pd.DataFrame, pos: np.ndarray, rows: np.ndarray) -> list[pd.DataFrame]:
+    """Assignments that start before the rep's hire date or after the day they left, or end (exclusive) after the
+    day after it. Dates are compared as calendar days in the bundle's zone; an open end for a rep who left runs
+    until they left (exports rarely close it); a rep with no dates, or not in reps, is not checked."""
+    found = pos >= 0
+    where = np.flatnonzero(found)
+
+    def day(column: str) -> np.ndarray:
+        out = np.full(len(assignments), np.datetime64("NaT"), dtype="datetime64[ns]")
+        if column in reps:
+            stamps = reps[column].iloc[pos[found]]
+            out[where] = stamps.dt.tz_localize(None).dt.normalize().to_numpy("datetime64[ns]")
+        return out
+
+    hired, left = day("hired_at"), day("terminated_at")
+    start = assignments["start_date"].to_numpy("datetime64[ns]")
+    end = assignments["end_date"].to_numpy("datetime64[ns]")
+    after_end = left + np.timedelta64(1, "D")
+    bad = (~np.isnat(hired) & (start < hired)) | (~np.isnat(left) & ((start >= after_end) | (~np.isnat(end) & (end > after_end))))
+    if not bad.any():
+        return []
+    return [_failures("assignments", "start_date", "assignment_outside_employment", rows[bad], assignments.loc[bad, "start_date"],
+                      _fix("assignment_outside_employment", "assignments", "start_date"))]
 
 
 def _quality_warnings(tables: Mapping[str, pd.DataFrame]) -> None:

@@ -404,7 +404,7 @@ def can_group(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> bool:
                for key, table in _THROUGH.values())
 
 
-def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Series | None:
+def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None, at: pd.Series | None = None) -> pd.Series | None:
     """Labels for ``by=``: a column of ``frame``, else of the row's account or owner.
 
     ``by`` names a column of ``frame``; else a column of accounts (joined on ``account_id``) or of reps
@@ -412,6 +412,12 @@ def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Seri
     When both tables have it, spell which: ``"account.region"`` or ``"owner.region"``. Rows whose value
     is empty go to ``"(missing)"``; rows whose account or owner is not in the export go to
     ``"(unknown)"``, so groups always sum to the total. A column that is empty in every row warns.
+
+    With an ``assignments`` table, the owner's ``team``, ``role`` and ``manager_id`` are the ones in force at each
+    row's time: ``at`` (the time the metric dates the row by), else the row's own event time (a deal's close, or
+    its creation while open; a lead's MQL, else its creation; an activity's time). A rep without assignment rows
+    keeps reps' value; a time no assignment of the rep covers takes the latest one before it, or the first one
+    (with a warning).
 
     Examples
     --------
@@ -448,6 +454,8 @@ def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Seri
         return source.astype(object).where(source.notna(), MISSING_GROUP)
     from ..schemas import KEYS
 
+    if through == "owner" and column in _ASSIGNED and inputs.has_column("assignments", column):
+        return _assigned_labels(inputs, frame, column, at)
     # through a reference: codes of the referenced table's (small) column, gathered by the row's position there,
     # so millions of rows cost one id look-up and one integer gather (a categorical, not millions of strings)
     ref_codes, uniques = pd.factorize(source.reset_index(drop=True))
@@ -461,6 +469,81 @@ def group_labels(inputs: Inputs, frame: pd.DataFrame, by: str | None) -> pd.Seri
     codes[found] = np.where(picked >= 0, picked, missing)
     codes[frame[key].notna().to_numpy() & ~found] = unknown
     return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories)), index=frame.index)
+
+
+_ASSIGNED = ("team", "role", "manager_id")  # the reps' columns an assignment sets for its interval
+_EVENT_TIMES = ("closed_at", "mql_at", "occurred_at", "responded_at", "entered_at", "created_at")  # first present wins
+
+
+def event_time(frame: pd.DataFrame) -> pd.Series:
+    """When each row happened, for the assignment in force: the first of ``closed_at``, ``mql_at``, ``occurred_at``,
+    ``responded_at``, ``entered_at``, ``created_at`` that the row has (a deal's close, else its creation).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> deals = pd.DataFrame({"created_at": pd.to_datetime(["2025-01-01", "2025-02-01"], utc=True),
+    ...                       "closed_at": pd.to_datetime(["2025-03-01", None], utc=True)})
+    >>> event_time(deals).dt.strftime("%Y-%m-%d").tolist()
+    ['2025-03-01', '2025-02-01']
+    """
+    found = [frame[c] for c in _EVENT_TIMES if c in frame.columns and isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    if not found:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    out = found[0]
+    for more in found[1:]:
+        out = out.fillna(more)
+    return out
+
+
+def _assigned_labels(inputs: Inputs, frame: pd.DataFrame, column: str, at: pd.Series | None) -> pd.Series:
+    """``column`` of the owner's assignment in force at each row's time (see :func:`group_labels`)."""
+    from ..schemas import KEYS
+
+    reps, plan = inputs.tables["reps"], inputs.tables["assignments"]
+    when = event_time(frame) if at is None else at
+    stamps = pd.Series(when.to_numpy(), index=frame.index)
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):  # calendar days in the bundle's zone, as assignments are dated
+        stamps = stamps.dt.tz_convert(inputs.timezone).dt.tz_localize(None)
+    t = stamps.to_numpy("datetime64[ns]")
+    owner = frame["owner_id"]
+    categories: list[Any] = list(pd.unique(pd.concat([reps[column].dropna(), plan[column].dropna()]).astype(object)))
+    missing, unknown = _category(categories, MISSING_GROUP), _category(categories, UNKNOWN_GROUP)
+    index = pd.Index(categories)
+    # reps' own value (the current one) for a rep without assignments, an unknown owner, or a row with no time
+    pos = index_in(owner, reps[KEYS["reps"]])
+    current = np.full(len(frame), missing, dtype="int64")
+    have = pos >= 0
+    current_value = reps[column].iloc[pos[have]]
+    current[have] = np.where(current_value.notna().to_numpy(), index.get_indexer(current_value.astype(object)), missing)
+    current[owner.notna().to_numpy() & ~have] = unknown
+    rep_of_plan = index_in(owner, plan["rep_id"].drop_duplicates())  # does the owner have any assignment?
+    dated = (rep_of_plan >= 0) & ~np.isnat(t)
+    codes = current.copy()
+    if dated.any():
+        keys, _ = pd.factorize(pd.concat([owner[dated], plan["rep_id"]], ignore_index=True))
+        left = pd.DataFrame({"t": t[dated], "rep": keys[: int(dated.sum())], "row": np.flatnonzero(dated)}).sort_values("t", kind="stable")
+        right = pd.DataFrame({"start": plan["start_date"].to_numpy("datetime64[ns]"), "rep": keys[int(dated.sum()):],
+                              "j": np.arange(len(plan))}).sort_values("start", kind="stable")
+        hit = pd.merge_asof(left, right, left_on="t", right_on="start", by="rep", direction="backward")
+        first = pd.merge_asof(left, right, left_on="t", right_on="start", by="rep", direction="forward")
+        j = hit["j"].to_numpy(dtype=float)
+        before_first = np.isnan(j)
+        j = np.where(before_first, first["j"].to_numpy(dtype=float), j).astype("int64")  # before the first: the first
+        end = plan["end_date"].to_numpy("datetime64[ns]")[j]
+        outside = before_first | (~np.isnat(end) & (hit["t"].to_numpy("datetime64[ns]") >= end))
+        value = plan[column].iloc[j]
+        codes[hit["row"].to_numpy("int64")] = np.where(value.notna().to_numpy(), index.get_indexer(value.astype(object)), missing)
+        if outside.any():
+            import warnings
+
+            from ..errors import DataQualityWarning
+
+            warnings.warn(f"by={column!r}: {int(outside.sum()):,} row(s) fall at a time no assignment of their owner covers "
+                          "(before the first, after the last, or between two); each takes the owner's latest assignment "
+                          "before it (or the first one). Extend the assignments to cover them (end_date is exclusive: the "
+                          "next assignment starts on it).", DataQualityWarning, stacklevel=find_stack_level())
+    return pd.Series(pd.Categorical.from_codes(codes, categories=index), index=frame.index)
 
 
 def _category(categories: list[Any], label: str) -> int:

@@ -16,6 +16,7 @@ from ..formatting import shorten
 TABLE_NAMES = (
     "accounts",
     "reps",
+    "assignments",
     "leads",
     "opportunities",
     "stage_history",
@@ -31,6 +32,7 @@ TABLE_NAMES = (
 _DATE_COLUMN = {
     "accounts": "created_at",
     "reps": "hired_at",
+    "assignments": "start_date",
     "leads": "created_at",
     "opportunities": "created_at",
     "stage_history": "entered_at",
@@ -73,6 +75,9 @@ _FIX = {
     "closed_not_before_created": "closed_at is before created_at; check that the export's date columns are not swapped or mis-parsed",
     "end_after_start": "end_date must be after start_date (end_date is exclusive: a one-day plan ends the next day); leave it empty for an ongoing subscription",
     "terminated_not_before_hired": "terminated_at is before hired_at; check the HR export",
+    "assignment_ends_after_start": "end_date must be after start_date (end_date is exclusive: the day the next assignment starts); leave it empty for the assignment in force now",
+    "one_assignment_at_a_time": "a rep's assignments overlap; end each one on the day the next starts (end_date is exclusive), so that one team and role is in force at each date",
+    "assignment_outside_employment": "an assignment runs outside the rep's employment (reps.hired_at to reps.terminated_at); start it on or after the hire date and end it by the day after the last day",
     "linked_to_lead_opportunity_or_account": "every activity needs a lead_id, an opportunity_id or an account_id",
     "score_in_range_for_kind": "CSAT scores are 1–5 and NPS scores 0–10; check the score and kind columns",
     "one_target_per_period_metric_scope": "keep one target per period, metric and scope; remove the duplicates",

@@ -26,7 +26,7 @@ __all__ = ["Company", "make_company"]
 
 _NONE = np.array(None, dtype=object)  # a missing value for np.where on object columns
 
-Scenario = Literal["reorg", "healthy"]
+Scenario = Literal["reorg", "healthy", "reorg_applied"]
 Locale = Literal["en", "ko"]
 
 SEGMENTS = ["SMB", "Mid-Market", "Enterprise"]
@@ -229,6 +229,60 @@ def _choice(rng: np.random.Generator, options: list[str] | np.ndarray, p: Any, n
     return np.asarray(options, dtype=object)[rng.choice(len(options), size=n, p=p / p.sum())]
 
 
+REORG_EFFECT = 0.12
+"""scenario="reorg_applied": the EMEA pod's win-rate gain from the reorg, in points (0.12 = 12 points)."""
+REORG_DRIFT = 0.05
+"""scenario="reorg_applied": the company-wide win-rate drift at the reorg date, in points, on every team."""
+_POD = "New Business {}"
+
+
+@dataclass
+class _Applied:
+    """A planted reorg: its date, each rep's team (by position), the effect per team and the drift everywhere."""
+
+    at: np.datetime64
+    team_of_rep: np.ndarray
+    effect: dict[str, float]
+    drift: float
+    assignments: pd.DataFrame
+    movers: list[str]
+
+
+def _pods(reps: pd.DataFrame, day: np.datetime64, seed: int) -> _Applied:
+    """Regional AE pods, and the reorg of ``day``: two SEs join the EMEA pod as AEs, SDRs split into SDR and BDR.
+    ``reps`` is changed in place to the current teams and roles; the assignments record the history. A generator
+    of its own (from ``seed``) picks the movers, so the company's other tables draw exactly as "healthy"."""
+    pick = np.random.default_rng([seed, 2026])
+    ae = (reps["role"] == "AE").to_numpy()
+    reps.loc[ae, "team"] = [_POD.format(r) for r in reps.loc[ae, "region"]]
+    when = pd.Timestamp(day)
+    hired = reps["hired_at"].dt.normalize()
+    gone = reps["terminated_at"].dt.normalize() + pd.Timedelta(days=1)  # the exclusive end: the day after the last
+    active = (hired <= when) & (reps["terminated_at"].isna() | (gone > when + pd.Timedelta(days=1)))
+    ses = np.flatnonzero(((reps["role"] == "SE") & active).to_numpy())
+    movers = pick.choice(ses, size=min(2, len(ses)), replace=False) if len(ses) else np.array([], dtype=int)
+    sdrs = np.flatnonzero(((reps["role"] == "SDR") & active).to_numpy())
+    bdrs = pick.choice(sdrs, size=len(sdrs) // 2, replace=False) if len(sdrs) else np.array([], dtype=int)
+    rows: list[tuple[Any, ...]] = []
+    for i, rep in enumerate(reps.itertuples(index=False)):
+        start, end = hired.iloc[i], gone.iloc[i] if pd.notna(gone.iloc[i]) else pd.NaT
+        if i in movers:
+            rows += [(rep.rep_id, "Solutions Engineering", "SE", start, when), (rep.rep_id, _POD.format("EMEA"), "AE", when, end)]
+            reps.loc[reps.index[i], ["team", "role", "region"]] = [_POD.format("EMEA"), "AE", "EMEA"]
+        elif i in bdrs:
+            rows += [(rep.rep_id, "SDR", "SDR", start, when), (rep.rep_id, "SDR", "BDR", when, end)]
+            reps.loc[reps.index[i], "role"] = "BDR"
+        elif i in sdrs:
+            rows += [(rep.rep_id, "SDR", "SDR", start, when), (rep.rep_id, "SDR", "SDR", when, end)]  # the team rebuilt
+        else:
+            rows.append((rep.rep_id, rep.team, rep.role, start, end))
+    plan = pd.DataFrame(rows, columns=["rep_id", "team", "role", "start_date", "end_date"])
+    teams = reps["team"].to_numpy(object).copy()
+    teams[movers] = "Solutions Engineering"  # they sell no deals while SEs; as AEs the generator never picks them
+    effect = {_POD.format("EMEA"): REORG_EFFECT}
+    return _Applied(day, teams, effect, REORG_DRIFT, plan, [str(r) for r in reps["rep_id"].to_numpy()[movers]])
+
+
 class _Staff:
     """Who holds each role in each month, for assigning owners to events."""
 
@@ -270,6 +324,7 @@ def make_company(
     timezone: str | None = None,
     currency: str | None = None,
     locale: Locale = "en",
+    reorg_at: str | None = None,
 ) -> Company:
     """Generate a synthetic B2B SaaS company.
 
@@ -286,9 +341,15 @@ def make_company(
     months : int, default 36
         Length of the history, ending the day before ``start + months``.
         The reorg signs are planted in the last four quarters, so use 18+.
-    scenario : {"reorg", "healthy"}, default "reorg"
+    scenario : {"reorg", "healthy", "reorg_applied"}, default "reorg"
         "reorg" plants the five signs (see ``Company.planted``); "healthy"
-        plants none.
+        plants none. "reorg_applied" is a healthy company that reorganises on ``reorg_at``: AEs sit in
+        three regional pods ("New Business North America", "... EMEA", "... APAC"); on the date two
+        Solutions Engineers move into the EMEA pod as AEs and the SDR team is split into SDR (inbound)
+        and BDR (outbound) roles, all recorded in an ``assignments`` table. The EMEA pod's new-business
+        win rate rises by ``REORG_EFFECT`` after the date; every team's win rate (new business and
+        expansions) drifts up by ``REORG_DRIFT`` at the same time, which a comparison with the untouched
+        pods must remove. ``planted`` gives each pod's and Account Management's true net effect.
     start : str, default "2022-10-01"
         First day of the history (the first day of a month; a quarter start
         keeps the planted quarters aligned with calendar quarters).
@@ -299,6 +360,9 @@ def make_company(
     locale : {"en", "ko"}, default "en"
         "ko" gives a Korean company: account and rep names, segments, regions, team names and survey
         comments in Hangul (the planted scopes follow). The numbers are the same as for "en".
+    reorg_at : str, optional
+        For "reorg_applied": the reorg date (default: six months before the history ends). It needs three
+        months of history after it and six before.
 
     Returns
     -------
@@ -320,8 +384,10 @@ def make_company(
         raise ValueError(f"locale must be 'en' or 'ko', got {locale!r}.")
     timezone = timezone or ("Asia/Seoul" if locale == "ko" else "America/New_York")
     currency = currency or ("KRW" if locale == "ko" else "USD")
-    if scenario not in ("reorg", "healthy"):
-        raise ValueError(f"scenario must be 'reorg' or 'healthy', got {scenario!r}.")
+    if scenario not in ("reorg", "healthy", "reorg_applied"):
+        raise ValueError(f"scenario must be 'reorg', 'healthy' or 'reorg_applied', got {scenario!r}.")
+    if reorg_at is not None and scenario != "reorg_applied":
+        raise ValueError("reorg_at is for scenario='reorg_applied'.")
     if months < 18:
         raise ValueError(f"months must be at least 18 so the planted quarters fit, got {months}.")
     if accounts < 50:
@@ -342,6 +408,13 @@ def make_company(
     # -- reps ----------------------------------------------------------------------------------------------
     reps = _make_reps(rng, scale, M, month_starts, reorg, last4q)
     staff = _Staff(reps, month_starts[:M])
+    applied = None
+    if scenario == "reorg_applied":
+        day = np.datetime64(pd.Timestamp(reorg_at).date(), "D") if reorg_at is not None else month_starts[M - 6]
+        if not month_starts[0] + 180 <= day <= month_starts[M] - 90:
+            raise ValueError(f"reorg_at must leave six months of history before it and three after, got {reorg_at!r} "
+                             f"(history {month_starts[0]} to {month_starts[M] - 1}).")
+        applied = _pods(reps, day, seed)  # after the staff table: the generator draws owners as for "healthy"
 
     # -- accounts -----------------------------------------------------------------------------------------
     n_initial = round(accounts * 0.12)
@@ -388,10 +461,12 @@ def make_company(
 
     # -- opportunities (new business) ----------------------------------------------------------------------
     fx = _make_fx(rng, month_starts, acc_created.min())
-    opps, decline_complete = _make_new_business(rng, leads, lead_month, accounts_df, staff, month_starts, M, reorg, last4q, end_min, fx)
+    opps, decline_complete = _make_new_business(rng, leads, lead_month, accounts_df, staff, month_starts, M, reorg, last4q, end_min, fx,
+                                                applied)
 
     # -- subscriptions, expansions, contractions, churn, win-backs ----------------------------------------
-    subs, extra_opps, satisfaction = _make_revenue(rng, accounts_df, initial, opps, staff, month_starts, M, reorg, last4q, end_day, fx)
+    subs, extra_opps, satisfaction = _make_revenue(rng, accounts_df, initial, opps, staff, month_starts, M, reorg, last4q, end_day, fx,
+                                                   applied)
     opps = pd.concat([opps, extra_opps], ignore_index=True)
     opps = opps.sort_values("created_at", kind="stable").reset_index(drop=True)
     opps["opportunity_id"] = opps["opportunity_id"].astype(object)
@@ -422,6 +497,12 @@ def make_company(
         "targets": targets,
         "fx_rates": fx,
     }
+    if applied is not None:  # the pods share the New Business target; the org's history is in assignments
+        pods = [_POD.format(r) for r in REGIONS]
+        nb = targets["scope"] == "New Business"
+        targets = pd.concat([targets[~nb]] + [targets[nb].assign(scope=p) for p in pods], ignore_index=True)
+        tables["targets"] = targets
+        tables["assignments"] = applied.assignments
     for df in tables.values():
         for col in df.columns:
             if col.endswith("_at"):
@@ -429,7 +510,7 @@ def make_company(
                 df[col] = local.dt.tz_localize(timezone, ambiguous=np.ones(len(df), dtype=bool), nonexistent="shift_forward")
             elif col in ("start_date", "end_date", "month", "date"):
                 df[col] = pd.to_datetime(df[col]).dt.as_unit("ns")
-    planted = _planted(reorg, month_starts, M, decline_complete)
+    planted = _planted(reorg, month_starts, M, decline_complete) if applied is None else _planted_reorg(applied, month_starts, M)
     if currency == "KRW":
         _to_won(tables)
     if locale == "ko":
@@ -443,6 +524,18 @@ def make_company(
 
 def _quarter_label(day: np.datetime64) -> str:
     return str(pd.Timestamp(day).to_period("Q"))
+
+
+def _planted_reorg(applied: _Applied, month_starts: np.ndarray, M: int) -> pd.DataFrame:
+    """scenario="reorg_applied": the true effect of the reorg on each team's win rate, net of the drift."""
+    at = str(pd.Timestamp(applied.at).date())
+    rows = [("reorg_effect", "team", _POD.format(r), "win_rate", at, applied.effect.get(_POD.format(r), 0.0),
+             f"new-business win rate after {at}: +{applied.effect.get(_POD.format(r), 0.0):.0%} from the reorg"
+             f" on top of the company-wide +{applied.drift:.0%}" if applied.effect.get(_POD.format(r)) else
+             f"untouched: only the company-wide +{applied.drift:.0%} after {at}") for r in REGIONS]
+    rows.append(("reorg_effect", "team", "Account Management", "win_rate", at, 0.0,
+                 f"untouched: expansions drift up by the company-wide +{applied.drift:.0%} after {at}"))
+    return pd.DataFrame(rows, columns=["sign", "scope_type", "scope", "metric", "periods", "effect", "description"])
 
 
 def _planted(reorg: bool, month_starts: np.ndarray, M: int, decline_complete: bool = True) -> pd.DataFrame:
@@ -628,7 +721,7 @@ def _cycle_and_amount(rng: np.random.Generator, segment: np.ndarray) -> tuple[np
 
 def _make_new_business(rng: np.random.Generator, leads: pd.DataFrame, lead_month: np.ndarray, accounts: pd.DataFrame, staff: _Staff,
                        month_starts: np.ndarray, M: int, reorg: bool, last4q: int, end_min: np.datetime64,
-                       fx: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+                       fx: pd.DataFrame, applied: _Applied | None = None) -> tuple[pd.DataFrame, bool]:
     """New-business opportunities from the SQLs, and whether the sales decline is planted in full (see _plant_decline)."""
     sql_at = leads["sql_at"].to_numpy("datetime64[m]")
     has = ~np.isnat(sql_at) & (rng.random(len(leads)) < 0.88)
@@ -657,8 +750,12 @@ def _make_new_business(rng: np.random.Generator, leads: pd.DataFrame, lead_month
     else:
         decline_complete = True
     closed = close < end_min
-    status = np.where(closed, np.where(won, "won", "lost"), "open").astype(object)
     owner = staff.pick(rng, "AE", _month_of(created, month_starts))
+    if applied is not None:  # after the reorg: the company-wide drift, and the pod's own effect (same draws)
+        team = np.where(owner >= 0, applied.team_of_rep[np.maximum(owner, 0)], "")
+        bump = applied.drift + np.array([applied.effect.get(t, 0.0) for t in team])
+        won = np.where(close >= applied.at.astype("datetime64[m]"), draw < np.clip(p_win + bump, 0, 1), won)
+    status = np.where(closed, np.where(won, "won", "lost"), "open").astype(object)
     lead_ids = leads["lead_id"].to_numpy()[li]
     opp_ids = _ids("OPP-", n)
     leads.loc[li, "opportunity_id"] = opp_ids
@@ -724,7 +821,7 @@ def _fx_at(fx: pd.DataFrame, days: np.ndarray) -> np.ndarray:
 
 def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.ndarray, opps: pd.DataFrame, staff: _Staff,
                   month_starts: np.ndarray, M: int, reorg: bool, last4q: int, end_day: np.datetime64,
-                  fx: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+                  fx: pd.DataFrame, applied: _Applied | None = None) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     n_acc = len(accounts)
     acc_pos = pd.Series(np.arange(n_acc), index=accounts["account_id"].to_numpy())
     segment = accounts["segment"].to_numpy()
@@ -817,7 +914,9 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
     e_cycle = rng.gamma(2.0, 12.0, len(e_acc_i))
     e_close = e_created + (e_cycle * 24 * 60).astype("timedelta64[m]")
     e_closed = (e_close < end_day.astype("datetime64[m]")) & (np.isnat(final_end[e_acc_i]) | (e_close.astype("datetime64[D]") < final_end[e_acc_i]))
-    e_won = e_closed & (rng.random(len(e_acc_i)) < 0.55)
+    e_draw = rng.random(len(e_acc_i))
+    e_p = 0.55 if applied is None else 0.55 + np.where(e_close >= applied.at.astype("datetime64[m]"), applied.drift, 0.0)
+    e_won = e_closed & (e_draw < e_p)
     e_open = ~e_closed & (e_close >= end_day.astype("datetime64[m]"))
     e_lost = e_closed & ~e_won
     e_amount = np.round(acv[e_acc_i] * rng.uniform(0.15, 0.5, len(e_acc_i)), -2)

@@ -535,6 +535,65 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _impact_value(value: Any, unit: str, currency: str, *, change: bool = False) -> str:
+    """A reorg-impact figure: rates in % (changes in points), money, days, counts; "–" when missing."""
+    import math
+
+    from ..formatting import format_money
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    sign = "+" if change and value > 0 else ""
+    if unit == "rate":
+        return f"{sign}{value * 100:.1f} pts" if change else f"{value * 100:.1f}%"
+    if unit == "relative":
+        return f"{sign}{value * 100:.0f}%"
+    if unit == "money":
+        return ("+" if change and value > 0 else "") + format_money(value, currency, compact=True)
+    if unit == "days":
+        return f"{sign}{value:,.1f} days"
+    return f"{sign}{value:,.2f}"
+
+
+def _cmd_impact(args: argparse.Namespace) -> int:
+    from ..impact import RELATIVE, UNITS, reorg_impact
+
+    if args.csv:
+        _check_writable(args.csv, "--csv")
+    data = _load(args.data_dir, args, on_invalid="quarantine")
+    _refuse_all_set_aside(data, args)
+    try:
+        found = reorg_impact(data, args.at, metrics=args.metrics or None, by=args.by, before=args.before, after=args.after,
+                             gap=args.gap, control=args.control or None, as_of=_as_of(data, args.as_of))
+    except ValueError as err:  # a date after as_of, an unknown metric, a window that is not a duration
+        raise BadInputError(str(err)) from err
+    a = found.attrs
+    print(f"reorg on {a['at'][:10]}: before {a['before'][0][:10]} to {a['before'][1][:10]}, after {a['after'][0][:10]} to "
+          f"{a['after'][1][:10]}; by {a['by']}")
+    rule = str(a["control_rule"]).replace("pass control=", "pass --control TEAM")
+    print(f"controls: {', '.join(a['controls'])} ({rule})" if a["controls"] else f"controls: none ({rule})")
+    for metric, rows in found.groupby("metric", sort=False):
+        unit = UNITS[str(metric)]
+        print(f"\n{metric}")
+        for r in rows.itertuples():
+            if r.verdict == "not assessed":
+                print(f"    not assessed: {r.note}")
+                continue
+            net_unit = "relative" if metric in RELATIVE else unit  # rates over time are netted as ratios
+            net = (f"net of controls {_impact_value(r.did, net_unit, data.currency, change=True)} "
+                   f"[{_impact_value(r.did_low, net_unit, data.currency, change=True)}, "
+                   f"{_impact_value(r.did_high, net_unit, data.currency, change=True)}]"
+                   if isinstance(r.did, float) and r.did == r.did else "no net effect")  # NaN: none
+            print(f"    {terminal_safe(shorten(r.group, 28)):<28} {r.arm:<12} {_impact_value(r.before, unit, data.currency):>10} -> "
+                  f"{_impact_value(r.after, unit, data.currency):<10} change {_impact_value(r.change, unit, data.currency, change=True)} "
+                  f"[{_impact_value(r.change_low, unit, data.currency, change=True)}, {_impact_value(r.change_high, unit, data.currency, change=True)}]; "
+                  f"{net}: {r.verdict}")
+    if args.csv:
+        _write_csv(found, args.csv)
+        print(f"\nthe table written to {args.csv}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
@@ -576,6 +635,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for the scorecards")
     p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the deck and the findings (default: en)")
     p.set_defaults(func=_terminal_safe_output(_cmd_report))
+    p = sub.add_parser("impact", parents=[common], help="did the reorg work? each metric before and after a date, per team, "
+                                                         "net of the teams it did not touch")
+    p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables, with assignments.csv for dated teams "
+                                               "(default: the bundled sample)")
+    p.add_argument("--at", required=True, help="the reorg date, YYYY-MM-DD")
+    p.add_argument("--before", default="6M", help="the window before the date: 6M, 1Y, 180D (default 6M)")
+    p.add_argument("--after", default="6M", help="the window after the date (default 6M; it ends at as-of at the latest)")
+    p.add_argument("--gap", default="0", help="days left out on each side of the date, e.g. 14D (default 0)")
+    p.add_argument("--by", default="team", help="the grouping: team (default), role, manager_id or a column")
+    p.add_argument("--control", action="append", help="a group the reorg did not touch; repeat for several (default: "
+                                                      "the groups whose assignments did not change)")
+    p.add_argument("--metric", dest="metrics", action="append", help="a metric to measure; repeat (default: all)")
+    p.add_argument("--as-of", dest="as_of", help="nothing after this date counts, YYYY-MM-DD (default: the data's latest event)")
+    p.add_argument("--csv", help="also write the table to this CSV file (formula-safe)")
+    p.set_defaults(func=_terminal_safe_output(_cmd_impact))
     return parser
 
 
