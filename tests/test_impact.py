@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -257,3 +258,76 @@ def test_the_command_line_reads_assignments_from_the_folder_and_prints_the_verdi
     assert set(table["metric"]) == {"win_rate"} and "did_low" in table.columns
     assert main(["impact", str(folder), "--at", "2031-01-01"]) == 3  # after as_of: a clear error, exit 3
     assert "not before as_of" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def applied():
+    from salesmetrics.datasets import make_company
+
+    co = make_company(seed=201, accounts=2_000, months=36, scenario="reorg_applied")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DataQualityWarning)
+        return co, sm.SalesData(**co.tables, timezone=co.timezone, currency=co.currency)
+
+
+def test_the_deck_says_whether_the_reorg_worked_in_english_and_korean(applied, tmp_path):
+    from salesmetrics.reports.deck import review
+
+    co, data = applied
+    at = co.planted["periods"].iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DataQualityWarning)
+        slides = review(data, reorg_at=at)
+        ko = review(data, reorg_at=at, lang="ko")
+    page = next(s for s in slides if s.key == "reorg")
+    assert page.title == "Did the reorg work?" and page.subtitle.startswith(f"reorg on {at}")
+    emea = page.table[page.table["Team"] == "New Business EMEA"]
+    assert set(emea["Metric"]) >= {"Win rate", "Bookings per month", "Sales cycle (median)"}
+    win = emea[emea["Metric"] == "Win rate"].iloc[0]
+    assert win["Reorg"] == "reorganised" and "→" in win["Before → after"] and "pts" in win["Net of untouched teams [95%]"]
+    # the figures behind the strings, for the workbook: the same rows
+    assert len(page.values) == len(page.table) and page.values["did"].notna().any()
+    assert any("CSAT: not assessed" in n for n in page.notes)
+    assert any("Untouched teams: Account Management" in n for n in page.notes)
+    assert [s.key for s in slides].index("reorg") < [s.key for s in slides].index("revenue")
+    kpage = next(s for s in ko if s.key == "reorg")
+    assert kpage.title == "조직 개편은 효과가 있었나?"
+    assert set(kpage.table["개편"]) <= {"개편됨", "미개편"}
+    assert "%p" in " ".join(kpage.table["미개편 팀 대비 순효과 [95%]"])
+    verdicts = set(kpage.table["판정"])
+    assert verdicts and all(not re.search("[a-z]", v) for v in verdicts), verdicts
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DataQualityWarning)
+        html = sm.report(data, out=tmp_path / "review.html", reorg_at=at)[0].read_text("utf-8")
+    assert "Did the reorg work?" in html and "New Business EMEA" in html
+
+
+def test_the_report_command_checks_the_reorg_date_before_building(tmp_path, capsys):
+    from salesmetrics.reports.cli import main
+
+    assert main(["report", "--reorg-at", "not a date", "--out", str(tmp_path / "r.html")]) == 3
+    assert "--reorg-at" in capsys.readouterr().err
+    assert main(["report", "--reorg-at", "2030-01-01", "--out", str(tmp_path / "r.html")]) == 3
+    assert "no 'after' yet" in capsys.readouterr().err
+
+
+def test_rep_turnover_counts_a_leaver_in_the_team_they_left_from_and_headcount_by_month():
+    """Window 2025Q1–2025Q4 (four quarters to as_of 2025-12-31). r1 is in A until 1 July, then in B, and leaves on
+    15 October: B has the departure. Headcount by month: A holds r1 for January–June (6 of 12 months) and r2 all
+    year, so its average is (6 + 12) / 12 = 1.5; B holds r1 for July–October (4 months) and r3 all year:
+    (4 + 12) / 12 = 1.333. Without assignments r1 counts in reps' team (B) all year and so does the departure."""
+    reps = pd.DataFrame({"rep_id": ["r1", "r2", "r3"], "team": ["B", "A", "B"], "role": ["AE", "AE", "AE"],
+                         "hired_at": ["2024-01-01"] * 3, "terminated_at": ["2025-10-15", None, None]})
+    plan = pd.DataFrame({"rep_id": ["r1", "r1", "r2", "r3"], "team": ["A", "B", "A", "B"], "role": "AE",
+                         "start_date": ["2024-01-01", "2025-07-01", "2024-01-01", "2024-01-01"],
+                         "end_date": ["2025-07-01", "2025-10-16", None, None]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DefinitionWarning)
+        dated = sm.rep_turnover(sm.SalesData(reps=reps, assignments=plan, as_of="2025-12-31"), as_of="2025-12-31").table
+        flat = sm.rep_turnover(sm.SalesData(reps=reps, as_of="2025-12-31"), as_of="2025-12-31").table
+    teams = dated[dated["scope_type"] == "team"].set_index("scope")
+    assert teams.loc["A", "departures"] == 0 and teams.loc["B", "departures"] == 1
+    assert teams.loc["A", "avg_headcount"] == pytest.approx(1.5)
+    assert teams.loc["B", "avg_headcount"] == pytest.approx(16 / 12)
+    flat_teams = flat[flat["scope_type"] == "team"].set_index("scope")
+    assert flat_teams.loc["A", "avg_headcount"] == pytest.approx(1.0) and flat_teams.loc["B", "avg_headcount"] == pytest.approx(22 / 12)

@@ -74,7 +74,7 @@ class Company:
     Parameters
     ----------
     tables : dict of str to pandas.DataFrame
-        The canonical tables, by name (:func:`make_company` fills all eleven).
+        The canonical tables, by name (:func:`make_company` fills eleven; "reorg_applied" adds ``assignments``).
     planted : pandas.DataFrame
         The planted signs, as described under Attributes.
     timezone : str
@@ -85,8 +85,8 @@ class Company:
         Month in which the fiscal year starts (1 in every generated company).
     seed : int
         The generator's seed.
-    scenario : {"reorg", "healthy"}
-        Whether the five signs are planted.
+    scenario : {"reorg", "healthy", "reorg_applied"}
+        Whether the five signs are planted, or a reorg with a known effect.
     start : pandas.Timestamp
         First day of the history.
     end : pandas.Timestamp
@@ -98,11 +98,13 @@ class Company:
     Attributes
     ----------
     tables : dict of str to pandas.DataFrame
-        The eleven canonical tables (naive wall-clock times are already
+        The canonical tables (naive wall-clock times are already
         localised to ``timezone``).
     planted : pandas.DataFrame
         One row per planted sign: ``sign``, ``scope_type``, ``scope``,
-        ``metric``, ``periods``, ``description``. Empty for "healthy".
+        ``metric``, ``periods``, ``description``. Empty for "healthy". For "reorg_applied": one row per
+        new-business pod and Account Management, ``periods`` the reorg date and ``effect`` the true win-rate
+        effect net of the company-wide drift (``REORG_EFFECT`` for the EMEA pod, 0 for the untouched teams).
 
     Examples
     --------
@@ -529,12 +531,13 @@ def _quarter_label(day: np.datetime64) -> str:
 def _planted_reorg(applied: _Applied, month_starts: np.ndarray, M: int) -> pd.DataFrame:
     """scenario="reorg_applied": the true effect of the reorg on each team's win rate, net of the drift."""
     at = str(pd.Timestamp(applied.at).date())
+    drift = f"{applied.drift * 100:.0f} points"
     rows = [("reorg_effect", "team", _POD.format(r), "win_rate", at, applied.effect.get(_POD.format(r), 0.0),
-             f"new-business win rate after {at}: +{applied.effect.get(_POD.format(r), 0.0):.0%} from the reorg"
-             f" on top of the company-wide +{applied.drift:.0%}" if applied.effect.get(_POD.format(r)) else
-             f"untouched: only the company-wide +{applied.drift:.0%} after {at}") for r in REGIONS]
+             f"new-business win rate after {at}: +{applied.effect.get(_POD.format(r), 0.0) * 100:.0f} points from the reorg"
+             f" on top of the company-wide +{drift}" if applied.effect.get(_POD.format(r)) else
+             f"untouched: only the company-wide +{drift} after {at}") for r in REGIONS]
     rows.append(("reorg_effect", "team", "Account Management", "win_rate", at, 0.0,
-                 f"untouched: expansions drift up by the company-wide +{applied.drift:.0%} after {at}"))
+                 f"untouched: expansions' win rate drifts up by the company-wide +{drift} after {at}"))
     return pd.DataFrame(rows, columns=["sign", "scope_type", "scope", "metric", "periods", "effect", "description"])
 
 

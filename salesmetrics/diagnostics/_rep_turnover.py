@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._api import data_first, find_stack_level
 from ..data import Inputs, resolve
+from ..data._lookups import NO_GROUP
 from ..errors import DefinitionWarning
 from ..formatting import format_money, format_p
 from ..i18n import text
@@ -35,6 +36,32 @@ if TYPE_CHECKING:  # pragma: no cover
 _COLUMNS = ["scope_type", "scope", "headcount_start", "headcount_end", "avg_headcount", "departures", "attrition",
             "median_tenure_months", "open_deals", "open_pipeline", "open_leads", "accounts"]
 """The columns of :func:`rep_turnover`'s table."""
+
+
+def _membership(inputs: Inputs, reps: pd.DataFrame, months: pd.DatetimeIndex, end: pd.Timestamp) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per kind ("team", "role"): each rep's value at each month's start (reps x months), and the value a rep counts
+    under at the end of the window or when they left (the assignment in force then; reps' own column without an
+    assignments table)."""
+    from ..data import group_labels
+
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    dated = inputs.get("assignments") is not None
+    for kind in ("team", "role"):
+        own = reps[kind].astype(object).where(reps[kind].notna(), "").to_numpy() if kind in reps else np.full(len(reps), "", dtype=object)
+        if not dated or not inputs.has_column("assignments", kind):
+            out[kind] = (np.repeat(own[:, None], len(months), axis=1), own)
+            continue
+        grid = pd.DataFrame({"owner_id": np.repeat(reps["rep_id"].to_numpy(), len(months))})
+        at = pd.Series(pd.DatetimeIndex(np.tile(months.tz_convert("UTC").tz_localize(None).to_numpy(), len(reps))).tz_localize("UTC"))
+        with warnings.catch_warnings():  # a month before a rep's first assignment takes the first: said once by the metrics
+            warnings.simplefilter("ignore")
+            monthly = group_labels(inputs, grid, kind, at=at)
+            last = reps["terminated_at"].where(reps["terminated_at"] < end, end) - pd.Timedelta(1, "ns")
+            exit_ = group_labels(inputs, reps[["rep_id"]].rename(columns={"rep_id": "owner_id"}), kind, at=last)
+        assert monthly is not None and exit_ is not None
+        clean = lambda v: np.where(pd.isna(v) | np.isin(v.astype(str), list(NO_GROUP)), "", v.astype(str))  # noqa: E731
+        out[kind] = (clean(monthly.to_numpy(object)).reshape(len(reps), len(months)), clean(exit_.to_numpy(object)))
+    return out
 
 
 @data_first("data")
@@ -142,19 +169,24 @@ def rep_turnover(
     departed_ids = set(reps.loc[~np.isnat(left) & (left <= np.datetime64(now.tz_convert("UTC").tz_localize(None), "ns")), "rep_id"])
     left_behind = _left_behind(inputs, departed_ids, now)
     rows = []
-    groups = [("company", "company", np.ones(len(reps), dtype=bool))]
-    groups += [("team", str(t), (reps["team"] == t).to_numpy()) for t in sorted(reps["team"].dropna().unique())]
-    groups += [("role", str(r), (reps["role"] == r).to_numpy()) for r in sorted(reps["role"].dropna().unique())]
-    for scope_type, scope, m in groups:
-        avg = in_post[m].sum(axis=0).mean() if n_months else 0.0
-        d = int((gone & m).sum())
-        owners = set(reps.loc[m, "rep_id"]) & departed_ids
+    member = _membership(inputs, reps, months, end)  # (rep x month) in each team and role: the assignment in force
+    groups: list[tuple[str, str, np.ndarray, np.ndarray]] = [("company", "company", np.ones(in_post.shape, dtype=bool),
+                                                             np.ones(len(reps), dtype=bool))]
+    for kind in ("team", "role"):
+        at_month, at_exit = member[kind]
+        names = sorted(set(map(str, pd.unique(at_month.ravel()))) - {"", "nan", "None"})
+        groups += [(kind, name, at_month == name, at_exit == name) for name in names]
+    now_alive = (no_hire | (hired <= e)) & (np.isnat(left) | (left > e))
+    for scope_type, scope, m_month, m_rep in groups:
+        avg = (in_post & m_month).sum(axis=0).mean() if n_months else 0.0
+        d = int((gone & m_rep).sum())  # a departure counts in the team the rep left from
+        owners = set(reps.loc[m_rep, "rep_id"]) & departed_ids
         lb = left_behind[left_behind["owner_id"].isin(owners)] if len(left_behind) else left_behind
-        rows.append({"scope_type": scope_type, "scope": scope, "headcount_start": int(in_post[m, 0].sum()) if n_months else 0,
-                     "headcount_end": int(((no_hire | (hired <= e)) & (np.isnat(left) | (left > e)) & m).sum()),
+        rows.append({"scope_type": scope_type, "scope": scope, "headcount_start": int((in_post[:, 0] & m_month[:, 0]).sum()) if n_months else 0,
+                     "headcount_end": int((now_alive & m_rep).sum()),
                      "avg_headcount": float(avg), "departures": d,
                      "attrition": ratio(d, avg).item() * 12 / max(n_months, 1),
-                     "median_tenure_months": float(np.median(known)) if len(known := tenure[gone & m & ~no_hire]) else np.nan,
+                     "median_tenure_months": float(np.median(known)) if len(known := tenure[gone & m_rep & ~no_hire]) else np.nan,
                      "open_deals": int((lb["kind"] == "deal").sum()) if len(lb) else 0,
                      "open_pipeline": float(lb["amount"].sum()) if len(lb) else 0.0,
                      "open_leads": int((lb["kind"] == "lead").sum()) if len(lb) else 0,
@@ -186,7 +218,7 @@ def rep_turnover(
             attrition = _finding("rep_turnover", severity, "team", row["scope"], "attrition", row["attrition"], rest_rate, last, evidence, lang)
             findings.append(attrition)
         # the consequence is assessed on its own: a lead-working team that lost reps, flagged or not
-        if row["departures"] >= 1 and (reps.loc[reps["team"] == row["scope"], "role"] == "SDR").any():
+        if row["departures"] >= 1 and ((member["team"][0] == row["scope"]) & (member["role"][0] == "SDR")).any():
             sla = _sla_consequence(data, inputs, row["scope"], int(row["departures"]), freq, now, first, last, alpha, lang)
             if isinstance(sla, dict):
                 findings.append(sla)

@@ -516,9 +516,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise BadInputError(str(err).replace("Pass as_of='YYYY-MM-DD'", "Pass --as-of YYYY-MM-DD")) from err
     print(f"review of {chosen}, figures as of {cut:%Y-%m-%d %H:%M} {data.timezone}"
           + ("" if args.quarter else " (the last complete quarter; --quarter picks another)"))
-    bar = ProgressBar(14 + 17 * len(outs), "building the review")
+    if args.reorg_at is not None:  # checked before the slow part: a date the review can compare around
+        from ..periods import as_timestamp
+
+        try:
+            when = as_timestamp(args.reorg_at, data.timezone, name="--reorg-at")
+        except ValueError as err:
+            raise BadInputError(str(err)) from err
+        if when >= cut:
+            raise BadInputError(f"--reorg-at {when:%Y-%m-%d} is not before the review's as-of {cut:%Y-%m-%d}: there is no 'after' yet.")
+    bar = ProgressBar(14 + (args.reorg_at is not None) + 17 * len(outs), "building the review")
     try:
-        paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang, as_of=args.as_of)
+        paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang, as_of=args.as_of,
+                       reorg_at=args.reorg_at)
     except OSError as err:
         written = {os.path.abspath(o) for o in outs} | {os.path.abspath(Path(o).parent) for o in outs}
         if err.filename is None or os.path.abspath(err.filename) not in written:
@@ -634,6 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "needs salesmetrics[excel]); repeat for several (default: review.pptx)")
     p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for the scorecards")
     p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the deck and the findings (default: en)")
+    p.add_argument("--reorg-at", dest="reorg_at", help="a reorg's date, YYYY-MM-DD: adds 'Did the reorg work?' (see the impact command)")
     p.set_defaults(func=_terminal_safe_output(_cmd_report))
     p = sub.add_parser("impact", parents=[common], help="did the reorg work? each metric before and after a date, per team, "
                                                          "net of the teams it did not touch")

@@ -244,6 +244,7 @@ def review(
     progress: Progress | None = None,
     lang: str = "en",
     as_of: Any = None,
+    reorg_at: Any = None,
 ) -> list[Slide]:
     """The slides of the quarterly reorg review, ready for :func:`report` to render.
 
@@ -298,6 +299,9 @@ def review(
         for i, sign in enumerate(states, start=1):
             step(sign)
             slides.append(_sign_slide(data, book, found, states[sign], i, as_of, org, lang))
+        if reorg_at is not None:
+            step("reorg impact")
+            slides.extend(_reorg_slides(data, as_of, reorg_at, lang))
 
         step("revenue")
         if data.subscriptions is not None:
@@ -532,6 +536,70 @@ def _sign_slide(data: SalesData, book: _Book, found: pd.DataFrame, state: Any, i
                           close=book.figure("close_rate", book.quarter).text))
     return Slide(text("deck.sign", lang, i=i, name=state.name), state.shown, charts=charts, bullets=bullets, lang=lang, notes=notes,
                  figures=figures, key=f"sign:{sign}")
+
+
+_REORG_SHOWN = ("bookings", "win_rate", "deal_size", "sales_cycle", "sla_compliance", "mql_to_sql", "rep_attrition", "csat")
+"""The reorg page's metrics, in its order (won deals per month stay in the workbook's table only)."""
+
+
+def _reorg_value(value: float, unit: str, currency: str, lang: str, *, change: bool = False) -> str:
+    """A reorg-impact figure as the deck shows it: rates in %, their changes in points (%p in Korean)."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    sign = "+" if change and value > 0 else ""
+    if unit == "rate":
+        return f"{sign}{value * 100:.0f}{text('deck.reorg_points', lang)}" if change else format_percent(value)
+    if unit == "relative":
+        return f"{sign}{value * 100:.0f}%"
+    if unit == "money":
+        return sign + format_money(value, currency, compact=True, lang=lang)
+    if unit == "days":
+        return sign + format_value(value, "days", lang=lang)
+    return f"{sign}{value:,.2f}"
+
+
+def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str) -> list[Slide]:
+    """"Did the reorg work?": per metric and team, before -> after, the change net of the untouched teams, and the
+    verdict; the windows, the controls and the metrics that could not be assessed in the notes."""
+    from ..impact import RELATIVE, UNITS, reorg_impact
+
+    def t(key: str, **params: Any) -> str:
+        return text(key, lang, **params)
+
+    found = reorg_impact(data, reorg_at, as_of=as_of)
+    shown = found[found["metric"].isin(_REORG_SHOWN) & found["arm"].isin(["reorganised", "control", "unclassified"])]
+    shown = shown.assign(_m=shown["metric"].map({m: i for i, m in enumerate(_REORG_SHOWN)}),
+                         _a=shown["arm"].map({"reorganised": 0, "unclassified": 1, "control": 2}))
+    shown = shown.sort_values(["_m", "_a", "group"], kind="stable")
+    cur = data.currency
+    rows, values = [], []
+    for r in shown.itertuples():
+        unit = UNITS[str(r.metric)]
+        net_unit = "relative" if r.metric in RELATIVE else unit
+        net = "–" if not np.isfinite(r.did) else (
+            f"{_reorg_value(r.did, net_unit, cur, lang, change=True)} "
+            f"[{_reorg_value(r.did_low, net_unit, cur, lang, change=True)}, {_reorg_value(r.did_high, net_unit, cur, lang, change=True)}]")
+        verdict = str(r.verdict)
+        words = t(f"deck.reorg_verdict.{verdict.replace(' (no control)', '').replace(' ', '_')}")
+        if verdict.endswith("(no control)"):
+            words = t("deck.reorg_no_control", verdict=words)
+        rows.append({t("col.metric"): t(f"deck.reorg_metric.{r.metric}"), t("col.team"): str(r.group),
+                     t("deck.reorg_col_arm"): t(f"deck.reorg_arm.{r.arm}"),
+                     t("deck.reorg_col_before_after"): f"{_reorg_value(r.before, unit, cur, lang)} → {_reorg_value(r.after, unit, cur, lang)}",
+                     t("deck.reorg_col_net"): net, t("deck.reorg_col_verdict"): words})
+        values.append({t("col.metric"): str(r.metric), t("col.team"): str(r.group), t("deck.reorg_col_arm"): str(r.arm),
+                       "before": r.before, "after": r.after, "change": r.change, "did": r.did, "did_low": r.did_low,
+                       "did_high": r.did_high, t("deck.reorg_col_verdict"): verdict})
+    a = found.attrs
+    controls = ", ".join(a["controls"]) if a["controls"] else t("deck.reorg_no_controls")
+    notes = [t("deck.reorg_how"), t("deck.reorg_controls", controls=controls)]
+    for r in found[found["verdict"] == "not assessed"].itertuples():
+        notes.append(t("deck.reorg_not_assessed", metric=t(f"deck.reorg_metric.{r.metric}"), why=str(r.note)))
+    sub = t("deck.reorg_sub", date=a["at"][:10], b0=a["before"][0][:10], b1=a["before"][1][:10], a0=a["after"][0][:10],
+            a1=a["after"][1][:10])
+    table = pd.DataFrame(rows) if rows else pd.DataFrame({t("col.metric"): [], t("col.team"): []})
+    return [Slide(t("deck.reorg"), sub, table=table, values=pd.DataFrame(values) if values else None, notes=notes, lang=lang,
+                  key="reorg")]
 
 
 def _plan_slide(book: _Book, design: OrgDesign, q: pd.Period) -> Slide:
@@ -1170,6 +1238,7 @@ def report(
     progress: Progress | None = None,
     lang: str = "en",
     as_of: Any = None,
+    reorg_at: Any = None,
 ) -> list[Path]:
     """Build the quarterly reorg review as PPTX and/or self-contained HTML.
 
@@ -1204,6 +1273,9 @@ def report(
         last complete one at it, and every figure is computed at the quarter's end or at ``as_of``,
         whichever comes first, so that nothing after ``as_of`` counts. A date is midnight at its start,
         in the bundle's time zone.
+    reorg_at : date, optional
+        A reorg's date: adds "Did the reorg work?" after the signs (:func:`salesmetrics.reorg_impact` with its
+        defaults: six months each side, the untouched teams as controls when the bundle has assignments).
 
     Returns
     -------
@@ -1222,7 +1294,7 @@ def report(
     for p in paths:
         if p.suffix.lower() not in (".pptx", ".html", ".htm", ".xlsx"):
             raise ValueError(f"out must end in .pptx or .html (or .xlsx for the tables behind the deck), got {p.name!r}.")
-    slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang, as_of=as_of)
+    slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang, as_of=as_of, reorg_at=reorg_at)
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
         if p.suffix.lower() == ".xlsx":  # the tables behind the slides, typed (reports/export.py)
