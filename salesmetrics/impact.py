@@ -71,13 +71,15 @@ class _Windows:
         v = t.to_numpy("datetime64[ns]") if not isinstance(t.dtype, pd.DatetimeTZDtype) else t.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
         out = np.full(len(t), -1, dtype="int64")
         for k, (lo, hi) in enumerate((self.before, self.after)):
-            a, b = np.datetime64(lo.tz_convert("UTC").tz_localize(None)), np.datetime64(hi.tz_convert("UTC").tz_localize(None))
+            a, b = lo.tz_convert("UTC").tz_localize(None).to_datetime64(), hi.tz_convert("UTC").tz_localize(None).to_datetime64()
             out[(v >= a) & (v < b)] = k
         return out
 
-    def days(self, k: int) -> float:
+    def days(self, k: int, since: pd.Timestamp | None = None) -> float:
+        """The window's length in days, from ``since`` (where the data starts) when that is later."""
         lo, hi = (self.before, self.after)[k]
-        return (hi - lo) / pd.Timedelta(days=1)
+        lo = max(lo, since) if since is not None else lo
+        return max((hi - lo) / pd.Timedelta(days=1), 0.0)
 
 
 def _span(value: Any, name: str) -> pd.DateOffset | pd.Timedelta:
@@ -146,7 +148,8 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
         effect, the group's after/before over the controls' minus 1) with ``did_low``/``did_high``/``did_p``,
         ``verdict`` ("better", "worse", "no clear change", "too few to say", "not assessed", "control only" for
         the one control group, whose change is the market's; "better (no control)" / "worse (no control)" for a
-        change no control group can net) and ``note``. The frame's
+        change no control group can net), ``note`` and, for "not assessed", ``reason`` (a code: "no_amount",
+        "no_surveys", "no_survey_owner", "no_departures", "no_rows", ...). The frame's
         ``attrs`` hold the windows, the controls and the settings.
 
     Examples
@@ -170,7 +173,7 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
     """
     if not isinstance(data, SalesData):
         raise TypeError("reorg_impact needs a SalesData (it reads several tables): sm.SalesData(opportunities=..., reps=..., ...).")
-    chosen = list(METRICS if metrics is None else metrics)
+    chosen = list(METRICS if metrics is None else [metrics] if isinstance(metrics, str) else metrics)
     unknown = [m for m in chosen if m not in METRICS]
     if unknown:
         raise ValueError(f"reorg_impact: unknown metric(s) {unknown}; choose from {list(METRICS)}.")
@@ -185,12 +188,16 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
         raise ValueError(f"reorg_impact: the reorg date {date.date()} is not before as_of {now.date()}: there is no 'after' yet.")
     pad = _span(gap, "gap") if gap else pd.Timedelta(0)
     b_len, a_len = _span(before, "before"), _span(after, "after")
-    windows = _Windows(before=(date - pad - b_len, date - pad), after=(date + pad, min(date + pad + a_len, now)))
+    # the after window ends at as_of at the latest, as_of included (a metric counts what happened up to as_of)
+    end = date + pad + a_len
+    windows = _Windows(before=(date - pad - b_len, date - pad), after=(date + pad, end if end <= now else now + pd.Timedelta(1, "ns")))
     if windows.after[1] <= windows.after[0]:
         raise ValueError(f"reorg_impact: the after window starts at {windows.after[0]} (at + gap), on or after as_of {now}; "
                          "use a smaller gap or a later as_of.")
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     context = _Context(data, by, windows, now, z, confidence, min_n, convert_within, boot, seed)
+    if isinstance(control, str):
+        control = [control]
     touched, controls, why_control = _arms(data, by, date, pad, control)
     rows: list[dict[str, Any]] = []
     with warnings.catch_warnings(record=True) as caught:  # each metric groups the same rows: say each thing once
@@ -218,7 +225,7 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
 
 
 _COLUMNS = ["metric", "group", "before", "after", "n_before", "n_after", "change", "change_low", "change_high", "p_value",
-            "test", "did", "did_low", "did_high", "did_p", "verdict", "note"]
+            "test", "did", "did_low", "did_high", "did_p", "verdict", "note", "reason"]
 
 
 @dataclass
@@ -233,6 +240,7 @@ class _Context:
     convert_within: Any
     boot: int
     seed: int
+    since: pd.Timestamp | None = None  # where the current metric's data start (rates over time count from there)
 
 
 def _arms(data: SalesData, by: str, date: pd.Timestamp, pad: Any, control: Sequence[str] | None) -> tuple[list[str], list[str], str]:
@@ -249,6 +257,14 @@ def _arms(data: SalesData, by: str, date: pd.Timestamp, pad: Any, control: Seque
         moved = prev.notna() & rows["start_date"].between(day - reach, day + reach)
         touched = sorted(set(map(str, rows.loc[moved, by])) | set(map(str, prev[moved])))
     if control is not None:
+        known: set[str] = set()
+        for table in (plan, data.reps):
+            if table is not None and by in table.columns:
+                known |= set(map(str, table[by].dropna().unique()))
+        unknown = sorted(set(map(str, control)) - known) if known else []
+        if unknown:
+            raise ValueError(f"reorg_impact: control group(s) {unknown} are not {by} values of the data; choose from "
+                             f"{sorted(known)}.")
         return touched, [str(c) for c in control], "given"
     if plan is None or by not in (plan.columns if plan is not None else []):
         return touched, [], "no assignments to tell which groups the reorg touched; pass control="
@@ -263,10 +279,18 @@ def _arms(data: SalesData, by: str, date: pd.Timestamp, pad: Any, control: Seque
 # ------------------------------------------------------------------------------------------------------------------
 
 def _one_metric(c: _Context, metric: str, controls: list[str]) -> list[dict[str, Any]]:
+    c.since = None
     try:
         kind, obs, note = _observations(c, metric)
     except _NotAssessed as why:
-        return [{"metric": metric, "group": None, "verdict": "not assessed", "note": str(why)}]
+        return [{"metric": metric, "group": None, "verdict": "not assessed", "note": str(why), "reason": why.reason}]
+    if not len(obs) or (not (obs["window"] == 0).any() and not (obs["window"] == 1).any()):
+        w = c.windows
+        return [{"metric": metric, "group": None, "verdict": "not assessed", "reason": "no_rows",
+                 "note": f"nothing to measure in either window ({w.before[0]:%Y-%m-%d} to {w.after[1]:%Y-%m-%d}): the data hold no "
+                         "rows for it then"}]
+    if c.since is not None and c.since > c.windows.before[0]:
+        note += f"; the data start on {c.since:%Y-%m-%d}, so the before window counts from there"
     groups = [g for g in pd.unique(obs["group"]) if g is not None]
     groups = sorted(groups, key=lambda g: (g in NO_GROUP, str(g)))
     out = []
@@ -281,7 +305,12 @@ def _one_metric(c: _Context, metric: str, controls: list[str]) -> list[dict[str,
 
 
 class _NotAssessed(Exception):
-    """A metric the data cannot give (a table or column missing): its row says why."""
+    """A metric the data cannot give (a table or column missing): its row says why, in words (``note``) and as a
+    code (``reason``) a report can say in its own language."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def _labels(c: _Context, table: str, frame: pd.DataFrame, at: pd.Series) -> pd.Series:
@@ -289,7 +318,7 @@ def _labels(c: _Context, table: str, frame: pd.DataFrame, at: pd.Series) -> pd.S
     try:
         labels = group_labels(inputs, frame, c.by, at=at)
     except ValueError as err:
-        raise _NotAssessed(f"the {table} cannot be grouped by {c.by!r}: {err}") from err
+        raise _NotAssessed("no_grouping", f"the {table} cannot be grouped by {c.by!r}: {err}") from err
     assert labels is not None
     return labels.astype(object)
 
@@ -299,7 +328,7 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
     d, w = c.data, c.windows
     if metric in ("bookings", "won_deals", "win_rate", "deal_size", "sales_cycle"):
         if d.opportunities is None:
-            raise _NotAssessed("no opportunities table")
+            raise _NotAssessed("no_opportunities", "no opportunities table")
         opps = d.opportunities
         now = c.now
         closed = opps["closed_at"].where(opps["closed_at"] <= now)
@@ -307,8 +336,8 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
             created = opps["created_at"]
             k = w.which(created)
             keep = k >= 0
-            ends = np.where(k == 0, np.datetime64(w.before[1].tz_convert("UTC").tz_localize(None)),
-                            np.datetime64(w.after[1].tz_convert("UTC").tz_localize(None)))
+            ends = np.where(k == 0, w.before[1].tz_convert("UTC").tz_localize(None).to_datetime64(),
+                            w.after[1].tz_convert("UTC").tz_localize(None).to_datetime64())
             end_ns = ends.astype("datetime64[ns]").astype("int64")
             c_ns = created.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype("int64")
             x_ns = closed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype("int64")
@@ -327,20 +356,23 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
             return "proportion", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": won[keep].astype(float)}), \
                 "won / (won + lost), deals closed in the window"
         sel = keep & won
+        if metric in ("bookings", "won_deals") and closed.notna().any():
+            c.since = closed.min()  # per month of data: months before the first close in the export are not zeros
         amount = opps["amount"].to_numpy(float)
         if metric == "won_deals":
-            return "count", pd.DataFrame({"group": labels[sel].to_numpy(), "window": k[sel], "value": 1.0}), "won deals per month"
+            return "count", pd.DataFrame({"group": labels[sel].to_numpy(), "window": k[sel], "value": 1.0}), \
+                "won deals per month, a team total: reps moving in or out change it"
         if metric == "bookings" or metric == "deal_size":
             if not d.has_column("opportunities", "amount"):
-                raise _NotAssessed("the opportunities export has no amount column")
+                raise _NotAssessed("no_amount", "the opportunities export has no amount column")
             sel &= ~np.isnan(amount)
             frame = pd.DataFrame({"group": labels[sel].to_numpy(), "window": k[sel], "value": amount[sel]})
             if metric == "bookings":
-                return "amount", frame, f"won amount per month ({d.currency})"
+                return "amount", frame, f"won amount per month ({d.currency}), a team total: reps moving in or out change it"
             return "mean", frame, f"mean won amount ({d.currency})"
     if metric == "sla_compliance":
         if d.leads is None or d.activities is None:
-            raise _NotAssessed("the response SLA needs leads and activities")
+            raise _NotAssessed("no_activities", "the response SLA needs leads and activities")
         from .sla import response_sla
 
         detail = response_sla(d, detail=True, as_of=c.now)
@@ -354,7 +386,7 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
             "leads first touched within the SLA, of those whose clock started in the window (pending left out)"
     if metric == "mql_to_sql":
         if d.leads is None or not d.has_column("leads", "mql_at") or not d.has_column("leads", "sql_at"):
-            raise _NotAssessed("needs leads with mql_at and sql_at")
+            raise _NotAssessed("no_stages", "needs leads with mql_at and sql_at")
         leads = d.leads
         within = duration(c.convert_within, name="convert_within")
         assert isinstance(within, pd.Timedelta)
@@ -371,10 +403,10 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
         return "count", *_departures(c)
     if metric == "csat":
         if d.surveys is None:
-            raise _NotAssessed("no surveys table")
+            raise _NotAssessed("no_surveys", "no surveys table")
         s = d.surveys[(d.surveys["kind"] == "csat") & (d.surveys["responded_at"] <= c.now)]
         if "owner_id" not in s.columns and c.by not in s.columns:
-            raise _NotAssessed(f"surveys have no owner_id column, so a response cannot be tied to a {c.by}; add the owner "
+            raise _NotAssessed("no_survey_owner", f"surveys have no owner_id column, so a response cannot be tied to a {c.by}; add the owner "
                                "of the account at the time (the CSM) as surveys.owner_id")
         k = w.which(s["responded_at"])
         keep = k >= 0
@@ -388,8 +420,8 @@ def _departures(c: _Context) -> tuple[pd.DataFrame, str]:
     """Departures per group and window, with each group's rep-years of exposure in each window (a rep counts in the
     group whose assignment is in force; without assignments, in reps' group)."""
     d, w = c.data, c.windows
-    if d.reps is None or not d.has_column("reps", "terminated_at"):
-        raise _NotAssessed("needs reps with terminated_at (the export has no departure dates)")
+    if d.reps is None or not d.has_column("reps", "terminated_at") or not d.reps["terminated_at"].notna().any():
+        raise _NotAssessed("no_departures", "reps.terminated_at is missing or empty in every row: departures are unknown, not zero")
     reps = d.reps
     tz = d.timezone
     far, first = np.iinfo("int64").max, np.iinfo("int64").min
@@ -413,7 +445,7 @@ def _departures(c: _Context) -> tuple[pd.DataFrame, str]:
         groups, rep_of = reps[c.by].astype(object).to_numpy(), reps["rep_id"].reset_index(drop=True)
         start, end = hired.copy(), np.full(len(reps), far)
     else:
-        raise _NotAssessed(f"reps have no {c.by!r} column")
+        raise _NotAssessed("no_grouping", f"reps have no {c.by!r} column")
     where = index_in(rep_of, reps["rep_id"])
     seg_hired, seg_left = hired[where], left[where]
     lo, hi = np.maximum(start, seg_hired), np.minimum(end, seg_left)
@@ -448,7 +480,7 @@ def _summary(c: _Context, kind: str, obs: pd.DataFrame, k: int) -> tuple[float, 
         return (v.mean() if n else np.nan), (v.var(ddof=1) / n if n > 1 else np.nan), n, v
     if kind in ("count", "amount"):
         # per rep-year of exposure (attrition), else per month of the window
-        t = float(x["exposure"].sum()) if "exposure" in x else c.windows.days(k) / _MONTH_DAYS
+        t = float(x["exposure"].sum()) if "exposure" in x else c.windows.days(k, c.since) / _MONTH_DAYS
         n = int((v > 0).sum()) if kind == "count" else len(v)
         total = v.sum()
         rate = total / t if t > 0 else np.nan

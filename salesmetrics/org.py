@@ -658,9 +658,11 @@ class OrgDesign:
         >>> sm.OrgDesign.at(data, "2025-09-30").teams[0].roles
         ('AE', 'SDR')
         """
+        from .errors import MissingDataError
+
         plan = getattr(data, "assignments", None)
         if plan is None:
-            raise ValueError("OrgDesign.at reads the bundle's assignments table, which this bundle does not have: pass "
+            raise MissingDataError("OrgDesign.at reads the bundle's assignments table, which this bundle does not have: pass "
                              "sm.SalesData(..., assignments=<rep_id, team, role, start_date, end_date>).")
         stamp = as_timestamp(date, None, name="date")
         day = (stamp.tz_localize(None) if stamp.tzinfo is not None else stamp).normalize()

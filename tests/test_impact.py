@@ -287,10 +287,11 @@ def test_the_deck_says_whether_the_reorg_worked_in_english_and_korean(applied, t
     assert win["Reorg"] == "reorganised" and "→" in win["Before → after"] and "pts" in win["Net of untouched teams [95%]"]
     # the figures behind the strings, for the workbook: the same rows
     assert len(page.values) == len(page.table) and page.values["did"].notna().any()
-    assert any("CSAT: not assessed" in n for n in page.notes)
+    assert any(n.startswith("CSAT: not assessed (survey responses carry no owner") for n in page.notes)
     assert any("Untouched teams: Account Management" in n for n in page.notes)
     assert [s.key for s in slides].index("reorg") < [s.key for s in slides].index("revenue")
     kpage = next(s for s in ko if s.key == "reorg")
+    assert any(n.startswith("고객 만족도 (CSAT): 평가 불가 (설문 응답에 담당자가 없음") for n in kpage.notes), kpage.notes
     assert kpage.title == "조직 개편은 효과가 있었나?"
     assert set(kpage.table["개편"]) <= {"개편됨", "미개편"}
     assert "%p" in " ".join(kpage.table["미개편 팀 대비 순효과 [95%]"])
@@ -331,3 +332,38 @@ def test_rep_turnover_counts_a_leaver_in_the_team_they_left_from_and_headcount_b
     assert teams.loc["B", "avg_headcount"] == pytest.approx(16 / 12)
     flat_teams = flat[flat["scope_type"] == "team"].set_index("scope")
     assert flat_teams.loc["A", "avg_headcount"] == pytest.approx(1.0) and flat_teams.loc["B", "avg_headcount"] == pytest.approx(22 / 12)
+
+
+def test_windows_count_from_where_the_data_start_and_include_as_of():
+    """An export whose first close is 1 March: for a reorg on 1 May with four-month windows the before window
+    (1 January to 1 May) holds two months of closes, so won deals per month are 60 / 2 months = 30 (not 60 / 4 = 15).
+    A deal closed at as_of itself counts in the after window, as win_rate counts it."""
+    days = pd.date_range("2025-03-01", "2025-04-30", periods=60).append(pd.date_range("2025-05-01", "2025-08-31", periods=120))
+    opps = pd.DataFrame({"opportunity_id": [f"o{i}" for i in range(len(days))], "created_at": "2025-02-01",
+                         "closed_at": days, "status": "won", "owner_id": "r1", "amount": 100.0})
+    reps = pd.DataFrame({"rep_id": ["r1"], "team": ["A"]})
+    data = sm.SalesData(opportunities=opps, reps=reps, as_of="2025-08-31")
+    out = sm.reorg_impact(data, "2025-05-01", before="4M", after="4M", metrics=["won_deals", "win_rate"]).set_index("metric")
+    per_month = 30.436875  # days in a month (365.2425 / 12)
+    span = (pd.Timestamp("2025-05-01") - pd.Timestamp("2025-03-01")).days
+    assert out.loc["won_deals", "before"] == pytest.approx(60 / (span / per_month))
+    assert "the data start on 2025-03-01" in out.loc["won_deals", "note"]
+    assert out.loc["win_rate", "n_after"] == 120  # the last deal closes at as_of (2025-08-31 00:00) and counts
+
+
+def test_controls_and_metrics_given_as_text_and_unknown_groups_are_refused():
+    data = _two_teams()
+    one = sm.reorg_impact(data, "2025-07-01", metrics="win_rate", control="C")
+    assert list(one["metric"].unique()) == ["win_rate"] and one.attrs["controls"] == ["C"]
+    with pytest.raises(ValueError, match=r"control group\(s\) \['Cee'\] are not team values of the data; choose from \['C', 'R'\]"):
+        sm.reorg_impact(data, "2025-07-01", control=["Cee"])
+    before_data = sm.reorg_impact(data, "2023-01-01", metrics=["win_rate"], as_of="2025-12-31")
+    assert before_data["verdict"].tolist() == ["not assessed"] and "nothing to measure in either window" in before_data["note"].iloc[0]
+
+
+def test_attrition_with_no_departure_dates_is_unknown_not_zero():
+    data = _two_teams()
+    reps = data.reps.assign(terminated_at=pd.NaT)
+    empty = sm.SalesData(opportunities=data.opportunities, reps=reps, assignments=data.assignments, as_of="2025-12-31")
+    row = sm.reorg_impact(empty, "2025-07-01", metrics=["rep_attrition"]).iloc[0]
+    assert row["verdict"] == "not assessed" and "unknown, not zero" in row["note"]

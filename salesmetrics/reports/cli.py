@@ -577,6 +577,8 @@ def _cmd_impact(args: argparse.Namespace) -> int:
                              gap=args.gap, control=args.control or None, as_of=_as_of(data, args.as_of))
     except ValueError as err:  # a date after as_of, an unknown metric, a window that is not a duration
         raise BadInputError(str(err)) from err
+    for table, rows in data.quarantine.items():  # rows set aside are not analysed: say so before the figures
+        print(f"note: {len(rows):,} {table} row(s) set aside by validation are left out (see: salesmetrics validate)")
     a = found.attrs
     print(f"reorg on {a['at'][:10]}: before {a['before'][0][:10]} to {a['before'][1][:10]}, after {a['after'][0][:10]} to "
           f"{a['after'][1][:10]}; by {a['by']}")

@@ -573,28 +573,29 @@ def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str
     shown = shown.sort_values(["_m", "_a", "group"], kind="stable")
     cur = data.currency
     rows, values = [], []
-    for r in shown.itertuples():
-        unit = UNITS[str(r.metric)]
-        net_unit = "relative" if r.metric in RELATIVE else unit
-        net = "–" if not np.isfinite(r.did) else (
-            f"{_reorg_value(r.did, net_unit, cur, lang, change=True)} "
-            f"[{_reorg_value(r.did_low, net_unit, cur, lang, change=True)}, {_reorg_value(r.did_high, net_unit, cur, lang, change=True)}]")
-        verdict = str(r.verdict)
+    for r in shown.to_dict("records"):
+        unit = UNITS[str(r['metric'])]
+        net_unit = "relative" if r['metric'] in RELATIVE else unit
+        net = "–" if not np.isfinite(r['did']) else (
+            f"{_reorg_value(r['did'], net_unit, cur, lang, change=True)} "
+            f"[{_reorg_value(r['did_low'], net_unit, cur, lang, change=True)}, {_reorg_value(r['did_high'], net_unit, cur, lang, change=True)}]")
+        verdict = str(r['verdict'])
         words = t(f"deck.reorg_verdict.{verdict.replace(' (no control)', '').replace(' ', '_')}")
         if verdict.endswith("(no control)"):
             words = t("deck.reorg_no_control", verdict=words)
-        rows.append({t("col.metric"): t(f"deck.reorg_metric.{r.metric}"), t("col.team"): str(r.group),
-                     t("deck.reorg_col_arm"): t(f"deck.reorg_arm.{r.arm}"),
-                     t("deck.reorg_col_before_after"): f"{_reorg_value(r.before, unit, cur, lang)} → {_reorg_value(r.after, unit, cur, lang)}",
+        rows.append({t("col.metric"): t(f"deck.reorg_metric.{r['metric']}"), t("col.team"): str(r['group']),
+                     t("deck.reorg_col_arm"): t(f"deck.reorg_arm.{r['arm']}"),
+                     t("deck.reorg_col_before_after"): f"{_reorg_value(r['before'], unit, cur, lang)} → {_reorg_value(r['after'], unit, cur, lang)}",
                      t("deck.reorg_col_net"): net, t("deck.reorg_col_verdict"): words})
-        values.append({t("col.metric"): str(r.metric), t("col.team"): str(r.group), t("deck.reorg_col_arm"): str(r.arm),
-                       "before": r.before, "after": r.after, "change": r.change, "did": r.did, "did_low": r.did_low,
-                       "did_high": r.did_high, t("deck.reorg_col_verdict"): verdict})
+        values.append({t("col.metric"): str(r['metric']), t("col.team"): str(r['group']), t("deck.reorg_col_arm"): str(r['arm']),
+                       "before": r['before'], "after": r['after'], "change": r['change'], "did": r['did'], "did_low": r['did_low'],
+                       "did_high": r['did_high'], t("deck.reorg_col_verdict"): verdict})
     a = found.attrs
     controls = ", ".join(a["controls"]) if a["controls"] else t("deck.reorg_no_controls")
     notes = [t("deck.reorg_how"), t("deck.reorg_controls", controls=controls)]
-    for r in found[found["verdict"] == "not assessed"].itertuples():
-        notes.append(t("deck.reorg_not_assessed", metric=t(f"deck.reorg_metric.{r.metric}"), why=str(r.note)))
+    missing = found[found["verdict"] == "not assessed"]
+    for metric, reason in zip(missing["metric"], missing["reason"], strict=True):
+        notes.append(t("deck.reorg_not_assessed", metric=t(f"deck.reorg_metric.{metric}"), why=t(f"deck.reorg_reason.{reason}")))
     sub = t("deck.reorg_sub", date=a["at"][:10], b0=a["before"][0][:10], b1=a["before"][1][:10], a0=a["after"][0][:10],
             a1=a["after"][1][:10])
     table = pd.DataFrame(rows) if rows else pd.DataFrame({t("col.metric"): [], t("col.team"): []})
