@@ -346,7 +346,8 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
             labels = _labels(c, "opportunities", opps, created)
             return "survival", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": np.maximum(t[keep], 0),
                                              "event": done[keep]}), \
-                "KM median days from creation to close (won or lost); deals created in the window, still open ones censored at its end"
+                ("KM median days from creation to close (won or lost); deals created in the window, still open ones censored at "
+                 "the window's end; the p-value (log-rank) tests the whole curve, the interval and the verdict the median")
         done = closed.notna() & opps["status"].isin(["won", "lost"])
         k = np.where(done.to_numpy(), w.which(closed), -1)
         keep = k >= 0

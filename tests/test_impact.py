@@ -59,6 +59,8 @@ def test_overlaps_gaps_and_dates_outside_employment_are_reported():
     assert checks["one_assignment_at_a_time"] == [0, 1]  # r1's two rows overlap in June 2024
     assert checks["assignment_ends_after_start"] == [3]
     assert 2 in checks["assignment_outside_employment"]  # r2 was hired on 2024-01-01
+    said = found.loc[found["check"] == "assignment_outside_employment", "value"].tolist()
+    assert "r2 2023-06-01–2024-03-01 (employed 2024-01-01–open)" in said
     assert "end each one on the day the next starts" in str(err.value)
 
 

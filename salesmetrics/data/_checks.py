@@ -258,7 +258,14 @@ def _outside_employment(assignments: pd.DataFrame, reps: pd.DataFrame, pos: np.n
     bad = (~np.isnat(hired) & (start < hired)) | (~np.isnat(left) & ((start >= after_end) | (~np.isnat(end) & (end > after_end))))
     if not bad.any():
         return []
-    return [_failures("assignments", "start_date", "assignment_outside_employment", rows[bad], assignments.loc[bad, "start_date"],
+
+    def shown(v: Any) -> str:
+        return "open" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}"
+
+    # the value names the rep and both spans, so the row can be found and fixed without a look-up
+    said = [f"{rep} {shown(a)}–{shown(b)} (employed {shown(h)}–{shown(x)})" for rep, a, b, h, x in
+            zip(assignments["rep_id"].to_numpy()[bad], start[bad], end[bad], hired[bad], left[bad], strict=True)]
+    return [_failures("assignments", "start_date", "assignment_outside_employment", rows[bad], said,
                       _fix("assignment_outside_employment", "assignments", "start_date"))]
 
 
