@@ -369,3 +369,23 @@ def test_attrition_with_no_departure_dates_is_unknown_not_zero():
     empty = sm.SalesData(opportunities=data.opportunities, reps=reps, assignments=data.assignments, as_of="2025-12-31")
     row = sm.reorg_impact(empty, "2025-07-01", metrics=["rep_attrition"]).iloc[0]
     assert row["verdict"] == "not assessed" and "unknown, not zero" in row["note"]
+
+
+def test_role_clarity_reads_the_role_held_when_the_work_was_done(sample):
+    """The sample's out-of-lane shares by role, with an assignments table that keeps every rep in its role, equal
+    the shares without it; when every AE is recorded as an SDR before 2025, their earlier work counts as SDR work."""
+    plan = sample.reps[["rep_id", "team", "role"]].copy()
+    plan["start_date"] = sample.reps["hired_at"].dt.tz_localize(None).dt.normalize().fillna(pd.Timestamp("2000-01-01"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DataQualityWarning)
+        same = sm.SalesData(**{**sample.tables, "assignments": plan}, timezone=sample.timezone, currency=sample.currency)
+        pd.testing.assert_frame_equal(sm.role_clarity(same).table, sm.role_clarity(sample).table)
+        cut = pd.Timestamp("2025-01-01")
+        left = sample.reps["terminated_at"].dt.tz_localize(None)
+        ae = ((plan["role"] == "AE") & (plan["start_date"] < cut) & (left.isna() | (left > cut))).to_numpy()
+        early = plan[ae].assign(role="SDR", end_date=cut)
+        late = plan[ae].assign(role="AE", start_date=cut)
+        moved = pd.concat([plan[~ae], early, late], ignore_index=True)
+        shifted = sm.SalesData(**{**sample.tables, "assignments": moved}, timezone=sample.timezone, currency=sample.currency)
+        a, b = sm.role_clarity(shifted).table, sm.role_clarity(sample).table
+    assert not a.equals(b)

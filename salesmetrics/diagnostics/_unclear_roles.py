@@ -157,10 +157,19 @@ def role_clarity(
         for one in owner_lanes:
             owners_of.setdefault(one, []).append(owner)
     human = ~acts["automated"].to_numpy(bool) & (acts["occurred_at"] <= now).to_numpy()
-    rep_pos = inputs.positions("activities", "owner_id", "reps")
-    role = np.full(len(acts), None, dtype=object)
-    known = rep_pos >= 0
-    role[known] = reps["role"].to_numpy(object)[rep_pos[known]]
+    if inputs.has_column("assignments", "role"):  # the role each owner held when the work was done
+        from ..data import group_labels
+        from ..data._lookups import NO_GROUP
+
+        held = group_labels(inputs, acts, "role", at=acts["occurred_at"])
+        assert held is not None
+        role = held.astype(object).to_numpy().copy()
+        role[np.isin(role.astype(str), list(NO_GROUP))] = None
+    else:
+        rep_pos = inputs.positions("activities", "owner_id", "reps")
+        role = np.full(len(acts), None, dtype=object)
+        known = rep_pos >= 0
+        role[known] = reps["role"].to_numpy(object)[rep_pos[known]]
     lane = _lanes(inputs, acts)
     period = _ordinals(acts["occurred_at"], inputs, freq)
     first = last.ordinal - recent_periods - baseline_periods + 1
