@@ -389,3 +389,12 @@ def test_role_clarity_reads_the_role_held_when_the_work_was_done(sample):
         shifted = sm.SalesData(**{**sample.tables, "assignments": moved}, timezone=sample.timezone, currency=sample.currency)
         a, b = sm.role_clarity(shifted).table, sm.role_clarity(sample).table
     assert not a.equals(b)
+
+
+def test_the_deck_never_shows_minus_zero():
+    """A change that rounds to zero reads 0, not -0 (the HTML review once showed "-0 days")."""
+    from salesmetrics.reports.deck import _reorg_value
+
+    assert _reorg_value(-0.2, "days", "USD", "en", change=True) == "0 days"
+    assert _reorg_value(-0.001, "rate", "USD", "en", change=True) == "0 pts"
+    assert (_reorg_value(0.127, "rate", "USD", "en", change=True), _reorg_value(0.127, "rate", "KRW", "ko", change=True)) == ("+13 pts", "+13%p")

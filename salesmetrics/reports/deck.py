@@ -546,6 +546,9 @@ def _reorg_value(value: float, unit: str, currency: str, lang: str, *, change: b
     """A reorg-impact figure as the deck shows it: rates in %, their changes in points (%p in Korean)."""
     if value is None or not np.isfinite(value):
         return "–"
+    shown = {"rate": 100, "relative": 100, "days": 1}.get(unit)
+    if shown is not None:  # what rounds to zero is shown as 0, never "-0"
+        value = round(value * shown) / shown + 0.0
     sign = "+" if change and value > 0 else ""
     if unit == "rate":
         return f"{sign}{value * 100:.0f}{text('deck.reorg_points', lang)}" if change else format_percent(value)
