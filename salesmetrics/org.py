@@ -367,7 +367,8 @@ def _t_capacity(role: str, stage: str) -> Callable[[Any, str | None, Any], pd.Da
 
     The work is the period's entries into ``stage`` (MQLs; new-business opportunities created); the
     capacity is the rep-months of ``role`` in post (a rep is in post in a month when hired by its middle
-    and not gone by then; no hire date counts as in post, and without ``terminated_at`` nobody has left).
+    and not gone by then; no hire date counts as in post, and without ``terminated_at`` nobody has left), in the
+    role held that month when the bundle has assignments.
     """
     def table(data: SalesData, freq: str | None, as_of: Any) -> pd.DataFrame:
         from .periods import as_timestamp, to_period
@@ -380,7 +381,12 @@ def _t_capacity(role: str, stage: str) -> Callable[[Any, str | None, Any], pd.Da
         months = pd.period_range(to_period(stamps, "M").min() if len(stamps) else pd.Period(now.tz_localize(None), "M"),
                                  pd.Period(now.tz_localize(None), "M"), freq="M")
         mids = pd.DatetimeIndex([m.start_time + (m.end_time - m.start_time) / 2 for m in months]).tz_localize(data.timezone)
-        mine = reps[reps["role"] == role]
+        from .data import resolve
+        from .data._lookups import labels_over_time
+
+        held = role == labels_over_time(resolve(data, "reps"), reps, "role", pd.Series(mids)).T  # months x reps
+        ever = held.any(axis=0)
+        mine, held = reps[ever], held[:, ever]
 
         def stamps_of(column: str) -> np.ndarray:
             """The column as UTC nanoseconds (NaT: unknown), or all unknown where the export has no such column."""
@@ -393,7 +399,7 @@ def _t_capacity(role: str, stage: str) -> Callable[[Any, str | None, Any], pd.Da
         unknown = np.iinfo("int64").min
         hired_ok = (hired == unknown) | (hired <= at)
         gone = (left != unknown) & (left <= at)
-        in_post = (hired_ok & ~gone).sum(axis=1).astype(float)
+        in_post = (hired_ok & ~gone & held).sum(axis=1).astype(float)  # in post, in the role that month
         handled = pd.Series(1.0, index=to_period(stamps, "M")).groupby(level=0).sum().reindex(months, fill_value=0.0)
         frame = pd.DataFrame({"month": months, "handled": handled.to_numpy(), "rep_months": in_post})
         if freq is None:

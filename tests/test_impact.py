@@ -398,3 +398,20 @@ def test_the_deck_never_shows_minus_zero():
     assert _reorg_value(-0.2, "days", "USD", "en", change=True) == "0 days"
     assert _reorg_value(-0.001, "rate", "USD", "en", change=True) == "0 pts"
     assert (_reorg_value(0.127, "rate", "USD", "en", change=True), _reorg_value(0.127, "rate", "KRW", "ko", change=True)) == ("+13 pts", "+13%p")
+
+
+def test_mqls_per_sdr_counts_a_rep_only_in_the_months_they_were_an_sdr():
+    """Three months of MQLs, 30 a month (90 in all). Two reps: r1 an SDR all quarter; r2 an SDR in January only,
+    then an AE (assignments). SDR rep-months: r1 3 + r2 1 = 4, so 90 / 4 = 22.5 MQLs per SDR a month; reps alone
+    (both SDRs all quarter) give 90 / 6 = 15."""
+    from salesmetrics.org import _t_capacity
+
+    days = pd.date_range("2025-01-01", "2025-03-31 12:00", periods=90)
+    leads = pd.DataFrame({"lead_id": [f"l{i}" for i in range(90)], "created_at": days, "mql_at": days})
+    reps = pd.DataFrame({"rep_id": ["r1", "r2"], "team": ["SDR", "SDR"], "role": ["SDR", "SDR"], "hired_at": ["2024-01-01"] * 2})
+    plan = pd.DataFrame({"rep_id": ["r1", "r2", "r2"], "team": ["SDR", "SDR", "New Business"], "role": ["SDR", "SDR", "AE"],
+                         "start_date": ["2024-01-01", "2024-01-01", "2025-02-01"], "end_date": [None, "2025-02-01", None]})
+    table = _t_capacity("SDR", "mql_at")
+    dated = table(sm.SalesData(leads=leads, reps=reps, assignments=plan), None, "2025-03-31 23:00")
+    flat = table(sm.SalesData(leads=leads, reps=reps), None, "2025-03-31 23:00")
+    assert dated["value"].iloc[0] == pytest.approx(90 / 4) and flat["value"].iloc[0] == pytest.approx(90 / 6)

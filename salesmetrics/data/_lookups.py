@@ -546,6 +546,37 @@ def _assigned_labels(inputs: Inputs, frame: pd.DataFrame, column: str, at: pd.Se
     return pd.Series(pd.Categorical.from_codes(codes, categories=index), index=frame.index)
 
 
+def labels_over_time(inputs: Inputs, reps: pd.DataFrame, column: str, times: pd.Series) -> np.ndarray:
+    """Each rep's ``column`` ("team", "role", "manager_id") at each of ``times``: a (reps x times) array of text, ""
+    where unknown. With assignments, the one in force at that time (see :func:`group_labels`); else reps' own.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reps = pd.DataFrame({"rep_id": ["r1"], "role": ["SDR"]})
+    >>> plan = pd.DataFrame({"rep_id": ["r1", "r1"], "role": ["SDR", "AE"],
+    ...                      "start_date": pd.to_datetime(["2024-01-01", "2025-01-01"]), "end_date": pd.to_datetime(["2025-01-01", None])})
+    >>> inputs = Inputs({"reps": reps, "assignments": plan}, "UTC", "USD", 1, None)
+    >>> labels_over_time(inputs, reps, "role", pd.Series(pd.to_datetime(["2024-06-01", "2025-06-01"], utc=True))).tolist()
+    [['SDR', 'AE']]
+    """
+    import warnings
+
+    own = reps[column].astype(object).where(reps[column].notna(), "").to_numpy() if column in reps else np.full(len(reps), "", dtype=object)
+    if not inputs.has_column("assignments", column):
+        return np.repeat(own[:, None], len(times), axis=1)
+    grid = pd.DataFrame({"owner_id": np.repeat(reps["rep_id"].to_numpy(), len(times))})
+    utc = pd.DatetimeIndex(times).tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]")
+    at = pd.Series(pd.DatetimeIndex(np.tile(utc, len(reps))).tz_localize("UTC"))
+    with warnings.catch_warnings():  # a time before a rep's first assignment takes the first: the metrics say so once
+        warnings.simplefilter("ignore")
+        found = group_labels(inputs, grid, column, at=at)
+    assert found is not None
+    values = found.to_numpy(object)
+    text = np.where(pd.isna(values) | np.isin(values.astype(str), list(NO_GROUP)), "", values.astype(str))
+    return text.reshape(len(reps), len(times))
+
+
 def _category(categories: list[Any], label: str) -> int:
     """Position of ``label`` among ``categories``, appending it when absent."""
     if label not in categories:

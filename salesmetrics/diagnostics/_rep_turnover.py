@@ -43,24 +43,22 @@ def _membership(inputs: Inputs, reps: pd.DataFrame, months: pd.DatetimeIndex, en
     under at the end of the window or when they left (the assignment in force then; reps' own column without an
     assignments table)."""
     from ..data import group_labels
+    from ..data._lookups import labels_over_time
 
+    last = reps["terminated_at"].where(reps["terminated_at"] < end, end) - pd.Timedelta(1, "ns")
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    dated = inputs.get("assignments") is not None
     for kind in ("team", "role"):
-        own = reps[kind].astype(object).where(reps[kind].notna(), "").to_numpy() if kind in reps else np.full(len(reps), "", dtype=object)
-        if not dated or not inputs.has_column("assignments", kind):
-            out[kind] = (np.repeat(own[:, None], len(months), axis=1), own)
-            continue
-        grid = pd.DataFrame({"owner_id": np.repeat(reps["rep_id"].to_numpy(), len(months))})
-        at = pd.Series(pd.DatetimeIndex(np.tile(months.tz_convert("UTC").tz_localize(None).to_numpy(), len(reps))).tz_localize("UTC"))
-        with warnings.catch_warnings():  # a month before a rep's first assignment takes the first: said once by the metrics
-            warnings.simplefilter("ignore")
-            monthly = group_labels(inputs, grid, kind, at=at)
-            last = reps["terminated_at"].where(reps["terminated_at"] < end, end) - pd.Timedelta(1, "ns")
-            exit_ = group_labels(inputs, reps[["rep_id"]].rename(columns={"rep_id": "owner_id"}), kind, at=last)
-        assert monthly is not None and exit_ is not None
-        clean = lambda v: np.where(pd.isna(v) | np.isin(v.astype(str), list(NO_GROUP)), "", v.astype(str))  # noqa: E731
-        out[kind] = (clean(monthly.to_numpy(object)).reshape(len(reps), len(months)), clean(exit_.to_numpy(object)))
+        monthly = labels_over_time(inputs, reps, kind, pd.Series(months))
+        if inputs.has_column("assignments", kind):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                found = group_labels(inputs, reps[["rep_id"]].rename(columns={"rep_id": "owner_id"}), kind, at=last)
+            assert found is not None
+            v = found.to_numpy(object)
+            at_exit = np.where(pd.isna(v) | np.isin(v.astype(str), list(NO_GROUP)), "", v.astype(str))
+        else:
+            at_exit = monthly[:, 0] if monthly.shape[1] else reps[kind].astype(object).fillna("").to_numpy()
+        out[kind] = (monthly, at_exit)
     return out
 
 
