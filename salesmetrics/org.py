@@ -384,7 +384,8 @@ def _t_capacity(role: str, stage: str) -> Callable[[Any, str | None, Any], pd.Da
         from .data import resolve
         from .data._lookups import labels_over_time
 
-        held = role == labels_over_time(resolve(data, "reps"), reps, "role", pd.Series(mids)).T  # months x reps
+        roles_then = labels_over_time(resolve(data, "reps"), reps, "role", pd.Series(mids)).T  # months x reps
+        held: np.ndarray = np.asarray(roles_then == role, dtype=bool)
         ever = held.any(axis=0)
         mine, held = reps[ever], held[:, ever]
 
@@ -753,8 +754,10 @@ def scorecard(
     ----------
     data : SalesData
         The bundle; each KPI uses the tables it needs.
-    org : {"process", "functional"} or OrgDesign, default "process"
-        The design whose teams own the KPIs (see :class:`OrgDesign`).
+    org : {"process", "functional", "assigned"} or OrgDesign, default "process"
+        The design whose teams own the KPIs (see :class:`OrgDesign`). "assigned" reads the design in force at
+        ``as_of`` from the bundle's assignments (:meth:`OrgDesign.at`, KPIs by role as in "process"), so a
+        scorecard of an earlier period shows the teams of that period.
     freq : {"Q", "M", "Y"} or None, default "Q"
         The reporting period. None (all time) reports every KPI over all the data up to
         ``as_of`` with ``period`` "all time"; there is no previous period and no target
@@ -777,12 +780,12 @@ def scorecard(
     >>> card.groupby("team").size().to_dict()
     {'Customer Success': 5, 'Marketing': 3, 'Sales': 6}
     """
-    design = _design(org)
     tz = data.timezone
     stamp = as_timestamp(as_of) if as_of is not None else data.as_of
     if stamp is None:
         raise ValueError("scorecard needs as_of or time stamps in the data.")
     stamp = stamp.tz_convert(tz) if stamp.tz is not None else stamp.tz_localize(tz)
+    design = OrgDesign.at(data, stamp.tz_localize(None)) if isinstance(org, str) and org == "assigned" else _design(org)
     period: pd.Period | str = (pd.Period(stamp.tz_localize(None), freq_alias(freq, data.fiscal_year_start))
                                if freq is not None else ALL_TIME)
     targets = data.targets

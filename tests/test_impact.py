@@ -415,3 +415,20 @@ def test_mqls_per_sdr_counts_a_rep_only_in_the_months_they_were_an_sdr():
     dated = table(sm.SalesData(leads=leads, reps=reps, assignments=plan), None, "2025-03-31 23:00")
     flat = table(sm.SalesData(leads=leads, reps=reps), None, "2025-03-31 23:00")
     assert dated["value"].iloc[0] == pytest.approx(90 / 4) and flat["value"].iloc[0] == pytest.approx(90 / 6)
+
+
+def test_a_scorecard_of_an_earlier_period_shows_the_teams_then(applied):
+    """org="assigned" reads the design in force at as_of: the SDR team holds BDRs after the reorg, not before; the
+    KPIs a team owns follow its roles as in the process design (the EMEA pod's AEs own the sales KPIs)."""
+    _, data = applied
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        after = sm.scorecard(data, org="assigned", as_of="2025-09-30")
+        before = sm.scorecard(data, org="assigned", as_of="2024-12-31")
+    assert after.attrs["org"] == "as assigned on 2025-09-30" and before.attrs["org"] == "as assigned on 2024-12-31"
+    design = sm.OrgDesign.at(data, "2025-09-30")
+    assert set(after["team"]) == {t.name for t in design.teams if t.kpis}
+    sales = set(sm.OrgDesign.process().teams[1].kpis)
+    assert set(after.loc[after["team"] == "New Business EMEA", "kpi"]) == sales
+    assert "BDR" in next(t for t in design.teams if t.name == "SDR").roles
+    assert "BDR" not in next(t for t in sm.OrgDesign.at(data, "2024-12-31").teams if t.name == "SDR").roles
