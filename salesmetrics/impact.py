@@ -40,6 +40,7 @@ from ._api import find_stack_level
 from .data import SalesData, group_labels, resolve
 from .data._lookups import NO_GROUP, index_in
 from .periods import as_timestamp, duration
+from .pipeline import _ns
 from .stats import km_summary, wilson_interval
 
 __all__ = ["reorg_impact"]
@@ -68,11 +69,10 @@ class _Windows:
 
     def which(self, t: pd.Series) -> np.ndarray:
         """0 before, 1 after, -1 in neither window (or no time)."""
-        v = t.to_numpy("datetime64[ns]") if not isinstance(t.dtype, pd.DatetimeTZDtype) else t.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
+        v = _ns(t)  # NaT is int64's minimum: in no window
         out = np.full(len(t), -1, dtype="int64")
         for k, (lo, hi) in enumerate((self.before, self.after)):
-            a, b = lo.tz_convert("UTC").tz_localize(None).to_datetime64(), hi.tz_convert("UTC").tz_localize(None).to_datetime64()
-            out[(v >= a) & (v < b)] = k
+            out[(v >= lo.value) & (v < hi.value)] = k
         return out
 
     def days(self, k: int, since: pd.Timestamp | None = None) -> float:
@@ -336,16 +336,13 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
             created = opps["created_at"]
             k = w.which(created)
             keep = k >= 0
-            ends = np.where(k == 0, w.before[1].tz_convert("UTC").tz_localize(None).to_datetime64(),
-                            w.after[1].tz_convert("UTC").tz_localize(None).to_datetime64())
-            end_ns = ends.astype("datetime64[ns]").astype("int64")
-            c_ns = created.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype("int64")
-            x_ns = closed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype("int64")
-            done = opps["status"].isin(["won", "lost"]).to_numpy() & ~closed.isna().to_numpy() & (x_ns < end_ns)
-            t = np.where(done, x_ns - c_ns, end_ns - c_ns) / _DAY
+            end_ns = np.where(k == 0, w.before[1].value, w.after[1].value)
+            c_ns, x_ns = _ns(created), _ns(closed)
+            ended = opps["status"].isin(["won", "lost"]).to_numpy() & ~closed.isna().to_numpy() & (x_ns < end_ns)
+            t = np.where(ended, x_ns - c_ns, end_ns - c_ns) / _DAY
             labels = _labels(c, "opportunities", opps, created)
             return "survival", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": np.maximum(t[keep], 0),
-                                             "event": done[keep]}), \
+                                             "event": ended[keep]}), \
                 ("KM median days from creation to close (won or lost); deals created in the window, still open ones censored at "
                  "the window's end; the p-value (log-rank) tests the whole curve, the interval and the verdict the median")
         done = closed.notna() & opps["status"].isin(["won", "lost"])
@@ -429,8 +426,7 @@ def _departures(c: _Context) -> tuple[pd.DataFrame, str]:
 
     def ns(stamps: pd.Series, empty: int) -> np.ndarray:
         """Instants as int64 nanoseconds (UTC), ``empty`` where missing."""
-        out = stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").astype("int64")
-        return np.where(stamps.isna().to_numpy(), empty, out)
+        return np.where(stamps.isna().to_numpy(), empty, _ns(stamps))
 
     hired = ns(reps["hired_at"], first) if "hired_at" in reps else np.full(len(reps), first)
     left = ns(reps["terminated_at"].where(reps["terminated_at"] <= c.now), far)
