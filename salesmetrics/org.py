@@ -574,6 +574,10 @@ class OrgDesign:
     teams : tuple of Team
         The teams; every KPI a team names must be a key of :data:`~salesmetrics.KPIS` (a ValueError
         names the unknown ones).
+    by_team : bool, default False
+        Each team's KPIs from its own reps' deals, leads and activities (:func:`team_view`) instead of the
+        company's; KPIs of accounts (retention, MRR, LTV, CAC) have no team and a scorecard shows them once,
+        for the company. :meth:`at` designs are by team.
 
     Examples
     --------
@@ -583,6 +587,7 @@ class OrgDesign:
 
     name: str
     teams: tuple[Team, ...]
+    by_team: bool = False
 
     def __post_init__(self) -> None:
         unknown = sorted({k for t in self.teams for k in t.kpis} - set(KPIS))
@@ -649,7 +654,8 @@ class OrgDesign:
         Returns
         -------
         OrgDesign
-            Named ``"as assigned on <date>"``; a team's ``rep_teams`` is its own name.
+            Named ``"as assigned on <date>"``; a team's ``rep_teams`` is its own name, and its KPIs count its
+            own reps' work (``by_team``).
 
         Examples
         --------
@@ -685,7 +691,7 @@ class OrgDesign:
             kpis = tuple(dict.fromkeys(k for t in owners for k in t.kpis))
             stages = {r: st for t in owners for r, st in t.stages.items() if r in roles}
             teams.append(Team(str(name), roles, kpis, stages, (str(name),)))
-        return cls(f"as assigned on {day.date()}", tuple(teams))
+        return cls(f"as assigned on {day.date()}", tuple(teams), by_team=True)
 
     @classmethod
     def functional(cls) -> OrgDesign:
@@ -725,14 +731,119 @@ class OrgDesign:
         ))
 
 
-def _design(org: str | OrgDesign) -> OrgDesign:
+def _design(org: str | OrgDesign, data: Any = None, as_of: Any = None) -> OrgDesign:
+    """The design ``org`` names; "assigned" is the one in force at ``as_of`` (default: the bundle's) in ``data``'s
+    assignments (:meth:`OrgDesign.at`)."""
     if isinstance(org, OrgDesign):
         return org
     if org == "process":
         return OrgDesign.process()
     if org == "functional":
         return OrgDesign.functional()
-    raise ValueError(f"org must be 'process', 'functional' or an OrgDesign, got {org!r}.")
+    if org == "assigned" and data is not None:
+        stamp = as_timestamp(as_of) if as_of is not None else data.as_of
+        if stamp is None:
+            raise ValueError("org='assigned' reads the design in force at as_of: pass as_of, or data with time stamps.")
+        tz = data.timezone
+        return OrgDesign.at(data, (stamp.tz_convert(tz) if stamp.tz is not None else stamp.tz_localize(tz)).tz_localize(None))
+    raise ValueError(f"org must be 'process', 'functional', 'assigned' (with a bundle that has assignments) or an "
+                     f"OrgDesign, got {org!r}.")
+
+
+_TEAM_TABLES = frozenset({"opportunities", "leads", "activities"})
+_COMPANY = Team("company", (), (), {}, ("company",))
+"""The team a by-team scorecard gives the KPIs no team owns alone (those of accounts: retention, MRR, LTV, CAC)."""
+
+
+def team_view(data: SalesData, team: Team) -> SalesData:
+    """The bundle with only the deals, leads and activities that ``team``'s reps owned: those whose owner's team
+    (the assignment in force at the row's time, as every grouping by team reads it) is one of ``team.rep_teams``.
+
+    The other tables are the bundle's own, and so is ``as_of``. No row is checked again: a subset of validated
+    rows is valid.
+
+    Parameters
+    ----------
+    data : SalesData
+    team : Team
+
+    Returns
+    -------
+    SalesData
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> data = sm.load_sample()
+    >>> sales = sm.OrgDesign.process().teams[1]
+    >>> sales.rep_teams
+    ('SDR', 'New Business', 'Sales Ops', 'Solutions Engineering')
+    >>> len(team_view(data, sales).opportunities), len(data.opportunities)  # the rest are Account Management's
+    (1808, 1978)
+    """
+    from .data import group_labels, resolve
+
+    tables = dict(data.tables)
+    for name in sorted(_TEAM_TABLES):
+        frame = tables.get(name)
+        if frame is None or not data.has_column(name, "owner_id"):
+            continue
+        labels = group_labels(resolve(data, name), frame, "team")
+        if labels is not None:
+            tables[name] = frame[labels.astype(object).isin(list(team.rep_teams)).to_numpy()].reset_index(drop=True)
+    return type(data)._checked(tables, timezone=data.timezone, currency=data.currency, fiscal_year_start=data.fiscal_year_start,
+                               as_of=data.as_of, absent=data.absent_columns)
+
+
+def _card_rows(data: SalesData, design: OrgDesign) -> list[tuple[Team, str, SalesData]]:
+    """A scorecard's rows: (team, KPI, the bundle it is computed on). A design that is not ``by_team`` computes
+    each KPI on the whole bundle; one that is computes a KPI of deals, leads or activities on each team's
+    :func:`team_view`, and a KPI of accounts once, for :data:`_COMPANY`, after the teams.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> [(team.name, kpi) for team, kpi, _ in _card_rows(sm.load_sample(), sm.OrgDesign.process())][:2]
+    [('Marketing', 'mqls'), ('Marketing', 'lead_conversion')]
+    """
+    if not design.by_team:
+        return [(team, name, data) for team in design.teams for name in team.kpis]
+
+    def own(name: str) -> bool:
+        return {n.split(".")[0] for n in KPIS[name].needs} <= _TEAM_TABLES
+
+    rows: list[tuple[Team, str, SalesData]] = []
+    for team in design.teams:
+        if any(own(name) for name in team.kpis):
+            view = team_view(data, team)
+            rows += [(team, name, view) for name in team.kpis if own(name)]
+    shared = dict.fromkeys(name for team in design.teams for name in team.kpis if not own(name))
+    return rows + [(_COMPANY, name, data) for name in shared]
+
+
+def _none_owned(data: SalesData, view: SalesData, name: str) -> str:
+    """The table KPI ``name`` counts of which a :func:`team_view` holds no row though ``data`` has some (the team's
+    reps own none of them), or ""."""
+    if view is data:
+        return ""
+    for table in dict.fromkeys(n.split(".")[0] for n in KPIS[name].needs):
+        frame = view.tables.get(table)
+        if frame is not None and not len(frame) and len(data.tables[table]):
+            return table
+    return ""
+
+
+def _as_company(design: OrgDesign) -> OrgDesign:
+    """``design`` as one team, the company, owning every KPI of its teams once (a by-team design's company figures).
+
+    Examples
+    --------
+    >>> _as_company(OrgDesign.process()).teams[0].kpis[:3]
+    ('mqls', 'lead_conversion', 'cac')
+    """
+    kpis = tuple(dict.fromkeys(k for team in design.teams for k in team.kpis))
+    roles = tuple(dict.fromkeys(r for team in design.teams for r in team.roles))
+    return OrgDesign(design.name, (Team("company", roles, kpis, design.role_stages(), ("company",)),))
 
 
 @data_first("data")
@@ -785,39 +896,41 @@ def scorecard(
     if stamp is None:
         raise ValueError("scorecard needs as_of or time stamps in the data.")
     stamp = stamp.tz_convert(tz) if stamp.tz is not None else stamp.tz_localize(tz)
-    design = OrgDesign.at(data, stamp.tz_localize(None)) if isinstance(org, str) and org == "assigned" else _design(org)
+    design = _design(org, data, stamp)
     period: pd.Period | str = (pd.Period(stamp.tz_localize(None), freq_alias(freq, data.fiscal_year_start))
                                if freq is not None else ALL_TIME)
     targets = data.targets
-    cache: dict[str, tuple[pd.Series | None, str]] = {}
+    cache: dict[tuple[int, str], tuple[pd.Series | None, str]] = {}
     rows = []
-    for team in design.teams:
-        for name in team.kpis:
-            kpi = KPIS[name]
-            if name not in cache:
-                gaps = kpi_gaps(data, name)  # what the bundle lacks for it, said as what to add (nothing swallowed)
-                cache[name] = ((None, "not available: add " + ", ".join(g if "." in g else f"the {g} table" for g in gaps)) if gaps
-                               else (kpi.compute(data, freq, stamp), ""))
-            series, note = cache[name]
-            value = previous = np.nan
-            if series is not None:
-                value = float(series.get(period, np.nan))
-                previous = float(series.get(period - 1, np.nan)) if isinstance(period, pd.Period) else np.nan
-            target = (_target(targets, kpi.target_metric, team, period, data.fiscal_year_start)
-                      if isinstance(period, pd.Period) else np.nan)
-            if not isinstance(period, pd.Period) and name in ("logo_churn_rate", "nrr") and not note:
-                note = "not defined over all time: nobody is a customer at its start; pick a freq"
-            att = ratio(target, value) if not kpi.higher_is_better else ratio(value, target)
-            rows.append({"team": team.name, "kpi": name, "label": kpi.label, "period": period, "value": value,
-                         "previous": previous, "change": value - previous, "target": target, "attainment": float(att),
-                         "higher_is_better": kpi.higher_is_better, "unit": kpi.unit, "note": note})
+    for team, name, bundle in _card_rows(data, design):
+        kpi = KPIS[name]
+        if (id(bundle), name) not in cache:
+            gaps = kpi_gaps(bundle, name)  # what the bundle lacks for it, said as what to add (nothing swallowed)
+            empty = _none_owned(data, bundle, name)
+            cache[id(bundle), name] = ((None, "not available: add " + ", ".join(g if "." in g else f"the {g} table" for g in gaps))
+                                       if gaps else (None, f"not available: the team's reps own none of the {empty}") if empty
+                                       else (kpi.compute(bundle, freq, stamp), ""))
+        series, note = cache[id(bundle), name]
+        value = previous = np.nan
+        if series is not None:
+            value = float(series.get(period, np.nan))
+            previous = float(series.get(period - 1, np.nan)) if isinstance(period, pd.Period) else np.nan
+        target = (_target(targets, kpi.target_metric, team, period, data.fiscal_year_start, company=bundle is data)
+                  if isinstance(period, pd.Period) else np.nan)
+        if not isinstance(period, pd.Period) and name in ("logo_churn_rate", "nrr") and not note:
+            note = "not defined over all time: nobody is a customer at its start; pick a freq"
+        att = ratio(target, value) if not kpi.higher_is_better else ratio(value, target)
+        rows.append({"team": team.name, "kpi": name, "label": kpi.label, "period": period, "value": value,
+                     "previous": previous, "change": value - previous, "target": target, "attainment": float(att),
+                     "higher_is_better": kpi.higher_is_better, "unit": kpi.unit, "note": note})
     out = pd.DataFrame(rows)
     out.attrs.update(org=design.name, freq=freq, as_of=str(stamp))
     return out
 
 
-def _target(targets: pd.DataFrame | None, metric: str, team: Team, period: pd.Period, fys: int) -> float:
-    """The target for a metric and period: the team's own scope, else one of its rep teams, else the company's.
+def _target(targets: pd.DataFrame | None, metric: str, team: Team, period: pd.Period, fys: int, *, company: bool = True) -> float:
+    """The target for a metric and period: the team's own scope, else one of its rep teams, else (``company``) the
+    company's. A figure of the team's own reps' work (:func:`team_view`) does not take the company's target.
 
     Monthly targets are summed into a quarter or year for counts (e.g. MQLs per month)."""
     if targets is None:
@@ -828,7 +941,7 @@ def _target(targets: pd.DataFrame | None, metric: str, team: Team, period: pd.Pe
     parsed = [parse_period(p, fiscal_year_start=fys) for p in rows["period"]]
     same = np.array([p == period for p in parsed])
     inside = np.array([p.freqstr == "M" and p.asfreq(period.freqstr, how="E") == period for p in parsed]) if period.freqstr != "M" else np.zeros(len(rows), bool)
-    for scopes in ((team.name,), team.rep_teams, ("company",)):
+    for scopes in ((team.name,), team.rep_teams, ("company",) if company else ()):
         in_scope = rows["scope"].isin(list(scopes)).to_numpy()
         if (in_scope & same).any():
             return float(rows.loc[in_scope & same, "target"].iloc[0])

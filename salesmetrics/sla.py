@@ -709,21 +709,36 @@ def compare_definitions(
     if reps is None or not inputs.has_column("reps", "role"):
         headcount, basis = np.nan, f"not measured: the reps table {'is missing' if reps is None else 'has no role column'}"
     else:
-        mine = reps[reps["role"] == role]
-        # average headcount over [lo, hi]: each rep's days in post inside the period / the period's days
+        # average headcount over [lo, hi]: each rep's days in post (and, with assignments, in the role) inside the
+        # period / the period's days; a rep without assignments counts in reps.role
         start_ns, stop_ns = pd.Timestamp(lo).value, pd.Timestamp(hi).value
-        hired = _ns(mine["hired_at"]) if inputs.has_column("reps", "hired_at") else np.full(len(mine), _NAT)
-        left = _ns(mine["terminated_at"]) if inputs.has_column("reps", "terminated_at") else np.full(len(mine), _NAT)
-        begin = np.maximum(np.where(hired == _NAT, start_ns, hired), start_ns)
-        stop = np.minimum(np.where(left == _NAT, stop_ns, left), stop_ns)
-        days = float(np.clip(stop - begin, 0, None).sum() / 86_400e9)
+        plan = inputs.get("assignments") if inputs.has_column("assignments", "role") else None
+        planned = reps["rep_id"].isin(plan["rep_id"]).to_numpy() if plan is not None else np.zeros(len(reps), bool)
+        mine = reps[(reps["role"] == role).to_numpy() & ~planned]
+        spans = [(mine, np.full(len(mine), start_ns), np.full(len(mine), stop_ns))]
+        if plan is not None:
+            held = plan[plan["role"] == role]
+            own = reps.iloc[index_in(held["rep_id"], reps["rep_id"])]  # validation: every assignment's rep is in reps
+            local = pd.DatetimeIndex(held["start_date"]).tz_localize(inputs.timezone)
+            until = pd.DatetimeIndex(held["end_date"]).tz_localize(inputs.timezone)
+            spans.append((own, local.as_unit("ns").asi8, np.where(until.isna(), stop_ns, until.as_unit("ns").asi8)))
+        days = 0.0
+        for who, first, last in spans:
+            hired = _ns(who["hired_at"]) if inputs.has_column("reps", "hired_at") else np.full(len(who), _NAT)
+            left = _ns(who["terminated_at"]) if inputs.has_column("reps", "terminated_at") else np.full(len(who), _NAT)
+            begin = np.maximum.reduce([np.where(hired == _NAT, start_ns, hired), first, np.full(len(who), start_ns)])
+            stop = np.minimum.reduce([np.where(left == _NAT, stop_ns, left), last, np.full(len(who), stop_ns)])
+            days += float(np.clip(stop - begin, 0, None).sum() / 86_400e9)
+        n_reps = len(mine) + (int(plan.loc[plan["role"] == role, "rep_id"].nunique()) if plan is not None else 0)
         span = (hi - lo).total_seconds() / 86_400
-        headcount = float(days / span) if span > 0 else float(len(mine))
+        headcount = float(days / span) if span > 0 else float(n_reps)
         missing = [c for c in ("hired_at", "terminated_at") if not inputs.has_column("reps", c)]
         basis = (f"average {role} headcount {headcount:.1f} over {lo:%Y-%m-%d} – {hi:%Y-%m-%d}"
+                 + (" (by the role each rep held, from the assignments)" if plan is not None else "")
                  + (f" (the reps table has no {' or '.join(missing)}: every {role} counted for the whole period)" if missing else ""))
-        if len(mine) == 0:
-            headcount, basis = np.nan, f"not measured: no rep has role {role!r}; roles are {sorted(reps['role'].dropna().unique().tolist())}"
+        if n_reps == 0:
+            roles = pd.concat([reps["role"]] + ([plan["role"]] if plan is not None else [])).dropna().unique().tolist()
+            headcount, basis = np.nan, f"not measured: no rep has role {role!r}; roles are {sorted(roles)}"
     out["reps"] = headcount
     out["weeks"] = weeks
     out["per_rep_week"] = ratio(out["qualified"], np.asarray(weeks) * headcount) if np.isfinite(headcount) else np.nan

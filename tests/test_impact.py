@@ -61,6 +61,10 @@ def test_overlaps_gaps_and_dates_outside_employment_are_reported():
     assert 2 in checks["assignment_outside_employment"]  # r2 was hired on 2024-01-01
     said = found.loc[found["check"] == "assignment_outside_employment", "value"].tolist()
     assert "r2 2023-06-01–2024-03-01 (employed 2024-01-01–open)" in said
+    shown = found.set_index(["check", "row"])["value"]  # every assignment check names the rep and the span
+    assert shown[("one_assignment_at_a_time", 1)] == "r1 2024-06-01–open"
+    assert shown[("assignment_ends_after_start", 3)] == "r2 2024-03-01–2024-02-01"
+    assert "'r1 2024-01-01–2024-07-01'" in str(err.value)
     assert "end each one on the day the next starts" in str(err.value)
 
 
@@ -427,8 +431,74 @@ def test_a_scorecard_of_an_earlier_period_shows_the_teams_then(applied):
         before = sm.scorecard(data, org="assigned", as_of="2024-12-31")
     assert after.attrs["org"] == "as assigned on 2025-09-30" and before.attrs["org"] == "as assigned on 2024-12-31"
     design = sm.OrgDesign.at(data, "2025-09-30")
-    assert set(after["team"]) == {t.name for t in design.teams if t.kpis}
+    assert design.by_team
+    work = {"opportunities", "leads", "activities"}  # a KPI of deals, leads or activities is a team's own
+    own = {t.name for t in design.teams if any({n.split(".")[0] for n in sm.KPIS[k].needs} <= work for k in t.kpis)}
+    assert set(after["team"]) == own | {"company"}  # teams of accounts only (AM, CS) have their KPIs in "company"
     sales = set(sm.OrgDesign.process().teams[1].kpis)
     assert set(after.loc[after["team"] == "New Business EMEA", "kpi"]) == sales
+    # each pod's figures are its own reps' deals: the pods' bookings add up to the company's (every new-business deal
+    # of the quarter is a pod's), and their win rates differ; KPIs of accounts appear once, for the company
+    pods = after[after["team"].str.startswith("New Business") & (after["kpi"] == "bookings")]
+    company = sm.scorecard(data, org="process", as_of="2025-09-30").set_index("kpi")
+    assert len(pods) == 3 and pods["value"].sum() == pytest.approx(company.loc["bookings", "value"])
+    assert after.loc[after["team"].str.startswith("New Business") & (after["kpi"] == "win_rate"), "value"].nunique() == 3
+    assert after.groupby("kpi")["team"].apply(lambda t: (t == "company").sum()).loc[["mrr", "nrr", "ltv"]].tolist() == [1, 1, 1]
+    assert after.loc[(after["team"] == "company") & (after["kpi"] == "mrr"), "value"].item() == company.loc["mrr", "value"]
+    # an AE pod owns no leads: its MQL-to-SQL row says so instead of showing a figure
+    emea = after[after["team"] == "New Business EMEA"].set_index("kpi")
+    assert np.isnan(emea.loc["lead_conversions", "value"]) and "own none of the leads" in emea.loc["lead_conversions", "note"]
     assert "BDR" in next(t for t in design.teams if t.name == "SDR").roles
     assert "BDR" not in next(t for t in sm.OrgDesign.at(data, "2024-12-31").teams if t.name == "SDR").roles
+
+
+def test_handoff_latency_counts_a_touch_as_an_ae_s_by_the_role_held_then():
+    """SQL to an AE's first touch. o1 became an SQL on 1 April 09:00; r1 touched it at 12:00 while still an SDR
+    (an AE from 2 April) and again on 3 April 09:00 as an AE: 48 h. r2, an AE throughout, touched o2 10 h after its
+    SQL. Median (48 + 10) / 2 = 29 h; by today's roles r1's first touch would count: (3 + 10) / 2 = 6.5 h. A touch
+    after as_of (o3) counts in neither."""
+    ts = ["2025-04-01 09:00", "2025-04-01 09:00", "2025-06-01 09:00"]
+    leads = pd.DataFrame({"lead_id": ["l1", "l2", "l3"], "created_at": "2025-03-01", "sql_at": ts, "mql_at": ts,
+                          "opportunity_id": ["o1", "o2", "o3"]})
+    opps = pd.DataFrame({"opportunity_id": ["o1", "o2", "o3"], "created_at": ts, "status": "open", "type": "new_business",
+                         "owner_id": ["r1", "r2", "r2"], "lead_id": ["l1", "l2", "l3"]})
+    acts = pd.DataFrame({"activity_id": ["a1", "a2", "a3", "a4"], "owner_id": ["r1", "r1", "r2", "r2"],
+                         "occurred_at": ["2025-04-01 12:00", "2025-04-03 09:00", "2025-04-01 19:00", "2025-07-05 09:00"],
+                         "opportunity_id": ["o1", "o1", "o2", "o3"]})
+    plan = pd.DataFrame({"rep_id": ["r1", "r1", "r2"], "team": ["B", "B", "B"], "role": ["SDR", "AE", "AE"],
+                         "start_date": ["2024-01-01", "2025-04-02", "2024-01-01"], "end_date": ["2025-04-02", None, None]})
+    tables = {"leads": leads, "opportunities": opps, "activities": acts, "reps": REPS}
+
+    def handoff(data: sm.SalesData) -> float:
+        table = sm.role_clarity(data, as_of="2025-06-30").table
+        return float(table.loc[table["metric"] == "handoff_hours", "value"].item())
+
+    assert handoff(sm.SalesData(**tables, assignments=plan)) == pytest.approx(29.0)
+    assert handoff(sm.SalesData(**tables)) == pytest.approx(6.5)
+
+
+def test_the_deck_shows_each_pod_its_own_figures_under_the_assigned_design(applied):
+    """report(org="assigned"): the scorecard pages show each pod's own bookings (three different figures that add up
+    to the company's), a page holds whole teams and at most 14 rows, and the headline page keeps the company's
+    figures and targets."""
+    from salesmetrics.reports.deck import review
+
+    _, data = applied
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        slides = review(data, org="assigned", as_of="2025-09-30")
+        flat = review(data, org="process", as_of="2025-09-30")
+    cards = [s for s in slides if s.key == "scorecards"]
+    frames = [s.charts[0].frame for s in cards]
+    assert len(cards) >= 2 and all(len(f) <= 14 for f in frames)
+    teams = [set(f["team"]) for f in frames]
+    assert all(not (a & b) for i, a in enumerate(teams) for b in teams[i + 1:])  # no team split over two pages
+    card = pd.concat(frames)
+    pods = card[card["team"].str.startswith("New Business") & (card["kpi"] == "bookings")]
+    company = next(s for s in flat if s.key == "headline")
+    total = next(f.value for f in company.figures if f.kpi == "bookings" and f.period == "2025Q3")
+    assert len(set(pods["shown"])) == 3 and pods["value"].sum() == pytest.approx(total)
+    head = next(s for s in slides if s.key == "headline")
+    mine, theirs = ({(f.kpi, f.period): f.text for f in s.figures} for s in (head, company))
+    assert ("bookings", "2025Q3") in mine and all(mine[k] == theirs[k] for k in mine.keys() & theirs.keys())
+    assert "Company: the KPIs of accounts" in " ".join(cards[-1].notes)

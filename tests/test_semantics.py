@@ -222,6 +222,23 @@ def test_compare_definitions_precision_recall_and_workload_by_hand():
     assert cur["per_rep_week"] == pytest.approx(10 / 3) and new["per_rep_week"] == pytest.approx(5 / 3)
 
 
+def test_compare_definitions_workload_counts_the_role_each_rep_held():
+    """With assignments, an SDR-day is a day in the SDR role. Over 2025-01-01..15 (14 days): s1 is an SDR
+    throughout (14 days); s2 has no assignment, so reps.role counts, until leaving on 8 January (7 days); a1, an
+    AE today, was an SDR until 5 January (4 days). (14 + 7 + 4) / 14 = 1.7857 SDRs on average, against 1.5 from
+    reps.role alone (the test above)."""
+    base = _definitions_bundle()
+    plan = pd.DataFrame({"rep_id": ["s1", "a1", "a1"], "team": ["SDR", "SDR", "AE"], "role": ["SDR", "SDR", "AE"],
+                         "start_date": ["2024-01-01", "2024-01-01", "2025-01-05"], "end_date": [None, "2025-01-05", None]})
+    data = sm.SalesData(**{**base.tables, "assignments": plan}, as_of="2025-02-01")
+    c = sm.compare_definitions(data, None, {"column": "score", "op": ">=", "value": 45}, start="2025-01-01", end="2025-01-15")
+    assert c.loc[0, "reps"] == pytest.approx(25 / 14)
+    assert "by the role each rep held" in c.attrs["workload"]
+    ae = sm.compare_definitions(data, None, {"column": "score", "op": ">=", "value": 45}, start="2025-01-01",
+                                end="2025-01-15", role="AE")
+    assert ae.loc[0, "reps"] == pytest.approx(10 / 14)  # a1 an AE from 5 January: 10 of 14 days
+
+
 def test_compare_definitions_on_the_sample_a_stricter_rule_loses_wins():
     """The notebook's proposed rule: its MQLs win more often (precision up) but it would have lost most wins."""
     data = sm.load_sample()

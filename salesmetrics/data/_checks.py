@@ -101,6 +101,8 @@ def _validate_table(
             idx = idx[keep]
             value_col = column if column in coerced.columns else None
             values = coerced[value_col].iloc[idx] if value_col else g["failure_case"].iloc[np.flatnonzero(keep)]
+            if table == "assignments" and check in _SPAN_CHECKS:  # name the rep and the span, as the employment check does
+                values = pd.Series(_spans(coerced.iloc[idx]))
             fix = _fix(check, table, column, allowed=_allowed(table, column))
             failures.append(_failures(table, column, check, idx, values, fix))
     return coerced, _concat(failures)
@@ -237,6 +239,19 @@ def _reference_checks(frames: Mapping[str, pd.DataFrame], rows: Mapping[str, np.
     return _concat(out), unresolved
 
 
+_SPAN_CHECKS = frozenset({"assignment_ends_after_start", "one_assignment_at_a_time"})
+
+
+def _day(v: Any) -> str:
+    return "open" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}"
+
+
+def _spans(assignments: pd.DataFrame) -> list[str]:
+    """Each assignment as ``"<rep> <start>–<end>"``, so an error names the rep and can be fixed without a look-up."""
+    return [f"{rep} {_day(a)}–{_day(b)}" for rep, a, b in
+            zip(assignments["rep_id"].to_numpy(), assignments["start_date"].to_numpy(), assignments["end_date"].to_numpy(), strict=True)]
+
+
 def _outside_employment(assignments: pd.DataFrame, reps: pd.DataFrame, pos: np.ndarray, rows: np.ndarray) -> list[pd.DataFrame]:
     """Assignments that start before the rep's hire date or after the day they left, or end (exclusive) after the
     day after it. Dates are compared as calendar days in the bundle's zone; an open end for a rep who left runs
@@ -259,12 +274,9 @@ def _outside_employment(assignments: pd.DataFrame, reps: pd.DataFrame, pos: np.n
     if not bad.any():
         return []
 
-    def shown(v: Any) -> str:
-        return "open" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}"
-
     # the value names the rep and both spans, so the row can be found and fixed without a look-up
-    said = [f"{rep} {shown(a)}–{shown(b)} (employed {shown(h)}–{shown(x)})" for rep, a, b, h, x in
-            zip(assignments["rep_id"].to_numpy()[bad], start[bad], end[bad], hired[bad], left[bad], strict=True)]
+    said = [f"{span} (employed {_day(h)}–{_day(x)})" for span, h, x in
+            zip(_spans(assignments[bad]), hired[bad], left[bad], strict=True)]
     return [_failures("assignments", "start_date", "assignment_outside_employment", rows[bad], said,
                       _fix("assignment_outside_employment", "assignments", "start_date"))]
 

@@ -199,7 +199,7 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
-_MAX_VALUE = 60  # characters of a value shown in a message; failure_cases keeps it whole
+_MAX_VALUE = 80  # characters of a value shown in a message; failure_cases keeps it whole
 _MAX_NAME = 60
 _MAX_LINE = 600
 
@@ -212,7 +212,7 @@ def _show(value: Any, *, escape: bool = False) -> str:
     Examples
     --------
     >>> _show("a" * 1_048_576)
-    "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…' (1,048,576 chars)"
+    "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…' (1,048,576 chars)"
     >>> _show("Jose\u0301", escape=True), _show(None)
     ("'Jose\\u0301'", '(empty)')
     """

@@ -78,7 +78,7 @@ def diagnose(
         The periods each sign compares: months, quarters or (fiscal) years. None: all time — no sign
         is assessed, since each compares periods (one ``info`` row per sign, metric "not_assessed",
         says so).
-    org : {"process", "functional"} or OrgDesign, default "process"
+    org : {"process", "functional", "assigned"} or OrgDesign, default "process"
         The design the unclear-roles sign reads (see :func:`role_clarity`).
     thresholds : mapping, optional
         Per sign, keywords of its function (``{"rep_turnover": {"min_rate": 0.3}}``).
@@ -104,7 +104,7 @@ def diagnose(
     """
     from ..org import _design
 
-    _design(org)  # an unknown design is an error here too, whether or not unclear_roles can be assessed
+    _design(org, data, as_of)  # an unknown design is an error here too, whether or not unclear_roles can be assessed
     unknown = sorted(set(thresholds or {}) - set(SIGNS))
     if unknown:
         raise ValueError(f"thresholds has unknown signs {unknown}; the signs are {', '.join(SIGNS)}.")

@@ -103,8 +103,9 @@ def role_clarity(
     ----------
     data : SalesData
         The bundle; the tables this sign needs are named above.
-    org : {"process", "functional"} or OrgDesign, default "process"
-        The design whose role → lanes map says who owns which work.
+    org : {"process", "functional", "assigned"} or OrgDesign, default "process"
+        The design whose role → lanes map says who owns which work ("assigned": the design in force at
+        ``as_of``, from the assignments, see :meth:`~salesmetrics.OrgDesign.at`).
     freq : {"Q", "M", "Y"} or None, default "Q"
         The periods compared: months, quarters or (fiscal) years. None: all time — not assessed, since
         the sign compares periods (one ``info`` finding, metric "not_assessed", says so; the table has
@@ -146,7 +147,7 @@ def role_clarity(
     acts = inputs.require("activities", "role_clarity")
     reps = inputs.require("reps", "role_clarity")
     _require_columns(inputs, "unclear_roles", "role_clarity")
-    design = _design(org)
+    design = _design(org, data, as_of)
     if freq is None:  # all time is one period: no recent share to compare with a baseline
         return _all_time("unclear_roles", "role_clarity", _COLUMNS, lang, org=design.name)
     now, last = _periods(inputs, as_of, freq)
@@ -221,7 +222,7 @@ def role_clarity(
         findings.append(_finding("unclear_roles", "critical" if mutual else "warning", "role", scope, "out_of_lane_share",
                                  share_r, share_b, last, evidence, lang))
     rows += _overlap_rows(inputs, acts, role, human, period, first, last, alias)
-    rows += _orphan_rows(inputs, reps, now, last)
+    rows += _orphan_rows(inputs, reps, role, now, last)
     table = pd.DataFrame(rows, columns=_COLUMNS)
     table.attrs.update(org=design.name, freq=freq)
     return Assessment(table, _findings(findings))
@@ -240,7 +241,9 @@ def _overlap_rows(inputs: Inputs, acts: pd.DataFrame, role: np.ndarray, human: n
             for p, r, s, n in zip(p_level, r_level, shared["sum"], shared["size"], strict=True)]
 
 
-def _orphan_rows(inputs: Inputs, reps: pd.DataFrame, now: pd.Timestamp, last: pd.Period) -> list[tuple[Any, ...]]:
+def _orphan_rows(inputs: Inputs, reps: pd.DataFrame, role: np.ndarray, now: pd.Timestamp, last: pd.Period) -> list[tuple[Any, ...]]:
+    """Open work owned by no active rep, and the hand-off latency: SQL to an AE's first touch, where ``role`` is
+    the role each activity's owner held when it happened (see :func:`role_clarity`)."""
     rows: list[tuple[Any, ...]] = []
     active = set(reps.loc[reps["terminated_at"].isna() | (reps["terminated_at"] > now), "rep_id"])
     leads, opps = inputs.get("leads"), inputs.get("opportunities")
@@ -258,8 +261,9 @@ def _orphan_rows(inputs: Inputs, reps: pd.DataFrame, now: pd.Timestamp, last: pd
     acts = inputs.get("activities")
     if leads is not None and acts is not None and opps is not None:
         sql = leads.dropna(subset=["sql_at", "opportunity_id"])
-        ae = set(reps.loc[reps["role"] == "AE", "rep_id"])
-        touches = acts[acts["owner_id"].isin(list(ae)) & acts["opportunity_id"].isin(sql["opportunity_id"])]
+        sql = sql[sql["sql_at"] <= now]  # nothing after as_of counts
+        touches = acts[(role == "AE") & acts["opportunity_id"].isin(sql["opportunity_id"]).to_numpy()
+                       & (acts["occurred_at"] <= now).to_numpy()]
         first_touch = touches.groupby("opportunity_id")["occurred_at"].min()
         hours = (first_touch.reindex(sql["opportunity_id"]).to_numpy() - sql["sql_at"].to_numpy()) / pd.Timedelta(hours=1)
         hours = hours[~np.isnan(hours.astype(float))].astype(float)

@@ -632,7 +632,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_terminal_safe_output(_cmd_validate))
     p = sub.add_parser("diagnose", parents=[common], help="the five signs that a reorg is due, with evidence and advice")
     p.add_argument("data_dir", nargs="?", help="folder of CSV/Parquet tables (default: the bundled sample)")
-    p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for role lanes")
+    p.add_argument("--org", default="process", choices=["process", "functional", "assigned"],
+                   help="org design for role lanes (assigned: the teams in force at as-of, from the assignments)")
     p.add_argument("--csv", help="also write the findings to this CSV file (formula-safe)")
     p.add_argument("--as-of", dest="as_of", help="assess as of this date, YYYY-MM-DD (default: the data's latest event)")
     p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the findings (default: en)")
@@ -644,7 +645,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", help="report as of this date, YYYY-MM-DD (default: the data's latest event)")
     p.add_argument("--out", action="append", help="review.pptx, review.html and/or review.xlsx (the tables behind the deck: "
                                                    "needs salesmetrics[excel]); repeat for several (default: review.pptx)")
-    p.add_argument("--org", default="process", choices=["process", "functional"], help="org design for the scorecards")
+    p.add_argument("--org", default="process", choices=["process", "functional", "assigned"],
+                   help="org design for the scorecards (assigned: the teams in force at as-of, from the assignments)")
     p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the deck and the findings (default: en)")
     p.add_argument("--reorg-at", dest="reorg_at", help="a reorg's date, YYYY-MM-DD: adds 'Did the reorg work?' (see the impact command)")
     p.set_defaults(func=_terminal_safe_output(_cmd_report))

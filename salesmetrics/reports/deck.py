@@ -112,6 +112,13 @@ class _Book:
         self._tables: dict[str, pd.DataFrame | None] = {}
         self.used: dict[str, list[str]] = {}
 
+    def view(self, data: SalesData) -> _Book:
+        """A book of the same review on another bundle (a team's own work, :func:`~salesmetrics.org.team_view`);
+        what it shows is recorded with this book's, for the glossary."""
+        other = _Book(data, self.as_of, self.lang, self.quarter)
+        other.used = self.used
+        return other
+
     def gaps(self, kpi: str) -> list[str]:
         from ..org import kpi_gaps
 
@@ -263,7 +270,7 @@ def review(
     import salesmetrics as sm
 
     from ..formatting import scope_label, shorten, sign_overview
-    from ..org import _design
+    from ..org import _as_company, _design
 
     step = progress or (lambda _name: None)
     q, as_of = _quarter(data, quarter, as_of)
@@ -275,15 +282,17 @@ def review(
         return text(key, lang, **params)
 
     chart = lambda name, frame, **kw: Chart(name, frame, kw, lang, cur)  # noqa: E731
-    design = _design(org)
+    design = _design(org, data, as_of)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sm.DefinitionWarning)
         step("scorecards")
-        card = _scorecard(book, design, q)
-        shown_card = card[card["note"] == ""]
+        card, books = _scorecard(book, design, q)
+        company_card = card if not design.by_team else _scorecard(book, _as_company(design), q)[0]
+        shown = (card["note"] == "").to_numpy()
+        shown_card, shown_books = card[shown], [b for b, keep in zip(books, shown, strict=True) if keep]
         slides.append(Slide(t("deck.title", quarter=book.label(q)), t("deck.subtitle", date=f"{as_of:%Y-%m-%d}", tz=data.timezone,
                                                                      currency=cur, org=design.name), lang=lang, key="title"))
-        slides.append(_headline_slide(book, card, q))
+        slides.append(_headline_slide(book, company_card, q))
 
         step("diagnostics")
         found = sm.diagnose(data, as_of=as_of, org=org, lang=lang)
@@ -375,16 +384,21 @@ def review(
                                 figures=figures,
                                 notes=_maturing_note(book, figures), key="economics"))
 
-        figures = [book.figure(k, q) for k in shown_card["kpi"]]
+        figures = [b.figure(k, q) for b, k in zip(shown_books, shown_card["kpi"], strict=True)]
         # the table shows the book's values as every other page does, marked † while maturing
         shown_card = shown_card.assign(shown=[f.text for f in figures],
                                        shown_target=[book.format(k, v) for k, v in zip(shown_card["kpi"], shown_card["target"], strict=True)])
-        slides.append(Slide(t("deck.scorecards", org=design.name), t("deck.scorecards_sub", quarter=book.label(q)),
-                            charts=[chart("scorecard", shown_card)], figures=figures,
-                            notes=[*_maturing_note(book, figures), *_unavailable_note(book, card)], key="scorecards"))
+        pages = _by_team_pages(shown_card)
+        for i, rows in enumerate(pages):
+            title = t("deck.scorecards", org=design.name)
+            last = i == len(pages) - 1
+            slides.append(Slide(title if i == 0 else t("deck.continued", title=title), t("deck.scorecards_sub", quarter=book.label(q)),
+                                charts=[chart("scorecard", shown_card.iloc[rows])], figures=[figures[r] for r in rows],
+                                notes=[*_maturing_note(book, figures), *_unavailable_note(book, card)] if last else [],
+                                key="scorecards"))
 
         step("plan")
-        slides.append(_plan_slide(book, design, q))
+        slides.append(_plan_slide(book, _as_company(design) if design.by_team else design, q))
 
         step("data quality")
         slides.append(_quality_slide(data, lang, as_of=as_of))
@@ -401,39 +415,73 @@ def _maturing_note(book: _Book, figures: list[Figure]) -> list[str]:
                  kpis=", ".join(dict.fromkeys(book.name(f.kpi) for f in late)))]
 
 
+_CARD_ROWS = 14
+"""Scorecard rows a page holds (at the deck's table row height, with room for the notes)."""
+
+
+def _by_team_pages(card: pd.DataFrame) -> list[list[int]]:
+    """The scorecard's rows (positions) per page: whole teams, up to :data:`_CARD_ROWS` rows a page (a larger team
+    alone on its pages). Always one page, empty when the card is."""
+    pages: list[list[int]] = [[]]
+    for _team, rows in pd.Series(range(len(card)), index=card["team"].to_numpy()).groupby(level=0, sort=False):
+        here = rows.tolist()
+        if pages[-1] and len(pages[-1]) + len(here) > _CARD_ROWS:
+            pages.append([])
+        while len(here) > _CARD_ROWS:
+            pages[-1] += here[:_CARD_ROWS]
+            pages.append([])
+            here = here[_CARD_ROWS:]
+        pages[-1] += here
+    return pages
+
+
 def _unavailable_note(book: _Book, card: pd.DataFrame) -> list[str]:
-    """The KPIs the bundle cannot give, grouped by what to add."""
+    """The KPIs the bundle cannot give, grouped by what to add; and a team's KPIs of work its reps do not own."""
     groups: dict[str, list[str]] = {}
     for kpi in dict.fromkeys(card.loc[card["note"] != "", "kpi"]):
-        groups.setdefault(book.needs_text(book.gaps(kpi)), []).append(book.name(kpi))
-    return [text("deck.not_available_kpis", book.lang, kpis=", ".join(names), what=what) for what, names in groups.items()]
+        if book.gaps(kpi):
+            groups.setdefault(book.needs_text(book.gaps(kpi)), []).append(book.name(kpi))
+    lines = [text("deck.not_available_kpis", book.lang, kpis=", ".join(names), what=what) for what, names in groups.items()]
+    unowned = card[(card["note"] != "") & ~card["kpi"].map(lambda k: bool(book.gaps(k)))]
+    if len(unowned):
+        counts = unowned.groupby("team", sort=False).size()
+        lines.append(text("deck.none_owned_kpis", book.lang, teams=", ".join(f"{team} ({n})" for team, n in counts.items())))
+    if (card["team"] == text("deck.company", book.lang)).any() and card.attrs.get("by_team"):
+        lines.append(text("deck.company_note", book.lang))
+    return lines
 
 
-def _scorecard(book: _Book, design: OrgDesign, q: pd.Period) -> pd.DataFrame:
-    """The team scorecard of quarter ``q`` (as :func:`~salesmetrics.scorecard` returns it), from the book's values."""
-    from ..org import KPIS, _target
+def _scorecard(book: _Book, design: OrgDesign, q: pd.Period) -> tuple[pd.DataFrame, list[_Book]]:
+    """The team scorecard of quarter ``q`` (as :func:`~salesmetrics.scorecard` returns it), from the book's values,
+    and the book each row is read from (a by-team design's teams read their own work)."""
+    from ..org import KPIS, _card_rows, _none_owned, _target
     from ..stats import ratio
 
-    rows = []
+    rows, books = [], []
     data = book.data
-    for team in design.teams:
-        for name in team.kpis:
-            kpi = KPIS[name]
-            gaps = book.gaps(name)
-            frame = book.table(name)
-            value = previous = np.nan
-            if frame is not None:
-                series = frame.set_index("period")["value"]
-                value, previous = float(series.get(q, np.nan)), float(series.get(q - 1, np.nan))
-            target = _target(data.targets, kpi.target_metric, team, q, data.fiscal_year_start)
-            att = ratio(value, target) if kpi.higher_is_better else ratio(target, value)
-            rows.append({"team": team.name, "kpi": name, "label": kpi.label, "period": q, "value": value, "previous": previous,
-                         "change": value - previous, "target": target, "attainment": float(att),
-                         "higher_is_better": kpi.higher_is_better, "unit": kpi.unit,
-                         "note": text("deck.not_available", book.lang, reason=book.needs_text(gaps)) if gaps else ""})
+    views: dict[int, _Book] = {}
+    for team, name, bundle in _card_rows(data, design):
+        kpi = KPIS[name]
+        b = book if bundle is data else views.setdefault(id(bundle), book.view(bundle))
+        gaps = b.gaps(name)
+        empty = "" if gaps else _none_owned(data, bundle, name)
+        frame = None if empty else b.table(name)
+        value = previous = np.nan
+        if frame is not None:
+            series = frame.set_index("period")["value"]
+            value, previous = float(series.get(q, np.nan)), float(series.get(q - 1, np.nan))
+        target = _target(data.targets, kpi.target_metric, team, q, data.fiscal_year_start, company=bundle is data)
+        att = ratio(value, target) if kpi.higher_is_better else ratio(target, value)
+        note = (text("deck.not_available", book.lang, reason=book.needs_text(gaps)) if gaps
+                else text("deck.none_owned", book.lang, table=label("table", empty, book.lang, default=empty)) if empty else "")
+        rows.append({"team": team.name if team.name != "company" else text("deck.company", book.lang), "kpi": name,
+                     "label": kpi.label, "period": q, "value": value, "previous": previous,
+                     "change": value - previous, "target": target, "attainment": float(att),
+                     "higher_is_better": kpi.higher_is_better, "unit": kpi.unit, "note": note})
+        books.append(b)
     out = pd.DataFrame(rows)
-    out.attrs.update(org=design.name, freq="Q", as_of=str(book.as_of), currency=book.cur, lang=book.lang)
-    return out
+    out.attrs.update(org=design.name, freq="Q", as_of=str(book.as_of), currency=book.cur, lang=book.lang, by_team=design.by_team)
+    return out, books
 
 
 def _headline_slide(book: _Book, card: pd.DataFrame, q: pd.Period) -> Slide:
@@ -1267,7 +1315,8 @@ def report(
     out : path or list of paths
         ``.pptx`` (native PowerPoint charts with their data, editable; images for the waterfall and heatmap), ``.xlsx`` (every table behind the deck; needs openpyxl) and/or ``.html`` (plotly.js
         embedded, so it opens offline).
-    org : "process", "functional" or an OrgDesign
+    org : "process", "functional", "assigned" or an OrgDesign
+        "assigned": the teams in force at ``as_of``, from the bundle's assignments (:meth:`~salesmetrics.OrgDesign.at`).
     progress : callable, optional
         Called with the name of each step (the command line draws a progress bar with it).
     lang : {"en", "ko"}
