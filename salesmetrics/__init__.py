@@ -59,6 +59,8 @@ _LAZY = {
     "attainment": "salesmetrics.sla",
     "reorg_impact": "salesmetrics.impact",
     "OrgDesign": "salesmetrics.org",
+    "Team": "salesmetrics.org",
+    "team_view": "salesmetrics.org",
     "scorecard": "salesmetrics.org",
     "plan_funnel": "salesmetrics.org",
     "KPIS": "salesmetrics.org",
@@ -112,6 +114,7 @@ __all__ = [
     "SalesData",
     "SalesMetricsError",
     "ShiftedBetaGeometric",
+    "Team",
     "__version__",
     "attainment",
     "bottlenecks",
@@ -161,6 +164,7 @@ __all__ = [
     "sales_velocity",
     "scorecard",
     "stage_durations",
+    "team_view",
     "to_csv",
     "to_excel",
     "to_period",
@@ -192,7 +196,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .funnels import LEAD_STAGES, bottlenecks, funnel, lead_journeys, lead_quality, stage_durations
     from .impact import reorg_impact
-    from .org import KPIS, OrgDesign, plan_funnel, scorecard
+    from .org import KPIS, OrgDesign, Team, plan_funnel, scorecard, team_view
     from .partials import combine, partial
     from .periods import BusinessCalendar, last_complete_period, parse_period, period_range, to_period
     from .pipeline import close_rate, deal_size, pipeline_coverage, sales_cycle, sales_velocity, win_rate

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
@@ -38,7 +38,7 @@ import pandas as pd
 
 from ._api import find_stack_level
 from .data import SalesData, group_labels, resolve
-from .data._lookups import NO_GROUP, index_in
+from .data._lookups import MISSING_GROUP, NO_GROUP, UNKNOWN_GROUP, index_in
 from .periods import as_timestamp, duration
 from .pipeline import _ns
 from .stats import km_summary, wilson_interval
@@ -150,7 +150,9 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
         the one control group, whose change is the market's; "better (no control)" / "worse (no control)" for a
         change no control group can net), ``note`` and, for "not assessed", ``reason`` (a code: "no_amount",
         "no_surveys", "no_survey_owner", "no_departures", "no_rows", ...). The frame's
-        ``attrs`` hold the windows, the controls and the settings.
+        ``attrs`` hold the windows, the controls and the settings; ``data_start`` maps each metric whose data start
+        inside the before window to that date, and ``after_days`` / ``after_asked_days`` say how long the after
+        window is and would be without ``as_of`` (the ``note`` of each row says the same in words).
 
     Examples
     --------
@@ -195,10 +197,12 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
         raise ValueError(f"reorg_impact: the after window starts at {windows.after[0]} (at + gap), on or after as_of {now}; "
                          "use a smaller gap or a later as_of.")
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    context = _Context(data, by, windows, now, z, confidence, min_n, convert_within, boot, seed)
+    context = _Context(data, by, windows, now, z, confidence, min_n, convert_within, boot, seed, asked_after=end)
     if isinstance(control, str):
         control = [control]
     touched, controls, why_control = _arms(data, by, date, pad, control)
+    if not controls:
+        context.no_control = f"no control group ({why_control.replace('; ', ', ')}), so the change is not net of the market"
     rows: list[dict[str, Any]] = []
     with warnings.catch_warnings(record=True) as caught:  # each metric groups the same rows: say each thing once
         warnings.simplefilter("always")
@@ -220,7 +224,9 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
                                                                      np.where(changed, "reorganised", "unclassified")))
     out.insert(2, "arm", pd.Series(arms, dtype=object).where(out["group"].notna(), None))
     out.attrs.update(at=str(date), before=[str(t) for t in windows.before], after=[str(t) for t in windows.after],
-                     controls=list(controls), touched=list(touched), control_rule=why_control, by=by, confidence=confidence)
+                     controls=list(controls), touched=list(touched), control_rule=why_control, by=by, confidence=confidence,
+                     data_start=dict(context.clipped), after_days=windows.days(1),
+                     after_asked_days=(end - windows.after[0]) / pd.Timedelta(days=1))
     return out
 
 
@@ -241,6 +247,10 @@ class _Context:
     boot: int
     seed: int
     since: pd.Timestamp | None = None  # where the current metric's data start (rates over time count from there)
+    first: pd.Timestamp | None = None  # the current metric's first event in the data, on its own clock
+    asked_after: pd.Timestamp | None = None  # where the after window would end without as_of
+    no_control: str = "no control group has this metric: the change is not net of the market"
+    clipped: dict[str, str] = field(default_factory=dict)  # metric -> where its data start, inside the before window
 
 
 def _arms(data: SalesData, by: str, date: pd.Timestamp, pad: Any, control: Sequence[str] | None) -> tuple[list[str], list[str], str]:
@@ -279,7 +289,7 @@ def _arms(data: SalesData, by: str, date: pd.Timestamp, pad: Any, control: Seque
 # ------------------------------------------------------------------------------------------------------------------
 
 def _one_metric(c: _Context, metric: str, controls: list[str]) -> list[dict[str, Any]]:
-    c.since = None
+    c.since = c.first = None
     try:
         kind, obs, note = _observations(c, metric)
     except _NotAssessed as why:
@@ -289,8 +299,17 @@ def _one_metric(c: _Context, metric: str, controls: list[str]) -> list[dict[str,
         return [{"metric": metric, "group": None, "verdict": "not assessed", "reason": "no_rows",
                  "note": f"nothing to measure in either window ({w.before[0]:%Y-%m-%d} to {w.after[1]:%Y-%m-%d}): the data hold no "
                          "rows for it then"}]
-    if c.since is not None and c.since > c.windows.before[0]:
-        note += f"; the data start on {c.since:%Y-%m-%d}, so the before window counts from there"
+    w = c.windows
+    start = c.since if c.since is not None else c.first
+    if start is not None and start > w.before[0] + pd.Timedelta(days=1):
+        held = max((w.before[1] - start) / pd.Timedelta(days=1), 0.0)
+        c.clipped[metric] = f"{start:%Y-%m-%d}"
+        note += (f"; the data start on {start:%Y-%m-%d}, so the before window holds {held:.0f} of its "
+                 f"{w.days(0):.0f} days" + (" (rates per month count from there)" if c.since is not None else
+                                             ": what the export's start cuts off may tilt it"))
+    if c.asked_after is not None and w.days(1) < 0.9 * (c.asked_after - w.after[0]) / pd.Timedelta(days=1):
+        note += (f"; the after window ends at as_of ({c.now:%Y-%m-%d}): {w.days(1):.0f} days, not "
+                 f"{(c.asked_after - w.after[0]) / pd.Timedelta(days=1):.0f}")
     groups = [g for g in pd.unique(obs["group"]) if g is not None]
     groups = sorted(groups, key=lambda g: (g in NO_GROUP, str(g)))
     out = []
@@ -320,7 +339,11 @@ def _labels(c: _Context, table: str, frame: pd.DataFrame, at: pd.Series) -> pd.S
     except ValueError as err:
         raise _NotAssessed("no_grouping", f"the {table} cannot be grouped by {c.by!r}: {err}") from err
     assert labels is not None
-    return labels.astype(object)
+    values = labels.astype(object)
+    if len(values) and values.isin(list(NO_GROUP)).all():
+        raise _NotAssessed("no_grouping", f"no row of the {table} has a {c.by} (every one is {MISSING_GROUP} or {UNKNOWN_GROUP}): "
+                           f"add {c.by} to the export, or choose another by=")
+    return values
 
 
 def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
@@ -341,15 +364,17 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
             ended = opps["status"].isin(["won", "lost"]).to_numpy() & ~closed.isna().to_numpy() & (x_ns < end_ns)
             t = np.where(ended, x_ns - c_ns, end_ns - c_ns) / _DAY
             labels = _labels(c, "opportunities", opps, created)
+            c.first = closed.min() if closed.notna().any() else None  # no close can be seen before the first
             return "survival", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": np.maximum(t[keep], 0),
                                              "event": ended[keep]}), \
-                ("KM median days from creation to close (won or lost); deals created in the window, still open ones censored at "
-                 "the window's end; the p-value (log-rank) tests the whole curve, the interval and the verdict the median")
+                ("KM median days from creation to close (won or lost) of the deals created in the window, still open ones "
+                 "censored at the window's end (the p-value, log-rank, tests the whole curve, the interval and the verdict the median)")
         done = closed.notna() & opps["status"].isin(["won", "lost"])
         k = np.where(done.to_numpy(), w.which(closed), -1)
         keep = k >= 0
         labels = _labels(c, "opportunities", opps, closed)
         won = (opps["status"] == "won").to_numpy()
+        c.first = closed[done].min() if done.any() else None
         if metric == "win_rate":
             return "proportion", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": won[keep].astype(float)}), \
                 "won / (won + lost), deals closed in the window"
@@ -378,6 +403,7 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
         leads = d.leads.set_index("lead_id").loc[detail["lead_id"]].reset_index()
         labels = _labels(c, "leads", leads, detail[start_col].reset_index(drop=True))
         k = w.which(detail[start_col])
+        c.first = detail[start_col].min() if len(detail) else None
         keep = (k >= 0) & detail["status"].isin(["met", "breached"]).to_numpy()
         return "proportion", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep],
                                            "value": (detail["status"].to_numpy() == "met")[keep].astype(float)}), \
@@ -395,6 +421,7 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
         sql = leads["sql_at"]
         converted = (sql.notna() & (sql <= mql + within) & (sql <= c.now)).to_numpy()
         labels = _labels(c, "leads", leads, mql)
+        c.first = mql.min() if mql.notna().any() else None
         return "proportion", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": converted[keep].astype(float)}), \
             f"MQLs of the window that became SQL within {within.days} days (MQLs too recent to have had that long left out)"
     if metric == "rep_attrition":
@@ -409,6 +436,7 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
         k = w.which(s["responded_at"])
         keep = k >= 0
         labels = _labels(c, "surveys", s, s["responded_at"])
+        c.first = s["responded_at"].min() if len(s) else None
         return "mean", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": s["score"].to_numpy(float)[keep]}), \
             "mean CSAT score (1–5) of responses in the window"
     raise AssertionError(metric)  # pragma: no cover - METRICS is checked above
@@ -627,7 +655,14 @@ def _compare(c: _Context, metric: str, kind: str, mine: pd.DataFrame, others: pd
     elif is_control:
         note = (note + "; " if note else "") + "the only control group: its change is the market's, with nothing to net it against"
     else:
-        note = (note + "; " if note else "") + "no control group has this metric: the change is not net of the market"
+        note = (note + "; " if note else "") + c.no_control
+    if kind == "survival":
+        unreached = [name for name, v in (("before", own["before"]), ("after", own["after"])) if own[f"n_{name}"] and not np.isfinite(v)]
+        if unreached:
+            note = (note + "; " if note else "") + (f"the median was not reached in the {' and '.join(unreached)} window "
+                                                    "(fewer than half its deals had closed by the window's end)")
+        elif have_controls and len(others) and not np.isfinite(out["did"]) and not few:
+            note = (note + "; " if note else "") + "the controls' median was not reached in a window: no net effect"
     if not few and is_control and not len(others) and not np.isfinite(out["did"]):
         out["verdict"] = "control only"  # a lone control's change is what moved everywhere: no effect of its own to judge
     elif not few:

@@ -552,7 +552,30 @@ def kpi_gaps(data: Any, name: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Team:
-    """A team in an org design: its roles, the KPIs it owns, the funnel stages each role owns, its rep teams."""
+    """A team in an org design: its roles, the KPIs it owns, the funnel stages each role owns, its rep teams.
+
+    Parameters
+    ----------
+    name : str
+        The team's name in scorecards; targets scoped to it apply to it.
+    roles : tuple of str
+        The ``reps.role`` values of its people.
+    kpis : tuple of str
+        The KPIs it owns: keys of :data:`~salesmetrics.KPIS`.
+    stages : mapping of str to tuple of str, optional
+        Role → the funnel stages it owns (the lanes :func:`~salesmetrics.role_clarity` reads).
+    rep_teams : tuple of str, optional
+        The ``reps.team`` values whose people belong to it: a by-team design (``OrgDesign(..., by_team=True)``)
+        counts only their deals, leads and activities (:func:`team_view`); targets scoped to them apply too.
+
+    Examples
+    --------
+    >>> import salesmetrics as sm
+    >>> regions = sm.OrgDesign("regions", tuple(sm.Team(r, ("AE",), ("bookings", "win_rate"), rep_teams=(r,))
+    ...                                          for r in ("Central", "East", "West")), by_team=True)
+    >>> [t.name for t in regions.teams]
+    ['Central', 'East', 'West']
+    """
 
     name: str
     roles: tuple[str, ...]

@@ -23,7 +23,8 @@ METRICS = ["win_rate", "close_rate", "deal_size", "sales_cycle", "sales_velocity
            "unit_economics", "scorecard", "plan_funnel", "diagnose", "sales_decline", "rep_turnover", "role_clarity", "reorg_impact",
            "market_response", "customer_satisfaction", "report"]
 NOT_METRICS = {"attainment", "cohort_triangle", "conform", "kaplan_meier", "last_complete_period", "load_sample",
-               "make_company", "parse_period", "period_range", "qualify", "read_dir", "read_parquet", "partial", "combine", "on_dask", "read_hubspot", "read_salesforce", "read_stripe", "to_csv", "to_excel", "to_period", "wilson_interval"}
+               "make_company", "parse_period", "period_range", "qualify", "read_dir", "read_parquet", "partial", "combine", "on_dask", "read_hubspot", "read_salesforce", "read_stripe", "to_csv", "to_excel", "to_period", "wilson_interval",
+               "team_view"}
 # metrics with no reporting period, and why (the rest take freq, default "Q", None = all time)
 NO_FREQ = {
     "mrr_movements": "one row per account and month in which its MRR moved: monthly by definition",

@@ -316,6 +316,31 @@ def test_the_report_command_checks_the_reorg_date_before_building(tmp_path, caps
     assert "--reorg-at" in capsys.readouterr().err
     assert main(["report", "--reorg-at", "2030-01-01", "--out", str(tmp_path / "r.html")]) == 3
     assert "no 'after' yet" in capsys.readouterr().err
+    # the untouched teams of a folder without assignments: a team that is not one is refused, and so is the option
+    # without a date; --org assigned on a folder without assignments says what file to add (before any work)
+    assert main(["report", "--reorg-at", "2025-04-01", "--reorg-control", "Nowhere", "--out", str(tmp_path / "r.html")]) == 3
+    assert "--reorg-control group(s) ['Nowhere'] are not team values" in capsys.readouterr().err
+    assert main(["report", "--reorg-control", "SDR", "--out", str(tmp_path / "r.html")]) == 3
+    assert "give its date with --reorg-at too" in capsys.readouterr().err
+    for command in (["report", "--out", str(tmp_path / "r.html")], ["diagnose"]):
+        assert main([*command, "--org", "assigned"]) == 3
+        assert "add assignments.csv (rep_id, team, role, start_date, end_date)" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_the_reorg_page_takes_controls_and_says_where_the_windows_are_cut(tmp_path):
+    """The sample has no assignments: with reorg_control the page nets each team against the named ones; a
+    reorg near as_of gets a note that the after window is short."""
+    from salesmetrics.reports.deck import _reorg_slides
+
+    data = sm.load_sample()
+    (page,) = _reorg_slides(data, data.as_of, "2025-04-01", "en", ["Account Management"])
+    assert "Untouched teams: Account Management." in page.notes
+    net = page.table.loc[page.table["Team"] == "New Business", "Net of untouched teams [95%]"]
+    assert (net != "–").sum() >= 2  # win rate and sales cycle, netted (AM has too few deals for the others)
+    assert not any(n.startswith("The after window ends at the as-of date:") for n in page.notes)
+    (late,) = _reorg_slides(data, data.as_of, "2025-09-01", "en", ["Account Management"])
+    assert "The after window ends at the as-of date: 30 days, not 181." in late.notes
 
 
 def test_rep_turnover_counts_a_leaver_in_the_team_they_left_from_and_headcount_by_month():
@@ -355,6 +380,42 @@ def test_windows_count_from_where_the_data_start_and_include_as_of():
     assert out.loc["won_deals", "before"] == pytest.approx(60 / (span / per_month))
     assert "the data start on 2025-03-01" in out.loc["won_deals", "note"]
     assert out.loc["win_rate", "n_after"] == 120  # the last deal closes at as_of (2025-08-31 00:00) and counts
+    # a rate of deals says so too: the export's start cuts the before window to 61 of its 120 days
+    assert "the data start on 2025-03-01, so the before window holds 61 of its 120 days" in out.loc["win_rate", "note"]
+    assert out.attrs["data_start"] == {"won_deals": "2025-03-01", "win_rate": "2025-03-01"}
+    assert "the after window ends at as_of" not in out.loc["win_rate", "note"]  # 122 of 123 days: as asked
+    # a reorg two weeks before as_of: the after window is 15 days, not six months, and the row says so
+    late = sm.reorg_impact(data, "2025-08-16", metrics=["win_rate"]).iloc[0]
+    assert "the after window ends at as_of (2025-08-31): 15 days, not 184" in late["note"]
+    assert late.name == 0 and sm.reorg_impact(data, "2025-08-16", metrics=["win_rate"]).attrs["after_days"] == pytest.approx(15, abs=0.01)
+
+
+def test_a_grouping_no_row_has_is_not_assessed_and_no_controls_say_why():
+    """by="role" on reps without a role column: every deal would fall in "(missing)", so the metric is not assessed
+    instead of judging one group of everything; with no assignments and no control= the note says why there is no
+    control."""
+    data = sm.SalesData(opportunities=_two_teams().opportunities, reps=pd.DataFrame({"rep_id": ["r1", "r2"], "team": ["R", "C"]}),
+                        as_of="2025-12-31")
+    row = sm.reorg_impact(data, "2025-07-01", by="role", metrics=["win_rate"]).iloc[0]
+    assert (row["verdict"], row["reason"]) == ("not assessed", "no_grouping")
+    assert "no row of the opportunities has a role" in row["note"]
+    plain = sm.reorg_impact(data, "2025-07-01", metrics=["win_rate"])
+    assert plain["note"].str.contains("no control group (no assignments to tell which groups the reorg touched, pass control=)",
+                                      regex=False).all()
+
+
+def test_a_median_not_reached_is_said():
+    """Team C's deals created after the date never close: its after median is not reached, and the row says why it
+    shows no value."""
+    base = _two_teams()
+    opps = base.opportunities.copy()
+    late = (opps["owner_id"] == "r2") & (opps["created_at"] >= pd.Timestamp("2025-07-01", tz="UTC"))
+    opps.loc[late, ["status", "closed_at"]] = ["open", pd.NaT]
+    data = sm.SalesData(opportunities=opps, reps=base.reps, assignments=base.assignments, as_of="2025-12-31")
+    out = sm.reorg_impact(data, "2025-07-01", metrics=["sales_cycle"]).set_index("group")
+    assert np.isnan(out.loc["C", "after"])
+    assert "the median was not reached in the after window" in out.loc["C", "note"]
+    assert "the controls' median was not reached in a window: no net effect" in out.loc["R", "note"]
 
 
 def test_controls_and_metrics_given_as_text_and_unknown_groups_are_refused():

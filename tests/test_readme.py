@@ -201,6 +201,12 @@ def test_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert set(maven.opportunities["status"]) == {"won", "lost", "open"}
     assert maven.summary().loc["reps", "unresolved"] == m["agents"]  # every agent's manager is not an agent
     assert set(sm.win_rate(maven, by="team", freq=None)["team"]) == {"Central", "East", "West"}
+    card = namespace["card"]  # the by-team design of the regions: one card each, from its own deals
+    assert isinstance(card, pd.DataFrame) and list(dict.fromkeys(card["team"])) == ["Central", "East", "West"]
+    wins = card[card["kpi"] == "win_rate"].set_index("team")["value"]
+    by_hand = sm.win_rate(maven, by="team", as_of=card.attrs["as_of"]).pipe(lambda t: t[t["period"] == card["period"].iloc[0]])
+    assert wins.to_dict() == pytest.approx(by_hand.set_index("team")["win_rate"].reindex(wins.index).to_dict(), nan_ok=True)
+    assert wins.notna().any()
     assert billing.as_of == pd.Timestamp("2020-01-01", tz="UTC")  # the last subscription start
     t = expect["telco"]
     assert len(telco.subscriptions) == t["customers"] and telco.subscriptions["end_date"].notna().sum() == t["churned"]

@@ -485,6 +485,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         _check_writable(args.csv, "--csv")
     data = _load(args.data_dir, args, on_invalid="quarantine")
     _refuse_all_set_aside(data, args)
+    _check_org(data, args.org)
     found = diagnose(data, as_of=_as_of(data, args.as_of), org=args.org, lang=args.lang)
     _print_findings(found, args.lang)
     if args.csv:
@@ -510,6 +511,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _refuse_all_set_aside(data, args)
     if args.as_of is not None:
         _as_of(data, args.as_of)
+    _check_org(data, args.org)
     try:
         chosen, cut = _quarter(data, args.quarter, args.as_of)
     except ValueError as err:  # an unreadable --quarter, or one after as_of: the message says which
@@ -525,10 +527,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise BadInputError(str(err)) from err
         if when >= cut:
             raise BadInputError(f"--reorg-at {when:%Y-%m-%d} is not before the review's as-of {cut:%Y-%m-%d}: there is no 'after' yet.")
+        if args.reorg_control:
+            import pandas as pd
+
+            from ..impact import _arms
+
+            try:  # an unknown team is refused now, not after the slow part
+                _arms(data, "team", when, pd.Timedelta(0), args.reorg_control)
+            except ValueError as err:
+                raise BadInputError(str(err).replace("reorg_impact: control", "--reorg-control")) from err
+    elif args.reorg_control:
+        raise BadInputError("--reorg-control names the untouched teams of a reorg: give its date with --reorg-at too.")
     bar = ProgressBar(14 + (args.reorg_at is not None) + 17 * len(outs), "building the review")
     try:
         paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang, as_of=args.as_of,
-                       reorg_at=args.reorg_at)
+                       reorg_at=args.reorg_at, reorg_control=args.reorg_control)
     except OSError as err:
         written = {os.path.abspath(o) for o in outs} | {os.path.abspath(Path(o).parent) for o in outs}
         if err.filename is None or os.path.abspath(err.filename) not in written:
@@ -545,6 +558,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_org(data: Any, org: str) -> None:
+    """``--org assigned`` needs the folder's assignments: say what to add before anything is computed."""
+    if org == "assigned" and getattr(data, "assignments", None) is None:
+        raise BadInputError("--org assigned reads the teams in force at as-of from the assignments table, which this folder "
+                            "does not have: add assignments.csv (rep_id, team, role, start_date, end_date), or use "
+                            "--org process or --org functional.")
+
+
 def _impact_value(value: Any, unit: str, currency: str, *, change: bool = False) -> str:
     """A reorg-impact figure: rates in % (changes in points), money, days, counts; "–" when missing."""
     import math
@@ -553,6 +574,9 @@ def _impact_value(value: Any, unit: str, currency: str, *, change: bool = False)
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    shown_digits = {"rate": 3, "relative": 2, "days": 1}.get(unit, 2)
+    if round(value, shown_digits) == 0:  # a change that rounds to zero is 0, never +0.0 or -0.0
+        value = 0.0
     sign = "+" if change and value > 0 else ""
     if unit == "rate":
         return f"{sign}{value * 100:.1f} pts" if change else f"{value * 100:.1f}%"
@@ -586,7 +610,7 @@ def _cmd_impact(args: argparse.Namespace) -> int:
     print(f"controls: {', '.join(a['controls'])} ({rule})" if a["controls"] else f"controls: none ({rule})")
     for metric, rows in found.groupby("metric", sort=False):
         unit = UNITS[str(metric)]
-        print(f"\n{metric}")
+        print(f"\n{metric}" + (" (per month)" if metric in ("bookings", "won_deals") else ""))
         for r in rows.itertuples():
             if r.verdict == "not assessed":
                 print(f"    not assessed: {r.note}")
@@ -595,11 +619,15 @@ def _cmd_impact(args: argparse.Namespace) -> int:
             net = (f"net of controls {_impact_value(r.did, net_unit, data.currency, change=True)} "
                    f"[{_impact_value(r.did_low, net_unit, data.currency, change=True)}, "
                    f"{_impact_value(r.did_high, net_unit, data.currency, change=True)}]"
-                   if isinstance(r.did, float) and r.did == r.did else "no net effect")  # NaN: none
+                   if isinstance(r.did, float) and r.did == r.did else "not net of the market")  # NaN: none
             print(f"    {terminal_safe(shorten(r.group, 28)):<28} {r.arm:<12} {_impact_value(r.before, unit, data.currency):>10} -> "
                   f"{_impact_value(r.after, unit, data.currency):<10} change {_impact_value(r.change, unit, data.currency, change=True)} "
                   f"[{_impact_value(r.change_low, unit, data.currency, change=True)}, {_impact_value(r.change_high, unit, data.currency, change=True)}]; "
                   f"{net}: {r.verdict}")
+        notes = dict.fromkeys(part for note in rows.loc[rows["verdict"] != "not assessed", "note"].dropna()
+                              for part in str(note).split("; ")[1:])  # the first part is the metric's definition
+        for part in notes:
+            print(f"    note: {terminal_safe(part).replace('pass control=', 'pass --control TEAM')}")
     if args.csv:
         _write_csv(found, args.csv)
         print(f"\nthe table written to {args.csv}")
@@ -649,6 +677,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="org design for the scorecards (assigned: the teams in force at as-of, from the assignments)")
     p.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the deck and the findings (default: en)")
     p.add_argument("--reorg-at", dest="reorg_at", help="a reorg's date, YYYY-MM-DD: adds 'Did the reorg work?' (see the impact command)")
+    p.add_argument("--reorg-control", dest="reorg_control", action="append",
+                   help="a team the reorg did not touch, for the reorg page; repeat for several (default: from the assignments)")
     p.set_defaults(func=_terminal_safe_output(_cmd_report))
     p = sub.add_parser("impact", parents=[common], help="did the reorg work? each metric before and after a date, per team, "
                                                          "net of the teams it did not touch")

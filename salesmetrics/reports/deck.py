@@ -19,7 +19,7 @@ import io
 import json
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -252,6 +252,7 @@ def review(
     lang: str = "en",
     as_of: Any = None,
     reorg_at: Any = None,
+    reorg_control: Sequence[str] | None = None,
 ) -> list[Slide]:
     """The slides of the quarterly reorg review, ready for :func:`report` to render.
 
@@ -310,7 +311,7 @@ def review(
             slides.append(_sign_slide(data, book, found, states[sign], i, as_of, org, lang))
         if reorg_at is not None:
             step("reorg impact")
-            slides.extend(_reorg_slides(data, as_of, reorg_at, lang))
+            slides.extend(_reorg_slides(data, as_of, reorg_at, lang, reorg_control))
 
         step("revenue")
         if data.subscriptions is not None:
@@ -609,7 +610,7 @@ def _reorg_value(value: float, unit: str, currency: str, lang: str, *, change: b
     return f"{sign}{value:,.2f}"
 
 
-def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str) -> list[Slide]:
+def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str, control: Sequence[str] | None = None) -> list[Slide]:
     """"Did the reorg work?": per metric and team, before -> after, the change net of the untouched teams, and the
     verdict; the windows, the controls and the metrics that could not be assessed in the notes."""
     from ..impact import RELATIVE, UNITS, reorg_impact
@@ -617,7 +618,7 @@ def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str
     def t(key: str, **params: Any) -> str:
         return text(key, lang, **params)
 
-    found = reorg_impact(data, reorg_at, as_of=as_of)
+    found = reorg_impact(data, reorg_at, as_of=as_of, control=control)
     shown = found[found["metric"].isin(_REORG_SHOWN) & found["arm"].isin(["reorganised", "control", "unclassified"])]
     shown = shown.assign(_m=shown["metric"].map({m: i for i, m in enumerate(_REORG_SHOWN)}),
                          _a=shown["arm"].map({"reorganised": 0, "unclassified": 1, "control": 2}))
@@ -644,6 +645,12 @@ def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str
     a = found.attrs
     controls = ", ".join(a["controls"]) if a["controls"] else t("deck.reorg_no_controls")
     notes = [t("deck.reorg_how"), t("deck.reorg_controls", controls=controls)]
+    starts = a.get("data_start", {})
+    for day in dict.fromkeys(starts.values()):
+        names = ", ".join(t(f"deck.reorg_metric.{m}") for m, d in starts.items() if d == day)
+        notes.append(t("deck.reorg_data_start", date=day, metrics=names))
+    if a.get("after_days", 0) < 0.9 * a.get("after_asked_days", 0):
+        notes.append(t("deck.reorg_short_after", days=f"{a['after_days']:.0f}", asked=f"{a['after_asked_days']:.0f}"))
     missing = found[found["verdict"] == "not assessed"]
     for metric, reason in zip(missing["metric"], missing["reason"], strict=True):
         notes.append(t("deck.reorg_not_assessed", metric=t(f"deck.reorg_metric.{metric}"), why=t(f"deck.reorg_reason.{reason}")))
@@ -1291,6 +1298,7 @@ def report(
     lang: str = "en",
     as_of: Any = None,
     reorg_at: Any = None,
+    reorg_control: Sequence[str] | None = None,
 ) -> list[Path]:
     """Build the quarterly reorg review as PPTX and/or self-contained HTML.
 
@@ -1329,6 +1337,9 @@ def report(
     reorg_at : date, optional
         A reorg's date: adds "Did the reorg work?" after the signs (:func:`salesmetrics.reorg_impact` with its
         defaults: six months each side, the untouched teams as controls when the bundle has assignments).
+    reorg_control : list of str, optional
+        The teams the reorg did not touch, for a bundle without assignments (``control=`` of
+        :func:`salesmetrics.reorg_impact`); without either, the page's changes are not net of the market.
 
     Returns
     -------
@@ -1347,7 +1358,8 @@ def report(
     for p in paths:
         if p.suffix.lower() not in (".pptx", ".html", ".htm", ".xlsx"):
             raise ValueError(f"out must end in .pptx or .html (or .xlsx for the tables behind the deck), got {p.name!r}.")
-    slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang, as_of=as_of, reorg_at=reorg_at)
+    slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang, as_of=as_of, reorg_at=reorg_at,
+                    reorg_control=reorg_control)
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
         if p.suffix.lower() == ".xlsx":  # the tables behind the slides, typed (reports/export.py)
