@@ -38,6 +38,7 @@ import pandas as pd
 
 from ._api import find_stack_level
 from .data import SalesData, group_labels, resolve
+from .data._checks import only_won
 from .data._lookups import MISSING_GROUP, NO_GROUP, UNKNOWN_GROUP, index_in
 from .periods import as_timestamp, duration
 from .pipeline import _ns
@@ -150,8 +151,9 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
         the one control group, whose change is the market's; "better (no control)" / "worse (no control)" for a
         change no control group can net), ``note`` and, for "not assessed", ``reason`` (a code: "no_amount",
         "no_surveys", "no_survey_owner", "no_departures", "no_rows", ...). The frame's
-        ``attrs`` hold the windows, the controls and the settings; ``data_start`` maps each metric whose data start
-        inside the before window to that date, and ``after_days`` / ``after_asked_days`` say how long the after
+        ``attrs`` hold the windows, the controls and the settings; ``data_start`` (``data_end``) maps each metric
+        whose data start inside the before window (end inside the after window) to that date, and ``after_days`` /
+        ``after_asked_days`` say how long the after
         window is and would be without ``as_of`` (the ``note`` of each row says the same in words).
 
     Examples
@@ -217,6 +219,11 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
         more = f" [given by {n} of the metrics' inputs; the count is the first one's]" if n > 1 else ""
         warnings.warn(message + more, category, stacklevel=find_stack_level())
     out = pd.DataFrame(rows, columns=_COLUMNS)
+    groups = set(map(str, out["group"].dropna()))
+    unknown = sorted(set(controls) - groups) if control is not None and groups else []
+    if unknown:
+        raise ValueError(f"reorg_impact: control group(s) {unknown} are not {by} values of the data; choose from "
+                         f"{sorted(groups - set(NO_GROUP))}.")
     # the reorganised groups: those a move touched, or, with controls given, every other group; with neither, no
     # group can be called reorganised or control ("unclassified")
     changed = out["group"].isin(touched) | (control is not None)
@@ -225,7 +232,7 @@ def reorg_impact(data: SalesData, /, at: Any, *, metrics: Sequence[str] | None =
     out.insert(2, "arm", pd.Series(arms, dtype=object).where(out["group"].notna(), None))
     out.attrs.update(at=str(date), before=[str(t) for t in windows.before], after=[str(t) for t in windows.after],
                      controls=list(controls), touched=list(touched), control_rule=why_control, by=by, confidence=confidence,
-                     data_start=dict(context.clipped), after_days=windows.days(1),
+                     data_start=dict(context.clipped), data_end=dict(context.ended), after_days=windows.days(1),
                      after_asked_days=(end - windows.after[0]) / pd.Timedelta(days=1))
     return out
 
@@ -248,9 +255,11 @@ class _Context:
     seed: int
     since: pd.Timestamp | None = None  # where the current metric's data start (rates over time count from there)
     first: pd.Timestamp | None = None  # the current metric's first event in the data, on its own clock
+    last: pd.Timestamp | None = None  # and its last, up to as_of
     asked_after: pd.Timestamp | None = None  # where the after window would end without as_of
     no_control: str = "no control group has this metric: the change is not net of the market"
     clipped: dict[str, str] = field(default_factory=dict)  # metric -> where its data start, inside the before window
+    ended: dict[str, str] = field(default_factory=dict)  # metric -> where its data end, inside the after window
 
 
 def _arms(data: SalesData, by: str, date: pd.Timestamp, pad: Any, control: Sequence[str] | None) -> tuple[list[str], list[str], str]:
@@ -289,7 +298,7 @@ def _arms(data: SalesData, by: str, date: pd.Timestamp, pad: Any, control: Seque
 # ------------------------------------------------------------------------------------------------------------------
 
 def _one_metric(c: _Context, metric: str, controls: list[str]) -> list[dict[str, Any]]:
-    c.since = c.first = None
+    c.since = c.first = c.last = None
     try:
         kind, obs, note = _observations(c, metric)
     except _NotAssessed as why:
@@ -307,6 +316,11 @@ def _one_metric(c: _Context, metric: str, controls: list[str]) -> list[dict[str,
         note += (f"; the data start on {start:%Y-%m-%d}, so the before window holds {held:.0f} of its "
                  f"{w.days(0):.0f} days" + (" (rates per month count from there)" if c.since is not None else
                                              ": what the export's start cuts off may tilt it"))
+    if c.last is not None and c.last < w.after[1] - 0.1 * (w.after[1] - w.after[0]):
+        held = max((c.last - w.after[0]) / pd.Timedelta(days=1), 0.0)
+        c.ended[metric] = f"{c.last:%Y-%m-%d}"
+        note += (f"; the data end on {c.last:%Y-%m-%d}, so the after window holds {held:.0f} of its {w.days(1):.0f} days: "
+                 "what the export's end cuts off may tilt it")
     if c.asked_after is not None and w.days(1) < 0.9 * (c.asked_after - w.after[0]) / pd.Timedelta(days=1):
         note += (f"; the after window ends at as_of ({c.now:%Y-%m-%d}): {w.days(1):.0f} days, not "
                  f"{(c.asked_after - w.after[0]) / pd.Timedelta(days=1):.0f}")
@@ -365,17 +379,25 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
             t = np.where(ended, x_ns - c_ns, end_ns - c_ns) / _DAY
             labels = _labels(c, "opportunities", opps, created)
             c.first = closed.min() if closed.notna().any() else None  # no close can be seen before the first
+            c.last = created[created <= now].max() if (created <= now).any() else None
+            won_only = (" (the export holds won deals only: the cycle of the deals that were won, not of every deal)"
+                        if only_won(opps) else "")
             return "survival", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": np.maximum(t[keep], 0),
                                              "event": ended[keep]}), \
                 ("KM median days from creation to close (won or lost) of the deals created in the window, still open ones "
-                 "censored at the window's end (the p-value, log-rank, tests the whole curve, the interval and the verdict the median)")
+                 "censored at the window's end (the p-value, log-rank, tests the whole curve, the interval and the verdict the "
+                 f"median){won_only}")
         done = closed.notna() & opps["status"].isin(["won", "lost"])
         k = np.where(done.to_numpy(), w.which(closed), -1)
         keep = k >= 0
         labels = _labels(c, "opportunities", opps, closed)
         won = (opps["status"] == "won").to_numpy()
         c.first = closed[done].min() if done.any() else None
+        c.last = closed[done].max() if done.any() else None
         if metric == "win_rate":
+            if only_won(opps):
+                raise _NotAssessed("only_won", "every deal in the export is won, so the win rate is 100% by construction: "
+                                   "export the lost deals too")
             return "proportion", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": won[keep].astype(float)}), \
                 "won / (won + lost), deals closed in the window"
         sel = keep & won
@@ -384,14 +406,15 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
         amount = opps["amount"].to_numpy(float)
         if metric == "won_deals":
             return "count", pd.DataFrame({"group": labels[sel].to_numpy(), "window": k[sel], "value": 1.0}), \
-                "won deals per month, a team total: reps moving in or out change it"
+                f"won deals per month, a {c.by} total" + (": reps moving in or out change it" if c.by == "team" else "")
         if metric == "bookings" or metric == "deal_size":
             if not d.has_column("opportunities", "amount"):
                 raise _NotAssessed("no_amount", "the opportunities export has no amount column")
             sel &= ~np.isnan(amount)
             frame = pd.DataFrame({"group": labels[sel].to_numpy(), "window": k[sel], "value": amount[sel]})
             if metric == "bookings":
-                return "amount", frame, f"won amount per month ({d.currency}), a team total: reps moving in or out change it"
+                return "amount", frame, (f"won amount per month ({d.currency}), a {c.by} total"
+                                         + (": reps moving in or out change it" if c.by == "team" else ""))
             return "mean", frame, f"mean won amount ({d.currency})"
     if metric == "sla_compliance":
         if d.leads is None or d.activities is None:
@@ -404,6 +427,7 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
         labels = _labels(c, "leads", leads, detail[start_col].reset_index(drop=True))
         k = w.which(detail[start_col])
         c.first = detail[start_col].min() if len(detail) else None
+        c.last = detail[start_col].max() if len(detail) else None
         keep = (k >= 0) & detail["status"].isin(["met", "breached"]).to_numpy()
         return "proportion", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep],
                                            "value": (detail["status"].to_numpy() == "met")[keep].astype(float)}), \
@@ -422,6 +446,7 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
         converted = (sql.notna() & (sql <= mql + within) & (sql <= c.now)).to_numpy()
         labels = _labels(c, "leads", leads, mql)
         c.first = mql.min() if mql.notna().any() else None
+        c.last = mql[ripe].max() if ripe.any() else None
         return "proportion", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": converted[keep].astype(float)}), \
             f"MQLs of the window that became SQL within {within.days} days (MQLs too recent to have had that long left out)"
     if metric == "rep_attrition":
@@ -437,6 +462,7 @@ def _observations(c: _Context, metric: str) -> tuple[str, pd.DataFrame, str]:
         keep = k >= 0
         labels = _labels(c, "surveys", s, s["responded_at"])
         c.first = s["responded_at"].min() if len(s) else None
+        c.last = s["responded_at"].max() if len(s) else None
         return "mean", pd.DataFrame({"group": labels[keep].to_numpy(), "window": k[keep], "value": s["score"].to_numpy(float)[keep]}), \
             "mean CSAT score (1–5) of responses in the window"
     raise AssertionError(metric)  # pragma: no cover - METRICS is checked above
@@ -446,7 +472,9 @@ def _departures(c: _Context) -> tuple[pd.DataFrame, str]:
     """Departures per group and window, with each group's rep-years of exposure in each window (a rep counts in the
     group whose assignment is in force; without assignments, in reps' group)."""
     d, w = c.data, c.windows
-    if d.reps is None or not d.has_column("reps", "terminated_at") or not d.reps["terminated_at"].notna().any():
+    if d.reps is None:
+        raise _NotAssessed("no_reps", "no reps table: attrition needs the reps with their hire and departure dates")
+    if not d.has_column("reps", "terminated_at") or not d.reps["terminated_at"].notna().any():
         raise _NotAssessed("no_departures", "reps.terminated_at is missing or empty in every row: departures are unknown, not zero")
     reps = d.reps
     tz = d.timezone
@@ -663,17 +691,36 @@ def _compare(c: _Context, metric: str, kind: str, mine: pd.DataFrame, others: pd
                                                     "(fewer than half its deals had closed by the window's end)")
         elif have_controls and len(others) and not np.isfinite(out["did"]) and not few:
             note = (note + "; " if note else "") + "the controls' median was not reached in a window: no net effect"
+    if few or not (np.isfinite(out["did_low"]) and np.isfinite(out["did_high"])):
+        # a net effect of a group too small for a verdict, or without an interval, is not shown either
+        out.update(did=np.nan, did_low=np.nan, did_high=np.nan, did_p=np.nan)
     if not few and is_control and not len(others) and not np.isfinite(out["did"]):
         out["verdict"] = "control only"  # a lone control's change is what moved everywhere: no effect of its own to judge
+    elif not few and have_controls and len(others) and not np.isfinite(out["did"]):
+        # there are controls, but no net effect could be estimated against them: not a verdict "without control"
+        out["verdict"] = "too few to say"
+        if "median" not in note:
+            note = (note + "; " if note else "") + "no net effect could be estimated against the controls"
     elif not few:
-        lo, hi = (out["did_low"], out["did_high"]) if np.isfinite(out["did"]) else (out["change_low"], out["change_high"])
+        netted = np.isfinite(out["did"])
+        lo, hi = (out["did_low"], out["did_high"]) if netted else (out["change_low"], out["change_high"])
+        p = out["did_p"] if netted else out["p_value"]
+        alpha = 1 - c.confidence
         if not (np.isfinite(lo) and np.isfinite(hi)):
+            out["verdict"] = "too few to say" if kind == "survival" else "no clear change"
+            if kind == "survival":
+                note = (note + "; " if note else "") + "the median's interval could not be estimated (too few closed deals)"
+        elif (lo > 0 or hi < 0) and np.isfinite(p) and p >= alpha:
+            # the interval and the test disagree (an exact test on few events, say): no verdict beyond the test's
             out["verdict"] = "no clear change"
+            note = (note + "; " if note else "") + f"the interval excludes 0 but the test does not (p = {p:.2g})"
         elif lo > 0 or hi < 0:
             up = lo > 0
             out["verdict"] = "better" if up != (metric in _LOWER_IS_BETTER) else "worse"
-            if not np.isfinite(out["did"]):  # a change, but not net of the market: it may not be the reorg's
+            if not netted:  # a change, but not net of the market: it may not be the reorg's
                 out["verdict"] += " (no control)"
+            elif is_control:
+                note = (note + "; " if note else "") + "a control that moved apart from the other controls: check that the reorg did not touch it"
         else:
             out["verdict"] = "no clear change"
     out.pop("_extra", None)

@@ -782,8 +782,8 @@ def team_view(data: SalesData, team: Team) -> SalesData:
     """The bundle with only the deals, leads and activities that ``team``'s reps owned: those whose owner's team
     (the assignment in force at the row's time, as every grouping by team reads it) is one of ``team.rep_teams``.
 
-    The other tables are the bundle's own, and so is ``as_of``. No row is checked again: a subset of validated
-    rows is valid.
+    A table without ``owner_id`` is no team's: the view holds none of its rows. The other tables are the bundle's
+    own, and so is ``as_of``. No row is checked again: a subset of validated rows is valid.
 
     Parameters
     ----------
@@ -809,9 +809,19 @@ def team_view(data: SalesData, team: Team) -> SalesData:
     tables = dict(data.tables)
     for name in sorted(_TEAM_TABLES):
         frame = tables.get(name)
-        if frame is None or not data.has_column(name, "owner_id"):
+        if frame is None:
             continue
-        labels = group_labels(resolve(data, name), frame, "team")
+        if not data.has_column(name, "owner_id"):  # nobody's in particular: no team's own (the scorecard says why)
+            tables[name] = frame.iloc[:0]
+            continue
+        try:
+            labels = group_labels(resolve(data, name), frame, "team")
+        except ValueError as err:
+            from .errors import MissingDataError
+
+            one = {"opportunities": "deal", "leads": "lead", "activities": "activity"}[name]
+            raise MissingDataError(f"team {team.name!r}: a by-team design counts each {one} in its owner's team, and this "
+                                   f"bundle cannot say which that is ({err})") from err
         if labels is not None:
             tables[name] = frame[labels.astype(object).isin(list(team.rep_teams)).to_numpy()].reset_index(drop=True)
     return type(data)._checked(tables, timezone=data.timezone, currency=data.currency, fiscal_year_start=data.fiscal_year_start,
@@ -931,7 +941,9 @@ def scorecard(
             gaps = kpi_gaps(bundle, name)  # what the bundle lacks for it, said as what to add (nothing swallowed)
             empty = _none_owned(data, bundle, name)
             cache[id(bundle), name] = ((None, "not available: add " + ", ".join(g if "." in g else f"the {g} table" for g in gaps))
-                                       if gaps else (None, f"not available: the team's reps own none of the {empty}") if empty
+                                       if gaps else (None, f"not available: the {empty} have no owner_id to tell whose they are"
+                                                     if not data.has_column(empty, "owner_id")
+                                                     else f"not available: the team's reps own none of the {empty}") if empty
                                        else (kpi.compute(bundle, freq, stamp), ""))
         series, note = cache[id(bundle), name]
         value = previous = np.nan

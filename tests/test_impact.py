@@ -321,7 +321,7 @@ def test_the_report_command_checks_the_reorg_date_before_building(tmp_path, caps
     assert main(["report", "--reorg-at", "2025-04-01", "--reorg-control", "Nowhere", "--out", str(tmp_path / "r.html")]) == 3
     assert "--reorg-control group(s) ['Nowhere'] are not team values" in capsys.readouterr().err
     assert main(["report", "--reorg-control", "SDR", "--out", str(tmp_path / "r.html")]) == 3
-    assert "give its date with --reorg-at too" in capsys.readouterr().err
+    assert "give the reorg's date with --reorg-at too" in capsys.readouterr().err
     for command in (["report", "--out", str(tmp_path / "r.html")], ["diagnose"]):
         assert main([*command, "--org", "assigned"]) == 3
         assert "add assignments.csv (rep_id, team, role, start_date, end_date)" in capsys.readouterr().err
@@ -374,20 +374,22 @@ def test_windows_count_from_where_the_data_start_and_include_as_of():
                          "closed_at": days, "status": "won", "owner_id": "r1", "amount": 100.0})
     reps = pd.DataFrame({"rep_id": ["r1"], "team": ["A"]})
     data = sm.SalesData(opportunities=opps, reps=reps, as_of="2025-08-31")
-    out = sm.reorg_impact(data, "2025-05-01", before="4M", after="4M", metrics=["won_deals", "win_rate"]).set_index("metric")
+    out = sm.reorg_impact(data, "2025-05-01", before="4M", after="4M", metrics=["won_deals", "win_rate", "deal_size"]).set_index("metric")
     per_month = 30.436875  # days in a month (365.2425 / 12)
     span = (pd.Timestamp("2025-05-01") - pd.Timestamp("2025-03-01")).days
     assert out.loc["won_deals", "before"] == pytest.approx(60 / (span / per_month))
     assert "the data start on 2025-03-01" in out.loc["won_deals", "note"]
-    assert out.loc["win_rate", "n_after"] == 120  # the last deal closes at as_of (2025-08-31 00:00) and counts
+    assert out.loc["deal_size", "n_after"] == 120  # the last deal closes at as_of (2025-08-31 00:00) and counts
+    # every deal is won: the win rate is 100% by construction, not a verdict
+    assert (out.loc["win_rate", "verdict"], out.loc["win_rate", "reason"]) == ("not assessed", "only_won")
     # a rate of deals says so too: the export's start cuts the before window to 61 of its 120 days
-    assert "the data start on 2025-03-01, so the before window holds 61 of its 120 days" in out.loc["win_rate", "note"]
-    assert out.attrs["data_start"] == {"won_deals": "2025-03-01", "win_rate": "2025-03-01"}
-    assert "the after window ends at as_of" not in out.loc["win_rate", "note"]  # 122 of 123 days: as asked
+    assert "the data start on 2025-03-01, so the before window holds 61 of its 120 days" in out.loc["deal_size", "note"]
+    assert out.attrs["data_start"] == {"won_deals": "2025-03-01", "deal_size": "2025-03-01"}
+    assert "the after window ends at as_of" not in out.loc["deal_size", "note"]  # 122 of 123 days: as asked
     # a reorg two weeks before as_of: the after window is 15 days, not six months, and the row says so
-    late = sm.reorg_impact(data, "2025-08-16", metrics=["win_rate"]).iloc[0]
-    assert "the after window ends at as_of (2025-08-31): 15 days, not 184" in late["note"]
-    assert late.name == 0 and sm.reorg_impact(data, "2025-08-16", metrics=["win_rate"]).attrs["after_days"] == pytest.approx(15, abs=0.01)
+    late = sm.reorg_impact(data, "2025-08-16", metrics=["deal_size"])
+    assert "the after window ends at as_of (2025-08-31): 15 days, not 184" in late["note"].iloc[0]
+    assert late.attrs["after_days"] == pytest.approx(15, abs=0.01)
 
 
 def test_a_grouping_no_row_has_is_not_assessed_and_no_controls_say_why():
@@ -563,3 +565,59 @@ def test_the_deck_shows_each_pod_its_own_figures_under_the_assigned_design(appli
     mine, theirs = ({(f.kpi, f.period): f.text for f in s.figures} for s in (head, company))
     assert ("bookings", "2025Q3") in mine and all(mine[k] == theirs[k] for k in mine.keys() & theirs.keys())
     assert "Company: the KPIs of accounts" in " ".join(cards[-1].notes)
+
+
+def test_a_verdict_needs_the_test_to_agree_with_the_interval():
+    """The export's first close is a lost deal on 1 June, so the before window holds one month with no win; the
+    after window (July–December) holds 10. The Wald interval of the change in wins per month, 10/6.01 ± 1.96·√10/6.01
+    = (0.63, 2.70), excludes 0, but the exact conditional test does not reject: the 10 wins fall after with probability
+    (183/213)^10 = 0.22, p = 0.376 two-sided (scipy.stats.binomtest). No verdict is drawn from the interval alone."""
+    closes = ["2025-06-01"] + [str(d.date()) for d in pd.date_range("2025-07-01", "2025-12-20", periods=10)]
+    opps = pd.DataFrame({"opportunity_id": [f"o{i}" for i in range(11)], "created_at": "2025-05-01", "closed_at": closes,
+                         "status": ["lost"] + ["won"] * 10, "owner_id": "r1", "amount": 100.0})
+    data = sm.SalesData(opportunities=opps, reps=pd.DataFrame({"rep_id": ["r1"], "team": ["A"]}), as_of="2025-12-31")
+    row = sm.reorg_impact(data, "2025-07-01", metrics=["won_deals"]).iloc[0]
+    assert row["change_low"] > 0 and row["p_value"] == pytest.approx(0.3757, abs=1e-3)
+    assert row["verdict"] == "no clear change"
+    assert "the interval excludes 0 but the test does not (p = 0.38)" in row["note"]
+
+
+def test_a_wins_only_export_has_no_win_rate_and_its_cycle_says_so():
+    """Every deal won (the Olist export): the win rate is 100% by construction, so not assessed; the cycle is that
+    of won deals only, and the row says so. An unknown control of a deal column is refused like a team."""
+    days = pd.date_range("2025-01-05", "2025-12-20", periods=120)
+    opps = pd.DataFrame({"opportunity_id": [f"o{i}" for i in range(120)], "created_at": days - pd.Timedelta(days=20),
+                         "closed_at": days, "status": "won", "owner_id": "r1", "amount": 100.0,
+                         "segment": np.where(np.arange(120) % 2, "SMB", "Mid-Market")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.DataQualityWarning)
+        data = sm.SalesData(opportunities=opps, as_of="2025-12-31")
+    out = sm.reorg_impact(data, "2025-07-01", by="segment", metrics=["win_rate", "sales_cycle", "won_deals"])
+    win = out[out["metric"] == "win_rate"].iloc[0]
+    assert (win["verdict"], win["reason"]) == ("not assessed", "only_won")
+    assert out.loc[out["metric"] == "sales_cycle", "note"].str.contains("the export holds won deals only").all()
+    assert out.loc[out["metric"] == "won_deals", "note"].str.startswith("won deals per month, a segment total").all()
+    with pytest.raises(ValueError, match=r"control group\(s\) \['Enterprise'\] are not segment values of the data; "
+                                         r"choose from \['Mid-Market', 'SMB'\]"):
+        sm.reorg_impact(data, "2025-07-01", by="segment", control=["Enterprise"])
+
+
+def test_a_by_team_design_on_an_export_without_owners_or_teams_says_why():
+    """Deals without owner_id are no team's: the card says so instead of giving team A the company's figure; deals
+    whose owners have no team at all make the design itself impossible (MissingDataError, a ValueError)."""
+    design = sm.OrgDesign("x", (sm.Team("A", ("AE",), ("win_rate",), rep_teams=("A",)),), by_team=True)
+    opps = _deals(["2025-01-10", "2025-02-10"]).drop(columns="owner_id")
+    card = sm.scorecard(sm.SalesData(opportunities=opps, as_of="2025-03-31"), org=design)
+    assert np.isnan(card["value"].item()) and card["note"].item() == "not available: the opportunities have no owner_id to tell whose they are"
+    with pytest.raises(sm.MissingDataError, match="team 'A': a by-team design counts each deal in its owner's team"):
+        sm.scorecard(sm.SalesData(opportunities=_deals(["2025-01-10"]), as_of="2025-03-31"), org=design)
+
+
+def test_a_reorg_page_with_nothing_to_measure_says_so_instead_of_an_empty_table():
+    from salesmetrics.reports.deck import _reorg_slides
+
+    data = sm.SalesData(subscriptions=pd.DataFrame({"subscription_id": ["s"], "account_id": ["a"], "start_date": ["2024-01-01"],
+                                                     "amount": [100.0]}), as_of="2025-06-30")
+    (page,) = _reorg_slides(data, data.as_of, "2025-03-01", "en")
+    assert page.table is None and page.bullets == ["Nothing could be measured before and after 2025-03-01: each metric's reason is below."]
+    assert "Rep attrition (per year): not assessed (no reps table)." in page.notes

@@ -533,15 +533,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
             from ..impact import _arms
 
             try:  # an unknown team is refused now, not after the slow part
-                _arms(data, "team", when, pd.Timedelta(0), args.reorg_control)
+                _arms(data, args.reorg_by, when, pd.Timedelta(0), args.reorg_control)
             except ValueError as err:
                 raise BadInputError(str(err).replace("reorg_impact: control", "--reorg-control")) from err
-    elif args.reorg_control:
-        raise BadInputError("--reorg-control names the untouched teams of a reorg: give its date with --reorg-at too.")
+    elif args.reorg_control or args.reorg_by != "team":
+        raise BadInputError("--reorg-control and --reorg-by are for the reorg page: give the reorg's date with --reorg-at too.")
     bar = ProgressBar(14 + (args.reorg_at is not None) + 17 * len(outs), "building the review")
     try:
         paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang, as_of=args.as_of,
-                       reorg_at=args.reorg_at, reorg_control=args.reorg_control)
+                       reorg_at=args.reorg_at, reorg_control=args.reorg_control, reorg_by=args.reorg_by)
     except OSError as err:
         written = {os.path.abspath(o) for o in outs} | {os.path.abspath(Path(o).parent) for o in outs}
         if err.filename is None or os.path.abspath(err.filename) not in written:
@@ -624,10 +624,14 @@ def _cmd_impact(args: argparse.Namespace) -> int:
                   f"{_impact_value(r.after, unit, data.currency):<10} change {_impact_value(r.change, unit, data.currency, change=True)} "
                   f"[{_impact_value(r.change_low, unit, data.currency, change=True)}, {_impact_value(r.change_high, unit, data.currency, change=True)}]; "
                   f"{net}: {r.verdict}")
-        notes = dict.fromkeys(part for note in rows.loc[rows["verdict"] != "not assessed", "note"].dropna()
-                              for part in str(note).split("; ")[1:])  # the first part is the metric's definition
-        for part in notes:
+        judged = rows[rows["verdict"] != "not assessed"]
+        parts = [str(note).split("; ")[1:] for note in judged["note"].fillna("")]  # the first part is the metric's definition
+        shared = [x for x in dict.fromkeys(x for ps in parts for x in ps) if all(x in ps for ps in parts)]
+        for part in shared:
             print(f"    note: {terminal_safe(part).replace('pass control=', 'pass --control TEAM')}")
+        for group, ps in zip(judged["group"], parts, strict=True):  # what is said of one group only
+            for part in (x for x in ps if x not in shared):
+                print(f"    note ({terminal_safe(shorten(group, 28))}): {terminal_safe(part)}")
     if args.csv:
         _write_csv(found, args.csv)
         print(f"\nthe table written to {args.csv}")
@@ -679,6 +683,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reorg-at", dest="reorg_at", help="a reorg's date, YYYY-MM-DD: adds 'Did the reorg work?' (see the impact command)")
     p.add_argument("--reorg-control", dest="reorg_control", action="append",
                    help="a team the reorg did not touch, for the reorg page; repeat for several (default: from the assignments)")
+    p.add_argument("--reorg-by", dest="reorg_by", default="team",
+                   help="the reorg page's grouping: team (default), role, manager_id or a deal column (e.g. a segment)")
     p.set_defaults(func=_terminal_safe_output(_cmd_report))
     p = sub.add_parser("impact", parents=[common], help="did the reorg work? each metric before and after a date, per team, "
                                                          "net of the teams it did not touch")

@@ -253,6 +253,7 @@ def review(
     as_of: Any = None,
     reorg_at: Any = None,
     reorg_control: Sequence[str] | None = None,
+    reorg_by: str = "team",
 ) -> list[Slide]:
     """The slides of the quarterly reorg review, ready for :func:`report` to render.
 
@@ -311,7 +312,7 @@ def review(
             slides.append(_sign_slide(data, book, found, states[sign], i, as_of, org, lang))
         if reorg_at is not None:
             step("reorg impact")
-            slides.extend(_reorg_slides(data, as_of, reorg_at, lang, reorg_control))
+            slides.extend(_reorg_slides(data, as_of, reorg_at, lang, reorg_control, reorg_by))
 
         step("revenue")
         if data.subscriptions is not None:
@@ -474,7 +475,8 @@ def _scorecard(book: _Book, design: OrgDesign, q: pd.Period) -> tuple[pd.DataFra
         target = _target(data.targets, kpi.target_metric, team, q, data.fiscal_year_start, company=bundle is data)
         att = ratio(value, target) if kpi.higher_is_better else ratio(target, value)
         note = (text("deck.not_available", book.lang, reason=book.needs_text(gaps)) if gaps
-                else text("deck.none_owned", book.lang, table=label("table", empty, book.lang, default=empty)) if empty else "")
+                else text("deck.none_owned" if data.has_column(empty, "owner_id") else "deck.no_owner", book.lang,
+                          table=label("table", empty, book.lang, default=empty)) if empty else "")
         rows.append({"team": team.name if team.name != "company" else text("deck.company", book.lang), "kpi": name,
                      "label": kpi.label, "period": q, "value": value, "previous": previous,
                      "change": value - previous, "target": target, "attainment": float(att),
@@ -610,7 +612,8 @@ def _reorg_value(value: float, unit: str, currency: str, lang: str, *, change: b
     return f"{sign}{value:,.2f}"
 
 
-def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str, control: Sequence[str] | None = None) -> list[Slide]:
+def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str, control: Sequence[str] | None = None,
+                  by: str = "team") -> list[Slide]:
     """"Did the reorg work?": per metric and team, before -> after, the change net of the untouched teams, and the
     verdict; the windows, the controls and the metrics that could not be assessed in the notes."""
     from ..impact import RELATIVE, UNITS, reorg_impact
@@ -618,7 +621,7 @@ def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str
     def t(key: str, **params: Any) -> str:
         return text(key, lang, **params)
 
-    found = reorg_impact(data, reorg_at, as_of=as_of, control=control)
+    found = reorg_impact(data, reorg_at, as_of=as_of, control=control, by=by)
     shown = found[found["metric"].isin(_REORG_SHOWN) & found["arm"].isin(["reorganised", "control", "unclassified"])]
     shown = shown.assign(_m=shown["metric"].map({m: i for i, m in enumerate(_REORG_SHOWN)}),
                          _a=shown["arm"].map({"reorganised": 0, "unclassified": 1, "control": 2}))
@@ -649,16 +652,21 @@ def _reorg_slides(data: SalesData, as_of: pd.Timestamp, reorg_at: Any, lang: str
     for day in dict.fromkeys(starts.values()):
         names = ", ".join(t(f"deck.reorg_metric.{m}") for m, d in starts.items() if d == day)
         notes.append(t("deck.reorg_data_start", date=day, metrics=names))
+    ends = a.get("data_end", {})
+    for day in dict.fromkeys(ends.values()):
+        names = ", ".join(t(f"deck.reorg_metric.{m}") for m, d in ends.items() if d == day)
+        notes.append(t("deck.reorg_data_end", date=day, metrics=names))
     if a.get("after_days", 0) < 0.9 * a.get("after_asked_days", 0):
         notes.append(t("deck.reorg_short_after", days=f"{a['after_days']:.0f}", asked=f"{a['after_asked_days']:.0f}"))
     missing = found[found["verdict"] == "not assessed"]
     for metric, reason in zip(missing["metric"], missing["reason"], strict=True):
         notes.append(t("deck.reorg_not_assessed", metric=t(f"deck.reorg_metric.{metric}"), why=t(f"deck.reorg_reason.{reason}")))
+    group = t("col.team").lower() if lang == "en" and by == "team" else t("col.team") if by == "team" else by
     sub = t("deck.reorg_sub", date=a["at"][:10], b0=a["before"][0][:10], b1=a["before"][1][:10], a0=a["after"][0][:10],
-            a1=a["after"][1][:10])
-    table = pd.DataFrame(rows) if rows else pd.DataFrame({t("col.metric"): [], t("col.team"): []})
-    return [Slide(t("deck.reorg"), sub, table=table, values=pd.DataFrame(values) if values else None, notes=notes, lang=lang,
-                  key="reorg")]
+            a1=a["after"][1][:10], group=group)
+    if not rows:  # nothing measurable: the page says so, and why per metric, instead of an empty table
+        return [Slide(t("deck.reorg"), sub, bullets=[t("deck.reorg_nothing", date=a["at"][:10])], notes=notes, lang=lang, key="reorg")]
+    return [Slide(t("deck.reorg"), sub, table=pd.DataFrame(rows), values=pd.DataFrame(values), notes=notes, lang=lang, key="reorg")]
 
 
 def _plan_slide(book: _Book, design: OrgDesign, q: pd.Period) -> Slide:
@@ -1299,6 +1307,7 @@ def report(
     as_of: Any = None,
     reorg_at: Any = None,
     reorg_control: Sequence[str] | None = None,
+    reorg_by: str = "team",
 ) -> list[Path]:
     """Build the quarterly reorg review as PPTX and/or self-contained HTML.
 
@@ -1340,6 +1349,9 @@ def report(
     reorg_control : list of str, optional
         The teams the reorg did not touch, for a bundle without assignments (``control=`` of
         :func:`salesmetrics.reorg_impact`); without either, the page's changes are not net of the market.
+    reorg_by : str, default "team"
+        The grouping of the reorg page (``by=`` of :func:`salesmetrics.reorg_impact`): "team", "role",
+        "manager_id" or a column of the deals (a segment, say) for an export without teams.
 
     Returns
     -------
@@ -1359,7 +1371,7 @@ def report(
         if p.suffix.lower() not in (".pptx", ".html", ".htm", ".xlsx"):
             raise ValueError(f"out must end in .pptx or .html (or .xlsx for the tables behind the deck), got {p.name!r}.")
     slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang, as_of=as_of, reorg_at=reorg_at,
-                    reorg_control=reorg_control)
+                    reorg_control=reorg_control, reorg_by=reorg_by)
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
         if p.suffix.lower() == ".xlsx":  # the tables behind the slides, typed (reports/export.py)
