@@ -15,9 +15,14 @@ Heavy dependencies (pandera, scipy, plotting) load on first use, so
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from . import _api
+
+# the decisions a scheduled job cannot see (the inferred as_of and the column that set it, rows set aside, the
+# calendar used) go to the "salesmetrics" logger; silent unless the application configures logging
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 

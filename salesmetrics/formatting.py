@@ -35,8 +35,60 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 POSITIVE, NEGATIVE, MUTED = "#009E73", "#D55E00", "#8C8C8C"
 SEVERITY_COLOURS = {"critical": "#D55E00", "warning": "#E69F00", "info": "#56B4E9", "ok": "#009E73"}
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩", "JPY": "¥", "CNY": "¥", "INR": "₹"}
-_NO_MINOR_UNIT = {"KRW", "JPY", "VND", "IDR", "CLP", "ISK", "HUF"}
+# CLDR's English symbols (the deck's, in every language), for when babel (the [cldr] extra) is not installed; with it
+# every currency's symbol comes from CLDR itself. Source: CLDR 46 "en" currency symbols, as babel 2.19 gives them.
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩", "JPY": "¥", "CNY": "CN¥", "INR": "₹", "CAD": "CA$", "AUD": "A$",
+            "NZD": "NZ$", "HKD": "HK$", "MXN": "MX$", "BRL": "R$", "TWD": "NT$", "ILS": "₪", "VND": "₫", "PHP": "₱"}
+# Digits after the decimal point where CLDR's currency data do not say 2 (its "digits", which babel's
+# get_currency_precision reads): BHD 3, KRW and JPY 0, CLF 4. Source: CLDR 46 supplemental currencyData.
+_MINOR_UNITS = {"ADP": 0, "AFN": 0, "ALL": 0, "BHD": 3, "BIF": 0, "BYR": 0, "CLF": 4, "CLP": 0, "COP": 0, "DJF": 0, "ESP": 0,
+                "GNF": 0, "HUF": 0, "IDR": 0, "IQD": 0, "IRR": 0, "ISK": 0, "ITL": 0, "JOD": 3, "JPY": 0, "KMF": 0, "KPW": 0,
+                "KRW": 0, "KWD": 3, "LAK": 0, "LBP": 0, "LUF": 0, "LYD": 3, "MGA": 0, "MGF": 0, "MMK": 0, "MRO": 0, "OMR": 3,
+                "PYG": 0, "RWF": 0, "SLL": 0, "SOS": 0, "STD": 0, "SYP": 0, "TMM": 0, "TND": 3, "TRL": 0, "UGX": 0, "UYI": 0,
+                "UYW": 4, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0, "YER": 0, "ZMK": 0, "ZWD": 0}
+
+
+def _babel_numbers() -> Any:
+    """babel.numbers when the [cldr] extra is installed, else None (the tables above stand in)."""
+    try:
+        import babel.numbers
+    except ImportError:
+        return None
+    return babel.numbers
+
+
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point for ``currency``: CLDR's (through babel when installed, else the same table).
+
+    Examples
+    --------
+    >>> minor_units("BHD"), minor_units("JPY"), minor_units("KRW"), minor_units("EUR")
+    (3, 0, 0, 2)
+    """
+    numbers = _babel_numbers()
+    return int(numbers.get_currency_precision(currency)) if numbers is not None else _MINOR_UNITS.get(currency, 2)
+
+
+def _symbol(currency: str) -> str:
+    """The currency's symbol as the deck writes it (CLDR's English one), with a space after a code ("BHD 5")."""
+    numbers = _babel_numbers()
+    found = _SYMBOLS.get(currency) or (numbers.get_currency_symbol(currency, "en") if numbers is not None else currency)
+    return found + " " if found[-1:].isalpha() else found
+
+
+def _cldr(locale: str) -> Any:
+    """babel.numbers for an explicit ``locale=``: it needs the [cldr] extra (a locale's separators and symbol
+    placement are CLDR data), and an unknown locale says so."""
+    from .errors import import_optional
+
+    numbers = import_optional("babel.numbers", "cldr")
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ValueError(f"locale={locale!r} is not a CLDR locale; write e.g. 'de_DE', 'en_CA' or 'ko_KR'.") from exc
+    return numbers
 
 
 def _missing(value: Any) -> bool:
@@ -312,9 +364,13 @@ def text_height(paragraphs: Any, width: float, size: float, *, bold: bool = Fals
     return total
 
 
-def format_money(value: Any, currency: str = "USD", *, compact: bool = False, lang: str = "en") -> str:
+def format_money(value: Any, currency: str = "USD", *, compact: bool = False, lang: str = "en", locale: str | None = None) -> str:
     """Money for people. Compact KRW in Korean (``lang="ko"``) counts in 만 / 억 / 조 (₩3,400만, ₩1.2억);
     every other currency keeps its own compact style in every language ($1.4M, $61.4k, never $61.4만).
+
+    Each currency shows its CLDR minor units (BHD 3 decimals, KRW and JPY none) and CLDR's English symbol
+    (CA$, €, ₩). ``locale=`` ("de_DE", "ko_KR") writes it as that locale does instead, separators, symbol and
+    compact forms included (1.234,50 € in German, ₩3400만 in Korean); it needs the ``[cldr]`` extra (babel).
 
     Examples
     --------
@@ -328,11 +384,20 @@ def format_money(value: Any, currency: str = "USD", *, compact: bool = False, la
     '$614k'
     >>> format_money(float("nan"))
     '–'
+    >>> format_money(1234.5678, "BHD"), format_money(1234.5, "CAD")
+    ('BHD 1,234.568', 'CA$1,234.50')
+    >>> format_money(1234.5, "EUR", locale="de_DE")  # doctest: +SKIP
+    '1.234,50\xa0€'
     """
     if _missing(value):
         return "–"
     v = float(value)
-    symbol = _SYMBOLS.get(currency, currency + " ")
+    if locale is not None:
+        numbers = _cldr(locale)
+        if compact:
+            return str(numbers.format_compact_currency(v, currency, locale=locale, fraction_digits=1))
+        return str(numbers.format_currency(v, currency, locale=locale))
+    symbol = _symbol(currency)
     sign = "-" if v < 0 else ""
     v = abs(v)
     if compact and lang == "ko" and currency == "KRW":
@@ -345,8 +410,7 @@ def format_money(value: Any, currency: str = "USD", *, compact: bool = False, la
                 text = text.rstrip("0").rstrip(".") if "." in text else text
                 return f"{sign}{symbol}{text}{suffix}"
         return f"{sign}{symbol}{v:.0f}"
-    digits = 0 if currency in _NO_MINOR_UNIT else 2
-    return f"{sign}{symbol}{v:,.{digits}f}"
+    return f"{sign}{symbol}{v:,.{minor_units(currency)}f}"
 
 
 def _korean_count(v: float) -> str:
@@ -368,8 +432,8 @@ def _korean_count(v: float) -> str:
     return shown
 
 
-def format_percent(value: Any, digits: int = 0) -> str:
-    """A share as a percentage.
+def format_percent(value: Any, digits: int = 0, *, locale: str | None = None) -> str:
+    """A share as a percentage; ``locale=`` writes it as that locale does (``[cldr]`` extra): 45,7 % in German.
 
     Examples
     --------
@@ -378,11 +442,20 @@ def format_percent(value: Any, digits: int = 0) -> str:
     """
     if _missing(value):
         return "–"
+    if locale is not None:
+        numbers = _cldr(locale)
+        from babel import Locale
+
+        pattern = Locale.parse(locale).percent_formats[None].pattern  # the locale's own: "#,##0 %" in German
+        if digits:
+            pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+        return str(numbers.format_percent(float(value), pattern, locale=locale))
     return f"{float(value) * 100:.{digits}f}%"
 
 
-def format_number(value: Any, digits: int = 0) -> str:
-    """A count or amount with thousands separators.
+def format_number(value: Any, digits: int = 0, *, locale: str | None = None) -> str:
+    """A count or amount with thousands separators; ``locale=`` uses that locale's (``[cldr]`` extra): 12.346 in
+    German.
 
     Examples
     --------
@@ -391,6 +464,9 @@ def format_number(value: Any, digits: int = 0) -> str:
     """
     if _missing(value):
         return "–"
+    if locale is not None:
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return str(_cldr(locale).format_decimal(float(value), pattern, locale=locale))
     return f"{float(value):,.{digits}f}"
 
 

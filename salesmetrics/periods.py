@@ -14,6 +14,7 @@ and July–September 2025 is ``2026Q1``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -366,6 +367,10 @@ class BusinessCalendar:
         object.__setattr__(self, "_holidays", _as_days(self.holidays))
         if self.country is not None:
             self._country_holidays(2000, 2000)  # an unknown country fails here, with the fix
+        logging.getLogger("salesmetrics.periods").info(
+            "business calendar: %s, %s–%s on %s, holidays of %s%s", self.tz, self.start, self.end, self.weekmask,
+            self.country + (f"-{self.subdiv}" if self.subdiv else "") if self.country else "no country",
+            f" and {len(self.holidays)} date(s) given" if len(self.holidays) else "")
 
     # -- internals -------------------------------------------------------------------------------------
     def _instants(self, values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -385,10 +390,9 @@ class BusinessCalendar:
         """The country's public holidays for the years given (the ``holidays`` package), as numpy days."""
         if self.country is None:
             return np.array([], dtype="datetime64[D]")
-        try:
-            import holidays as _hol
-        except ImportError as exc:  # pragma: no cover - a core dependency
-            raise ImportError("BusinessCalendar(country=...) needs the holidays package: pip install holidays") from exc
+        from .errors import import_optional
+
+        _hol = import_optional("holidays", "holidays")  # only country= needs it: an extra, with the pip install to run
         try:
             found = _hol.country_holidays(self.country, subdiv=self.subdiv, years=range(first_year, last_year + 1))
         except NotImplementedError as exc:

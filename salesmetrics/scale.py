@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._api import find_stack_level
+from ._compat import TEXT
 from .data._dask import DaskSalesData, Pieces, from_dask, is_dask
 from .errors import MissingDataError, import_optional
 from .partials import _metric, _metrics, combine, partial
@@ -237,7 +238,7 @@ def _lead_pieces(part: pd.DataFrame, n: int) -> pd.DataFrame:
     own = "\x1flead:" + part["lead_id"].astype(str)
     key = part["account_id"].astype(object).where(part["account_id"].notna(), own) if "account_id" in part else own
     out = part.copy()
-    out[_KEY], out[_PIECE] = key.astype("str"), _bucket(key, n)
+    out[_KEY], out[_PIECE] = key.astype(TEXT), _bucket(key, n)
     return out
 
 
@@ -254,7 +255,7 @@ def _activity_pieces(part: pd.DataFrame, n: int) -> pd.DataFrame:
 
 def _no_lead_key(part: pd.DataFrame) -> pd.DataFrame:
     """Activities on no lead: no lead key."""
-    return part.assign(**{_LEAD_KEY: pd.Series(pd.NA, index=part.index, dtype="str")})
+    return part.assign(**{_LEAD_KEY: pd.Series(pd.NA, index=part.index, dtype=TEXT)})
 
 
 def _linked_pieces(leads: Any, activities: Any, lead_table: str, act_table: str) -> list[dict[str, Any]]:

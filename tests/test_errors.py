@@ -226,3 +226,21 @@ def test_cli_out_without_write_permission_exits_3(tmp_path, capsys, monkeypatch)
     monkeypatch.setattr(cli.os, "access", lambda path, mode: False)
     assert main(["report", "--out", str(tmp_path / "review.pptx")]) == EXIT_BAD_INPUT
     assert "no permission to write in" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("module", "call", "extra"), [
+    ("holidays", lambda: sm.BusinessCalendar("Asia/Seoul", country="KR"), "holidays"),
+    ("matplotlib", lambda: sm.plot.win_rate(sm.win_rate(sm.load_sample())), "matplotlib"),
+    ("plotly", lambda: sm.interactive.win_rate(sm.win_rate(sm.load_sample())), "plotly"),
+])
+def test_each_optional_extra_names_itself_when_missing(monkeypatch, module, call, extra):
+    """Each extra is what people install: a missing plotting library names its own extra, and holidays (only
+    country= needs it) is an extra too."""
+    import sys
+
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    with pytest.raises(sm.MissingDependencyError, match=rf"pip install 'salesmetrics\[{extra}\]'"):
+        call()
+    assert sm.BusinessCalendar("Asia/Seoul").tz == "Asia/Seoul"  # no country: no holidays package needed

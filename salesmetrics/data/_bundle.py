@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._lookups import TableLike
 
 References = Literal["keep", "strict"]
+
+log = logging.getLogger("salesmetrics.data")
 
 
 def _renumber(carried: pd.DataFrame, own: pd.DataFrame | None, given: int) -> pd.DataFrame:
@@ -269,8 +272,23 @@ class SalesData:
         for u in unresolved:
             warnings.warn(u.message(), DataQualityWarning, stacklevel=find_stack_level())
         self._warn_quarantine(inputs)
+        self._log_loaded(inputs)
         self._found_as_of(warn=True)
         _quality_warnings(self.tables)
+
+    def _log_loaded(self, inputs: dict[str, pd.DataFrame]) -> None:
+        """What validation decided, for a scheduled job's log: rows kept and set aside per table, and why."""
+        for name, frame in self.tables.items():
+            q = self.quarantine.get(name)
+            set_aside = 0 if q is None else len(q)
+            log.info("%s: %d row(s) kept, %d set aside by validation", name, len(frame), set_aside)
+            if set_aside:
+                reasons = q[quarantine_columns(inputs[name].columns)[1]].str.split("; ").explode().value_counts()  # type: ignore[index]
+                log.warning("%s: %d row(s) quarantined; reasons: %s", name, set_aside,
+                            ", ".join(f"{r} ({n})" for r, n in reasons.items()))
+        if len(self.unresolved):
+            for row in self.unresolved.itertuples():
+                log.info("%s.%s: %d row(s) refer to ids not in %s (kept)", row.table, row.column, row.rows, row.references)
 
     @classmethod
     def _checked(cls, tables: dict[str, pd.DataFrame], *, timezone: str, currency: str, fiscal_year_start: int, as_of: Any,
@@ -411,6 +429,8 @@ class SalesData:
             found = infer_as_of(self.tables, self.timezone)
             self.__dict__["_inferred"] = found
             warn = True
+            if self._as_of is None:
+                log.info("as_of inferred: %s, the latest event, from %s", found.value, found.source or "(nothing is dated)")
         if warn:
             for table, column, row, value in found.outliers:
                 warnings.warn(

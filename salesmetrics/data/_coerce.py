@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._compat import TEXT, is_arrow_text
 from ._messages import _STATUS_SYNONYMS, _failures, _fix
 
 # a UTC offset at the end of an ISO time stamp: Z, +09:00, +0900, or hours only (-04) right after a time
-_OFFSET_RE = r"(?:[zZ]|[+-]\d{2}:?\d{2}|(?<=\d\d:\d\d)[+-]\d{2}|UTC|GMT)$"
+_OFFSET_RE = r"(?:[zZ]|[+-]\d{2}:?\d{2}|\d\d:\d\d[+-]\d{2}|UTC|GMT)$"  # no look-behind: RE2 (Arrow) has none
 _THOUSANDS_RE = r"^[-+]?[$€£₩¥]?\s?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 _SYMBOL_RE = r"^[-+]?[$€£₩¥]\s?\d+(?:\.\d+)?$"
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -63,7 +64,7 @@ def _as_text(s: pd.Series) -> pd.Series:
         if len(finite) and bool(np.all(np.abs(finite) < _MAX_INT)) and bool(np.all(np.mod(finite, 1) == 0)):
             s = s.astype("Int64")
     if not (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
-        s = s.astype("str")
+        s = s.astype(TEXT)
     s = s.str.strip()
     return s.mask(s == "")
 
@@ -186,7 +187,7 @@ def _coerce_time(
     if retry.any():
         ambiguous, against, order = _parse_rest(text, retry, has_tz, values, outside, aware=aware, tz=tz, dayfirst=dayfirst)
     if outside.any():  # "-1" or "03/04" read as year -1 or 1: text with no four-digit year is no date at all
-        dated = text[outside].astype("str").str.contains(r"\d{4}", regex=True).fillna(False).to_numpy(bool)
+        dated = text[outside].astype(TEXT).str.contains(r"\d{4}", regex=True).fillna(False).to_numpy(bool)
         outside[np.flatnonzero(outside)[~dated]] = False
     bad = notna & np.isnat(values) & ~outside & ~ambiguous & ~against
     n_aware, n_naive = int((notna & has_tz).sum()), int((notna & ~has_tz).sum())
@@ -227,7 +228,7 @@ def _parse_rest(
     unread. Returns the masks of ambiguous and of against-the-order rows, and the order found.
     """
     n = len(text)
-    rest = text[retry].astype("str")
+    rest = text[retry].astype(TEXT)
     skip = rest.str.fullmatch(_BARE_NUMBER_RE).fillna(False).to_numpy(bool) | np.asarray(rest.str.len() > _LONGEST_DATE, dtype=bool)
     candidates = rest.copy()
     ambiguous, against = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
@@ -243,9 +244,9 @@ def _parse_rest(
         year = np.where(short, np.where(year < 69, 2000 + year, 1900 + year), year)  # strptime's %y: 69-99 are 19xx
         day, month = np.where(day_first, a, b), np.where(day_first, b, a)
         iso = (
-            pd.Series(year, index=p.index).astype("str").str.zfill(4) + "-"
-            + pd.Series(month, index=p.index).astype("str").str.zfill(2) + "-"
-            + pd.Series(day, index=p.index).astype("str").str.zfill(2) + p[3].astype("str")
+            pd.Series(year, index=p.index).astype(TEXT).str.zfill(4) + "-"
+            + pd.Series(month, index=p.index).astype(TEXT).str.zfill(2) + "-"
+            + pd.Series(day, index=p.index).astype(TEXT).str.zfill(2) + p[3].astype(TEXT)
         )
         candidates[dm] = iso.to_numpy()
         positions = np.flatnonzero(retry)[dm]
@@ -463,7 +464,7 @@ def _coerce_table(
         elif kind == "bool":
             values = values.astype(bool) if not values.isna().any() else values.astype("boolean")
         elif kind == "str":
-            values = values.astype("str")
+            values = values.astype(TEXT)
         out[column] = values
     return out, failures
 
@@ -478,14 +479,14 @@ def _missing_column(kind: str, n: int, default: object, tz: str) -> pd.Series:
         return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     if kind in ("float", "int"):
         return pd.Series(np.nan, index=range(n), dtype="float64")
-    return pd.Series(np.nan, index=range(n), dtype="str")
+    return pd.Series(np.nan, index=range(n), dtype=TEXT)
 
 
 # -- fast paths: clean Arrow-backed columns in one vectorised call; anything else takes the general reading above
 
 def _arrow_text(s: pd.Series) -> Any:
     """The column's Arrow string data (no copy) when it has pandas' Arrow-backed ``str`` dtype, else None."""
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+    if is_arrow_text(s.dtype):
         import pyarrow as pa
 
         return pa.array(s.array)
@@ -538,7 +539,7 @@ def _bools_by_spelling(s: pd.Series, read: Any) -> tuple[pd.Series, np.ndarray] 
     enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
     if len(enc.dictionary) > 64:
         return None
-    flags, bad_d = read(pd.Series(enc.dictionary.to_pylist(), dtype="str"))
+    flags, bad_d = read(pd.Series(enc.dictionary.to_pylist(), dtype=TEXT))
     flags = flags.to_numpy(dtype=object)
     idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype("int64")  # -1: a missing cell
     known = np.append(pd.notna(flags), False)[idx]  # index -1 reads the appended "missing" slot
@@ -586,7 +587,7 @@ def _codes(values: pd.Series, column: str) -> pd.Series:
     """Lower case, blanks and hyphens as '_', status synonyms: once per distinct value, then gathered
     (the pattern has \\s, so pandas runs it in Python, value by value)."""
     codes, uniques = pd.factorize(values)
-    mapped = pd.Series(uniques, dtype="str").str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    mapped = pd.Series(uniques, dtype=TEXT).str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     if column == "status":
         mapped = mapped.replace(_STATUS_SYNONYMS)
-    return pd.Series(pd.array(mapped.to_numpy(object), dtype="str").take(codes, allow_fill=True), index=values.index)
+    return pd.Series(pd.array(mapped.to_numpy(object), dtype=TEXT).take(codes, allow_fill=True), index=values.index)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
+from .._compat import TEXT
 from ..errors import DataQualityWarning, InputValidationError, import_optional
 from ..periods import check_timezone
 from ._checks import _reference_checks, _structural_failures, _validate_table
@@ -596,7 +597,7 @@ def _ids(part: pd.DataFrame, column: str, drop: Mapping[int, np.ndarray], offset
     from ._coerce import _as_text, _plain_objects
 
     number = int(partition_info["number"]) if partition_info else 0
-    ids = _as_text(_plain_objects(part[column].reset_index(drop=True))).astype("str")
+    ids = _as_text(_plain_objects(part[column].reset_index(drop=True))).astype(TEXT)
     out = pd.DataFrame({column: ids, "_sm_row": np.arange(len(ids), dtype="int64") + int(offsets[number])})
     gone = drop.get(number)
     if gone is not None and len(gone):
@@ -605,7 +606,7 @@ def _ids(part: pd.DataFrame, column: str, drop: Mapping[int, np.ndarray], offset
 
 
 def _ids_meta(column: str) -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series([], dtype="str"), "_sm_row": np.array([], dtype="int64")})
+    return pd.DataFrame({column: pd.Series([], dtype=TEXT), "_sm_row": np.array([], dtype="int64")})
 
 
 def _bad_rows(failures: pd.DataFrame, offsets: Mapping[str, np.ndarray]) -> dict[str, dict[int, np.ndarray]]:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._compat import TEXT, isascii
 from ..errors import FAILURE_COLUMNS
 from ..formatting import shorten
 
@@ -155,12 +156,12 @@ def _failures(table: str, column: str, check: str, rows: Any, values: Any, fix: 
 def _empty_failures() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "table": pd.Series(dtype="str"),
-            "column": pd.Series(dtype="str"),
-            "check": pd.Series(dtype="str"),
+            "table": pd.Series(dtype=TEXT),
+            "column": pd.Series(dtype=TEXT),
+            "check": pd.Series(dtype=TEXT),
             "row": pd.Series(dtype="Int64"),
             "value": pd.Series(dtype=object),
-            "fix": pd.Series(dtype="str"),
+            "fix": pd.Series(dtype=TEXT),
         }
     )
 
@@ -285,7 +286,7 @@ _NFC_SUSPECT = "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b
 def _text(values: pd.Series) -> pd.Series:
     if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
         return values
-    return values.astype("str").mask(values.isna())
+    return values.astype(TEXT).mask(values.isna())
 
 
 def _nfc(values: pd.Series) -> pd.Series:
@@ -305,7 +306,7 @@ def _nfc(values: pd.Series) -> pd.Series:
 
 def _nfc_suspects(text: pd.Series) -> np.ndarray:
     """Which values NFC normalisation may change: non-ASCII, with a character of ``_NFC_RANGES``."""
-    suspect = ~text.str.isascii().fillna(True).to_numpy(bool)
+    suspect = ~isascii(text).fillna(True).to_numpy(bool)
     if suspect.any():
         suspect &= text.str.contains(_NFC_SUSPECT, regex=True).fillna(False).to_numpy(bool)
     return suspect
@@ -329,7 +330,7 @@ def unicode_hint(missing: pd.Series, keys: pd.Series) -> str:
     missing, keys = _text(missing.dropna()), _text(keys.dropna())
     if not len(missing) or not len(keys):
         return ""
-    if bool(missing.str.isascii().all()) and bool(keys.str.isascii().all()):
+    if bool(isascii(missing).all()) and bool(isascii(keys).all()):
         return ""
     normal_missing, normal_keys = _nfc(missing), _nfc(keys)
     changed = (normal_missing != missing).to_numpy(bool)

@@ -22,6 +22,7 @@ import contextlib
 import difflib
 import gzip
 import json
+import logging
 import os
 import re
 import stat
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
+from .._compat import TEXT
 from ..errors import DataQualityWarning, InputValidationError, import_optional
 from ..periods import check_timezone
 from ._bundle import SalesData
@@ -492,7 +494,7 @@ def _parse_error(path: Path, shown: str, encoding: str, sep: str, exc: BaseExcep
         )
     # the C reader names the line of an unterminated quote at the end of the file
     try:
-        pd.read_csv(path, dtype=str, sep=sep, encoding=encoding, engine="c")
+        pd.read_csv(path, dtype=TEXT, sep=sep, encoding=encoding, engine="c")
     except pd.errors.ParserError as c_exc:
         line = re.search(r"line (\d+)", str(c_exc))
         row_no = re.search(r"starting at row (\d+)", str(c_exc))
@@ -519,7 +521,7 @@ def _read_csv(path: Path, shown: str) -> tuple[pd.DataFrame, str]:
         raise ValueError(f"{shown} is empty; export it again with its header row, or remove it.")
     encoding, fallback = _encoding(sample)
     sep = _header_separator(sample.decode(encoding, errors="replace").lstrip("\ufeff"))
-    kwargs: dict[str, Any] = {"dtype": str, "keep_default_na": True, "sep": sep, "compression": "gzip" if gz else None}
+    kwargs: dict[str, Any] = {"dtype": TEXT, "keep_default_na": True, "sep": sep, "compression": "gzip" if gz else None}
     try:
         frame = pd.read_csv(path, encoding=encoding, engine="pyarrow", **kwargs)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -921,6 +923,15 @@ def read_dir(
     first_day = dayfirst if dayfirst is not None else meta.get("dayfirst")
     if first_day is not None:
         settings["dayfirst"] = first_day
+    log = logging.getLogger("salesmetrics.data")
+    for table, entry in chosen.items():
+        log.info("read_dir: %s from %s (%d rows)", table, entry.name, len(frames[table]))
+    for name in ignored:
+        log.warning("read_dir: ignored %s (not named after a table)", name)
+    for key, value in settings.items():
+        given = {"timezone": timezone, "currency": currency, "fiscal_year_start": fiscal_year_start, "on_invalid": on_invalid,
+                 "dayfirst": dayfirst}[key]
+        log.info("read_dir: %s=%r (%s)", key, value, "given" if given is not None else "bundle.json" if key in meta else "default")
     kwargs: dict[str, Any] = {**frames, **settings}
     return SalesData(**kwargs)
 

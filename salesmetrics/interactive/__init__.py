@@ -74,7 +74,7 @@ _REFERENCE_LINE_WIDTH = 2.0
 
 
 def _go() -> Any:
-    return import_optional("plotly.graph_objects", "plot")
+    return import_optional("plotly.graph_objects", "plotly")
 
 
 def _text_safe(chart: _F) -> _F:

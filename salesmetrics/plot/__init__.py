@@ -175,7 +175,7 @@ def _axes(ax: Any, size: tuple[float, float] = (8, 4.5)) -> Any:
     """The given Axes, or the Axes of a new Figure (not a pyplot figure: nothing global is touched)."""
     if ax is not None:
         return ax
-    import_optional("matplotlib", "plot")
+    import_optional("matplotlib", "matplotlib")
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=size, dpi=110, layout="constrained")

@@ -1242,7 +1242,7 @@ def _fill(colour: str | None) -> str:
 
 
 def _html(slides: list[Slide], path: Path, progress: Progress | None) -> None:
-    import_optional("plotly", "plot")
+    import_optional("plotly", "plotly")
     from plotly.offline import get_plotlyjs
 
     from .. import interactive as splot

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
+from .._compat import is_arrow_text
 from ..errors import DataQualityWarning, MissingDataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -161,7 +162,7 @@ def take_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
 
     def one(column: Any) -> Any:
         values = frame[column]
-        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        if is_arrow_text(values.dtype):
             return pd.array(pc.filter(pa.array(values.array), mask), dtype=values.dtype)
         return values.array[keep]
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
+from .._compat import TEXT
 from ..data._coerce import _coerce_bool, _coerce_number, _coerce_time, _localize
 from ..data._lookups import index_in
 from ..data._messages import OnInvalid, _concat, _failures, _format_message
@@ -332,22 +333,22 @@ def _id18(frame: pd.DataFrame) -> pd.DataFrame:
         if not norm(column).endswith("id") or not pd.api.types.is_string_dtype(values.dtype):
             continue
         sample = values.iloc[:: max(1, len(values) // 1000)].dropna()
-        if not sample.astype("str").str.fullmatch("[A-Za-z0-9]{15}").any():
+        if not sample.astype(TEXT).str.fullmatch("[A-Za-z0-9]{15}").any():
             continue
-        short = values.astype("str").str.fullmatch("[A-Za-z0-9]{15}").fillna(False).to_numpy(bool)
-        raw = np.frombuffer(values[short].astype("str").str.cat().encode("ascii"), dtype=np.uint8).reshape(-1, 15)
+        short = values.astype(TEXT).str.fullmatch("[A-Za-z0-9]{15}").fillna(False).to_numpy(bool)
+        raw = np.frombuffer(values[short].astype(TEXT).str.cat().encode("ascii"), dtype=np.uint8).reshape(-1, 15)
         capital = ((raw >= ord("A")) & (raw <= ord("Z"))).reshape(-1, 3, 5)
         suffix = _SUFFIX[(capital * np.array([1, 2, 4, 8, 16])).sum(axis=2)]
         full = np.ascontiguousarray(np.concatenate([raw, suffix], axis=1)).view("S18").ravel().astype("U18")
         out = values.to_numpy(dtype=object)
         out[short] = full  # numpy's fixed-width text: no per-id Python
-        frame = frame.assign(**{column: pd.Series(out, index=values.index, dtype="str")})
+        frame = frame.assign(**{column: pd.Series(out, index=values.index, dtype=TEXT)})
     return frame
 
 
 def _ids(s: pd.Series) -> pd.Series:
     """Ids as text (an API client may hand numbers)."""
-    return s if pd.api.types.is_string_dtype(s.dtype) else s.astype("str")
+    return s if pd.api.types.is_string_dtype(s.dtype) else s.astype(TEXT)
 
 
 def _arrow(s: pd.Series) -> Any:
@@ -361,7 +362,7 @@ def _missing(index: pd.Index) -> pd.Series:
     """An all-missing ``str`` column (Arrow nulls: no per-row work)."""
     import pyarrow as pa
 
-    return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype="str"), index=index)
+    return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype=TEXT), index=index)
 
 
 def _keep(s: pd.Series, mask: np.ndarray, otherwise: pd.Series | None = None) -> pd.Series:
@@ -378,7 +379,7 @@ def _keep(s: pd.Series, mask: np.ndarray, otherwise: pd.Series | None = None) ->
         return _ids(s)
     values = _arrow(s)
     other = pa.scalar(None, values.type) if otherwise is None else _arrow(otherwise).cast(values.type)
-    return pd.Series(pd.array(pc.if_else(pa.array(kept), values, other), dtype="str"), index=s.index)
+    return pd.Series(pd.array(pc.if_else(pa.array(kept), values, other), dtype=TEXT), index=s.index)
 
 
 def _gather(codes: np.ndarray, labels: Sequence[str], index: pd.Index) -> pd.Series:
@@ -386,7 +387,7 @@ def _gather(codes: np.ndarray, labels: Sequence[str], index: pd.Index) -> pd.Ser
     import pyarrow as pa
 
     found = pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0), pa.array(list(labels), pa.string()))
-    return pd.Series(pd.array(found.cast(pa.string()), dtype="str"), index=index)
+    return pd.Series(pd.array(found.cast(pa.string()), dtype=TEXT), index=index)
 
 
 def _first_of(*columns: Any) -> pd.Series:
@@ -400,7 +401,7 @@ def _first_of(*columns: Any) -> pd.Series:
             break
         found = column(missing) if callable(column) else column
         if found.notna().to_numpy()[missing].any():
-            out = pd.Series(pd.array(pc.coalesce(_arrow(out), _arrow(found)), dtype="str"), index=out.index)
+            out = pd.Series(pd.array(pc.coalesce(_arrow(out), _arrow(found)), dtype=TEXT), index=out.index)
     return out
 
 
@@ -477,7 +478,7 @@ def _reps(ctx: _Context, roles: Mapping[str, str], team_field: str | None, termi
         team, where = role_name, "UserRole.Name (no Department or Division; team_field= names another User field)"
     else:
         m.require("User", "Department", "team_field=, or the UserRole object")
-        team, where = pd.Series(np.nan, index=users.index, dtype="str"), NOT_AVAILABLE
+        team, where = pd.Series(np.nan, index=users.index, dtype=TEXT), NOT_AVAILABLE
     blank = int(team.isna().sum())
     out["team"] = team.fillna(_NO_TEAM)
     m.record("reps", "team", where + (f"; {blank} user(s) without one are in {_NO_TEAM!r}" if blank else ""))
@@ -631,7 +632,7 @@ def _opportunities(ctx: _Context, stages: Mapping[str, str], types: Mapping[str,
             if (unread := _coerce_bool(opp[field])[1] | opp[field].isna().to_numpy()).any():
                 ctx.problems.append(_failures(T, "status", f"{OBJ}.{field} neither true nor false", np.flatnonzero(unread),
                                               opp[field][unread].fillna("(empty)"), f"export {field} as true or false"))
-                status = status.where(~unread, opp[field].astype("str").fillna("(empty)"))
+                status = status.where(~unread, opp[field].astype(TEXT).fillna("(empty)"))
         if (odd := won & ~closed).any():
             ctx.problems.append(_failures(T, "status", f"{OBJ}.{is_won} true but {is_closed} false", np.flatnonzero(odd),
                                           opp[is_closed][odd], "a won deal is closed: check the export (both flags as Salesforce "
@@ -856,7 +857,7 @@ def _kinds(ids: pd.Series, kinds: Sequence[str], loaded: Mapping[str, pd.Series]
 
 def _contacts(ctx: _Context) -> tuple[pd.Series, pd.Series]:
     """contact id -> lead converted into it, and contact id -> its account (Contact.AccountId, else the lead's)."""
-    empty = pd.Series([], dtype="str")
+    empty = pd.Series([], dtype=TEXT)
     m, lead, contact = ctx.m, ctx.objs.get("Lead"), ctx.objs.get("Contact")
     to_lead, to_account = empty, empty
     if lead is not None and (c := m.find(lead, "ConvertedContactId")) and (k := m.find(lead, "Id")):
@@ -933,7 +934,7 @@ def _fx_rates(m: Mapper, objs: dict[str, pd.DataFrame], currency: str | None,
         c = {k: str(v) for k, v in cols.items()}
         rate = 1.0 / _coerce_number(frame[c["ConversionRate"]])[0]
         if "StartDate" in c:  # Salesforce's first dated range starts in year 0001: dates before 1900 read as 1900-01-01
-            text = frame[c["StartDate"]].astype("str")
+            text = frame[c["StartDate"]].astype(TEXT)
             when = text.where(text.str.slice(0, 4) >= "1900", "1900-01-01")
             sources["date"].append(f"{obj}.{c['StartDate']} (before 1900: 1900-01-01)")
         else:
@@ -954,4 +955,4 @@ def _fx_rates(m: Mapper, objs: dict[str, pd.DataFrame], currency: str | None,
     for column, found in sources.items():
         m.record("fx_rates", column, "; ".join(found))
     fx = pd.concat(parts, ignore_index=True)
-    return reporting, fx.loc[fx["currency"].astype("str") != reporting].reset_index(drop=True)
+    return reporting, fx.loc[fx["currency"].astype(TEXT) != reporting].reset_index(drop=True)

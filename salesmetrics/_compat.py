@@ -1,0 +1,59 @@
+"""What differs between the pandas versions salesmetrics supports (2.2 and later, 3.x): one place for it.
+
+pandas 3 reads text as its Arrow-backed ``str`` dtype (missing values are NaN); pandas 2.2 reads it as ``object``
+unless asked. The library asks, everywhere, for :data:`TEXT`, which is that same dtype on both, so a column, a
+group label or a validation message is the same whichever pandas is installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
+"""Whether the installed pandas is 3.x or later."""
+
+
+def _text_dtype() -> pd.StringDtype:
+    try:  # pandas >= 2.3: the dtype pandas 3 calls "str"
+        return pd.StringDtype("pyarrow", na_value=np.nan)  # type: ignore[call-arg,unused-ignore]
+    except TypeError:  # pandas 2.2 names the same storage "pyarrow_numpy"
+        return pd.StringDtype("pyarrow_numpy")  # type: ignore[arg-type,unused-ignore]
+
+
+TEXT: pd.StringDtype = _text_dtype()
+"""Arrow-backed strings with NaN for missing: pandas 3's ``str``, requested explicitly.
+
+Examples
+--------
+>>> import pandas as pd
+>>> pd.Series(["a", None], dtype=TEXT).isna().tolist()
+[False, True]
+"""
+
+
+def is_arrow_text(dtype: Any) -> bool:
+    """Whether ``dtype`` is a string dtype stored in Arrow (pandas 3's ``str``, 2.2's ``pyarrow_numpy`` or
+    ``string[pyarrow]``).
+
+    Examples
+    --------
+    >>> is_arrow_text(TEXT), is_arrow_text(object)
+    (True, False)
+    """
+    return isinstance(dtype, pd.StringDtype) and str(dtype.storage).startswith("pyarrow")
+
+
+def isascii(text: pd.Series) -> pd.Series:
+    """``text.str.isascii()`` (pandas 3), spelled as a regular expression where pandas has no such method (2.2).
+
+    Examples
+    --------
+    >>> isascii(pd.Series(["a", "é", None], dtype=TEXT)).tolist()
+    [True, False, nan]
+    """
+    if hasattr(text.str, "isascii"):
+        return text.str.isascii()
+    return ~text.str.contains(r"[^\x00-\x7f]", regex=True)
