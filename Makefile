@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint browser docs lab sample bench clean
+.PHONY: demo test matrix lint browser docs lab sample bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,35 @@ browser:
 docs: $(VENV)/.dev
 	$(VENV)/bin/mkdocs build --strict --site-dir site
 
-test: lint browser docs
-	$(PY) -m pytest -q
+# The matrix beside the main run (pandas 3 on this Python): the unit and property tests (tests/) on pandas 2.2 with
+# Python 3.11, and on the latest pandas with Python 3.13 (from PATH or pyenv). The main run also installs the wheel
+# with lifelines (pandas<3) into a new environment, and compares the sample's headline tables with pandas 2.2's.
+PANDAS2 := .venv-pandas22
+PY313   ?= $(firstword $(shell command -v python3.13 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
+PY311   ?= $(firstword $(shell command -v python3.11 2>/dev/null) $(PYTHON))
+
+$(PANDAS2)/.ok: pyproject.toml
+	$(PY311) -m venv $(PANDAS2)
+	$(PANDAS2)/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,plot,deck]" "pandas==2.2.*"
+	touch $@
+
+.venv-py313/.ok: pyproject.toml
+	@test -n "$(PY313)" || (echo "no Python 3.13 here (python3.13 on PATH or in pyenv): set PY313=/path/to/python3.13"; exit 1)
+	$(PY313) -m venv .venv-py313
+	.venv-py313/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,plot,deck]"
+	touch $@
+
+matrix: $(PANDAS2)/.ok .venv-py313/.ok
+	@$(PANDAS2)/bin/python -c "import sys, pandas; print('matrix: Python', sys.version.split()[0], 'pandas', pandas.__version__)"
+	$(PANDAS2)/bin/python -m pytest -q -p no:cacheprovider tests
+	@.venv-py313/bin/python -c "import sys, pandas; print('matrix: Python', sys.version.split()[0], 'pandas', pandas.__version__)"
+	.venv-py313/bin/python -m pytest -q -p no:cacheprovider tests
+
+test: lint browser docs $(PANDAS2)/.ok
+	SALESMETRICS_INSTALL_TESTS=1 SALESMETRICS_PANDAS2_PYTHON=$(PANDAS2)/bin/python $(PY) -m pytest -q
 	PLOTLY_RENDERER=plotly_mimetype $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/sanitize.cfg notebooks/
+	$(MAKE) matrix
 
 # optional: open the notebooks in JupyterLab
 lab: $(VENV)/.dev
@@ -64,4 +89,4 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/report.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist site .cache
+	rm -rf $(VENV) $(PANDAS2) .venv-py313 .pytest_cache .mypy_cache .ruff_cache build dist site .cache

@@ -16,14 +16,14 @@ PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
 """Whether the installed pandas is 3.x or later."""
 
 
-def _text_dtype() -> pd.StringDtype:
+def _text_dtype() -> Any:
     try:  # pandas >= 2.3: the dtype pandas 3 calls "str"
-        return pd.StringDtype("pyarrow", na_value=np.nan)  # type: ignore[call-arg,unused-ignore]
+        return pd.StringDtype("pyarrow", na_value=np.nan)
     except TypeError:  # pandas 2.2 names the same storage "pyarrow_numpy"
-        return pd.StringDtype("pyarrow_numpy")  # type: ignore[arg-type,unused-ignore]
+        return pd.StringDtype("pyarrow_numpy")  # type: ignore[call-overload,unused-ignore]
 
 
-TEXT: pd.StringDtype = _text_dtype()
+TEXT: Any = _text_dtype()
 """Arrow-backed strings with NaN for missing: pandas 3's ``str``, requested explicitly.
 
 Examples
@@ -57,3 +57,23 @@ def isascii(text: pd.Series) -> pd.Series:
     if hasattr(text.str, "isascii"):
         return text.str.isascii()
     return ~text.str.contains(r"[^\x00-\x7f]", regex=True)
+
+
+def flags(values: pd.Series, default: bool = False) -> np.ndarray:
+    """A string method's result as a numpy boolean mask, a missing value as ``default``.
+
+    pandas 3 returns booleans; pandas 2.2 returns objects with NaN for missing text, and ``fillna`` on those warns
+    of a coming change. This reads both the same way, without the warning.
+
+    Examples
+    --------
+    >>> flags(pd.Series(["ab", None, "c"], dtype=TEXT).str.contains("a")).tolist()
+    [True, False, False]
+    """
+    if values.dtype == bool:
+        return values.to_numpy()
+    raw = np.asarray(values.astype(object))
+    missing = np.asarray(pd.isna(raw), dtype=bool)
+    out = np.full(len(raw), default, dtype=bool)
+    out[~missing] = raw[~missing].astype(bool)
+    return out

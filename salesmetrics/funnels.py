@@ -558,7 +558,7 @@ def _history(data: SalesData | pd.DataFrame, by: str | None, stages: list[str] |
     if stages is None:
         position = hist.groupby("opportunity_id").cumcount()
         med = position.groupby(hist["stage"]).median()
-        closed = med.index.to_series().str.contains(_CLOSED)
+        closed = med.index.to_series().str.contains(_CLOSED.pattern, case=False, regex=True)
         stages = list(med[~closed].sort_values(kind="stable").index) + sorted(med[closed].index, key=lambda s: bool(_LOST.search(s)))
     return inputs, hist, stages
 
@@ -573,7 +573,7 @@ def _entries(hist: pd.DataFrame, stages: list[str]) -> dict[str, np.ndarray]:
     nxt = np.full(n, _NAT, dtype="int64")
     nxt[:-1] = np.where(same_next[:-1], t[1:], _NAT)
     order = pd.Index(stages).get_indexer(pd.Index(hist["stage"]))  # -1 for stages not in the list
-    forward = np.where(pd.Series(hist["stage"]).str.contains(_LOST).to_numpy(), -1, order)
+    forward = np.where(pd.Series(hist["stage"]).str.contains(_LOST.pattern, case=False, regex=True).to_numpy(), -1, order)
     # an entry converts when the deal's very next move is to a stage further along (not a lost stage)
     later = np.full(n, -1, dtype="int64")
     later[:-1] = np.where(same_next[:-1], forward[1:], -1)
@@ -657,7 +657,7 @@ def stage_durations(
     q = group_quantiles(cell[sel & exited], days[sel & exited], size, (0.5, 0.75))
     total_days = np.bincount(cell[sel & exited], weights=days[sel & exited], minlength=size)
     low, high = wilson_interval(n_conv, n_exit)
-    terminal = np.tile(pd.Series(order).str.contains(_CLOSED).to_numpy(), n_groups)
+    terminal = np.tile(pd.Series(order).str.contains(_CLOSED.pattern, case=False, regex=True).to_numpy(), n_groups)
     cols: dict[str, Any] = {}
     if by is not None:
         cols[by] = np.repeat(np.asarray(groups, dtype=object), len(order))
@@ -742,7 +742,7 @@ def bottlenecks(
     """
     inputs, hist, order = _history(data, by, stages, as_of)
     e = _entries(hist, order)
-    open_stage = ~pd.Series(order).str.contains(_CLOSED).to_numpy()
+    open_stage = ~pd.Series(order).str.contains(_CLOSED.pattern, case=False, regex=True).to_numpy()
     known = (e["order"] >= 0)
     known[known] &= open_stage[e["order"][known]]
     exited = (e["next"] != _NAT) & known

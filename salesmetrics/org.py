@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._api import data_first
+from ._compat import flags
 from .periods import as_timestamp, freq_alias, parse_period
 from .stats import ratio
 
@@ -86,8 +87,8 @@ def _table(frame: pd.DataFrame, value: str, num: str | None = None, den: str | p
         out["num"] = frame[num].to_numpy(float)
         out["den"] = (frame[den] if isinstance(den, str) else den).to_numpy(float)  # type: ignore[union-attr]
     if incomplete is not None:
-        flags = frame[incomplete] if isinstance(incomplete, str) else incomplete
-        out["incomplete"] = flags.fillna(False).to_numpy(bool)
+        marks = frame[incomplete] if isinstance(incomplete, str) else incomplete
+        out["incomplete"] = flags(marks)
     return out.reset_index(drop=True)
 
 

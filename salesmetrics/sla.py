@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._api import data_first, find_stack_level
+from ._compat import flags
 from .data import SETTINGS_ATTR, Inputs, index_in, resolve
 from .errors import DefinitionWarning, MissingDataError
 from .periods import BusinessCalendar, duration, parse_period
@@ -85,7 +86,7 @@ def _evaluate(frame: pd.DataFrame, rule: Rule, path: str = "rule") -> pd.Series:
                 raise ValueError(f"{path} needs a 'value' for op {op!r}.")
             series = frame[column]
             result = _OPS[op](series, value)
-            return result.fillna(False).astype(bool) & (series.notna() | (op == "isna"))
+            return flags(result) & (series.notna() | (op == "isna"))
         raise ValueError(f"{path} is not a rule: use {{'column', 'op', 'value'}}, {{'column', 'in'}}, {{'all': [...]}}, "
                          f"{{'any': [...]}} or {{'not': rule}}; got keys {sorted(keys)}.")
     if isinstance(rule, Sequence) and not isinstance(rule, str):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -124,3 +128,89 @@ def test_readme_states_the_two_setup_commands():
     assert "make demo" in text and "make test" in text
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci
+
+
+# -- beside the analyst's stack: pandas 2 and 3 ---------------------------------------------------------------
+
+INSTALL = os.environ.get("SALESMETRICS_INSTALL_TESTS") == "1"
+"""Set by ``make test`` (CI): tests that create virtual environments and install from PyPI."""
+
+
+def _readme_quickstart() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("## Ten lines", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.skipif(not INSTALL, reason="installs from PyPI into a new virtual environment: set SALESMETRICS_INSTALL_TESTS=1 "
+                                        "(make test does)")
+def test_the_wheel_installs_beside_lifelines_and_runs_the_quickstart(wheel, tmp_path):
+    """lifelines declares pandas<3: pip install salesmetrics lifelines must keep a pandas 2 and the README's quickstart
+    must then run on it (it once failed validation: reps.terminated_at [timezone_mixed])."""
+    env = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    python = env / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{wheel}[holidays]", "lifelines"],
+                   check=True, timeout=900)
+    code = "import pandas, lifelines\nprint('pandas', pandas.__version__)\n" + _readme_quickstart()
+    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    version = done.stdout.splitlines()[0].split()[1]
+    assert int(version.split(".")[0]) == 2, version  # lifelines kept pandas 2
+    assert "Customer Success" in done.stdout  # the last line, the scorecard, was printed
+
+
+HEADLINES = """
+import json, sys
+import pandas as pd
+import salesmetrics as sm
+data = sm.load_sample()
+tables = {
+    "mrr_bridge": sm.mrr_bridge(data, freq="Q"),
+    "win_rate": sm.win_rate(data, by="segment"),
+    "retention": sm.retention(data, by="region"),
+    "response_sla": sm.response_sla(data, within="24h", freq="Q"),
+    "scorecard": sm.scorecard(data, org="process"),
+    "funnel": sm.funnel(data, freq="Q"),
+    "sales_cycle": sm.sales_cycle(data, method="km"),
+    "deal_size": sm.deal_size(data, by="segment"),
+    "cac": sm.cac(data),
+}
+out = {}
+for name, frame in tables.items():
+    frame = frame.copy()
+    for c in frame.columns:
+        if isinstance(frame[c].dtype, pd.PeriodDtype) or frame[c].dtype == object or str(frame[c].dtype) in ("str", "string"):
+            frame[c] = frame[c].astype(object).map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
+    out[name] = {"frame": frame.to_json(orient="split", double_precision=15, date_unit="ns")}
+try:
+    sm.SalesData(opportunities=pd.DataFrame({"opportunity_id": ["a", "a"], "created_at": ["2025-01-01", "bad"], "status": "x"}))
+except sm.InputValidationError as err:
+    out["message"] = str(err)
+json.dump(out, sys.stdout)
+"""
+
+
+def _headlines(python: str) -> dict[str, Any]:
+    done = subprocess.run([python, "-c", HEADLINES], capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(not os.environ.get("SALESMETRICS_PANDAS2_PYTHON"),
+                    reason="compares with pandas 2.2: set SALESMETRICS_PANDAS2_PYTHON to a Python with pandas 2.2 and this "
+                           "checkout installed (make test does)")
+def test_the_sample_headline_tables_are_the_same_on_pandas_2_and_3():
+    """The headline tables of the bundled sample, and a validation message, computed under pandas 2.2 (another
+    Python) and under this one: the same values to the last digit, the same text."""
+    import pandas as pd
+
+    other = os.environ["SALESMETRICS_PANDAS2_PYTHON"]
+    check = subprocess.run([other, "-c", "import pandas; print(pandas.__version__)"], capture_output=True, text=True, check=True)
+    assert check.stdout.startswith("2.2"), check.stdout
+    here, there = _headlines(sys.executable), _headlines(other)
+    assert here.keys() == there.keys()
+    assert here.pop("message") == there.pop("message")
+    for name in here:
+        a = pd.read_json(io.StringIO(here[name]["frame"]), orient="split", dtype=False)
+        b = pd.read_json(io.StringIO(there[name]["frame"]), orient="split", dtype=False)
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)

@@ -64,6 +64,19 @@ def test_no_redundant_parquet_extra():
     assert "parquet" not in meta["optional-dependencies"]
 
 
+def test_the_extras_match_what_people_install():
+    """Each plotting library alone, both as [plot]; [deck], [excel], [dask], [docs]; [all] for every user feature;
+    holidays only behind country= (an extra), babel behind [cldr]; the core runs on pandas 2.2 and 3."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = meta["optional-dependencies"]
+    assert {"matplotlib", "plotly", "plot", "deck", "excel", "dask", "docs", "all", "holidays", "cldr"} <= set(extras)
+    assert extras["matplotlib"] == ["matplotlib>=3.8"] and extras["plotly"] == ["plotly>=5.20"]
+    assert extras["plot"] == ["salesmetrics[matplotlib,plotly]"]
+    assert extras["all"] == ["salesmetrics[deck,excel,dask,holidays,cldr]"]
+    assert not any(d.startswith("holidays") for d in meta["dependencies"])
+    assert "pandas>=2.2" in meta["dependencies"]
+
+
 def test_sdist_carries_license_and_changelog(tmp_path):
     sdist = pytest.importorskip("hatchling.builders.sdist", reason="hatchling (in the dev extra) builds the sdist")
     (path,) = list(sdist.SdistBuilder(str(ROOT)).build(directory=str(tmp_path), versions=["standard"]))

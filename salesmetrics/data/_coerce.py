@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import re
 import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._compat import TEXT, is_arrow_text
+from .._compat import PANDAS_3, TEXT, flags, is_arrow_text
 from ._messages import _STATUS_SYNONYMS, _failures, _fix
 
 # a UTC offset at the end of an ISO time stamp: Z, +09:00, +0900, or hours only (-04) right after a time
@@ -103,10 +104,10 @@ def _coerce_number(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     if fast is not None:
         return fast
     text = _as_text(s)
-    grouped = text.str.match(_THOUSANDS_RE).fillna(False).astype(bool)
+    grouped = flags(text.str.match(_THOUSANDS_RE))
     if grouped.any():
         text = text.mask(grouped, text.str.replace(r"[,$€£₩¥\s]", "", regex=True))
-    symbol = text.str.match(_SYMBOL_RE).fillna(False).astype(bool)  # "$900.00", "₩ 1200": a currency sign, no grouping
+    symbol = flags(text.str.match(_SYMBOL_RE))  # "$900.00", "₩ 1200": a currency sign, no grouping
     if symbol.any():
         text = text.mask(symbol, text.str.replace(r"[$€£₩¥\s]", "", regex=True))
     out = pd.to_numeric(text, errors="coerce").astype("float64")
@@ -187,7 +188,7 @@ def _coerce_time(
     if retry.any():
         ambiguous, against, order = _parse_rest(text, retry, has_tz, values, outside, aware=aware, tz=tz, dayfirst=dayfirst)
     if outside.any():  # "-1" or "03/04" read as year -1 or 1: text with no four-digit year is no date at all
-        dated = text[outside].astype(TEXT).str.contains(r"\d{4}", regex=True).fillna(False).to_numpy(bool)
+        dated = flags(text[outside].astype(TEXT).str.contains(r"\d{4}", regex=True))
         outside[np.flatnonzero(outside)[~dated]] = False
     bad = notna & np.isnat(values) & ~outside & ~ambiguous & ~against
     n_aware, n_naive = int((notna & has_tz).sum()), int((notna & ~has_tz).sum())
@@ -204,17 +205,17 @@ def _time_text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
         # Python datetimes (maybe with strings or numbers) in an object column
         present = s.notna().to_numpy()
-        is_dt = s.map(lambda x: isinstance(x, _dt.date | np.datetime64), na_action="ignore").fillna(False).to_numpy(bool)
-        has_tz = is_dt & s.map(lambda x: getattr(x, "tzinfo", None) is not None, na_action="ignore").fillna(False).to_numpy(bool)
+        is_dt = flags(s.map(lambda x: isinstance(x, _dt.date | np.datetime64), na_action="ignore"))
+        has_tz = is_dt & flags(s.map(lambda x: getattr(x, "tzinfo", None) is not None, na_action="ignore"))
         text = s.copy()
         others = present & ~is_dt
         if others.any():
             as_text = _as_text(s[others])
             text[others] = as_text.to_numpy(object)
-            has_tz[others] = as_text.str.contains(_OFFSET_RE, regex=True).fillna(False).to_numpy(bool)
+            has_tz[others] = flags(as_text.str.contains(_OFFSET_RE, regex=True))
         return text, has_tz
     text = _as_text(s)
-    return text, text.str.contains(_OFFSET_RE, regex=True).fillna(False).to_numpy(bool)
+    return text, flags(text.str.contains(_OFFSET_RE, regex=True))
 
 
 def _parse_rest(
@@ -229,7 +230,7 @@ def _parse_rest(
     """
     n = len(text)
     rest = text[retry].astype(TEXT)
-    skip = rest.str.fullmatch(_BARE_NUMBER_RE).fillna(False).to_numpy(bool) | np.asarray(rest.str.len() > _LONGEST_DATE, dtype=bool)
+    skip = flags(rest.str.fullmatch(_BARE_NUMBER_RE)) | np.asarray(rest.str.len() > _LONGEST_DATE, dtype=bool)
     candidates = rest.copy()
     ambiguous, against = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     order: dict[str, Any] = {"order": dayfirst, "given": dayfirst is not None, "n_day": 0, "n_month": 0}
@@ -307,10 +308,44 @@ def _to_datetime(text: pd.Series, *, utc: bool, mixed: bool) -> pd.Series:
             warnings.simplefilter("ignore")
             out = pd.to_datetime(text, errors="coerce", format="mixed" if mixed else "ISO8601", utc=utc)
         if pd.api.types.is_datetime64_any_dtype(out.dtype):
-            return out
+            return out if PANDAS_3 else _out_of_bounds(text, out, utc=utc)
     except (ValueError, TypeError, OverflowError):  # mixed zones in naive text ("... EST"), odd objects
         pass
     return _to_datetime_each(text, utc=utc, mixed=mixed)
+
+
+def _out_of_bounds(text: pd.Series, out: pd.Series, *, utc: bool) -> pd.Series:
+    """pandas 2 parses only into nanoseconds, so a date outside 1677-2262 comes back NaT where pandas 3 keeps it (in
+    a coarser unit) for the range check to name; read such values with numpy, in microseconds, as pandas 3 would."""
+    lost = out.isna().to_numpy() & text.notna().to_numpy()
+    if not lost.any():
+        return out
+    found = np.full(len(text), np.datetime64("NaT", "us"))
+    for i in np.flatnonzero(lost):
+        value = text.iloc[i]
+        try:
+            if isinstance(value, str):
+                body, shift = value.strip(), np.timedelta64(0, "m")
+                offset = re.search(r"(?:([+-])(\d{2}):?(\d{2})|[zZ])$", body) if utc else None
+                if offset:  # an ISO offset: the instant in UTC
+                    body = body[: offset.start()]
+                    if offset.group(1):
+                        minutes = int(offset.group(2)) * 60 + int(offset.group(3))
+                        shift = np.timedelta64(minutes if offset.group(1) == "+" else -minutes, "m")
+                stamp = np.datetime64(body.replace(" ", "T")[:26], "us") - shift
+            elif getattr(value, "tzinfo", None) is None and isinstance(value, _dt.date | np.datetime64):
+                stamp = np.datetime64(value).astype("datetime64[us]")
+            else:
+                continue
+        except ValueError:  # not ISO text: it stays unread, as pandas 3 leaves it
+            continue
+        if stamp < _DATE_LOW or stamp >= _DATE_HIGH:  # only what nanoseconds cannot hold; the rest pandas refused
+            found[i] = stamp
+    if np.isnat(found).all():
+        return out
+    base = out.dt.tz_convert("UTC").dt.tz_localize(None) if utc else out
+    merged = pd.Series(np.where(lost, found, base.to_numpy("datetime64[us]")), index=text.index, dtype="datetime64[us]")
+    return merged.dt.tz_localize("UTC") if utc else merged
 
 
 def _to_datetime_each(text: pd.Series, *, utc: bool, mixed: bool) -> pd.Series:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._compat import TEXT, isascii
+from .._compat import TEXT, flags, isascii
 from ..errors import FAILURE_COLUMNS
 from ..formatting import shorten
 
@@ -306,9 +306,9 @@ def _nfc(values: pd.Series) -> pd.Series:
 
 def _nfc_suspects(text: pd.Series) -> np.ndarray:
     """Which values NFC normalisation may change: non-ASCII, with a character of ``_NFC_RANGES``."""
-    suspect = ~isascii(text).fillna(True).to_numpy(bool)
+    suspect = ~flags(isascii(text), True)
     if suspect.any():
-        suspect &= text.str.contains(_NFC_SUSPECT, regex=True).fillna(False).to_numpy(bool)
+        suspect &= flags(text.str.contains(_NFC_SUSPECT, regex=True))
     return suspect
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
-from .._compat import TEXT
+from .._compat import PANDAS_3, TEXT
 from ..errors import DataQualityWarning, InputValidationError, import_optional
 from ..periods import check_timezone
 from ._bundle import SalesData
@@ -71,7 +71,7 @@ _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 # A number written with a decimal comma and optional dot grouping: 12,5  1.234,56  -3  15.000
 # (a leading lone 0 is never a thousands group, so 0.125 stays a dot decimal).
 _DECIMAL_COMMA_RE = r"^[-+]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,\d+)?$"
-_CURRENCY_SIGNS_RE = r"R\$|[$€£₩¥\s\u00a0\u202f]"  # R$: the Brazilian real
+_CURRENCY_SIGNS_RE = "R\\$|[$€£₩¥\\s\u00a0\u202f]"  # R$: the Brazilian real; the spaces as characters (Arrow's RE2 has no \u)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -510,6 +510,26 @@ def _parse_error(path: Path, shown: str, encoding: str, sep: str, exc: BaseExcep
     return ValueError(f"could not read {shown} as {sep_name}-separated CSV: {exc}. Fix: check the quoting and separators, or export it again.")
 
 
+def _reread_as_text(path: Path, frame: pd.DataFrame, encoding: str, sep: str, gz: bool) -> pd.DataFrame:
+    """pandas 2's Arrow reader types the cells first and casts them to text after ("001" becomes "1"); read the
+    file again as text, as pandas 3 does, with the header and missing-value words pandas used."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    names = [str(c) for c in frame.columns]
+    table = pacsv.read_csv(
+        pa.input_stream(str(path), compression="gzip" if gz else None),
+        read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1),
+        parse_options=pacsv.ParseOptions(delimiter=sep),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True,
+                                             null_values=sorted(STR_NA_VALUES), quoted_strings_can_be_null=True),
+    )
+    out = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
+    out.columns = frame.columns
+    return out
+
+
 def _read_csv(path: Path, shown: str) -> tuple[pd.DataFrame, str]:
     sample, gz = _sniff(path, shown)
     if sample.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
@@ -549,6 +569,8 @@ def _read_csv(path: Path, shown: str) -> tuple[pd.DataFrame, str]:
                 pd.read_csv(path, encoding=encoding, engine="c", **kwargs)
             except pd.errors.ParserError as exc:
                 raise _parse_error(path, shown, encoding, sep, exc) from None
+    if not PANDAS_3 and len(frame.columns):
+        frame = _reread_as_text(path, frame, encoding, sep, gz)
     if fallback:
         _encoding_warning(shown, encoding)
     if len(frame.columns) and str(frame.columns[0]).startswith("\ufeff"):

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
-from .._compat import is_arrow_text
+from .._compat import flags, is_arrow_text
 from ..errors import DataQualityWarning, MissingDataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -139,7 +139,7 @@ def true_flags(values: pd.Series) -> np.ndarray:
     from ..data._coerce import _coerce_bool
 
     flag = _coerce_bool(values)[0]
-    return flag.to_numpy(dtype=bool) if flag.dtype == bool else flag.fillna(False).to_numpy(dtype=bool)
+    return flag.to_numpy(dtype=bool) if flag.dtype == bool else flags(flag)
 
 
 def take_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
+from .._compat import flags
 from ..errors import FAILURE_COLUMNS, DataQualityWarning, InputValidationError
 from ..periods import check_timezone
 from ._common import _SUFFIXES, NOT_AVAILABLE, Mapper, norm, read_source
@@ -185,8 +186,8 @@ def _flag(values: pd.Series) -> pd.Series:
     """True / False / <NA> from booleans or their spellings ("true", "Yes", "1")."""
     text = values.astype("string").str.strip().str.lower()
     out = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    out[text.isin(["true", "1", "yes", "t", "y"]).fillna(False).to_numpy(bool)] = True
-    out[text.isin(["false", "0", "no", "f", "n"]).fillna(False).to_numpy(bool)] = False
+    out[flags(text.isin(["true", "1", "yes", "t", "y"]))] = True
+    out[flags(text.isin(["false", "0", "no", "f", "n"]))] = False
     return out
 
 
@@ -295,7 +296,7 @@ class _Reader:
 
     def unknown(self, table: str, column: str, bad: pd.Series, shown: pd.Series, fix: str) -> None:
         """Collect the rows whose value no rule maps, with the option that maps them."""
-        rows = np.flatnonzero(bad.fillna(False).to_numpy(bool))
+        rows = np.flatnonzero(flags(bad))
         if not len(rows):
             return
         values = shown.iloc[rows].astype("string").fillna("<empty>")
@@ -417,7 +418,7 @@ class _Reader:
         active = Mapper.find(o, "is_active", "active")
         left = _flag(o[flag]) if flag else ~_flag(o[active]) if active else None
         if left is not None:
-            out["archived"] = left.fillna(False).to_numpy(bool)
+            out["archived"] = flags(left)
             if out["archived"].any():
                 self.notes.append(f"{int(out['archived'].sum())} owner(s) are archived (they left): kept as reps, "
                                   "archived=True; HubSpot keeps no date for it, so terminated_at is not available and rep "
@@ -445,7 +446,7 @@ class _Reader:
             cells = o[column].reset_index(drop=True)
             if _holds(cells, list, tuple, np.ndarray):  # the owners API: teams [{"id", "name", "primary"}]
                 each = cells.explode().dropna()
-                primary = _flag(each.str.get("primary")).fillna(False).to_numpy(bool)
+                primary = flags(_flag(each.str.get("primary")))
                 each = each.iloc[np.lexsort((~primary, each.index.to_numpy()))]
                 each = each[~each.index.duplicated()]
                 label = _text(each.str.get("name")).fillna(_text(each.str.get("id")).map(names))
@@ -603,12 +604,12 @@ class _Reader:
             rules.append("the pipelines' stage metadata (metadata.isClosed, metadata.probability)")
         if won is not None or closed is not None:
             no = np.zeros(len(d), dtype=bool)
-            is_won = won.eq(True).fillna(False).to_numpy(bool) if won is not None else no
-            not_won = won.eq(False).fillna(False).to_numpy(bool) if won is not None else no
-            is_closed = closed.eq(True).fillna(False).to_numpy(bool) if closed is not None else no
-            is_open = closed.eq(False).fillna(False).to_numpy(bool) if closed is not None else no
-            flags = np.select([is_won, is_closed & not_won, is_open], ["won", "lost", "open"], "")
-            status = status.fillna(pd.Series(flags, index=d.index, dtype="string").replace("", pd.NA))
+            is_won = flags(won.eq(True)) if won is not None else no
+            not_won = flags(won.eq(False)) if won is not None else no
+            is_closed = flags(closed.eq(True)) if closed is not None else no
+            is_open = flags(closed.eq(False)) if closed is not None else no
+            chosen = np.select([is_won, is_closed & not_won, is_open], ["won", "lost", "open"], "")
+            status = status.fillna(pd.Series(chosen, index=d.index, dtype="string").replace("", pd.NA))
             rules.append("hs_is_closed_won / hs_is_closed")
         status = status.fillna(key.map(DEFAULT_STAGES))
         rules.append("HubSpot's default stage ids (closedwon, closedlost, appointmentscheduled, ...)")
@@ -822,7 +823,7 @@ class _Reader:
             flagged = field("automated", (prop, "engagement.source", "source") if norm(prop) == "hsengagementsource" else (prop,))
             if flagged is not None:
                 wanted = [norm(v) for v in ([values] if isinstance(values, str) else values)]
-                automated |= _norm(flagged).isin(wanted).fillna(False).to_numpy(bool)
+                automated |= flags(_norm(flagged).isin(wanted))
         part["automated"] = automated
         for column, kind_of, other in (("lead_id", "contact", "contacts"), ("opportunity_id", "deal", "deals"),
                                        ("account_id", "company", "companies")):
@@ -1023,7 +1024,7 @@ def read_hubspot(
     reporting = currency or company_currency or (used[0] if len(used) == 1 else "USD")
     fx = tables["fx_rates"]
     if fx is not None:  # a rate of the reporting currency to itself says nothing
-        tables["fx_rates"] = fx[fx["currency"].astype("string").ne(reporting).fillna(True).to_numpy(bool)]
+        tables["fx_rates"] = fx[flags(fx["currency"].astype("string").ne(reporting), True)]
     if opps is not None and "currency" not in opps:  # a single-currency portal: every amount in the reporting currency
         r.m.record("opportunities", "currency", f"currency={reporting!r} for every deal (the export has no deal_currency_code)")
     # every table the reader can fill, read or not

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
-from .._compat import TEXT
+from .._compat import TEXT, flags, is_arrow_text
 from ..data._coerce import _coerce_bool, _coerce_number, _coerce_time, _localize
 from ..data._lookups import index_in
 from ..data._messages import OnInvalid, _concat, _failures, _format_message
@@ -335,7 +335,7 @@ def _id18(frame: pd.DataFrame) -> pd.DataFrame:
         sample = values.iloc[:: max(1, len(values) // 1000)].dropna()
         if not sample.astype(TEXT).str.fullmatch("[A-Za-z0-9]{15}").any():
             continue
-        short = values.astype(TEXT).str.fullmatch("[A-Za-z0-9]{15}").fillna(False).to_numpy(bool)
+        short = flags(values.astype(TEXT).str.fullmatch("[A-Za-z0-9]{15}"))
         raw = np.frombuffer(values[short].astype(TEXT).str.cat().encode("ascii"), dtype=np.uint8).reshape(-1, 15)
         capital = ((raw >= ord("A")) & (raw <= ord("Z"))).reshape(-1, 3, 5)
         suffix = _SUFFIX[(capital * np.array([1, 2, 4, 8, 16])).sum(axis=2)]
@@ -348,7 +348,7 @@ def _id18(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _ids(s: pd.Series) -> pd.Series:
     """Ids as text (an API client may hand numbers)."""
-    return s if pd.api.types.is_string_dtype(s.dtype) else s.astype(TEXT)
+    return s if is_arrow_text(s.dtype) else s.astype(TEXT)
 
 
 def _arrow(s: pd.Series) -> Any:
@@ -455,7 +455,7 @@ def _reps(ctx: _Context, roles: Mapping[str, str], team_field: str | None, termi
     rep_id = m.take(users, "User", "reps", "rep_id", ("Id", "User ID"), required=True)
     if rep_id is None:
         return None
-    queue = _ids(rep_id).str.startswith(_PREFIX["queue"]).fillna(False).to_numpy(bool)
+    queue = flags(_ids(rep_id).str.startswith(_PREFIX["queue"]))
     users, rep_id = users.loc[~queue].reset_index(drop=True), rep_id.loc[~queue].reset_index(drop=True)
     out = pd.DataFrame({"rep_id": rep_id})
     out["name"] = m.take(users, "User", "reps", "name", ("Name",))

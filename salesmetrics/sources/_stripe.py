@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
+from .._compat import flags
 from ..errors import DataQualityWarning, InputValidationError
 from ..periods import check_timezone
 from ._common import Mapper, norm, read_source
@@ -182,8 +183,8 @@ def _flag(values: pd.Series | None, n: int) -> np.ndarray:
     if values is None:
         return np.zeros(n, dtype=bool)
     if pd.api.types.is_bool_dtype(values.dtype):
-        return values.fillna(False).to_numpy(dtype=bool)
-    return values.astype("string").str.strip().str.lower().isin(_TRUE).fillna(False).to_numpy(dtype=bool)
+        return flags(values)
+    return flags(values.astype("string").str.strip().str.lower().isin(_TRUE))
 
 
 def _earliest(a: pd.Series, b: pd.Series) -> pd.Series:
