@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._compat import concat
 from .data._lookups import NO_GROUP
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -291,7 +292,7 @@ def combine(metric: str, partials: Iterable[pd.DataFrame], /, **options: Any) ->
     frames = list(partials)
     if not frames:
         raise ValueError(f"combine({metric!r}): no partials.")
-    parts = pd.concat(frames, ignore_index=True)
+    parts = concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     settings = [json.loads(str(m)).get(_SETTINGS, {}) for m in pd.unique(parts["meta"])]
     currencies = sorted({str(x.get("currency")) for x in settings})
     if len(currencies) > 1:

@@ -311,7 +311,7 @@ def test_bundle_json_with_an_unknown_key_or_bad_json_is_named(tmp_path: Path):
     assert "'column'" in message and "did you mean 'columns'" in message
     assert all(key in message for key in ("timezone", "currency", "fiscal_year_start", "dayfirst", "on_invalid", "values", "files"))
     (folder / "bundle.json").write_text('{\n  "timezone": "UTC",\n  "currency": "EUR",\n}\n')
-    with pytest.raises(ValueError, match=r"bundle\.json is not valid JSON: .* at line 4"):
+    with pytest.raises(ValueError, match=r"bundle\.json is not valid JSON: .* at line [34]"):  # 3.13 names the comma's line
         sm.read_dir(folder)
     (folder / "bundle.json").write_text('{"fiscal_year_start": "July"}')
     with pytest.raises(ValueError, match=r"'fiscal_year_start' must be a month number"):

@@ -260,7 +260,7 @@ def _outside_employment(assignments: pd.DataFrame, reps: pd.DataFrame, pos: np.n
     where = np.flatnonzero(found)
 
     def day(column: str) -> np.ndarray:
-        out = np.full(len(assignments), np.datetime64("NaT"), dtype="datetime64[ns]")
+        out = np.full(len(assignments), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
         if column in reps:
             stamps = reps[column].iloc[pos[found]]
             out[where] = stamps.dt.tz_localize(None).dt.normalize().to_numpy("datetime64[ns]")

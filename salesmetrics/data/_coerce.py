@@ -493,7 +493,12 @@ def _coerce_table(
         if bad.any():
             failures.append(_failures(table, column, check, rows[bad], original[bad], _fix(check, table, column)))
         if column in defaults:
-            values = values.fillna(defaults[column])  # type: ignore[call-overload,arg-type]
+            if values.dtype == object:  # filled without fillna's object downcasting (a warning on pandas 2)
+                filled = values.to_numpy(object).copy()
+                filled[values.isna().to_numpy()] = defaults[column]
+                values = pd.Series(filled, index=values.index, dtype=object)
+            else:
+                values = values.fillna(defaults[column])  # type: ignore[call-overload,arg-type]
         if kind == "int":
             values = values.astype("int64") if not values.isna().any() else values.astype("Int64")
         elif kind == "bool":

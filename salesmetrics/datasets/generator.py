@@ -210,13 +210,24 @@ def _ids(prefix: str, n: int, start: int = 1) -> np.ndarray:
     return np.char.add(prefix, np.char.zfill(np.arange(start, start + n).astype(str), width)).astype(object)
 
 
+def _plus(stamps: Any, n: Any) -> Any:
+    """``stamps + n`` in the stamps' own unit (days for datetime64[D], minutes for [m]): numpy 2.5 no longer reads a
+    bare integer as one."""
+    return stamps + np.asarray(n).astype(f"timedelta64[{np.datetime_data(np.asarray(stamps).dtype)[0]}]")
+
+
+def _nat_where(missing: np.ndarray, stamps: np.ndarray) -> np.ndarray:
+    """``stamps`` with NaT where ``missing``, in the stamps' own unit."""
+    return np.where(missing, np.array("NaT", dtype=stamps.dtype), stamps)
+
+
 def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
     """Add whole months to datetime64[D] dates, clipping the day to the month's length."""
     days = days.astype("datetime64[D]")
     month0 = days.astype("datetime64[M]")
     day_of_month = (days - month0.astype("datetime64[D]")).astype(int)
     target = month0 + np.asarray(months).astype(int)
-    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(int)
+    length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(int)
     return target.astype("datetime64[D]") + np.minimum(day_of_month, length - 1)
 
 
@@ -413,9 +424,9 @@ def make_company(
     applied = None
     if scenario == "reorg_applied":
         day = np.datetime64(pd.Timestamp(reorg_at).date(), "D") if reorg_at is not None else month_starts[M - 6]
-        if not month_starts[0] + 180 <= day <= month_starts[M] - 90:
+        if not month_starts[0] + np.timedelta64(180, "D") <= day <= month_starts[M] - np.timedelta64(90, "D"):
             raise ValueError(f"reorg_at must leave six months of history before it and three after, got {reorg_at!r} "
-                             f"(history {month_starts[0]} to {month_starts[M] - 1}).")
+                             f"(history {month_starts[0]} to {month_starts[M] - np.timedelta64(1, 'D')}).")
         applied = _pods(reps, day, seed)  # after the staff table: the generator draws owners as for "healthy"
 
     # -- accounts -----------------------------------------------------------------------------------------
@@ -575,7 +586,7 @@ def _make_reps(rng: np.random.Generator, scale: float, M: int, month_starts: np.
         n0 = max(1, round(base * scale))
         # initial staff, hired up to four years before the history starts
         h = month_starts[0] - rng.integers(30, 4 * 365, n0).astype("timedelta64[D]")
-        term = np.full(n0, np.datetime64("NaT"), dtype="datetime64[D]")
+        term = np.full(n0, np.datetime64("NaT", "D"), dtype="datetime64[D]")
         alive = np.ones(n0, dtype=bool)
         hires_h = [h]
         terms = [term]
@@ -609,7 +620,7 @@ def _make_reps(rng: np.random.Generator, scale: float, M: int, month_starts: np.
             due = sum(c for mm, c in pending_backfill if mm == m) + grow
             if due:
                 hires_h.append(month_starts[m] + rng.integers(0, 28, due).astype("timedelta64[D]"))
-                terms.append(np.full(due, np.datetime64("NaT"), dtype="datetime64[D]"))
+                terms.append(np.full(due, np.datetime64("NaT", "D"), dtype="datetime64[D]"))
         all_h = np.concatenate(hires_h)
         all_t = np.concatenate(terms)
         roles.extend([role] * len(all_h))
@@ -634,7 +645,7 @@ def _make_reps(rng: np.random.Generator, scale: float, M: int, month_starts: np.
         "team": team,
         "role": role_arr,
         "hired_at": _work_time(rng, hired_d),
-        "terminated_at": np.where(np.isnat(left_d), np.datetime64("NaT"), _work_time(rng, np.where(np.isnat(left_d), hired_d, left_d))),
+        "terminated_at": _nat_where(np.isnat(left_d), _work_time(rng, np.where(np.isnat(left_d), hired_d, left_d))),
         "manager_id": manager,
         "region": _choice(rng, REGIONS, [0.5, 0.3, 0.2], n),
     })
@@ -809,8 +820,8 @@ def _plant_decline(rng: np.random.Generator, won: np.ndarray, p_win: np.ndarray,
 
 
 def _make_fx(rng: np.random.Generator, month_starts: np.ndarray, earliest: np.datetime64) -> pd.DataFrame:
-    first = min(np.asarray(earliest).astype("datetime64[M]"), month_starts[0].astype("datetime64[M]")) - 1
-    months = np.arange(first, month_starts[-1].astype("datetime64[M]") + 1)
+    first = min(np.asarray(earliest).astype("datetime64[M]"), month_starts[0].astype("datetime64[M]")) - np.timedelta64(1, "M")
+    months = np.arange(first, month_starts[-1].astype("datetime64[M]") + np.timedelta64(1, "M"))
     walk = np.cumsum(rng.normal(0, 0.012, len(months)))
     rate = np.round(1.08 * np.exp(walk - walk.mean()), 4)
     return pd.DataFrame({"currency": "EUR", "date": months.astype("datetime64[D]"), "rate": rate})
@@ -843,7 +854,7 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
     init_acv, _ = _cycle_and_amount(rng, segment[init_idx])
     init_start = month_starts[0] - rng.integers(31, 3 * 365, len(init_idx)).astype("timedelta64[D]")
     won_idx = acc_pos.reindex(won["account_id"].to_numpy()).to_numpy()
-    won_start = won["closed_at"].to_numpy("datetime64[D]") + 1
+    won_start = won["closed_at"].to_numpy("datetime64[D]") + np.timedelta64(1, "D")
     won_acv = won["amount"].to_numpy(float)
     won_cur = won["currency"].to_numpy(object)
     # a customer's first win starts its main subscription; later wins add subscriptions beside it (below)
@@ -861,7 +872,7 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
     # churn: hazard each renewal; low satisfaction raises it
     n = len(acc)
     k_renew = np.full(n, -1)
-    end = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    end = np.full(n, np.datetime64("NaT", "D"), dtype="datetime64[D]")
     alive = np.ones(n, dtype=bool)
     periods = np.ones(n, dtype=int)
     max_periods = (M + 48) // 1
@@ -896,15 +907,15 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
     later = ~first_win
     l_start = won_start[later]
     l_end = pd.Series(final_end, index=acc).reindex(won_idx[later]).to_numpy("datetime64[D]")
-    l_end = np.where(~np.isnat(l_end) & (l_end > l_start), l_end, np.datetime64("NaT"))
+    l_end = _nat_where(~(~np.isnat(l_end) & (l_end > l_start)), l_end)
     l_bm = np.where(segment[won_idx[later]] == "Enterprise", 12, 1)
     sub_rows.append(dict(acc=won_idx[later], start=l_start, end=l_end, acv=won_acv[later], billing=l_bm, cur=won_cur[later], product="Platform"))
 
     # free pilots before some SMB starts (zero amount: not revenue, not "active")
-    eligible = np.flatnonzero((segment[acc] == "SMB") & (start > month_starts[0] + 31))
+    eligible = np.flatnonzero((segment[acc] == "SMB") & (start > month_starts[0] + np.timedelta64(31, "D")))
     pilot = np.zeros(n, dtype=bool)
     pilot[rng.choice(eligible, size=min(len(eligible), max(1, round(0.08 * len(eligible)))), replace=False)] = True
-    sub_rows.append(dict(acc=acc[pilot], start=start[pilot] - 30, end=start[pilot], acv=np.zeros(int(pilot.sum())), billing=np.ones(int(pilot.sum()), dtype=int), cur=cur[pilot], product="Pilot"))
+    sub_rows.append(dict(acc=acc[pilot], start=_plus(start[pilot], -30), end=start[pilot], acv=np.zeros(int(pilot.sum())), billing=np.ones(int(pilot.sum()), dtype=int), cur=cur[pilot], product="Pilot"))
 
     # expansions, owned by account managers
     extra_opps = []
@@ -943,7 +954,7 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
         "_segment": segment[acc[e_acc_i]],
     }))
     w = e_won
-    sub_rows.append(dict(acc=acc[e_acc_i][w], start=e_close[w].astype("datetime64[D]") + 1, end=final_end[e_acc_i][w],
+    sub_rows.append(dict(acc=acc[e_acc_i][w], start=e_close[w].astype("datetime64[D]") + np.timedelta64(1, "D"), end=final_end[e_acc_i][w],
                          acv=e_amount[w], billing=np.ones(int(w.sum()), dtype=int), cur=cur[e_acc_i][w], product="Add-on"))
 
     # win-backs: some churned customers return through a new-business deal (a reactivation)
@@ -958,7 +969,7 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
     bi = np.flatnonzero(back)[b_ok]
     b_close = b_close[b_ok]
     b_created = b_close - (rng.gamma(2.0, 10.0, len(bi)) * 24 * 60).astype("timedelta64[m]")
-    b_created = np.maximum(b_created, final_end[bi].astype("datetime64[m]") + 60)
+    b_created = np.maximum(b_created, final_end[bi].astype("datetime64[m]") + np.timedelta64(60, "m"))
     b_amount = np.round(acv[bi] * rng.uniform(0.7, 1.1, len(bi)), -2)
     extra_opps.append(pd.DataFrame({
         "created_at": b_created,
@@ -974,14 +985,14 @@ def _make_revenue(rng: np.random.Generator, accounts: pd.DataFrame, initial: np.
         "currency": cur[bi],
         "_segment": segment[acc[bi]],
     }))
-    sub_rows.append(dict(acc=acc[bi], start=b_close.astype("datetime64[D]") + 1, end=np.full(len(bi), np.datetime64("NaT"), dtype="datetime64[D]"),
+    sub_rows.append(dict(acc=acc[bi], start=b_close.astype("datetime64[D]") + np.timedelta64(1, "D"), end=np.full(len(bi), np.datetime64("NaT", "D"), dtype="datetime64[D]"),
                          acv=b_amount, billing=billing[bi], cur=cur[bi], product="Platform"))
 
     parts = []
     for r in sub_rows:
         bm = np.asarray(r["billing"])
         e = np.asarray(r["end"], dtype="datetime64[D]")
-        e = np.where(~np.isnat(e) & (e >= end_day), np.datetime64("NaT"), e)
+        e = _nat_where(~np.isnat(e) & (e >= end_day), e)
         parts.append(pd.DataFrame({
             "account_id": accounts["account_id"].to_numpy()[np.asarray(r["acc"])],
             "start_date": np.asarray(r["start"], dtype="datetime64[D]"),
@@ -1025,7 +1036,7 @@ def _make_stage_history(rng: np.random.Generator, opps: pd.DataFrame, end_min: n
     reach = np.maximum(np.minimum(reach, k), 1)
     times = np.where(status[:, None] == "won", created[:, None] + (frac * span[:, None]).astype("timedelta64[m]"), times)
     mask = np.arange(k)[None, :] < reach[:, None]
-    mask &= times < np.where(np.isnat(closed), end_min, closed + 1)[:, None]
+    mask &= times < np.where(np.isnat(closed), end_min, _plus(closed, 1))[:, None]
     mask[:, 0] = True
     rows, cols = np.nonzero(mask)
     hist = pd.DataFrame({
@@ -1068,7 +1079,7 @@ def _make_activities(rng: np.random.Generator, leads: pd.DataFrame, opps: pd.Dat
     owner = leads["_owner"].to_numpy()
     # marketing automation: nurture emails, not a human touch
     n_auto = rng.integers(1, 3, len(leads))
-    i, _ = _spread(rng, created, created + 3 * 24 * 60, n_auto)
+    i, _ = _spread(rng, created, _plus(created, 3 * 24 * 60), n_auto)
     auto_t = created[i] + (rng.random(len(i)) * 3 * 24 * 60).astype("int64").astype("timedelta64[m]")
     add(staff.pick(rng, "MKT", _month_of(auto_t, month_starts)), auto_t, "email", lead_ids[i], None, lead_acc[i], True)
     # outbound prospecting touches happen before the lead qualifies
@@ -1082,7 +1093,7 @@ def _make_activities(rng: np.random.Generator, leads: pd.DataFrame, opps: pd.Dat
     add(owner[t_i], ft[t_i], _choice(rng, ["call", "email"], [0.6, 0.4], len(t_i)),
         np.where(on_account, _NONE, lead_ids[t_i]), None, lead_acc[t_i])
     fu = rng.poisson(1.5, len(t_i))
-    j, fu_t = _spread(rng, ft[t_i], ft[t_i] + 10 * 24 * 60, fu)
+    j, fu_t = _spread(rng, ft[t_i], _plus(ft[t_i], 10 * 24 * 60), fu)
     add(owner[t_i][j], fu_t, _choice(rng, ["call", "email", "meeting"], [0.45, 0.4, 0.15], len(j)), lead_ids[t_i][j], None, lead_acc[t_i][j])
 
     # opportunity work by the owner (AE or AM), with SEs on larger deals
@@ -1094,11 +1105,11 @@ def _make_activities(rng: np.random.Generator, leads: pd.DataFrame, opps: pd.Dat
     days = (o_stop - o_created).astype("int64") / (24 * 60)
     o_owner = opps["_owner"].to_numpy()
     n_work = 1 + rng.poisson(2 + days / 12)
-    k, when = _spread(rng, o_created, o_stop + 1, n_work)
+    k, when = _spread(rng, o_created, _plus(o_stop, 1), n_work)
     add(o_owner[k], np.maximum(when, o_created[k]), _choice(rng, ["call", "email", "meeting", "demo"], [0.3, 0.35, 0.25, 0.1], len(k)), None, o_ids[k], o_acc[k])
     seg = opps["_segment"].to_numpy()
     se = pd.Series(seg).isin(["Mid-Market", "Enterprise"]).to_numpy() & (rng.random(len(opps)) < 0.4)
-    k2, when2 = _spread(rng, o_created[se], o_stop[se] + 1, rng.integers(1, 3, int(se.sum())))
+    k2, when2 = _spread(rng, o_created[se], _plus(o_stop[se], 1), rng.integers(1, 3, int(se.sum())))
     add(staff.pick(rng, "SE", _month_of(when2, month_starts)), when2, "demo", None, o_ids[se][k2], o_acc[se][k2])
 
     # account care for customers: AMs and CSMs
@@ -1118,7 +1129,7 @@ def _make_activities(rng: np.random.Generator, leads: pd.DataFrame, opps: pd.Dat
         window = month_starts[last2q].astype("datetime64[m]")
         ent_nb = (seg == "Enterprise") & (opps["type"].to_numpy() == "new_business") & (o_stop > window)
         ent_idx = np.flatnonzero(ent_nb & (rng.random(len(opps)) < 0.65))
-        k3, when3 = _spread(rng, np.maximum(o_created[ent_idx], window), o_stop[ent_idx] + 1, rng.integers(1, 5, len(ent_idx)))
+        k3, when3 = _spread(rng, np.maximum(o_created[ent_idx], window), _plus(o_stop[ent_idx], 1), rng.integers(1, 5, len(ent_idx)))
         add(staff.pick(rng, "AM", _month_of(when3, month_starts)), when3, "meeting", None, o_ids[ent_idx][k3], o_acc[ent_idx][k3])
         ent_acc = accounts.loc[accounts["segment"] == "Enterprise", "account_id"].to_numpy()
         cust = pd.Series(s_acc).isin(ent_acc).to_numpy() & paid & (s_stop > window)
@@ -1150,7 +1161,7 @@ def _make_surveys(rng: np.random.Generator, subs: pd.DataFrame, accounts: pd.Dat
     parts = []
     for kind, every, rate in (("csat", 3, 0.35), ("nps", 6, 0.25)):
         for m in range(every - 1, M, every):
-            day = month_starts[m] + 10
+            day = month_starts[m] + np.timedelta64(10, "D")
             active = (s <= day) & (np.isnat(e) | (e > day))
             acc_i = np.unique(a[active])
             resp = acc_i[rng.random(len(acc_i)) < rate]
@@ -1185,7 +1196,7 @@ def _make_spend(rng: np.random.Generator, leads: pd.DataFrame, reps: pd.DataFram
     hired = reps["hired_at"].to_numpy("datetime64[D]")
     left = reps["terminated_at"].to_numpy("datetime64[D]")
     role = reps["role"].to_numpy()
-    mid = month_starts[:M] + 14
+    mid = month_starts[:M] + np.timedelta64(14, "D")
     active = (hired[None, :] <= mid[:, None]) & (np.isnat(left)[None, :] | (left[None, :] > mid[:, None]))
     cost = {"SDR": 6_500.0, "AE": 11_000.0, "SE": 10_000.0}
     sdr = active[:, role == "SDR"].sum(axis=1) * cost["SDR"]

@@ -50,7 +50,7 @@ def crm_export(company: Company) -> dict[str, pd.DataFrame]:
     if len(open_rows):
         stage.iloc[open_rows[0]] = "On hold"
     fmt = lambda s: s.dt.tz_localize(None).dt.strftime("%Y-%m-%d %H:%M")  # noqa: E731 - local wall-clock time, no zone
-    created, closed = fmt(deals["created_at"]), fmt(deals["closed_at"])
+    created, closed = fmt(deals["created_at"]).copy(), fmt(deals["closed_at"])
     closed = closed.where(deals["closed_at"].notna(), "")
     won = np.flatnonzero(deals["status"].to_numpy() == "won")[:2]
     for i in won:  # edited by hand: the two dates swapped

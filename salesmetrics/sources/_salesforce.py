@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
-from .._compat import TEXT, flags, is_arrow_text
+from .._compat import TEXT, concat, flags, is_arrow_text
 from ..data._coerce import _coerce_bool, _coerce_number, _coerce_time, _localize
 from ..data._lookups import index_in
 from ..data._messages import OnInvalid, _concat, _failures, _format_message
@@ -954,5 +954,5 @@ def _fx_rates(m: Mapper, objs: dict[str, pd.DataFrame], currency: str | None,
         return reporting, None
     for column, found in sources.items():
         m.record("fx_rates", column, "; ".join(found))
-    fx = pd.concat(parts, ignore_index=True)
+    fx = concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     return reporting, fx.loc[fx["currency"].astype(TEXT) != reporting].reset_index(drop=True)

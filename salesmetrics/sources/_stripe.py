@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
-from .._compat import flags
+from .._compat import concat, flags
 from ..errors import DataQualityWarning, InputValidationError
 from ..periods import check_timezone
 from ._common import Mapper, norm, read_source
@@ -267,7 +267,7 @@ def _discounts(subs: pd.DataFrame, left_out: dict[str, int]) -> pd.DataFrame:
     window ``[_from, _to)`` (empty: open). ``once`` coupons are not recurring and do not change MRR."""
     single = _under(subs, "discount").assign(_row=np.arange(len(subs)))
     listed, ids = _nested(_pick(subs, ("discounts",)))
-    found = pd.concat([single, listed], ignore_index=True)
+    found = concat([f for f in (single, listed) if len(f)] or [single], ignore_index=True)
     if (key := Mapper.find(found, "id")) is not None:
         found = found.drop_duplicates(["_row", key]).reset_index(drop=True)  # ``discount`` is one of ``discounts`` too
         ids = ids[~ids.isin(found[key])]
