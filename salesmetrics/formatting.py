@@ -394,8 +394,15 @@ def format_money(value: Any, currency: str = "USD", *, compact: bool = False, la
     v = float(value)
     if locale is not None:
         numbers = _cldr(locale)
-        if compact:
-            return str(numbers.format_compact_currency(v, currency, locale=locale, fraction_digits=1))
+        if compact:  # three significant digits, as the English compact form ($536k): CLDR abbreviates only some sizes
+            shown = round(v, -math.floor(math.log10(abs(v))) + 2) if v else 0.0
+            text = str(numbers.format_compact_currency(shown, currency, locale=locale, fraction_digits=1))
+            if any(ch.isalpha() for ch in text.replace(numbers.get_currency_symbol(currency, locale), "")):
+                return text  # abbreviated: "1,3 Mio. $", "₩3400만"
+            from babel import Locale  # a size the locale does not abbreviate: whole units with its grouping (536.000 $)
+
+            pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+            return str(numbers.format_currency(shown, currency, format=pattern, locale=locale, currency_digits=False))
         return str(numbers.format_currency(v, currency, locale=locale))
     symbol = _symbol(currency)
     sign = "-" if v < 0 else ""
@@ -470,12 +477,13 @@ def format_number(value: Any, digits: int = 0, *, locale: str | None = None) -> 
     return f"{float(value):,.{digits}f}"
 
 
-def format_value(value: Any, unit: str, currency: str = "USD", *, compact: bool = False, lang: str = "en") -> str:
+def format_value(value: Any, unit: str, currency: str = "USD", *, compact: bool = False, lang: str = "en",
+                 locale: str | None = None) -> str:
     """A KPI value by its unit ("money", "rate", "count", "days", "hours", "months", or "duration": a time span).
 
     Units are words of ``lang``: "34 days" in English, "34일" in Korean; a "duration" (a Timedelta or
     text such as "24h") is said as :func:`format_duration` says it in English and as 24시간 / 3일 / 45분
-    in Korean.
+    in Korean. ``locale=`` writes the numbers as that CLDR locale does (the ``[cldr]`` extra); the words stay ``lang``'s.
 
     Examples
     --------
@@ -485,16 +493,16 @@ def format_value(value: Any, unit: str, currency: str = "USD", *, compact: bool 
     ('34일', '24시간', '3 days')
     """
     if unit == "money":
-        return format_money(value, currency, compact=compact, lang=lang)
+        return format_money(value, currency, compact=compact, lang=lang, locale=locale)
     if unit == "rate":
-        return format_percent(value)
+        return format_percent(value, locale=locale)
     if unit == "duration":
         return _duration(value, lang)
     if unit in ("days", "hours", "months"):
         from .i18n import text
 
-        return "–" if _missing(value) else text(f"measure.{unit}", lang, n=f"{float(value):,.0f}")
-    return format_number(value, 0 if _missing(value) or float(value) >= 100 else 2 if float(value) % 1 else 0)
+        return "–" if _missing(value) else text(f"measure.{unit}", lang, n=format_number(value, locale=locale))
+    return format_number(value, 0 if _missing(value) or float(value) >= 100 else 2 if float(value) % 1 else 0, locale=locale)
 
 
 def _duration(value: Any, lang: str) -> str:

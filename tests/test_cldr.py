@@ -33,6 +33,10 @@ def test_korean_compact_forms_count_in_man_and_eok():
     assert format_money(34_000_000, "KRW", compact=True, locale="ko_KR") == "₩3400만"
     assert format_money(120_000_000, "KRW", compact=True, locale="ko_KR") == "₩1.2억"
     assert format_money(34_000_000, "EUR", compact=True, locale="de_DE") == f"34{NBSP}Mio.{NBSP}€"
+    # CLDR's German short form has no thousands ("Tsd." is not used for currency): three significant digits in whole,
+    # grouped units instead, as the English form keeps three ($536k)
+    assert format_money(535_873.89, "USD", compact=True, locale="de_DE") == f"536.000{NBSP}$"
+    assert format_money(535_873.89, "USD", compact=True, locale="en_US") == "$536K"
 
 
 def test_numbers_and_percentages_take_the_locale_separators():
@@ -75,3 +79,20 @@ def test_a_locale_without_babel_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "babel.numbers", None)
     with pytest.raises(sm.MissingDependencyError, match=r"pip install 'salesmetrics\[cldr\]'"):
         format_money(1.0, "EUR", locale="de_DE")
+
+
+def test_the_review_writes_its_figures_in_the_locale_asked():
+    """report(locale="de_DE"): the headline's bookings are CLDR's German compact form of the same value; the words
+    stay English. An unknown locale is refused before any work."""
+    import salesmetrics as sm
+    from salesmetrics.reports.deck import review
+
+    data = sm.load_sample()
+    plain = next(s for s in review(data) if s.key == "headline")
+    german = next(s for s in review(data, locale="de_DE") if s.key == "headline")
+    value = next(f.value for f in plain.figures if f.kpi == "bookings" and f.period == "2025Q3")
+    shown = next(f.text for f in german.figures if f.kpi == "bookings" and f.period == "2025Q3")
+    assert shown == format_money(value, "USD", compact=True, locale="de_DE") and shown.endswith(f"{NBSP}$")
+    assert german.title == plain.title
+    with pytest.raises(ValueError, match="not a CLDR locale"):
+        review(data, locale="xx_YY")

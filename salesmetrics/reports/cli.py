@@ -541,7 +541,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     bar = ProgressBar(14 + (args.reorg_at is not None) + 17 * len(outs), "building the review")
     try:
         paths = report(data, quarter=args.quarter, out=list(outs), org=args.org, progress=bar, lang=args.lang, as_of=args.as_of,
-                       reorg_at=args.reorg_at, reorg_control=args.reorg_control, reorg_by=args.reorg_by)
+                       reorg_at=args.reorg_at, reorg_control=args.reorg_control, reorg_by=args.reorg_by, locale=args.locale)
     except OSError as err:
         written = {os.path.abspath(o) for o in outs} | {os.path.abspath(Path(o).parent) for o in outs}
         if err.filename is None or os.path.abspath(err.filename) not in written:
@@ -683,6 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reorg-at", dest="reorg_at", help="a reorg's date, YYYY-MM-DD: adds 'Did the reorg work?' (see the impact command)")
     p.add_argument("--reorg-control", dest="reorg_control", action="append",
                    help="a team the reorg did not touch, for the reorg page; repeat for several (default: from the assignments)")
+    p.add_argument("--locale", help="a CLDR locale for the figures, e.g. de_DE (1.234,50 €); needs salesmetrics[cldr]")
     p.add_argument("--reorg-by", dest="reorg_by", default="team",
                    help="the reorg page's grouping: team (default), role, manager_id or a deal column (e.g. a segment)")
     p.set_defaults(func=_terminal_safe_output(_cmd_report))

@@ -109,6 +109,7 @@ class _Book:
 
     def __init__(self, data: SalesData, as_of: pd.Timestamp, lang: str, quarter: pd.Period) -> None:
         self.data, self.as_of, self.lang, self.cur, self.quarter = data, as_of, lang, data.currency, quarter
+        self.locale: str | None = None  # a CLDR locale for the numbers (report(locale=...)); None: lang's forms
         self._tables: dict[str, pd.DataFrame | None] = {}
         self.used: dict[str, list[str]] = {}
 
@@ -116,7 +117,7 @@ class _Book:
         """A book of the same review on another bundle (a team's own work, :func:`~salesmetrics.org.team_view`);
         what it shows is recorded with this book's, for the glossary."""
         other = _Book(data, self.as_of, self.lang, self.quarter)
-        other.used = self.used
+        other.used, other.locale = self.used, self.locale
         return other
 
     def gaps(self, kpi: str) -> list[str]:
@@ -148,12 +149,12 @@ class _Book:
             return "–"
         unit = KPIS[kpi].unit
         if unit == "ratio":
-            return f"{value:,.1f}×"
+            return f"{format_number(value, 1, locale=self.locale)}×"
         if unit == "count":
-            return format_number(value, 0 if value >= 100 or float(value).is_integer() else 1)
+            return format_number(value, 0 if value >= 100 or float(value).is_integer() else 1, locale=self.locale)
         if unit == "rate" and kpi in _FINE_RATES:
-            return format_percent(value, 1)
-        return format_value(value, unit, self.cur, compact=True, lang=self.lang)
+            return format_percent(value, 1, locale=self.locale)
+        return format_value(value, unit, self.cur, compact=True, lang=self.lang, locale=self.locale)
 
     def _note(self, kpi: str, period: str, value: float) -> None:
         """Record that the review shows ``kpi`` for ``period`` (a value it has: "–" is not a figure shown)."""
@@ -254,6 +255,7 @@ def review(
     reorg_at: Any = None,
     reorg_control: Sequence[str] | None = None,
     reorg_by: str = "team",
+    locale: str | None = None,
 ) -> list[Slide]:
     """The slides of the quarterly reorg review, ready for :func:`report` to render.
 
@@ -277,7 +279,12 @@ def review(
     step = progress or (lambda _name: None)
     q, as_of = _quarter(data, quarter, as_of)
     cur = data.currency
+    if locale is not None:
+        from ..formatting import _cldr
+
+        _cldr(locale)  # an unknown locale, or no babel, is said before any work
     book = _Book(data, as_of, lang, q)
+    book.locale = locale
     slides: list[Slide] = []
 
     def t(key: str, **params: Any) -> str:
@@ -1308,6 +1315,7 @@ def report(
     reorg_at: Any = None,
     reorg_control: Sequence[str] | None = None,
     reorg_by: str = "team",
+    locale: str | None = None,
 ) -> list[Path]:
     """Build the quarterly reorg review as PPTX and/or self-contained HTML.
 
@@ -1352,6 +1360,9 @@ def report(
     reorg_by : str, default "team"
         The grouping of the reorg page (``by=`` of :func:`salesmetrics.reorg_impact`): "team", "role",
         "manager_id" or a column of the deals (a segment, say) for an export without teams.
+    locale : str, optional
+        A CLDR locale ("de_DE") for the figures of the tables and text: separators, symbols, compact forms
+        (2,01 Mio. $); the words stay ``lang``'s, the charts' axes too. Needs the ``[cldr]`` extra (babel).
 
     Returns
     -------
@@ -1371,7 +1382,7 @@ def report(
         if p.suffix.lower() not in (".pptx", ".html", ".htm", ".xlsx"):
             raise ValueError(f"out must end in .pptx or .html (or .xlsx for the tables behind the deck), got {p.name!r}.")
     slides = review(data, quarter=quarter, org=org, progress=progress, lang=lang, as_of=as_of, reorg_at=reorg_at,
-                    reorg_control=reorg_control, reorg_by=reorg_by)
+                    reorg_control=reorg_control, reorg_by=reorg_by, locale=locale)
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
         if p.suffix.lower() == ".xlsx":  # the tables behind the slides, typed (reports/export.py)
