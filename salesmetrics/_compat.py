@@ -51,8 +51,8 @@ def isascii(text: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> isascii(pd.Series(["a", "é", None], dtype=TEXT)).tolist()
-    [True, False, nan]
+    >>> isascii(pd.Series(["a", "é"], dtype=TEXT)).tolist()
+    [True, False]
     """
     if hasattr(text.str, "isascii"):
         return text.str.isascii()
