@@ -46,7 +46,8 @@ docs: $(VENV)/.dev
 # Python 3.11, and on the latest pandas with Python 3.13 (from PATH or pyenv). The main run also installs the wheel
 # with lifelines (pandas<3) into a new environment, and compares the sample's headline tables with pandas 2.2's.
 PANDAS2 := .venv-pandas22
-PY313   ?= $(firstword $(shell command -v python3.13 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
+# a real interpreter: pyenv's versions first, else whatever python3.13 runs (a pyenv shim on PATH may not)
+PY313   ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell python3.13 -c "import sys; print(sys.executable)" 2>/dev/null))
 PY311   ?= $(firstword $(shell command -v python3.11 2>/dev/null) $(PYTHON))
 
 $(PANDAS2)/.ok: pyproject.toml
