@@ -83,7 +83,11 @@ lab: $(VENV)/.dev
 sample: $(VENV)/.core
 	$(PY) -m salesmetrics.datasets --out data/sample
 
+# the benchmarks (not tests): each script checks its results against DuckDB's, times both sides alternately (at least
+# five runs each) and records min / median / max in benchmarks/results.json; the README's tables are generated from it.
+# Run on a quiet machine: the run prints the load average it started with.
 bench: $(VENV)/.dev
+	@uptime
 	$(PY) benchmarks/foundation.py
 	$(PY) benchmarks/revenue.py
 	$(PY) benchmarks/pipeline.py
@@ -91,6 +95,7 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/economics.py
 	$(PY) benchmarks/diagnostics.py
 	$(PY) benchmarks/report.py
+	$(PY) benchmarks/readme.py
 
 clean:
 	rm -rf $(VENV) $(PANDAS2) .venv-py313 .pytest_cache .mypy_cache .ruff_cache build dist site .cache

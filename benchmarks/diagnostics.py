@@ -2,9 +2,11 @@
 
     python benchmarks/diagnostics.py [--repeat 5]
 
+
 Target (issue 7): diagnose on the bundled sample in under 5 seconds. As a yardstick, DuckDB computes the
 table behind the first sign (new-business bookings, deals created and won per segment and quarter) on the
-same tables in the same run; the run checks that its bookings equal salesmetrics'.
+same tables in the same run; the run checks that its bookings equal salesmetrics'. Results go to
+benchmarks/results.json.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from common import median_time
+from common import MIN_REPEAT, Results, measure
 
 SQL = """
 WITH nb AS (
@@ -29,7 +31,8 @@ FROM nb WHERE nb.status = 'won' GROUP BY ALL ORDER BY q, segment
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=MIN_REPEAT)
+    parser.add_argument("--no-save", action="store_true", help="print only; leave benchmarks/results.json as it is")
     args = parser.parse_args()
     import duckdb
     import numpy as np
@@ -39,31 +42,32 @@ def main() -> None:
     from salesmetrics.datasets import make_company
 
     warnings.simplefilter("ignore")
+    results = Results("diagnostics", vars(args))
     sample = sm.load_sample()
     big = make_company(seed=7, accounts=20_000, months=36).to_sales_data()
-    print(f"diagnose (median of {args.repeat} runs):")
-    for label, data in (("bundled sample (70,512 rows)", sample), ("10x company (20,000 accounts)", big)):
-        sm.diagnose(data)
-        total = median_time(lambda data=data: sm.diagnose(data), args.repeat)
-        parts = {name: median_time(lambda data=data, name=name: getattr(sm, name)(data), args.repeat)
-                 for name in ("sales_decline", "rep_turnover", "role_clarity", "market_response", "customer_satisfaction")}
-        print(f"  {label}: diagnose {total:.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()) + ")")
+    for key, label, data in (("diagnose", "`diagnose`, the bundled sample (70,512 rows)", sample),
+                             ("diagnose_10x", "`diagnose`, a company ten times the sample (20,000 accounts)", big)):
+        results.add(measure(key, label, lambda data=data: sm.diagnose(data), None, repeat=args.repeat, goal=5.0, group="diagnostics"))
     con = duckdb.connect()
     con.execute("SET TimeZone = 'America/New_York'")
     for name in ("opportunities", "accounts", "fx_rates"):
         con.register(name, sample.tables[name])
     query = SQL.format(currency=sample.currency)
-    duck = median_time(lambda: con.execute(query).df(), args.repeat)
-    ours = median_time(lambda: sm.sales_decline(sample), args.repeat)
-    theirs = con.execute(query).df()
-    table = sm.sales_decline(sample).table
-    seg = table[table["scope_type"] == "segment"].set_index(["period", "scope"])["bookings"]
-    q = pd.PeriodIndex(pd.to_datetime(theirs["q"]).dt.tz_localize(None), freq="Q")
-    duck_bookings = pd.Series(theirs["bookings"].to_numpy(float), index=pd.MultiIndex.from_arrays([q, theirs["segment"]]))
-    common = seg.index.intersection(duck_bookings.index)
-    assert len(common) and np.allclose(seg.loc[common].to_numpy(), duck_bookings.loc[common].to_numpy()), "bookings differ"
-    print(f"  sales_decline on the sample {ours * 1000:.0f} ms; DuckDB's bookings-by-segment query {duck * 1000:.0f} ms "
-          f"(ratio {ours / duck:.1f}; bookings equal on {len(common)} segment-quarters)")
+
+    def check(ours: object, theirs: pd.DataFrame) -> str:
+        table = ours.table  # type: ignore[attr-defined]
+        seg = table[table["scope_type"] == "segment"].set_index(["period", "scope"])["bookings"]
+        q = pd.PeriodIndex(pd.to_datetime(theirs["q"]).dt.tz_localize(None), freq="Q")
+        duck_bookings = pd.Series(theirs["bookings"].to_numpy(float), index=pd.MultiIndex.from_arrays([q, theirs["segment"]]))
+        common = seg.index.intersection(duck_bookings.index)
+        assert len(common) and np.allclose(seg.loc[common].to_numpy(), duck_bookings.loc[common].to_numpy()), "bookings differ"
+        return f"bookings equal on {len(common)} segment-quarters"
+
+    results.add(measure("sales_decline", "`sales_decline`, the bundled sample, against DuckDB's bookings-by-segment query",
+                        lambda: sm.sales_decline(sample), lambda: con.execute(query).df(), repeat=args.repeat, check=check,
+                        group="diagnostics"))
+    if not args.no_save:
+        results.save()
 
 
 if __name__ == "__main__":

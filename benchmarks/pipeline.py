@@ -1,31 +1,32 @@
 """Pipeline and funnel benchmark: salesmetrics against equivalent DuckDB SQL, same data, same process.
 
-    python benchmarks/pipeline.py [--rows 10000000] [--repeat 3]
+    python benchmarks/pipeline.py [--rows 10000000] [--scale 1000000 30000000] [--repeat 5]
 
 - ``funnel``: N leads (created → MQL → SQL → opportunity → won, some stages skipped), cohort conversion by
   quarter and source with a 90-day window, the censoring-aware (Kaplan–Meier) rate on both sides;
 - ``win_rate``: N opportunities by quarter and segment;
+- ``deal_size``: won deals' count, total, mean and median amount by close quarter and segment;
+- ``close_rate``: the cohort of deals created each quarter, by segment, won within 90 days, open deals
+  censored (Kaplan–Meier), on both sides;
 - ``sales_cycle(method="km")``: Kaplan–Meier median days to close by creation quarter, open deals censored.
 
-Each comparison asserts that both engines give the same numbers before printing the ratio
-(salesmetrics time / DuckDB time; lower is better).
+Each comparison checks that both engines give the same numbers before any time is printed, then runs both
+alternately ``--repeat`` times (common.measure). ``--rows`` is the headline size (goal: ratio of medians at
+or under 0.5); ``--scale`` adds the sizes of the scaling table. Results go to benchmarks/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from common import timed, utc_stamps
+from common import MIN_REPEAT, Results, measure, utc_stamps
 
 T0 = pd.Timestamp("2022-01-01", tz="UTC").value
 DAY = 86_400_000_000_000
 AS_OF = "2025-01-01"
-
-
-
-
 
 
 def make_leads(n: int, seed: int = 0) -> pd.DataFrame:
@@ -128,59 +129,156 @@ SELECT q, min(t) FILTER (surv <= 0.5) AS median_days FROM s GROUP BY q ORDER BY 
 """
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    import duckdb
+DEAL_SQL = """
+SELECT date_trunc('quarter', closed_at) AS q, segment, count(*) AS won, sum(amount) AS total, avg(amount) AS mean,
+       quantile_cont(amount, 0.5) AS median
+FROM opps WHERE status = 'won' AND closed_at <= TIMESTAMPTZ '{as_of}' GROUP BY ALL ORDER BY q, segment
+"""
 
-    import salesmetrics as sm
+CLOSE_SQL = """
+WITH d AS (
+  SELECT date_trunc('quarter', created_at) AS q, segment,
+         status = 'won' AND closed_at <= TIMESTAMPTZ '{as_of}' AS won,
+         status = 'lost' AND closed_at <= TIMESTAMPTZ '{as_of}' AS lost,
+         greatest(epoch_ns(closed_at) - epoch_ns(created_at), 0) AS lag,
+         epoch_ns(TIMESTAMPTZ '{as_of}') - epoch_ns(created_at) AS age
+  FROM opps WHERE created_at <= TIMESTAMPTZ '{as_of}'
+), f AS (
+  -- Kaplan-Meier time in whole seconds: to the win, to the window's end for a known failure, else to as_of
+  SELECT q, segment, won AND lag <= {window} AS succ,
+         CASE WHEN won AND lag <= {window} THEN lag
+              WHEN lost OR won THEN {window}
+              ELSE least(age, {window}) END // 1000000000 AS t
+  FROM d
+), g AS (
+  SELECT q, segment, t, count(*) FILTER (succ) AS dd, count(*) AS leaving FROM f GROUP BY ALL
+), r AS (
+  SELECT *, sum(leaving) OVER (PARTITION BY q, segment ORDER BY t DESC ROWS UNBOUNDED PRECEDING) AS at_risk FROM g
+)
+SELECT q, segment, sum(leaving) AS created, sum(dd) AS won,
+       CASE WHEN bool_or(dd > 0 AND dd = at_risk) THEN 1.0
+            ELSE 1 - exp(sum(CASE WHEN dd > 0 THEN ln(1 - dd / at_risk) ELSE 0 END)) END AS rate
+FROM r GROUP BY ALL ORDER BY q, segment
+"""
+
+
+def _quarters(frame: pd.DataFrame, column: str = "q") -> pd.Series:
+    return pd.to_datetime(frame[column]).dt.tz_localize(None)
+
+
+def _merged(ours: pd.DataFrame, duck: pd.DataFrame, on: list[str], ours_keep: pd.Series | None = None) -> pd.DataFrame:
+    o = ours if ours_keep is None else ours[ours_keep]
+    o = o.assign(q=o["period"].dt.start_time)
+    d = duck.assign(q=_quarters(duck))
+    merged = o.merge(d, on=on, suffixes=("", "_duck"))
+    assert len(merged) == len(d) == len(o), f"the engines' rows differ: {len(o)} against DuckDB's {len(d)}"
+    return merged
+
+
+def check_funnel(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
+    o = ours.assign(k=ours["stage"].map({s: i for i, s in enumerate(STAGES)}))
+    m = _merged(o, duck, ["k", "source", "q"], o["entered"] > 0)
+    for c in ("entered", "converted", "pending"):
+        assert (m[c] == m[f"{c}_duck"]).all(), c
+    assert np.allclose(m["rate"], m["rate_duck"], rtol=0, atol=1e-9), "Kaplan-Meier rates differ"
+    return f"{len(m)} cells: counts and rates equal"
+
+
+def check_win(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
+    m = _merged(ours, duck, ["q", "segment"])
+    assert (m["won"] == m["won_duck"]).all() and (m["lost"] == m["lost_duck"]).all(), "won or lost counts differ"
+    return f"{len(m)} cells: counts equal"
+
+
+def check_deal(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
+    m = _merged(ours, duck, ["q", "segment"], ours["won"] > 0)
+    assert (m["won"] == m["won_duck"]).all(), "won counts differ"
+    for c in ("total", "mean", "median"):
+        assert np.allclose(m[c], m[f"{c}_duck"], rtol=1e-9, atol=1e-6), c
+    return f"{len(m)} cells: counts, totals, means and medians equal"
+
+
+def check_close(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
+    m = _merged(ours, duck, ["q", "segment"], ours["created"] > 0)
+    assert (m["created"] == m["created_duck"]).all() and (m["won"] == m["won_duck"]).all(), "cohort counts differ"
+    assert np.allclose(m["close_rate"], m["rate"], rtol=0, atol=1e-9), "Kaplan-Meier close rates differ"
+    return f"{len(m)} cells: counts and rates equal"
+
+
+def check_km(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
+    o = ours.assign(q=ours["period"].dt.start_time).set_index("q")["median_days"]
+    d = duck.assign(q=_quarters(duck)).set_index("q")["median_days"]
+    common = o.index.intersection(d.index)
+    assert len(common) == len(d), "the engines' quarters differ"
+    assert np.allclose(o[common].to_numpy(float), d[common].to_numpy(float), equal_nan=True), "medians differ"
+    return f"{len(common)} quarters: medians equal"
+
+
+STAGES = ["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at"]
+WINDOW_NS = 90 * 86_400 * 1_000_000_000
+
+
+def _setting(headline: bool) -> tuple[Any, str, float | None]:
+    """A DuckDB connection on UTC, the results' group and the goal (the headline size has one)."""
+    import duckdb
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
-    n = args.rows
+    return con, "pipeline" if headline else "scaling", 0.5 if headline else None
 
+
+def run_funnel(n: int, repeat: int, results: Results, headline: bool) -> None:
+    import salesmetrics as sm
+
+    con, group, goal = _setting(headline)
     leads = make_leads(n)
     con.register("leads", leads)
-    stages = ["created_at", "mql_at", "sql_at", "opportunity_created_at", "won_at"]
-    ours_s, ours = timed(lambda: sm.funnel(leads, stages, by="source", freq="Q", window=90, as_of=AS_OF), args.repeat)
-    duck_s, duck = timed(lambda: con.execute(FUNNEL_SQL.format(as_of=AS_OF)).df(), args.repeat)
-    assert isinstance(ours, pd.DataFrame) and isinstance(duck, pd.DataFrame)
-    o = ours[ours["entered"] > 0].assign(k=lambda d: d["stage"].map({s: i for i, s in enumerate(stages)}),
-                                         q=lambda d: d["period"].dt.start_time)
-    d = duck.assign(q=pd.to_datetime(duck["q"]).dt.tz_localize(None))
-    merged = o.merge(d, on=["k", "source", "q"], suffixes=("", "_duck"))
-    assert len(merged) == len(d) == len(o), (len(merged), len(d), len(o))
-    for c in ("entered", "converted", "pending"):
-        assert (merged[c] == merged[f"{c}_duck"]).all(), c
-    assert np.allclose(merged["rate"], merged["rate_duck"], rtol=0, atol=1e-9), "Kaplan-Meier rates differ"
-    print(f"funnel, {n:,} leads (5 stages, by source and quarter, 90-day window, Kaplan-Meier rate): salesmetrics {ours_s:.2f} s, "
-          f"DuckDB {duck_s:.2f} s, ratio {ours_s / duck_s:.2f} (counts and rates equal)")
-    con.unregister("leads")
+    results.add(measure(f"funnel@{n}", f"`funnel`, {n:,} leads, 5 stages, Kaplan–Meier cohort conversion by source and quarter, 90-day window",
+                        lambda: sm.funnel(leads, STAGES, by="source", freq="Q", window=90, as_of=AS_OF),
+                        lambda: con.execute(FUNNEL_SQL.format(as_of=AS_OF)).df(), repeat=repeat, check=check_funnel, goal=goal,
+                        rows=n, group=group))
+    con.close()
 
+
+def run_opportunities(n: int, repeat: int, results: Results, headline: bool) -> None:
+    import salesmetrics as sm
+
+    con, group, goal = _setting(headline)
     opps = make_opportunities(n)
     con.register("opps", opps)
-    ours_s, ours = timed(lambda: sm.win_rate(opps, freq="Q", by="segment"), args.repeat)
-    duck_s, duck = timed(lambda: con.execute(WIN_SQL).df(), args.repeat)
-    assert isinstance(ours, pd.DataFrame) and isinstance(duck, pd.DataFrame)
-    o = ours.assign(q=ours["period"].dt.start_time)
-    d = duck.assign(q=pd.to_datetime(duck["q"]).dt.tz_localize(None))
-    merged = o.merge(d, on=["q", "segment"], suffixes=("", "_duck"))
-    assert len(merged) == len(d) and (merged["won"] == merged["won_duck"]).all() and (merged["lost"] == merged["lost_duck"]).all()
-    print(f"win_rate, {n:,} opportunities (by segment and quarter): salesmetrics {ours_s:.2f} s, DuckDB {duck_s:.2f} s, "
-          f"ratio {ours_s / duck_s:.2f} (counts equal)")
+    results.add(measure(f"win_rate@{n}", f"`win_rate`, {n:,} opportunities by segment and quarter",
+                        lambda: sm.win_rate(opps, freq="Q", by="segment", as_of=AS_OF), lambda: con.execute(WIN_SQL).df(),
+                        repeat=repeat, check=check_win, goal=goal, rows=n, group=group))
+    results.add(measure(f"deal_size@{n}", f"`deal_size`, {n:,} opportunities by segment and quarter (count, total, mean, median)",
+                        lambda: sm.deal_size(opps, freq="Q", by="segment", as_of=AS_OF),
+                        lambda: con.execute(DEAL_SQL.format(as_of=AS_OF)).df(), repeat=repeat, check=check_deal, goal=goal,
+                        rows=n, group=group))
+    results.add(measure(f"close_rate@{n}", f"`close_rate`, {n:,} opportunities by segment and creation quarter, 90-day window, Kaplan–Meier",
+                        lambda: sm.close_rate(opps, freq="Q", by="segment", window=90, as_of=AS_OF),
+                        lambda: con.execute(CLOSE_SQL.format(as_of=AS_OF, window=WINDOW_NS)).df(), repeat=repeat,
+                        check=check_close, goal=goal, rows=n, group=group))
+    results.add(measure(f"sales_cycle_km@{n}", f"`sales_cycle(method=\"km\")`, {n:,} opportunities, Kaplan–Meier median by creation quarter",
+                        lambda: sm.sales_cycle(opps, freq="Q", method="km", as_of=AS_OF),
+                        lambda: con.execute(KM_SQL.format(as_of=AS_OF)).df(), repeat=repeat, check=check_km, goal=goal,
+                        rows=n, group=group))
+    con.close()
 
-    ours_s, ours = timed(lambda: sm.sales_cycle(opps, freq="Q", method="km", as_of=AS_OF), args.repeat)
-    duck_s, duck = timed(lambda: con.execute(KM_SQL.format(as_of=AS_OF)).df(), args.repeat)
-    assert isinstance(ours, pd.DataFrame) and isinstance(duck, pd.DataFrame)
-    o = ours.assign(q=ours["period"].dt.start_time).set_index("q")["median_days"]
-    d = duck.assign(q=pd.to_datetime(duck["q"]).dt.tz_localize(None)).set_index("q")["median_days"]
-    common = o.index.intersection(d.index)
-    assert len(common) == len(d) and np.allclose(o[common].to_numpy(float), d[common].to_numpy(float), equal_nan=True)
-    print(f"sales_cycle(method='km'), {n:,} opportunities (median by creation quarter): salesmetrics {ours_s:.2f} s, "
-          f"DuckDB {duck_s:.2f} s, ratio {ours_s / duck_s:.2f} (medians equal)")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000_000, help="the headline size (default 10,000,000)")
+    parser.add_argument("--scale", type=int, nargs="*", default=[1_000_000, 30_000_000],
+                        help="further sizes for the scaling table (default 1,000,000 and 30,000,000; none: --scale)")
+    parser.add_argument("--repeat", type=int, default=MIN_REPEAT)
+    parser.add_argument("--no-save", action="store_true", help="print only; leave benchmarks/results.json as it is")
+    args = parser.parse_args()
+    results = Results("pipeline", vars(args))
+    for n in (args.rows, *args.scale):
+        run_funnel(n, args.repeat, results, headline=n == args.rows)
+        run_opportunities(n, args.repeat, results, headline=n == args.rows)
+    if not args.no_save:
+        results.save()
 
 
 if __name__ == "__main__":

@@ -1,22 +1,22 @@
 """MRR bridge benchmark: salesmetrics against DuckDB SQL and a straightforward pandas groupby().apply.
 
-    python benchmarks/revenue.py [--accounts 1000000] [--months 36] [--pandas-accounts 20000]
+    python benchmarks/revenue.py [--accounts 1000000] [--months 36 120] [--scale 100000 3000000] [--pandas-accounts 20000]
 
 Data: a simple vectorised subscription generator (seeded): every account starts in a random month,
 some expand with an add-on, some contract, some churn, and some of those come back. All three
 implementations compute the same monthly bridge on the same frame in this process; the run asserts
 that DuckDB's result equals salesmetrics' to the cent before printing the ratio (salesmetrics time /
-other time; lower is better). Peak memory is tracemalloc's peak during the salesmetrics call.
+other time; lower is better), each side run alternately (common.measure). Peak memory is the process's
+resident peak during the salesmetrics call. Results go to benchmarks/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import tracemalloc
 
 import numpy as np
 import pandas as pd
-from common import timed
+from common import MIN_REPEAT, Results, measure, timed
 
 MOVES = ["new", "expansion", "contraction", "churn", "reactivation"]
 
@@ -146,33 +146,26 @@ def pandas_apply_bridge(subs: pd.DataFrame, as_of: str) -> pd.DataFrame:
     return moves.groupby(["m", "movement"])["change"].sum().unstack(fill_value=0)
 
 
-
-
-def run(accounts: int, months: int, repeat: int, pandas_accounts: int) -> None:
+def run(accounts: int, months: int, repeat: int, pandas_accounts: int, results: Results, group: str) -> None:
     import duckdb
 
     import salesmetrics as sm
 
     subs, as_of = make_subscriptions(accounts, months)
     last = int(np.datetime64(as_of, "M").astype("int64"))
-    print(f"\n{accounts:,} accounts, {months} months: {len(subs):,} subscriptions, as_of {as_of}")
     sm.mrr_bridge(subs.head(1000), freq="M", as_of=as_of)  # warm imports
-    ours_s, ours = timed(lambda: sm.mrr_bridge(subs, freq="M", as_of=as_of), repeat)
-    tracemalloc.start()
-    sm.mrr_bridge(subs, freq="M", as_of=as_of)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     con.register("subs", subs)
     sql = DUCKDB_BRIDGE.format(last=last)
-    duck_s, duck = timed(lambda: con.execute(sql).df(), repeat)
-    account_months = int(duck["ending_n"].sum())
-    assert isinstance(ours, pd.DataFrame) and isinstance(duck, pd.DataFrame)
-    check_bridge(ours, duck)
-    print(f"  account-months: {account_months:,}")
-    print(f"  mrr_bridge: salesmetrics {ours_s:.3f} s, DuckDB {duck_s:.3f} s, ratio {ours_s / duck_s:.3f} (results equal to the cent)")
-    print(f"  salesmetrics peak memory during the call: {peak / 2**20:,.0f} MiB (input frame {subs.memory_usage(deep=True).sum() / 2**20:,.0f} MiB)")
+
+    def check(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
+        check_bridge(ours, duck)
+        return f"{len(duck)} months equal to the cent; {int(duck['ending_n'].sum()):,} account-months"
+
+    results.add(measure(f"mrr_bridge_{months}m@{len(subs)}", f"`mrr_bridge`, {accounts:,} accounts × {months} months ({len(subs) / 1e6:.2f} M subscriptions)",
+                        lambda: sm.mrr_bridge(subs, freq="M", as_of=as_of), lambda: con.execute(sql).df(), repeat=repeat, check=check,
+                        rows=len(subs), group=group))
     if pandas_accounts:
         small = subs[subs["account_id"].isin([f"a{i}" for i in range(pandas_accounts)])]
         p_s, p = timed(lambda: pandas_apply_bridge(small, as_of), 1)
@@ -182,19 +175,27 @@ def run(accounts: int, months: int, repeat: int, pandas_accounts: int) -> None:
         for k in MOVES:
             if k in p.columns:
                 assert (np.rint(om[k] * 100).astype("int64").reindex(p.index, fill_value=0) == p[k]).all(), k
-        print(f"  on the first {pandas_accounts:,} accounts ({len(small):,} subscriptions): salesmetrics {o_s:.3f} s, "
-              f"pandas groupby().apply {p_s:.2f} s, ratio {o_s / p_s:.4f} (results equal)")
+        print(f"  on the first {pandas_accounts:,} accounts ({len(small):,} subscriptions): salesmetrics {o_s:.3f} s (best of {repeat}), "
+              f"pandas groupby().apply {p_s:.2f} s (one run), ratio {o_s / p_s:.4f} (results equal; not recorded)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, nargs="+", default=[36, 120])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pandas-accounts", type=int, default=20_000)
+    parser.add_argument("--scale", type=int, nargs="*", default=[100_000, 3_000_000],
+                        help="further numbers of accounts (at the first --months) for the scaling table; none: --scale")
+    parser.add_argument("--repeat", type=int, default=MIN_REPEAT)
+    parser.add_argument("--pandas-accounts", type=int, default=0, help="also time a pandas groupby().apply bridge on this many accounts")
+    parser.add_argument("--no-save", action="store_true", help="print only; leave benchmarks/results.json as it is")
     args = parser.parse_args()
+    results = Results("revenue", vars(args))
     for i, months in enumerate(args.months):
-        run(args.accounts, months, args.repeat, args.pandas_accounts if i == 0 else 0)
+        run(args.accounts, months, args.repeat, args.pandas_accounts if i == 0 else 0, results, "revenue")
+    for accounts in args.scale:
+        run(accounts, args.months[0], args.repeat, 0, results, "revenue-scaling")
+    if not args.no_save:
+        results.save()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Response-SLA benchmark: salesmetrics.response_sla against DuckDB, same data, same process.
 
-    python benchmarks/sla.py [--leads 1000000] [--activities 20000000] [--repeat 3]
+    python benchmarks/sla.py [--leads 1000000] [--activities 20000000] [--repeat 5]
 
 Leads become MQLs; reps (and marketing automation) log activities on leads and on accounts.
 
@@ -10,27 +10,22 @@ Leads become MQLs; reps (and marketing automation) log activities on leads and o
   calendar in New York (the figure the goal is about). The validation's own time is printed beside it.
 - **bare frames** (cold): the same call on plain DataFrames, so it hashes the ids itself.
 
-DuckDB runs the wall-clock query on the same (validated) frames. Peak memory is tracemalloc's peak during
-the business-calendar call on the bundle.
+DuckDB runs the wall-clock query on the same (validated) frames. Each side runs alternately ``--repeat``
+times after a checked first run (common.measure); peak memory is the process's resident peak during the call.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-import tracemalloc
 
 import numpy as np
 import pandas as pd
-from common import timed, utc_stamps
+from common import MIN_REPEAT, Results, measure, utc_stamps
 
 T0 = pd.Timestamp("2024-01-01", tz="UTC").value
 SEC = 1_000_000_000
 AS_OF = "2025-01-01"
-
-
-
-
 
 
 def make(n_leads: int, n_acts: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -90,19 +85,40 @@ FROM s GROUP BY month ORDER BY month
 """
 
 
+def _counts(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(month=frame["period"].dt.start_time).set_index("month")[["met", "breached", "pending"]]
+
+
+def check(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
+    o = _counts(ours)
+    d = duck.assign(month=pd.to_datetime(duck["month"]).dt.tz_localize(None)).set_index("month")[["met", "breached", "pending"]]
+    assert (o.loc[d.index].to_numpy() == d.to_numpy()).all(), "SLA counts differ from DuckDB's"
+    assert int(o.to_numpy().sum()) == int(d.to_numpy().sum()), "MQLs counted differ"
+    return f"{len(d)} months: met, breached and pending equal"
+
+
+def check_total(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
+    """Business hours move MQLs between met and breached, not in or out of a month."""
+    o = _counts(ours).sum(axis=1)
+    d = duck.assign(month=pd.to_datetime(duck["month"]).dt.tz_localize(None)).set_index("month")[["met", "breached", "pending"]].sum(axis=1)
+    assert (o.loc[d.index].to_numpy() == d.to_numpy()).all(), "MQLs per month differ from DuckDB's"
+    return f"{len(d)} months: MQLs per month equal (met and breached are in business hours here)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--activities", type=int, default=20_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=MIN_REPEAT)
+    parser.add_argument("--no-save", action="store_true", help="print only; leave benchmarks/results.json as it is")
     args = parser.parse_args()
     import duckdb
 
     import salesmetrics as sm
 
+    results = Results("sla", vars(args))
     leads, acts, reps, accounts = make(args.leads, args.activities)
-    cal = sm.BusinessCalendar("America/New_York", start="09:00", end="18:00")
-    cold_s, cold = timed(lambda: sm.response_sla(leads, activities=acts, reps=reps, freq="M", as_of=AS_OF), args.repeat)
+    size = f"{args.leads:,} leads and {args.activities:,} activities"
     t = time.perf_counter()
     data = sm.SalesData(leads=leads, activities=acts, reps=reps, accounts=accounts)
     validate_s = time.perf_counter() - t
@@ -112,24 +128,21 @@ def main() -> None:
     con.execute("SET enable_progress_bar = false")
     for name, df in (("leads", data.leads), ("acts", data.activities), ("reps", data.reps)):
         con.register(name, df)
-    wall_s, wall = timed(lambda: sm.response_sla(data, freq="M", as_of=AS_OF), args.repeat)
-    duck_s, duck = timed(lambda: con.execute(SQL.format(as_of=AS_OF)).df(), args.repeat)
-    assert isinstance(wall, pd.DataFrame) and isinstance(duck, pd.DataFrame) and isinstance(cold, pd.DataFrame)
-    w = wall.assign(month=wall["period"].dt.start_time).set_index("month")[["met", "breached", "pending"]]
-    d = duck.assign(month=pd.to_datetime(duck["month"]).dt.tz_localize(None)).set_index("month")[["met", "breached", "pending"]]
-    assert (w.loc[d.index].to_numpy() == d.to_numpy()).all(), "wall-clock SLA counts differ from DuckDB"
-    assert (cold[["met", "breached", "pending"]].to_numpy() == wall[["met", "breached", "pending"]].to_numpy()).all()
-    cal_s, _ = timed(lambda: sm.response_sla(data, freq="M", as_of=AS_OF, calendar=cal), args.repeat)
-    tracemalloc.start()
-    sm.response_sla(data, freq="M", as_of=AS_OF, calendar=cal)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    print(f"response_sla, {args.leads:,} leads and {args.activities:,} activities (DuckDB {duck_s:.2f} s):")
-    print(f"  bundle, wall-clock: salesmetrics {wall_s:.2f} s, ratio {wall_s / duck_s:.2f} (counts equal DuckDB's)")
-    print(f"  bundle, business calendar (New York 09-18, weekdays): {cal_s:.2f} s, ratio {cal_s / duck_s:.2f}; "
-          f"peak memory during the call {peak / 2**30:.2f} GiB")
-    print(f"  bare frames (hashes the ids itself), wall-clock: {cold_s:.2f} s, ratio {cold_s / duck_s:.2f}")
+    cal = sm.BusinessCalendar("America/New_York", start="09:00", end="18:00")
+    duck = lambda: con.execute(SQL.format(as_of=AS_OF)).df()  # noqa: E731
+    results.add(measure("response_sla_bundle", f"`response_sla` on a validated bundle, {size}, wall-clock",
+                        lambda: sm.response_sla(data, freq="M", as_of=AS_OF), duck, repeat=args.repeat, check=check, goal=0.5,
+                        rows=args.activities, group="sla"))
+    results.add(measure("response_sla_bundle_calendar", "`response_sla`, same bundle, business calendar (New York 09–18, weekdays), "
+                        "against DuckDB's wall-clock query", lambda: sm.response_sla(data, freq="M", as_of=AS_OF, calendar=cal), duck,
+                        repeat=args.repeat, goal=0.5, rows=args.activities, group="sla",
+                        check=check_total))
+    results.add(measure("response_sla_bare", f"`response_sla` on bare DataFrames (no bundle: it looks up the ids itself), {size}, wall-clock",
+                        lambda: sm.response_sla(leads, activities=acts, reps=reps, freq="M", as_of=AS_OF), duck, repeat=args.repeat,
+                        check=check, goal=1.0, rows=args.activities, group="sla"))
     print(f"  (validating the bundle once, all reference checks included: {validate_s:.1f} s)")
+    if not args.no_save:
+        results.save()
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ import pandas as pd
 from ._api import data_first, find_stack_level
 from .data import SETTINGS_ATTR, Inputs, frame_settings, group_codes, group_labels, resolve
 from .errors import DataQualityWarning, MissingDataError
-from .periods import as_timestamp
-from .pipeline import _DAY_NS, _NAT, Cells, _ns, cells_frame, cohort_finish, cohort_sums, parse_window, period_span
+from .periods import as_timestamp, period_ordinals
+from .pipeline import _DAY_NS, _NAT, Cells, _ns, cells_frame, cohort_finish, cohort_sums, parse_window
 from .stats import beta_binomial_prior, group_quantiles, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -131,6 +131,17 @@ def lead_journeys(data: SalesData, /, *, as_of: Any = None) -> pd.DataFrame:
     out.attrs[SETTINGS_ATTR] = {"timezone": inputs.timezone, "currency": inputs.currency,
                                 "fiscal_year_start": inputs.fiscal_year_start, "as_of": now, "absent": absent}
     return out
+
+
+def _ordinal_span(ords: list[np.ndarray]) -> tuple[int, int] | None:
+    """The (first, last) period ordinal in several arrays of them (int64 min: none); None when there is none."""
+    lows, highs = [], []
+    for o in ords:
+        valid = o != _NAT
+        if valid.any():
+            lows.append(int(np.min(o, where=valid, initial=np.iinfo("int64").max)))
+            highs.append(int(o.max()))
+    return (min(lows), max(highs)) if lows else None
 
 
 def _stage_ns(frame: pd.DataFrame, stages: list[str]) -> tuple[list[np.ndarray], Any]:
@@ -364,23 +375,25 @@ def _funnel_sums(data: SalesData | pd.DataFrame, stages: list[str] | None = None
         idx = pd.DatetimeIndex(ns.view("datetime64[ns]"))
         return pd.Series(idx.tz_localize("UTC").tz_convert(zone) if zone is not None else idx)
 
-    span = period_span([stamps(row) for row in eff], freq, fiscal)  # every stage on one period grid
+    # every stage on one grid of periods and groups: each stage's period ordinals and the group codes, computed once
+    ords = [period_ordinals(stamps(row), freq, fiscal_year_start=fiscal) for row in eff] if freq is not None else None
+    span = _ordinal_span(ords) if ords is not None else None
+    grouped = group_codes(labels) if labels is not None else None
     steps: list[dict[str, Any]] = []
     grid: Cells | None = None
     for k in range(len(stages) - 1):
         t0, t1 = eff[k], eff[k + 1]
         entered = t0 != _NAT
         reached = t1 != _NAT
-        when = stamps(np.where(entered, t0, _NAT))
         if method == "period":
             # entries into k and into k+1 counted on one grid of periods and groups
-            both = pd.concat([when, stamps(np.where(reached, t1, _NAT))], ignore_index=True)
-            both_labels = None if labels is None else pd.concat([labels, labels], ignore_index=True)
-            grid = Cells(both, both_labels, freq, fiscal, by, 2 * len(frame), span)
+            both = None if ords is None else np.concatenate([ords[k], ords[k + 1]])
+            both_grouped = None if grouped is None else (np.concatenate([grouped[0], grouped[0]]), grouped[1])
+            grid = Cells(None, None, freq, fiscal, by, 2 * len(frame), span, ordinals=both, grouped=both_grouped)
             none = np.zeros(len(frame), dtype=bool)
             steps.append({"entered": grid.count(np.concatenate([entered, none])), "success": grid.count(np.concatenate([none, reached]))})
         else:
-            grid = Cells(when, labels, freq, fiscal, by, len(frame), span)
+            grid = Cells(None, None, freq, fiscal, by, len(frame), span, ordinals=None if ords is None else ords[k], grouped=grouped)
             lag = np.where(entered & reached, np.maximum(t1 - t0, 0), 0)
             success = entered & reached & ((lag <= win.value) if win is not None else True)
             steps.append(cohort_sums(grid, entered, lag, success, entered & ~success & (gone | reached),

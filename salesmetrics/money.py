@@ -14,9 +14,34 @@ import numpy as np
 import pandas as pd
 
 from ._api import find_stack_level
+from ._kernels import single_value
 from .errors import DataQualityWarning, MissingDataError
 
 __all__ = ["to_reporting"]
+
+
+def in_reporting(currencies: pd.Series, reporting_currency: str) -> bool:
+    """Whether every amount is in the reporting currency already (or names none): one pass over the column, no
+    conversion, so a single-currency table of millions of rows costs milliseconds.
+
+    Parameters
+    ----------
+    currencies : pandas.Series
+        Each amount's currency code.
+    reporting_currency : str
+        The code amounts are reported in.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> in_reporting(pd.Series(["USD", None]), "USD"), in_reporting(pd.Series(["USD", "EUR"]), "USD")
+    (True, False)
+    """
+    return currencies.first_valid_index() is None or single_value(currencies) == reporting_currency
 
 
 def to_reporting(
@@ -62,7 +87,7 @@ def to_reporting(
     """
     amount = np.asarray(amounts, dtype=float)
     codes = currencies if isinstance(currencies, pd.Series) else pd.Series(np.asarray(currencies, dtype=object))
-    if (codes.isna() | (codes == reporting_currency)).all():  # vectorised; no conversion of the column
+    if in_reporting(codes, reporting_currency):
         return amount
     cur = codes.astype(object).fillna(reporting_currency).astype(str).to_numpy()
     foreign = cur != reporting_currency

@@ -118,11 +118,37 @@ def to_period(values: Any, freq: str = "Q", *, fiscal_year_start: int = 1) -> pd
     return _local_naive(values).to_period(freq_alias(freq, fiscal_year_start))
 
 
+def datetime_array(values: Any) -> Any:
+    """``values`` as a pandas DatetimeArray, without a copy when they are a datetime Series or index already
+    (``pandas.DatetimeIndex(series)`` copies the column).
+
+    Parameters
+    ----------
+    values : array-like of datetime
+        A datetime Series or index (used as it is), or anything :class:`pandas.DatetimeIndex` reads.
+
+    Returns
+    -------
+    pandas.arrays.DatetimeArray
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.Series(pd.to_datetime(["2025-01-01"], utc=True))
+    >>> np.shares_memory(datetime_array(s).asi8, s.array.asi8)
+    True
+    """
+    if isinstance(values, (pd.Series, pd.Index)) and isinstance(values.array, pd.arrays.DatetimeArray):
+        return values.array
+    return pd.DatetimeIndex(values).array
+
+
 def period_ordinals(values: Any, freq: str, *, fiscal_year_start: int = 1) -> np.ndarray:
     """Period ordinals (as in ``pandas.Period.ordinal``) of many time stamps, fast; NaT gives int64 min.
 
-    Same periods as :func:`to_period` (local wall-clock time), computed through the month number and a
-    small lookup table, so tens of millions of rows cost a few vectorised passes.
+    Same periods as :func:`to_period` (local wall-clock time), found by a binary search of each time stamp among the
+    instants the periods start (local midnights, in the values' own zone and unit): no conversion of the values
+    to wall-clock time and no copy of them, so tens of millions of rows cost one vectorised pass.
 
     Parameters
     ----------
@@ -140,19 +166,40 @@ def period_ordinals(values: Any, freq: str, *, fiscal_year_start: int = 1) -> np
     >>> str(pd.Period(ordinal=int(ords[0]), freq="Q")), int(ords[1]) == np.iinfo("int64").min
     ('2025Q3', True)
     """
-    local = np.asarray(_local_naive(values).as_unit("ns").asi8)
+    idx = datetime_array(values)
+    stamps = np.asarray(idx.asi8)  # UTC instants (aware) or wall-clock (naive), in the values' unit, no copy
     nat = np.iinfo("int64").min
-    valid = local != nat
-    out = np.full(len(local), nat, dtype="int64")
+    valid = stamps != nat
     if not valid.any():
-        return out
-    days = np.floor_divide(local[valid], 86_400_000_000_000)
-    lo, hi = int(days.min()), int(days.max())
-    # one lookup table over the (short) range of calendar days: day -> period ordinal
-    table = np.asarray(pd.DatetimeIndex(np.arange(lo, hi + 1).astype("datetime64[D]"))
-                       .to_period(freq_alias(freq, fiscal_year_start)).asi8)
-    out[valid] = table[days - lo]
-    return out
+        return np.full(len(stamps), nat, dtype="int64")
+    latest = int(stamps.max())  # NaT is the smallest int64: it never wins
+    earliest = int(stamps.min()) if valid.all() else int(stamps[valid].min())
+    alias = freq_alias(freq, fiscal_year_start)
+    ends = pd.DatetimeIndex(np.array([earliest, latest], dtype=f"datetime64[{idx.unit}]"))
+    if idx.tz is not None:
+        ends = ends.tz_localize("UTC").tz_convert(idx.tz).tz_localize(None)
+    first, last = ends.to_period(alias)
+    periods = pd.period_range(first, last, freq=alias)
+    starts = pd.DatetimeIndex(periods.start_time)
+    if idx.tz is not None:
+        # a local midnight the clocks skip starts its day at the first instant that exists; a repeated one, at its first
+        starts = starts.tz_localize(idx.tz, ambiguous=np.ones(len(starts), dtype=bool), nonexistent="shift_forward")
+    bounds = np.asarray(starts.as_unit(idx.unit).asi8)
+    # Where does each stamp fall among the bounds? A binary search per row is slow on unsorted rows, so: the bound
+    # in force at the start of the stamp's day (counted from the first bound, in UTC days), from a small table, then
+    # one step on if the next bound falls later that day (a day holds at most one bound: periods last 28+ days).
+    day = int(pd.Timedelta(days=1) / pd.Timedelta(1, unit=idx.unit))
+    days = stamps - bounds[0]
+    days //= day
+    if not valid.all():
+        days[~valid] = 0
+    table = np.searchsorted(bounds, bounds[0] + np.arange(int(days.max()) + 1, dtype="int64") * day, side="right") - 1
+    found = table[days]
+    found += stamps >= np.append(bounds, np.iinfo("int64").max)[found + 1]
+    found += first.ordinal
+    if not valid.all():
+        found[~valid] = nat
+    return found
 
 
 def period_range(start: Any, end: Any, freq: str = "Q", *, fiscal_year_start: int = 1) -> pd.PeriodIndex:

@@ -30,10 +30,11 @@ import numpy as np
 import pandas as pd
 
 from ._api import data_first, find_stack_level
+from ._kernels import text_in
 from .data import Inputs, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
-from .money import to_reporting
-from .periods import duration, freq_alias, parse_period, period_ordinals
+from .money import in_reporting, to_reporting
+from .periods import datetime_array, duration, freq_alias, parse_period, period_ordinals
 from .stats import censored_rate, group_quantiles, km_summary, ratio, wilson_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,37 +54,67 @@ class Cells:
     """Integer cells (period x group) for bincount aggregation, and the frame they become."""
 
     def __init__(self, when: pd.Series | None, labels: pd.Series | None, freq: str | None, fiscal_year_start: int,
-                 by: str | None, n: int, span: tuple[int, int] | None = None) -> None:
+                 by: str | None, n: int, span: tuple[int, int] | None = None, rows: np.ndarray | None = None,
+                 ordinals: np.ndarray | None = None, grouped: tuple[np.ndarray, pd.Index] | None = None) -> None:
+        """``rows`` (positions): cells of those rows only (``cell`` has their length), with the groups of every row
+        of ``labels``; ``span`` then gives the periods. ``ordinals`` (the period ordinals of ``when``, computed
+        already; this array is then reused in place) and ``grouped`` (:func:`group_codes` of ``labels``) save a
+        caller that builds several cells over the same rows from computing them again."""
         self.by = by
         self.freq = freq
-        if freq is None or when is None:
-            self.period = np.zeros(n, dtype="int64")
-            self.periods: pd.PeriodIndex | None = None
+        if grouped is not None:
+            group, self.groups = grouped
+        elif labels is None:
+            group = None
+            self.groups = pd.Index(["all"])
         else:
-            ordinals = period_ordinals(when, freq, fiscal_year_start=fiscal_year_start)
-            valid = ordinals != np.iinfo("int64").min
-            lo = int(ordinals[valid].min()) if valid.any() else 0
-            hi = int(ordinals[valid].max()) if valid.any() else -1
+            group, self.groups = group_codes(labels)
+        if rows is not None:
+            n = len(rows)
+            group = group[rows] if group is not None else None
+            if when is not None:
+                when = pd.Series(when.array.take(rows))
+        self.n_groups = len(self.groups)
+        nat = np.iinfo("int64").min
+        if freq is None or (when is None and ordinals is None):
+            self.periods: pd.PeriodIndex | None = None
+            cell = np.zeros(n, dtype="int64") if group is None else group.copy()
+        else:
+            # a new array (or the caller's, given to be used up): worked in place below
+            cell = ordinals if ordinals is not None else period_ordinals(when, freq, fiscal_year_start=fiscal_year_start)
+            valid = cell != nat
             if span is not None:  # a fixed range of period ordinals, shared by several tables
                 lo, hi = span
-                valid &= (ordinals >= lo) & (ordinals <= hi)
-            self.period = np.where(valid, ordinals - lo, -1)
+                valid &= (cell >= lo) & (cell <= hi)
+            else:
+                hi = int(cell.max()) if valid.any() else -1  # NaT is the smallest int64: it never wins
+                lo = int(np.min(cell, where=valid, initial=np.iinfo("int64").max)) if valid.any() else 0
+            cell -= lo
+            if self.n_groups != 1:
+                cell *= self.n_groups
+            if group is not None:
+                cell += group
+            cell[~valid] = -1
             alias = freq_alias(freq, fiscal_year_start)
             self.periods = pd.PeriodIndex(pd.period_range(pd.Period(ordinal=lo, freq=alias), periods=hi - lo + 1, freq=alias)) \
                 if hi >= lo else pd.PeriodIndex([], freq=alias)
-        if labels is None:
-            self.group = np.zeros(n, dtype="int64")
-            self.groups = pd.Index(["all"])
-        else:
-            self.group, self.groups = group_codes(labels)
+        if group is not None:
+            cell[group < 0] = -1
         self.n_periods = 1 if self.periods is None else len(self.periods)
-        self.n_groups = len(self.groups)
         self.size = self.n_periods * self.n_groups
-        self.cell = np.where(self.period >= 0, self.period * self.n_groups + self.group, -1)
+        self.cell = cell
 
     def count(self, mask: np.ndarray) -> np.ndarray:
         sel = mask & (self.cell >= 0)
         return np.bincount(self.cell[sel], minlength=self.size)
+
+    def count_codes(self, code: np.ndarray, k: int) -> np.ndarray:
+        """Rows per cell and code (``0 <= code < k``; others are not counted), as a (cells, k) array: one pass over the
+        rows for several counts."""
+        key = self.cell * k
+        key += code
+        key[(self.cell < 0) | (code < 0) | (code >= k)] = -1
+        return np.bincount(key[key >= 0], minlength=self.size * k).reshape(self.size, k)
 
     def total(self, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
         sel = mask & (self.cell >= 0) & ~np.isnan(values)
@@ -177,20 +208,6 @@ def cohort_finish(sums: dict[str, Any], size: int, periods: pd.PeriodIndex | Non
             "rate": r["rate"], "rate_low": r["rate_low"], "rate_high": r["rate_high"], "incomplete": incomplete}
 
 
-def period_span(stamps: list[pd.Series], freq: str | None, fiscal_year_start: int) -> tuple[int, int] | None:
-    """The (first, last) period ordinals covering every time stamp in ``stamps``."""
-    if freq is None:
-        return None
-    lows, highs = [], []
-    for s in stamps:
-        o = period_ordinals(s, freq, fiscal_year_start=fiscal_year_start)
-        o = o[o != np.iinfo("int64").min]
-        if len(o):
-            lows.append(int(o.min()))
-            highs.append(int(o.max()))
-    return (min(lows), max(highs)) if lows else None
-
-
 def parse_window(window: Any) -> pd.Timedelta | None:
     """``None``, or a duration in the library's spelling (:func:`~salesmetrics.periods.duration`: "90D", days)."""
     if window is None:
@@ -207,6 +224,8 @@ def _opportunities(data: SalesData | pd.DataFrame, accounts: pd.DataFrame | None
 
 def _amounts(inputs: Inputs, opps: pd.DataFrame, when: pd.Series) -> np.ndarray:
     """Amounts in the reporting currency at the rate of ``when`` (the creation date where ``when`` is missing)."""
+    if in_reporting(opps["currency"], inputs.currency):
+        return opps["amount"].to_numpy(float)
     return to_reporting(opps["amount"].to_numpy(float), opps["currency"], when.fillna(opps["created_at"]),
                         inputs.get("fx_rates"), inputs.currency)
 
@@ -220,13 +239,14 @@ def _outcomes(inputs: Inputs, opps: pd.DataFrame, as_of: Any) -> tuple[int, np.n
     now = inputs.as_of_timestamp(as_of).value if as_of is not None or inputs.as_of is not None else np.iinfo("int64").max
     created, closed = _ns(opps["created_at"]), _ns(opps["closed_at"])
     done = (closed != _NAT) & (closed <= now) & (created <= now)
-    status = opps["status"]
-    return now, created, closed, done & (status == "won").to_numpy(), done & (status == "lost").to_numpy()
+    status = text_in(opps["status"], ("won", "lost"))
+    return now, created, closed, done & (status == 0), done & (status == 1)
 
 
 def _ns(s: pd.Series) -> np.ndarray:
     """Time stamps as int64 nanoseconds (UTC); NaT -> int64 min."""
-    return np.asarray(pd.DatetimeIndex(s).as_unit("ns").asi8)
+    array = datetime_array(s)
+    return np.asarray((array if array.unit == "ns" else array.as_unit("ns")).asi8)
 
 
 _NAT = np.iinfo("int64").min
@@ -303,8 +323,10 @@ def _win_rate_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str 
         raise ValueError(f"weight must be 'count' or 'amount', got {weight!r}.")
     inputs, opps = _opportunities(data, accounts, fx_rates)
     _now, _created, _closed, won, lost = _outcomes(inputs, opps, as_of)
-    cells = Cells(opps["closed_at"].where(won | lost), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
-    sums: dict[str, Any] = {"won": cells.count(won), "lost": cells.count(lost)}
+    span = _span(_closed, won | lost, opps["closed_at"].dtype, freq, inputs.fiscal_year_start)
+    cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps), span=span)
+    both = cells.count_codes(won.view("int8") + 2 * lost.view("int8"), 3)  # 1 won, 2 lost: one pass for both counts
+    sums: dict[str, Any] = {"won": both[:, 1], "lost": both[:, 2]}
     if weight == "amount":
         amount = _amounts(inputs, opps, opps["closed_at"])
         sums.update(won_amount=cells.total(won, amount), lost_amount=cells.total(lost, amount))
@@ -485,19 +507,38 @@ def deal_size(
 def _deal_size_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str | None, as_of: Any,
                     accounts: pd.DataFrame | None, fx_rates: pd.DataFrame | None) -> tuple[Inputs, Cells, dict[str, Any]]:
     """deal_size's additive part: per cell, deals won and sized and their total, and (``values``: cell, amount) the
-    amounts themselves, which the median needs."""
+    amounts themselves, which the median needs. Only the won deals are placed in cells; the periods span every
+    close (won or lost), as in :func:`win_rate`."""
     inputs, opps = _opportunities(data, accounts, fx_rates)
-    _now, _created, _closed, won, lost = _outcomes(inputs, opps, as_of)
-    amount = _amounts(inputs, opps, opps["closed_at"])
-    sized = won & ~np.isnan(amount)
+    _now, _created, closed, won, lost = _outcomes(inputs, opps, as_of)
     if not inputs.has_column("opportunities", "amount"):
         warnings.warn("deal_size: the opportunities export has no amount column, so deal size and bookings are unknown "
                       "(NaN, not 0); map your amount column with columns={'<your column>': 'amount'}.",
                       DataQualityWarning, stacklevel=find_stack_level())
-    cells = Cells(opps["closed_at"].where(won | lost), group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps))
+    rows = np.flatnonzero(won)
+    amount = _amounts(inputs, opps, opps["closed_at"])[rows]
+    span = _span(closed, won | lost, opps["closed_at"].dtype, freq, inputs.fiscal_year_start)
+    cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps), span=span,
+                  rows=rows)
+    sized = ~np.isnan(amount)
     sel = sized & (cells.cell >= 0)
-    return inputs, cells, {"sized": cells.count(sized), "won_any": cells.count(won), "total": cells.total(sized, amount),
-                           "values": (cells.cell[sel], amount[sel])}
+    return inputs, cells, {"sized": cells.count(sized), "won_any": cells.count(np.ones(len(rows), dtype=bool)),
+                           "total": cells.total(sized, amount), "values": (cells.cell[sel], amount[sel])}
+
+
+def _span(stamps: np.ndarray, mask: np.ndarray, dtype: Any, freq: str | None, fiscal_year_start: int) -> tuple[int, int] | None:
+    """The (first, last) period ordinals of the time stamps ``stamps`` (int64 ns) where ``mask``; ``(0, -1)``, no
+    period, when there are none; None without ``freq``."""
+    if freq is None:
+        return None
+    if not mask.any():
+        return (0, -1)
+    ends = np.array([np.min(stamps, where=mask, initial=np.iinfo("int64").max),
+                     np.max(stamps, where=mask, initial=np.iinfo("int64").min)], dtype="datetime64[ns]")
+    zone = getattr(dtype, "tz", None)
+    index = pd.DatetimeIndex(ends).tz_localize("UTC").tz_convert(zone) if zone is not None else pd.DatetimeIndex(ends)
+    lo, hi = period_ordinals(index, freq, fiscal_year_start=fiscal_year_start)
+    return int(lo), int(hi)
 
 
 def _deal_size_finish(sums: dict[str, Any], size: int) -> dict[str, Any]:

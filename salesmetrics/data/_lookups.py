@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._api import find_stack_level
+from .._compat import is_arrow_text
+from .._kernels import in_pieces, text_codes
 from ..periods import as_timestamp
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,19 +41,15 @@ def index_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     except ImportError:  # pragma: no cover - pyarrow is a dependency of pandas' string dtype, but be safe
         return np.asarray(pd.Index(keys).get_indexer(pd.Index(values)), dtype="int64")
     try:
-        arr, key_set = pa.array(values.array), pa.array(keys.array)
+        arr = values.array._pa_array if is_arrow_text(values.dtype) else pa.array(values.array)  # no copy of Arrow text
+        key_set = pa.array(keys.array)
 
         def part(piece: Any) -> np.ndarray:
             found = pc.index_in(piece, value_set=key_set)
             return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
 
-        if len(arr) < 4_000_000:
-            return part(arr)
-        from concurrent.futures import ThreadPoolExecutor
-
-        half = len(arr) // 2  # Arrow's kernels release the GIL: two halves run on two cores
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            return np.concatenate(list(pool.map(part, (arr.slice(0, half), arr.slice(half)))))
+        pieces = in_pieces(arr, part)  # Arrow's kernels release the GIL: a slice per core
+        return np.concatenate(pieces) if len(pieces) != 1 else pieces[0]
     except (TypeError, ValueError, NotImplementedError, pa.ArrowException):  # pragma: no cover - odd dtypes
         return np.asarray(pd.Index(keys).get_indexer(pd.Index(values)), dtype="int64")
 
@@ -201,15 +200,23 @@ class Inputs:
     """The tables and bundle settings one metric call works on (see :func:`resolve`)."""
 
     def __init__(self, tables: dict[str, pd.DataFrame], timezone: str, currency: str, fiscal_year_start: int,
-                 as_of: pd.Timestamp | None, positions: dict[Any, Any] | None = None,
+                 as_of: pd.Timestamp | Callable[[], pd.Timestamp | None] | None, positions: dict[Any, Any] | None = None,
                  absent: dict[str, frozenset[str]] | None = None) -> None:
         self.tables = tables
         self.timezone = timezone
         self.currency = currency
         self.fiscal_year_start = fiscal_year_start
-        self.as_of = as_of
+        self._as_of = as_of
         self._positions = {} if positions is None else positions
         self.absent = {} if absent is None else absent
+
+    @property
+    def as_of(self) -> pd.Timestamp | None:
+        """The bundle's ``as_of``; for bare frames the data's latest time stamp, found the first time it is asked
+        (a metric given ``as_of=`` never scans the time stamps for it)."""
+        if callable(self._as_of):
+            self._as_of = self._as_of()
+        return self._as_of
 
     def has_column(self, table: str, column: str) -> bool:
         """Whether ``table`` is here and its export had ``column`` (validation fills absent optional columns).
@@ -586,7 +593,7 @@ def _category(categories: list[Any], label: str) -> int:
 
 def group_codes(labels: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes for group labels, groups sorted by name with "(missing)" and "(unknown)" last."""
-    codes, uniques = pd.factorize(labels)
+    codes, uniques = text_codes(labels)
     order = sorted(range(len(uniques)), key=lambda i: (uniques[i] in NO_GROUP, str(uniques[i])))
     remap = np.empty(len(uniques), dtype="int64")
     remap[order] = np.arange(len(uniques))

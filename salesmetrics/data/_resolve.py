@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._kernels import single_value
 from ._bundle import SalesData
 from ._lookups import FRAME_KINDS, Inputs, _absent_in, as_pandas, frame_settings, infer_as_of
 from ._reading import conform
@@ -76,13 +77,13 @@ def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame |
             break
     currency = "USD"
     if "currency" in data.columns:
-        codes = data["currency"].dropna().unique()
-        if len(codes) == 1:
-            currency = str(codes[0])
+        only = single_value(data["currency"])
+        if only is not None:
+            currency = only
     carried = frame_settings(data)  # a frame derived from a bundle keeps the bundle's settings
     timezone, currency = carried.get("timezone", timezone), carried.get("currency", currency)
     absent = {name: _absent_in(df, name) for name, df in frames.items()}
     tables = {name: df if _is_canonical(df, name) else conform(df, name, timezone=timezone, currency=currency) for name, df in frames.items()}
     as_of = carried.get("as_of")
     return Inputs(tables, timezone, currency, int(carried.get("fiscal_year_start", 1)),
-                  as_of if as_of is not None else infer_as_of(tables, timezone).value, absent=absent)
+                  as_of if as_of is not None else lambda: infer_as_of(tables, timezone).value, absent=absent)

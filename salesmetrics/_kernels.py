@@ -1,0 +1,152 @@
+"""Vectorised primitives on text columns that the metrics' hot paths share: codes of labels, positions among a few
+values, the one value of a column.
+
+An Arrow-backed text column of more than :data:`SPLIT` rows is cut into one slice per core (zero-copy), and each
+slice is hashed by Arrow's C++ kernels on its own thread (they release the GIL), then the slices' dictionaries are
+unified; smaller or object-typed columns take pandas' one-thread path. The results are the same either way: codes
+in order of first appearance, as :func:`pandas.factorize` gives them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._compat import is_arrow_text
+
+SPLIT = 1_000_000
+"""Columns longer than this are hashed on several threads."""
+
+
+def _threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def _arrow(values: pd.Series) -> Any:
+    """The column's Arrow data (a ChunkedArray, no copy), or None when it is not Arrow-backed text."""
+    if not is_arrow_text(values.dtype):
+        return None
+    return values.array._pa_array  # type: ignore[attr-defined]
+
+
+def in_pieces(array: Any, fn: Callable[[Any], Any]) -> list[Any]:
+    """``fn`` on one zero-copy slice of an Arrow array per thread (one call when it is short), results in order."""
+    n, k = len(array), _threads()
+    if n <= SPLIT or k == 1:
+        return [fn(array)]
+    bounds = np.linspace(0, n, k + 1).astype("int64")
+    slices = [array.slice(int(a), int(b - a)) for a, b in itertools.pairwise(bounds)]
+    with ThreadPoolExecutor(k) as pool:
+        return list(pool.map(fn, slices))
+
+
+def _indices(indices: Any) -> np.ndarray:
+    """Arrow integer indices as numpy (nulls as -1), without a copy where there are no nulls."""
+    import pyarrow.compute as pc
+
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    return np.asarray(indices.to_numpy(zero_copy_only=False))
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a text column (missing: -1) and its distinct values (object array), in order of first
+    appearance, as :func:`pandas.factorize`.
+
+    Examples
+    --------
+    >>> codes, uniques = text_codes(pd.Series(["b", None, "a", "b"], dtype="str"))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    array = _arrow(values)
+    if array is None or len(array) <= SPLIT:
+        codes, uniques = pd.factorize(values)
+        return np.asarray(codes, dtype="int64"), np.asarray(uniques, dtype=object)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def encode(piece: Any) -> tuple[list[np.ndarray], Any]:
+        encoded = pc.dictionary_encode(piece)
+        chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+        if not chunks:
+            return [], pa.array([], type=pa.large_string())
+        # a chunked input's chunks share the one dictionary the kernel built
+        return [_indices(chunk.indices) for chunk in chunks], chunks[-1].dictionary.cast(pa.large_string())
+
+    parts = in_pieces(array, encode)
+    uniques = pc.unique(pa.concat_arrays([d for _, d in parts]))  # in order of first appearance, the first slice's first
+    out = np.empty(len(array), dtype="int64")
+    at = 0
+    for codes, dictionary in parts:
+        remap = np.asarray(pc.index_in(dictionary, value_set=uniques).to_numpy(zero_copy_only=False), dtype="int64")
+        same = np.array_equal(remap, np.arange(len(remap)))  # the usual case: every slice met the values in one order
+        remap = np.append(remap, -1)  # code -1 (missing) takes remap's last entry, -1
+        for c in codes:
+            if same:
+                out[at:at + len(c)] = c
+            else:
+                np.take(remap, c, out=out[at:at + len(c)])
+            at += len(c)
+    return out, np.asarray(uniques.to_pylist(), dtype=object)
+
+
+def text_in(values: pd.Series, choices: Sequence[str]) -> np.ndarray:
+    """For each value of a text column, its position in ``choices`` (exact match), -1 for any other value and for
+    missing ones. Arrow text is compared choice by choice (an equality pass costs less than hashing), on one slice
+    of the column per thread.
+
+    Examples
+    --------
+    >>> text_in(pd.Series(["won", "lost", None, "open", "Won"], dtype="str"), ["won", "lost"]).tolist()
+    [0, 1, -1, -1, -1]
+    """
+    array = _arrow(values)
+    if array is None:
+        out = np.full(len(values), -1, dtype="int8")
+        for i, choice in enumerate(choices):
+            out[np.asarray(values == choice, dtype=bool)] = i
+        return out
+    import pyarrow.compute as pc
+
+    def codes(piece: Any) -> np.ndarray:
+        found = np.full(len(piece), -1, dtype="int8")
+        for i, choice in enumerate(choices):
+            same = pc.fill_null(pc.equal(piece, choice), False)
+            found[np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)] = i
+        return found
+
+    parts = in_pieces(array, codes)
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+
+def single_value(values: pd.Series) -> str | None:
+    """The column's one distinct value when every present value is the same, else None (also when all are missing).
+
+    Examples
+    --------
+    >>> single_value(pd.Series(["EUR", None, "EUR"], dtype="str")), single_value(pd.Series(["EUR", "USD"], dtype="str"))
+    ('EUR', None)
+    """
+    array = _arrow(values)
+    first = values.first_valid_index()
+    if first is None:
+        return None
+    if array is None:
+        codes = values.dropna().unique()
+        return str(codes[0]) if len(codes) == 1 else None
+    import pyarrow.compute as pc
+
+    value = values.loc[first]
+    value = value.iloc[0] if isinstance(value, pd.Series) else value  # a repeated index label
+    same = in_pieces(array, lambda piece: pc.all(pc.equal(piece, value)).as_py())  # missing values are skipped
+    return str(value) if all(x is not False for x in same) else None

@@ -1,0 +1,91 @@
+"""The README's performance tables are generated from benchmarks/results.json, and that file holds distributions.
+
+No test here times anything (benchmarks are not tests): they check that a figure in the README can only come from a
+measurement `make bench` recorded, and that each recorded figure is what its runs say.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import statistics
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+
+
+def _module(name: str) -> ModuleType:
+    sys.path.insert(0, str(BENCH))  # the scripts import their helpers as `common`
+    try:
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.fixture(scope="module")
+def results() -> dict:
+    return json.loads((BENCH / "results.json").read_text(encoding="utf-8"))
+
+
+def test_the_readme_tables_are_the_ones_the_results_give(results: dict) -> None:
+    readme = _module("readme")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.current(text) == readme.render(results), (
+        "README.md's benchmark tables differ from benchmarks/results.json: run `make bench` (or, after editing the "
+        "renderer only, `python benchmarks/readme.py`) instead of editing the tables by hand")
+
+
+def test_every_script_of_make_bench_recorded_its_run(results: dict) -> None:
+    common = _module("common")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    target = makefile[makefile.index("\nbench:"):].split("\n\n")[0]
+    ran = re.findall(r"benchmarks/(\w+)\.py", target)
+    assert ran == [*common.SCRIPTS, "readme"], ran
+    assert list(results["runs"]) == list(common.SCRIPTS)
+    for name, run in results["runs"].items():
+        assert {"date", "machine", "versions", "args"} <= set(run), name
+        assert run["versions"]["commit"] != "?", name
+        assert any(e["script"] == name for e in results["entries"]), f"{name} recorded no figure"
+
+
+def test_each_figure_is_the_distribution_of_its_runs(results: dict) -> None:
+    common = _module("common")
+    keys = [e["key"] for e in results["entries"]]
+    assert len(keys) == len(set(keys)), "a benchmark is recorded twice"
+    for e in results["entries"]:
+        sides = ["salesmetrics", "duckdb"] if "duckdb" in e else ["salesmetrics"]
+        for side in sides:
+            d = e[side]
+            assert len(d["runs"]) == e["repeat"] >= common.MIN_REPEAT, e["key"]
+            assert d["min"] == min(d["runs"]) and d["max"] == max(d["runs"]), e["key"]
+            assert d["median"] == pytest.approx(statistics.median(d["runs"]), rel=1e-12), e["key"]
+        if "duckdb" in e:
+            assert e["ratio"] == pytest.approx(e["salesmetrics"]["median"] / e["duckdb"]["median"], rel=1e-12), e["key"]
+            pairs = [a / b for a, b in zip(e["salesmetrics"]["runs"], e["duckdb"]["runs"], strict=True)]
+            assert e["pair_ratio"]["min"] == pytest.approx(min(pairs)) and e["pair_ratio"]["max"] == pytest.approx(max(pairs))
+            assert e["checked"], f"{e['key']}: no check of DuckDB's result against salesmetrics' is recorded"
+
+
+def test_the_renderer_marks_a_missed_goal() -> None:
+    """A hand-made result: medians 3.0 s against 4.0 s (ratio 0.75) under a goal of 0.5 reads 'not met'."""
+    readme = _module("readme")
+    run = {"date": "2026-01-01 00:00 UTC", "argv": [], "args": {}, "seconds": 1.0,
+           "machine": {"cpu": "x", "cores": 2, "memory_gib": 8.0, "os": "linux", "load_before": 0.0},
+           "versions": {"python": "3.11", "salesmetrics": "0", "commit": "abc", "pandas": "3", "numpy": "2", "pyarrow": "1",
+                        "duckdb": "1"}}
+    entry = {"key": "k@10", "label": "a metric", "group": "pipeline", "rows": 10, "repeat": 5, "goal": 0.5, "peak_gib": 1.0,
+             "checked": "equal", "salesmetrics": {"min": 2.0, "median": 3.0, "max": 9.0, "runs": [2.0, 3.0, 3.0, 4.0, 9.0]},
+             "duckdb": {"min": 4.0, "median": 4.0, "max": 4.0, "runs": [4.0] * 5}, "ratio": 0.75,
+             "pair_ratio": {"min": 0.5, "max": 2.25}}
+    text = readme.render({"runs": {"pipeline": run}, "entries": [entry]})
+    assert "| a metric | 2.00 / **3.00** / 9.00 | 4.00 / **4.00** / 4.00 | **0.75** (0.50–2.25) | ≤ 0.5 **not met** | 1.00 GiB |" in text

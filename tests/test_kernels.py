@@ -1,0 +1,122 @@
+"""The fast paths of #22 give exactly what the plain pandas / numpy ways give (references computed here, by those).
+
+- text codes on one slice per thread (columns longer than ``_kernels.SPLIT``) equal :func:`pandas.factorize`, also
+  when the slices meet the values in different orders and with missing values;
+- period ordinals found among the periods' start instants equal :func:`salesmetrics.periods.to_period` in zones
+  whose clocks jump at midnight (Santiago, Beirut, Havana, Cairo) and at half hours (Lord Howe, St John's), in
+  every datetime unit, for months, quarters and fiscal years;
+- quantiles by cell from per-cell selection equal :func:`numpy.quantile` of each cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesmetrics import _kernels
+from salesmetrics.periods import period_ordinals, to_period
+from salesmetrics.stats import group_quantiles
+
+NAT = np.iinfo("int64").min
+
+
+@pytest.fixture
+def small_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slice columns of more than 1,000 rows, on at least two threads, so the threaded path runs on small data."""
+    monkeypatch.setattr(_kernels, "SPLIT", 1_000)
+    monkeypatch.setattr(_kernels, "_threads", lambda: 3)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_text_codes_on_slices_equal_pandas_factorize(small_split: None, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 10_000
+    words = np.array(["SMB", "Mid-Market", "Enterprise", "Ünïcode", "", None], dtype=object)
+    values = words[rng.integers(0, len(words), n)]
+    values[: n // 3] = np.where(values[: n // 3] == "SMB", "late", values[: n // 3])  # slices meet values in other orders
+    series = pd.Series(values, dtype="str")
+    codes, uniques = _kernels.text_codes(series)
+    want_codes, want_uniques = pd.factorize(series)
+    assert codes.tolist() == want_codes.tolist()
+    assert list(uniques) == list(want_uniques)
+
+
+def test_text_codes_of_a_column_all_missing(small_split: None) -> None:
+    codes, uniques = _kernels.text_codes(pd.Series([None] * 5_000, dtype="str"))
+    assert (codes == -1).all() and len(uniques) == 0
+
+
+def test_text_in_matches_exactly_on_slices(small_split: None) -> None:
+    rng = np.random.default_rng(3)
+    words = np.array(["won", "lost", "open", "Won", " won", None], dtype=object)
+    series = pd.Series(words[rng.integers(0, len(words), 7_777)], dtype="str")
+    got = _kernels.text_in(series, ("won", "lost"))
+    want = np.where(series == "won", 0, np.where(series == "lost", 1, -1))
+    assert got.tolist() == want.tolist()
+    assert _kernels.text_in(series.astype(object), ("won", "lost")).tolist() == want.tolist()
+
+
+def test_single_value_on_slices(small_split: None) -> None:
+    same = pd.Series(["EUR"] * 3_000 + [None] * 10, dtype="str")
+    assert _kernels.single_value(same) == "EUR"
+    other = same.copy()
+    other.iloc[2_999] = "USD"  # in the last slice only
+    assert _kernels.single_value(other) is None
+    assert _kernels.single_value(pd.Series([None] * 3, dtype="str")) is None
+
+
+def _reference(values: pd.Series, freq: str, fiscal: int) -> np.ndarray:
+    p = to_period(values, freq, fiscal_year_start=fiscal)
+    return np.where(pd.isna(p), NAT, p.asi8)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Seoul", "America/Santiago", "Asia/Beirut",
+                                  "America/Havana", "Australia/Lord_Howe", "America/St_Johns", "Pacific/Apia", None])
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+def test_period_ordinals_equal_to_period(zone: str | None, unit: str) -> None:
+    rng = np.random.default_rng(11)
+    ns = pd.Timestamp("2000-01-01").value + rng.integers(0, 30 * 365 * 86_400 * 10**9, 20_000)
+    stamps = pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")))
+    if zone is not None:
+        stamps = stamps.dt.tz_localize("UTC").dt.tz_convert(zone)
+    stamps[::97] = pd.NaT
+    stamps = stamps.dt.as_unit(unit)
+    for freq in ("M", "Q", "Y"):
+        for fiscal in (1, 4, 7):
+            assert (period_ordinals(stamps, freq, fiscal_year_start=fiscal) == _reference(stamps, freq, fiscal)).all(), (freq, fiscal)
+
+
+@pytest.mark.parametrize("zone", ["America/Santiago", "Asia/Beirut", "America/Havana", "America/Sao_Paulo", "Africa/Cairo"])
+def test_period_ordinals_at_every_month_start_where_midnight_may_not_exist(zone: str) -> None:
+    """One nanosecond before, at and after each local month start (the first instant of the day, where the clocks
+    skip midnight), and an hour either side."""
+    starts = pd.date_range("1990-01-01", "2030-01-01", freq="MS")
+    local = starts.tz_localize(zone, ambiguous=np.ones(len(starts), dtype=bool), nonexistent="shift_forward")
+    hour = 3_600 * 10**9
+    instants = np.concatenate([local.asi8 + d for d in (-hour, -1, 0, 1, hour)])
+    stamps = pd.Series(pd.to_datetime(instants, utc=True)).dt.tz_convert(zone)
+    for freq in ("M", "Q"):
+        assert (period_ordinals(stamps, freq) == _reference(stamps, freq, 1)).all(), freq
+
+
+def test_period_ordinals_of_nothing() -> None:
+    assert len(period_ordinals(pd.Series([], dtype="datetime64[ns, UTC]"), "Q")) == 0
+    assert (period_ordinals(pd.Series([pd.NaT, pd.NaT], dtype="datetime64[ns, UTC]"), "Q") == NAT).all()
+
+
+@pytest.mark.parametrize("seed", [2, 5, 9])
+def test_group_quantiles_by_selection_equal_numpy(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(30):
+        n, k = int(rng.integers(0, 5_000)), int(rng.integers(1, 50))
+        cell = rng.integers(0, k, n)
+        values = rng.normal(size=n).round(1)  # ties
+        values[rng.random(n) < 0.05] = np.nan
+        qs = (0.1, 0.25, 0.5, 0.75, 0.9)
+        got = group_quantiles(cell, values, k, qs)
+        for i in range(k):
+            x = values[(cell == i) & ~np.isnan(values)]
+            for q in qs:
+                want = np.quantile(x, q) if len(x) else np.nan
+                assert np.isclose(got[q][i], want, equal_nan=True), (i, q)
