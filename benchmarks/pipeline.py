@@ -277,8 +277,8 @@ def main() -> None:
     for n in (args.rows, *args.scale):
         run_funnel(n, args.repeat, results, headline=n == args.rows)
         run_opportunities(n, args.repeat, results, headline=n == args.rows)
-    if not args.no_save:
-        results.save()
+        if not args.no_save:
+            results.save()  # after each size: a larger one that runs out of memory keeps the smaller ones
 
 
 if __name__ == "__main__":
