@@ -37,7 +37,9 @@ def _spread(d: dict[str, Any]) -> str:
 def _rows(n: int | None) -> str:
     if not n:
         return ""
-    return f"{n / 1e6:g} M" if n >= 1_000_000 else f"{n:,}"
+    if n >= 1_000_000:
+        return f"{n // 1_000_000} M" if n % 1_000_000 == 0 else f"{n / 1e6:.2f} M"
+    return f"{n:,}"
 
 
 def _headline(entries: list[dict[str, Any]]) -> list[str]:
