@@ -419,8 +419,8 @@ def kaplan_meier(km: pd.DataFrame, *, currency: str | None = None, lang: str | N
     >>> import salesmetrics as sm
     >>> from salesmetrics import interactive
     >>> fig = interactive.kaplan_meier(sm.kaplan_meier([10, 20, 30, 40], [True, True, True, False]))
-    >>> fig.layout.annotations[0].text
-    'median 30 days'
+    >>> fig.layout.annotations[0].text  # S = 3/4 after 10 days, 1/2 after 20: the first S <= 1/2
+    'median 20 days'
     """
     go = _go()
     _cur, lang = context(km, currency, lang)
@@ -435,7 +435,7 @@ def kaplan_meier(km: pd.DataFrame, *, currency: str | None = None, lang: str | N
         s = np.concatenate([[1.0], part["survival"].to_numpy(float)])
         fig.add_scatter(x=t, y=s, mode="lines", line={"shape": "hv", "color": PALETTE[i % len(PALETTE)]},
                         name=g or text("chart.km_y", lang), showlegend=g is not None)
-        below = np.flatnonzero(s <= 0.5)
+        below = np.flatnonzero(s <= 0.5 + 1e-12)  # S(t) <= 1/2, as km_summary: exp(log) may land a hair above 1/2
         if len(below) and len(curves) == 1:
             fig.add_vline(x=t[below[0]], line_dash="dot", line_color=MUTED, line_width=_REFERENCE_LINE_WIDTH,
                           annotation_text=text("chart.median_days", lang, days=f"{t[below[0]]:.0f}"))

@@ -534,8 +534,8 @@ def kaplan_meier(km: pd.DataFrame, ax: Any = None, *, currency: str | None = Non
     >>> import salesmetrics as sm
     >>> from salesmetrics import plot
     >>> ax = plot.kaplan_meier(sm.kaplan_meier([10, 20, 30, 40], [True, True, True, False]))
-    >>> [t.get_text() for t in ax.texts]
-    ['median 30 days']
+    >>> [t.get_text() for t in ax.texts]  # S = 3/4 after 10 days, 1/2 after 20: the first S <= 1/2
+    ['median 20 days']
     """
     ax = _axes(ax)
     _cur, lang = context(km, currency, lang)
@@ -548,7 +548,7 @@ def kaplan_meier(km: pd.DataFrame, ax: Any = None, *, currency: str | None = Non
         t = np.concatenate([[0.0], part["time"].to_numpy(float)])
         s = np.concatenate([[1.0], part["survival"].to_numpy(float)])
         ax.step(t, s, where="post", color=PALETTE[i % len(PALETTE)], label=g)
-        below = np.flatnonzero(s <= 0.5)
+        below = np.flatnonzero(s <= 0.5 + 1e-12)  # S(t) <= 1/2, as km_summary: exp(log) may land a hair above 1/2
         if len(below) and len(curves) == 1:
             median = t[below[0]]
             ax.axvline(median, color=MUTED, linestyle=":", linewidth=1)

@@ -312,7 +312,7 @@ def _kaplan_meier(km: pd.DataFrame, cur: str, lang: str) -> _Plot | None:
         s = np.concatenate([[1.0], part["survival"].to_numpy(float)])
         x, y = _steps(t, s)
         series.append(_Series(g or text("chart.km_y", lang), list(y), PALETTE[i % len(PALETTE)], marker=False, x=x))
-        below = np.flatnonzero(s <= 0.5)
+        below = np.flatnonzero(s <= 0.5 + 1e-12)  # S(t) <= 1/2, as km_summary: exp(log) may land a hair above 1/2
         if len(below) and len(curves) == 1:
             median = float(t[below[0]])
             series.append(_Series(text("chart.median_days", lang, days=f"{median:.0f}"), [0.0, 1.0], MUTED, width=1, marker=False,
