@@ -32,11 +32,21 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check salesmetrics tests benchmarks
 	$(PY) -m mypy
 
-# the HTML report's test opens it in headless Chromium, and the Korean charts need a CJK font (Debian's packages)
-browser:
+# the HTML report's test opens it in headless Chromium, and the Korean charts need a CJK font (Debian's packages).
+# apt-get waits for another apt's lock and retries (a mirror can fail for a minute); if it still fails, the Korean
+# font comes from PyPI instead (koreanize-matplotlib carries NanumGothic, which salesmetrics.plot.cjk_font finds).
+APT_PAUSE ?= 20
+APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 -y -qq
+browser: $(VENV)/.dev
 	@(command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "CJK") || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) \
-		|| echo "chromium or fonts-noto-cjk could not be installed here; the tests that need them will say so"
+		for i in 1 2 3; do ($(APT) update && $(APT) install chromium fonts-noto-cjk) && break; \
+			echo "apt-get failed (attempt $$i of 3)"; sleep $(APT_PAUSE); done; \
+		command -v chromium >/dev/null 2>&1 || echo "chromium could not be installed here; the tests that need it will say so"
+	@fc-list 2>/dev/null | grep -qi "CJK" || \
+		$(PY) -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('koreanize_matplotlib') is None)" || \
+		(echo "no CJK font from apt-get: installing koreanize-matplotlib (NanumGothic) into $(VENV)" && \
+		 $(PIP) install -q "koreanize-matplotlib>=0.1") || \
+		echo "no CJK font could be installed here; the Korean tests will say so"
 
 # the documentation site (mkdocs-material + mkdocstrings), built strictly: any warning fails the build
 docs: $(VENV)/.dev
