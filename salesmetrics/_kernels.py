@@ -118,11 +118,17 @@ def text_in(values: pd.Series, choices: Sequence[str]) -> np.ndarray:
         return out
     import pyarrow.compute as pc
 
+    if len(set(choices)) != len(choices) or len(choices) > 126:
+        raise ValueError(f"text_in: choices must be distinct and at most 126, got {list(choices)!r}")
+
     def codes(piece: Any) -> np.ndarray:
         found = np.full(len(piece), -1, dtype="int8")
-        for i, choice in enumerate(choices):
-            same = pc.fill_null(pc.equal(piece, choice), False)
-            found[np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)] = i
+        for i, choice in enumerate(choices):  # choices are distinct: a value matches at most one, so codes add up
+            same = pc.equal(piece, choice)
+            if same.null_count:
+                same = pc.fill_null(same, False)
+            hit = np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool).view(np.int8)
+            found += hit * np.int8(i + 1) if i else hit
         return found
 
     parts = in_pieces(array, codes)

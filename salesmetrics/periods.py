@@ -186,16 +186,19 @@ def period_ordinals(values: Any, freq: str, *, fiscal_year_start: int = 1) -> np
         starts = starts.tz_localize(idx.tz, ambiguous=np.ones(len(starts), dtype=bool), nonexistent="shift_forward")
     bounds = np.asarray(starts.as_unit(idx.unit).asi8)
     # Where does each stamp fall among the bounds? A binary search per row is slow on unsorted rows, so: the bound
-    # in force at the start of the stamp's day (counted from the first bound, in UTC days), from a small table, then
-    # one step on if the next bound falls later that day (a day holds at most one bound: periods last 28+ days).
-    day = int(pd.Timedelta(days=1) / pd.Timedelta(1, unit=idx.unit))
-    days = stamps - bounds[0]
-    days //= day
+    # in force at the start of the stamp's slot, from a small table, then one step on if the next bound falls later
+    # in that slot. A slot is 2**k units from the first bound, under a day (a shift, not a division), so it holds at
+    # most one bound: periods last 28+ days.
+    shift = int(pd.Timedelta(days=1) / pd.Timedelta(1, unit=idx.unit)).bit_length() - 1
+    slots = stamps - bounds[0]
+    slots >>= shift
     if not valid.all():
-        days[~valid] = 0
-    table = np.searchsorted(bounds, bounds[0] + np.arange(int(days.max()) + 1, dtype="int64") * day, side="right") - 1
-    found = table[days]
-    found += stamps >= np.append(bounds, np.iinfo("int64").max)[found + 1]
+        slots[~valid] = 0
+    starts_at = bounds[0] + (np.arange(int(slots.max()) + 1, dtype="int64") << shift)
+    table = np.searchsorted(bounds, starts_at, side="right") - 1
+    following = np.append(bounds, np.iinfo("int64").max)[table + 1]  # the next bound; in the slot or after it
+    found = table[slots]
+    found += stamps >= following[slots]
     found += first.ordinal
     if not valid.all():
         found[~valid] = nat

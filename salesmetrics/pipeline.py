@@ -23,6 +23,7 @@ integer-coded bincounts, so they stay fast at tens of millions of rows.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -104,17 +105,24 @@ class Cells:
         self.size = self.n_periods * self.n_groups
         self.cell = cell
 
+    @functools.cached_property
+    def _binned(self) -> np.ndarray:
+        """``cell`` with the rows in no cell (-1) in one more bin, ``size``: counted without selecting rows."""
+        return np.where(self.cell >= 0, self.cell, self.size)
+
     def count(self, mask: np.ndarray) -> np.ndarray:
-        sel = mask & (self.cell >= 0)
-        return np.bincount(self.cell[sel], minlength=self.size)
+        # a bincount weighted by the mask costs less than selecting the rows (a random mask defeats branch prediction);
+        # float sums of ones are exact far beyond any row count
+        return np.bincount(self._binned, weights=mask, minlength=self.size + 1)[:self.size].astype("int64")
 
     def count_codes(self, code: np.ndarray, k: int) -> np.ndarray:
         """Rows per cell and code (``0 <= code < k``; others are not counted), as a (cells, k) array: one pass over the
         rows for several counts."""
-        key = self.cell * k
+        key = self._binned * k
         key += code
-        key[(self.cell < 0) | (code < 0) | (code >= k)] = -1
-        return np.bincount(key[key >= 0], minlength=self.size * k).reshape(self.size, k)
+        if len(code) and (code.min() < 0 or code.max() >= k):
+            key[(code < 0) | (code >= k)] = self.size * k  # not counted: the bin of the rows in no cell
+        return np.bincount(key, minlength=(self.size + 1) * k)[:self.size * k].reshape(self.size, k)
 
     def total(self, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
         sel = mask & (self.cell >= 0) & ~np.isnan(values)
@@ -224,10 +232,11 @@ def _opportunities(data: SalesData | pd.DataFrame, accounts: pd.DataFrame | None
 
 def _amounts(inputs: Inputs, opps: pd.DataFrame, when: pd.Series) -> np.ndarray:
     """Amounts in the reporting currency at the rate of ``when`` (the creation date where ``when`` is missing)."""
-    if in_reporting(opps["currency"], inputs.currency):
+    currency = inputs.currency  # read first: for a bare table, finding it shows whether all of it is in it
+    if ("opportunities" in inputs.uniform_currency and inputs.get("opportunities") is opps) or in_reporting(opps["currency"], currency):
         return opps["amount"].to_numpy(float)
     return to_reporting(opps["amount"].to_numpy(float), opps["currency"], when.fillna(opps["created_at"]),
-                        inputs.get("fx_rates"), inputs.currency)
+                        inputs.get("fx_rates"), currency)
 
 
 def _outcomes(inputs: Inputs, opps: pd.DataFrame, as_of: Any) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -312,7 +321,9 @@ def win_rate(
     inputs, cells, sums = _win_rate_sums(data, freq=freq, by=by, weight=weight, as_of=as_of, accounts=accounts,
                                          fx_rates=fx_rates)
     out = cells.frame(_win_rate_finish(sums, weight=weight))
-    out.attrs.update(currency=inputs.currency, freq=freq, weight=weight)
+    out.attrs.update(freq=freq, weight=weight)
+    if weight == "amount":  # counts carry no currency (and a bare table's currency column is then never read)
+        out.attrs["currency"] = inputs.currency
     return out
 
 
@@ -434,7 +445,10 @@ def _close_rate_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: st
     lag = np.where(won, np.maximum(closed - created, 0), 0)
     success = won & (lag <= win.value) if win is not None else won
     labels = group_labels(inputs, opps, by, at=opps["created_at"])  # a cohort of deals: the team that opened them
-    cells = Cells(opps["created_at"].where(exists), labels, freq, inputs.fiscal_year_start, by, len(opps))
+    ordinals = period_ordinals(opps["created_at"], freq, fiscal_year_start=inputs.fiscal_year_start) if freq is not None else None
+    if ordinals is not None:
+        ordinals[~exists] = _NAT  # a deal created after as_of is in no cohort yet
+    cells = Cells(opps["created_at"], labels, freq, inputs.fiscal_year_start, by, len(opps), ordinals=ordinals)
     sums = cohort_sums(cells, exists, lag, success, lost | (won & ~success), np.where(exists, now - created, 0), win)
     return inputs, cells, {**sums, "as_of": pd.Timestamp(now, tz="UTC").tz_convert(inputs.timezone)}
 

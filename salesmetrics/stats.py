@@ -435,20 +435,21 @@ def censored_rate(cell: np.ndarray, time: np.ndarray, event: np.ndarray, n_cells
     cell = np.asarray(cell, dtype="int64")
     time = np.asarray(time, dtype="int64")
     event = np.asarray(event, dtype=bool)
-    n = np.bincount(cell, minlength=n_cells).astype(float)
-    events = np.bincount(cell[event], minlength=n_cells).astype(float)
+    # whole-array passes (no selection of rows, which costs more than the pass): counts of (cell, event) pairs
+    pairs = np.bincount(2 * cell + event, minlength=2 * n_cells).reshape(n_cells, 2).astype(float)
+    n, events = pairs.sum(axis=1), pairs[:, 1]
     # nobody censored before the last event: the estimate is events / n, exactly, with no sort at all
     last_event = np.full(n_cells, -1, dtype="int64")
-    np.maximum.at(last_event, cell[event], time[event])
+    np.maximum.at(last_event, cell, np.where(event, time, -1))
     first_censor = np.full(n_cells, np.iinfo("int64").max, dtype="int64")
-    np.minimum.at(first_censor, cell[~event], time[~event])
+    np.minimum.at(first_censor, cell, np.where(event, np.iinfo("int64").max, time))
     exact = first_censor >= last_event
     rate = ratio(events, n)
     n_eff = n.copy()
     # no events: S = 1 throughout; the interval counts only those followed to the cell's longest time
     longest = np.full(n_cells, -1, dtype="int64")
     np.maximum.at(longest, cell, time)
-    to_end = np.bincount(cell[time == longest[cell]], minlength=n_cells).astype(float)
+    to_end = np.bincount(2 * cell + (time == longest[cell]), minlength=2 * n_cells).reshape(n_cells, 2)[:, 1].astype(float)
     n_eff = np.where(events == 0, to_end, n_eff)
     if not exact.all():  # Kaplan–Meier on the cells where censoring comes before an event
         rows = ~exact[cell]

@@ -199,16 +199,26 @@ def infer_as_of(tables: dict[str, pd.DataFrame], timezone: str, *, k: int = 6) -
 class Inputs:
     """The tables and bundle settings one metric call works on (see :func:`resolve`)."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame], timezone: str, currency: str, fiscal_year_start: int,
+    def __init__(self, tables: dict[str, pd.DataFrame], timezone: str, currency: str | Callable[[], str], fiscal_year_start: int,
                  as_of: pd.Timestamp | Callable[[], pd.Timestamp | None] | None, positions: dict[Any, Any] | None = None,
                  absent: dict[str, frozenset[str]] | None = None) -> None:
         self.tables = tables
         self.timezone = timezone
-        self.currency = currency
+        self._currency = currency
         self.fiscal_year_start = fiscal_year_start
         self._as_of = as_of
         self._positions = {} if positions is None else positions
         self.absent = {} if absent is None else absent
+        self.uniform_currency: set[str] = set()
+        """Tables whose every amount is known to be in :attr:`currency` (the bare table it was read from)."""
+
+    @property
+    def currency(self) -> str:
+        """The reporting currency: the bundle's; for a bare table, its one currency (else USD), found the first
+        time it is asked (a metric that reports no money never scans the currency column)."""
+        if callable(self._currency):
+            self._currency = self._currency()
+        return self._currency
 
     @property
     def as_of(self) -> pd.Timestamp | None:

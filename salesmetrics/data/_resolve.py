@@ -6,6 +6,8 @@ them back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from .._kernels import single_value
@@ -75,15 +77,24 @@ def resolve(data: SalesData | pd.DataFrame, table: str, **others: pd.DataFrame |
         if zones:
             timezone = str(zones[0])
             break
-    currency = "USD"
-    if "currency" in data.columns:
-        only = single_value(data["currency"])
-        if only is not None:
-            currency = only
     carried = frame_settings(data)  # a frame derived from a bundle keeps the bundle's settings
-    timezone, currency = carried.get("timezone", timezone), carried.get("currency", currency)
+    timezone = carried.get("timezone", timezone)
+    canonical = {name: _is_canonical(df, name) for name, df in frames.items()}
+    uniform: set[str] = set()
+
+    def one_currency() -> str:  # the table's one currency, else USD: one pass over the column, when first needed
+        only = single_value(data["currency"]) if "currency" in data.columns else None
+        if only is not None and canonical[table]:
+            uniform.add(table)  # the amounts are in it already: no second pass to convert them
+        return only if only is not None else "USD"
+
+    currency: str | Callable[[], str] = carried.get("currency", one_currency)
+    if not all(canonical.values()):  # conforming a raw export needs the currency now
+        currency = currency if isinstance(currency, str) else currency()
     absent = {name: _absent_in(df, name) for name, df in frames.items()}
-    tables = {name: df if _is_canonical(df, name) else conform(df, name, timezone=timezone, currency=currency) for name, df in frames.items()}
+    tables = {name: df if canonical[name] else conform(df, name, timezone=timezone, currency=str(currency)) for name, df in frames.items()}
     as_of = carried.get("as_of")
-    return Inputs(tables, timezone, currency, int(carried.get("fiscal_year_start", 1)),
-                  as_of if as_of is not None else lambda: infer_as_of(tables, timezone).value, absent=absent)
+    inputs = Inputs(tables, timezone, currency, int(carried.get("fiscal_year_start", 1)),
+                    as_of if as_of is not None else lambda: infer_as_of(tables, timezone).value, absent=absent)
+    inputs.uniform_currency = uniform
+    return inputs
