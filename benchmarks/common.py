@@ -3,8 +3,8 @@
 Every comparison goes through :func:`measure`: one unmeasured run of each side whose results are checked
 equal (before any time is printed), then at least five alternating pairs (salesmetrics first in even pairs,
 DuckDB first in odd ones, so both meet the same machine state), each side's min / median / max, the ratio
-of the medians, and the peak resident memory of the process during salesmetrics' runs (Linux: the
-high-water mark is reset before each run through ``/proc/self/clear_refs``). :class:`Results` writes the
+of the medians, and the peak resident memory of the process during salesmetrics' runs and how much of it the
+run added (Linux: the high-water mark is reset before each run through ``/proc/self/clear_refs``). :class:`Results` writes the
 figures to ``benchmarks/results.json``, from which ``benchmarks/readme.py`` generates the README's tables.
 """
 
@@ -97,15 +97,19 @@ def _reset_peak() -> bool:
     return True
 
 
-def _timed_run(fn: Callable[[], Any]) -> tuple[float, Any, float | None]:
-    """Seconds, result and peak resident memory (GiB) of one run; the garbage of earlier runs is collected first."""
+def _timed_run(fn: Callable[[], Any]) -> tuple[float, Any, float | None, float | None]:
+    """Seconds, result, peak resident memory (GiB) of one run, and how much of it the run added to what the
+    process held before (the inputs, earlier benchmarks' leftovers); earlier runs' garbage is collected first."""
     gc.collect()
     can_peak = _reset_peak()
+    before = _status_kib("VmRSS") if can_peak else None
     t = time.perf_counter()
     out = fn()
     seconds = time.perf_counter() - t
     hwm = _status_kib("VmHWM") if can_peak else None
-    return seconds, out, (hwm / 2**20 if hwm is not None else None)
+    if hwm is None or before is None:
+        return seconds, out, None, None
+    return seconds, out, hwm / 2**20, max(hwm - before, 0) / 2**20
 
 
 def _spread(times: list[float]) -> dict[str, Any]:
@@ -131,22 +135,24 @@ def measure(key: str, label: str, ours: Callable[[], Any], base: Callable[[], An
     t_ours: list[float] = []
     t_base: list[float] = []
     peaks: list[float] = []
+    added: list[float] = []
     for i in range(repeat):
         order = [("ours", ours), ("base", base)] if i % 2 == 0 else [("base", base), ("ours", ours)]
         for side, fn in order:
             if fn is None:
                 continue
-            seconds, out, peak = _timed_run(fn)
+            seconds, out, peak, grew = _timed_run(fn)
             del out
             if side == "ours":
                 t_ours.append(seconds)
-                if peak is not None:
+                if peak is not None and grew is not None:
                     peaks.append(peak)
+                    added.append(grew)
             else:
                 t_base.append(seconds)
     entry: dict[str, Any] = {"key": key, "label": label, "group": group, "rows": rows, "repeat": repeat,
                              "salesmetrics": _spread(t_ours), "checked": checked, "goal": goal, "note": note,
-                             "peak_gib": max(peaks) if peaks else None}
+                             "peak_gib": max(peaks) if peaks else None, "added_gib": max(added) if added else None}
     if base is not None:
         entry["duckdb"] = _spread(t_base)
         entry["ratio"] = entry["salesmetrics"]["median"] / entry["duckdb"]["median"]
@@ -161,7 +167,7 @@ def measure(key: str, label: str, ours: Callable[[], Any], base: Callable[[], An
         if goal is not None:
             line += f", goal ≤ {goal:g}: {'met' if entry['ratio'] <= goal else 'NOT MET'}"
     if entry["peak_gib"] is not None:
-        line += f"; peak resident memory {entry['peak_gib']:.2f} GiB"
+        line += f"; peak resident memory {entry['peak_gib']:.2f} GiB, {entry['added_gib']:.2f} GiB of it added by the call"
     if checked:
         line += f" [{checked}]"
     print(line, flush=True)

@@ -42,13 +42,21 @@ def _rows(n: int | None) -> str:
     return f"{n:,}"
 
 
+def _memory(e: dict[str, Any]) -> str:
+    """Peak resident memory, and (when recorded) how much of it the call added to what the process held."""
+    if e.get("peak_gib") is None:
+        return "n/a"
+    added = f" (+{e['added_gib']:.2f})" if e.get("added_gib") is not None else ""
+    return f"{e['peak_gib']:.2f} GiB{added}"
+
+
 def _headline(entries: list[dict[str, Any]]) -> list[str]:
-    out = ["| benchmark | salesmetrics, s: min / **median** / max | DuckDB, s: min / **median** / max | ratio of medians (pairs) | goal | peak memory |",
+    out = ["| benchmark | salesmetrics, s: min / **median** / max | DuckDB, s: min / **median** / max | ratio of medians (pairs) | goal | peak memory (added by the call) |",
            "|---|---|---|---|---|---|"]
     for e in entries:
         ratio = f"**{e['ratio']:.2f}** ({e['pair_ratio']['min']:.2f}–{e['pair_ratio']['max']:.2f})" if "ratio" in e else "–"
         goal = "" if e.get("goal") is None else (f"≤ {e['goal']:g} " + ("met" if e["ratio"] <= e["goal"] else "**not met**"))
-        peak = f"{e['peak_gib']:.2f} GiB" if e.get("peak_gib") is not None else "n/a"
+        peak = _memory(e)
         duck = _spread(e["duckdb"]) if "duckdb" in e else "–"
         out.append(f"| {e['label']} | {_spread(e['salesmetrics'])} | {duck} | {ratio} | {goal} | {peak} |")
     return out
@@ -112,10 +120,10 @@ def render(data: dict[str, Any]) -> str:
                   *scaling]
     if alone:
         parts += ["", "Without a DuckDB equivalent (absolute goals):", "",
-                  "| benchmark | salesmetrics, s: min / **median** / max | goal | peak memory |", "|---|---|---|---|"]
+                  "| benchmark | salesmetrics, s: min / **median** / max | goal | peak memory (added by the call) |", "|---|---|---|---|"]
         for e in alone:
             goal = "" if e.get("goal") is None else (f"< {e['goal']:g} s " + ("met" if e["salesmetrics"]["median"] < e["goal"] else "**not met**"))
-            peak = f"{e['peak_gib']:.2f} GiB" if e.get("peak_gib") is not None else "n/a"
+            peak = _memory(e)
             parts.append(f"| {e['label']} | {_spread(e['salesmetrics'])} | {goal} | {peak} |")
     return "\n".join([BEGIN, *parts, END])
 

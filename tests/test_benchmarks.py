@@ -83,9 +83,9 @@ def test_the_renderer_marks_a_missed_goal() -> None:
            "machine": {"cpu": "x", "cores": 2, "memory_gib": 8.0, "os": "linux", "load_before": 0.0},
            "versions": {"python": "3.11", "salesmetrics": "0", "commit": "abc", "pandas": "3", "numpy": "2", "pyarrow": "1",
                         "duckdb": "1"}}
-    entry = {"key": "k@10", "label": "a metric", "group": "pipeline", "rows": 10, "repeat": 5, "goal": 0.5, "peak_gib": 1.0,
+    entry = {"key": "k@10", "label": "a metric", "group": "pipeline", "rows": 10, "repeat": 5, "goal": 0.5, "peak_gib": 1.0, "added_gib": 0.25,
              "checked": "equal", "salesmetrics": {"min": 2.0, "median": 3.0, "max": 9.0, "runs": [2.0, 3.0, 3.0, 4.0, 9.0]},
              "duckdb": {"min": 4.0, "median": 4.0, "max": 4.0, "runs": [4.0] * 5}, "ratio": 0.75,
              "pair_ratio": {"min": 0.5, "max": 2.25}}
     text = readme.render({"runs": {"pipeline": run}, "entries": [entry]})
-    assert "| a metric | 2.00 / **3.00** / 9.00 | 4.00 / **4.00** / 4.00 | **0.75** (0.50–2.25) | ≤ 0.5 **not met** | 1.00 GiB |" in text
+    assert "| a metric | 2.00 / **3.00** / 9.00 | 4.00 / **4.00** / 4.00 | **0.75** (0.50–2.25) | ≤ 0.5 **not met** | 1.00 GiB (+0.25) |" in text
