@@ -350,3 +350,19 @@ def test_every_reason_reads_in_korean():
     assert _in_words("lead_id|opportunity_id|account_id: linked_to_lead_opportunity_or_account", "ko") == \
         "리드 ID/영업 기회 ID/고객사 ID: 리드·영업 기회·고객사 중 연결된 것이 없음"
     assert _in_words("rate: positive", "ko", "fx_rates") == "환율: 0 이하의 값"
+
+
+def test_a_cjk_font_installed_after_matplotlib_cached_its_font_list_is_found(monkeypatch):
+    """matplotlib keeps its font list in a cache and does not look again: a font installed after it (apt-get install
+    fonts-noto-cjk in a running machine, as `make test` does) must still be found, or Korean charts draw boxes."""
+    from matplotlib import font_manager
+
+    if not any(plot._CJK_FILE.search(Path(p).name) for p in font_manager.findSystemFonts()):
+        pytest.skip("no CJK font file on this machine (fonts-noto-cjk): `make test` installs it")
+    stale = [f for f in font_manager.fontManager.ttflist if not plot._CJK_FILE.search(Path(f.fname).name)]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # the cached list, from before the install
+    plot.cjk_font.cache_clear()
+    try:
+        assert plot.cjk_font() is not None
+    finally:
+        plot.cjk_font.cache_clear()

@@ -69,6 +69,8 @@ __all__ = ["attrition", "cohort_heatmap", "cycle_distribution", "decline_drivers
 _CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "NanumBarunGothic", "Nanum Gothic", "Malgun Gothic",
               "Apple SD Gothic Neo", "AppleGothic", "Source Han Sans KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "UnDotum")
 """Fonts that can draw Hangul, most preferred first."""
+_CJK_FILE = re.compile(r"(?i)cjk|nanum|notosanskr|malgun|applesdgothic|applegothic|sourcehansans|undotum")
+"""File names of those fonts, for the ones matplotlib's cached font list predates."""
 _CJK = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _FONT_FIX = ("no installed font can draw Hangul, so Korean text would show as empty boxes. Install one: "
              "`sudo apt-get install fonts-noto-cjk` (Debian/Ubuntu), `brew install --cask font-noto-sans-cjk-kr` (macOS), "
@@ -78,18 +80,30 @@ _FONT_FIX = ("no installed font can draw Hangul, so Korean text would show as em
 @functools.lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """The first installed font that can draw Hangul (Noto Sans CJK, Nanum, ...), or None."""
+    from pathlib import Path
+
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
     found = next((name for name in _CJK_FONTS if name in installed), None)
+    if found is None:  # installed after matplotlib cached its font list (it does not look again): register the files
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILE.search(Path(path).name):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError) as exc:  # an unreadable file: skipped, as matplotlib's own scan does
+                    from ..errors import FontWarning
+
+                    warnings.warn(f"font file {path} could not be read ({exc}); skipped", FontWarning, stacklevel=2)
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((name for name in _CJK_FONTS if name in installed), None)
     if found is None:  # the optional extra salesmetrics[korean] brings NanumGothic inside koreanize-matplotlib
         import importlib.util
-        from pathlib import Path
 
         spec = importlib.util.find_spec("koreanize_matplotlib")
         if spec is not None and spec.origin:
-            for path in sorted(Path(spec.origin).parent.rglob("*.ttf")):
-                font_manager.fontManager.addfont(str(path))  # registers the file; no rcParams are changed
+            for bundled in sorted(Path(spec.origin).parent.rglob("*.ttf")):
+                font_manager.fontManager.addfont(str(bundled))  # registers the file; no rcParams are changed
             installed = {f.name for f in font_manager.fontManager.ttflist}
             found = next((name for name in _CJK_FONTS if name in installed), None)
     return found
