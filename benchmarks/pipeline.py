@@ -10,7 +10,9 @@
   censored (Kaplan–Meier), on both sides;
 - ``sales_cycle(method="km")``: Kaplan–Meier median days to close by creation quarter, open deals censored.
 
-Each comparison checks that both engines give the same numbers before any time is printed, then runs both
+Each SQL query returns the table the function returns (deal_size and close_rate: every quarter of the span times
+every segment of the table, a cell without deals included). Each comparison checks that both engines give the same
+numbers, cell by cell, before any time is printed, then runs both
 alternately ``--repeat`` times (common.measure). ``--rows`` is the headline size (goal: ratio of medians at
 or under 0.5); ``--scale`` adds the sizes of the scaling table. Results go to benchmarks/results.json.
 """
@@ -129,15 +131,30 @@ SELECT q, min(t) FILTER (surv <= 0.5) AS median_days FROM s GROUP BY q ORDER BY 
 """
 
 
+# deal_size's table: every quarter from the first to the last close (won or lost) by as_of, times every segment
+# of the table (a cell without wins is a row of 0 won, total 0), "(missing)" for a deal without one
 DEAL_SQL = """
-SELECT date_trunc('quarter', closed_at) AS q, segment, count(*) AS won, sum(amount) AS total, avg(amount) AS mean,
-       quantile_cont(amount, 0.5) AS median
-FROM opps WHERE status = 'won' AND closed_at <= TIMESTAMPTZ '{as_of}' GROUP BY ALL ORDER BY q, segment
+WITH w AS (
+  SELECT date_trunc('quarter', closed_at) AS q, coalesce(segment, '(missing)') AS segment, count(*) AS won,
+         sum(amount) AS total, avg(amount) AS mean, quantile_cont(amount, 0.5) AS median
+  FROM opps WHERE status = 'won' AND closed_at <= TIMESTAMPTZ '{as_of}' GROUP BY ALL
+), s AS (
+  SELECT DISTINCT coalesce(segment, '(missing)') AS segment FROM opps
+), p AS (
+  SELECT unnest(range(date_trunc('quarter', min(closed_at)), date_trunc('quarter', max(closed_at)) + INTERVAL 3 MONTH,
+                      INTERVAL 3 MONTH)) AS q
+  FROM opps WHERE status IN ('won', 'lost') AND closed_at <= TIMESTAMPTZ '{as_of}'
+)
+SELECT p.q, s.segment, coalesce(w.won, 0) AS won, coalesce(w.total, 0) AS total, w.mean, w.median
+FROM p CROSS JOIN s LEFT JOIN w ON w.q = p.q AND w.segment = s.segment ORDER BY p.q, s.segment
 """
 
+# close_rate's table: every creation quarter from the first to the last by as_of, times every segment of the table;
+# per cell the deals created, won within the window, still pending (open, younger than the window), the longest
+# follow-up in days and the Kaplan-Meier rate
 CLOSE_SQL = """
 WITH d AS (
-  SELECT date_trunc('quarter', created_at) AS q, segment,
+  SELECT date_trunc('quarter', created_at) AS q, coalesce(segment, '(missing)') AS segment,
          status = 'won' AND closed_at <= TIMESTAMPTZ '{as_of}' AS won,
          status = 'lost' AND closed_at <= TIMESTAMPTZ '{as_of}' AS lost,
          greatest(epoch_ns(closed_at) - epoch_ns(created_at), 0) AS lag,
@@ -145,20 +162,33 @@ WITH d AS (
   FROM opps WHERE created_at <= TIMESTAMPTZ '{as_of}'
 ), f AS (
   -- Kaplan-Meier time in whole seconds: to the win, to the window's end for a known failure, else to as_of
-  SELECT q, segment, won AND lag <= {window} AS succ,
+  SELECT q, segment, won AND lag <= {window} AS succ, NOT won AND NOT lost AND age < {window} AS pend,
+         least(age, {window}) AS follow,
          CASE WHEN won AND lag <= {window} THEN lag
               WHEN lost OR won THEN {window}
               ELSE least(age, {window}) END // 1000000000 AS t
   FROM d
 ), g AS (
-  SELECT q, segment, t, count(*) FILTER (succ) AS dd, count(*) AS leaving FROM f GROUP BY ALL
+  SELECT q, segment, t, count(*) FILTER (succ) AS dd, count(*) FILTER (pend) AS pend, max(follow) AS follow,
+         count(*) AS leaving
+  FROM f GROUP BY ALL
 ), r AS (
   SELECT *, sum(leaving) OVER (PARTITION BY q, segment ORDER BY t DESC ROWS UNBOUNDED PRECEDING) AS at_risk FROM g
+), c AS (
+  SELECT q, segment, sum(leaving) AS created, sum(dd) AS won, sum(pend) AS pending, max(follow) / 86400e9 AS followed_days,
+         CASE WHEN bool_or(dd > 0 AND dd = at_risk) THEN 1.0
+              ELSE 1 - exp(sum(CASE WHEN dd > 0 THEN ln(1 - dd / at_risk) ELSE 0 END)) END AS rate
+  FROM r GROUP BY ALL
+), s AS (
+  SELECT DISTINCT coalesce(segment, '(missing)') AS segment FROM opps
+), p AS (
+  SELECT unnest(range(date_trunc('quarter', min(created_at)), date_trunc('quarter', max(created_at)) + INTERVAL 3 MONTH,
+                      INTERVAL 3 MONTH)) AS q
+  FROM opps WHERE created_at <= TIMESTAMPTZ '{as_of}'
 )
-SELECT q, segment, sum(leaving) AS created, sum(dd) AS won,
-       CASE WHEN bool_or(dd > 0 AND dd = at_risk) THEN 1.0
-            ELSE 1 - exp(sum(CASE WHEN dd > 0 THEN ln(1 - dd / at_risk) ELSE 0 END)) END AS rate
-FROM r GROUP BY ALL ORDER BY q, segment
+SELECT p.q, s.segment, coalesce(c.created, 0) AS created, coalesce(c.won, 0) AS won, coalesce(c.pending, 0) AS pending,
+       c.followed_days, c.rate
+FROM p CROSS JOIN s LEFT JOIN c ON c.q = p.q AND c.segment = s.segment ORDER BY p.q, s.segment
 """
 
 
@@ -191,18 +221,20 @@ def check_win(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
 
 
 def check_deal(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
-    m = _merged(ours, duck, ["q", "segment"], ours["won"] > 0)
+    m = _merged(ours, duck, ["q", "segment"])
     assert (m["won"] == m["won_duck"]).all(), "won counts differ"
     for c in ("total", "mean", "median"):
-        assert np.allclose(m[c], m[f"{c}_duck"], rtol=1e-9, atol=1e-6), c
-    return f"{len(m)} cells: counts, totals, means and medians equal"
+        assert np.allclose(m[c], m[f"{c}_duck"], rtol=1e-9, atol=1e-6, equal_nan=True), c
+    return f"{len(m)} cells (every quarter x segment): counts, totals, means and medians equal"
 
 
 def check_close(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
-    m = _merged(ours, duck, ["q", "segment"], ours["created"] > 0)
-    assert (m["created"] == m["created_duck"]).all() and (m["won"] == m["won_duck"]).all(), "cohort counts differ"
-    assert np.allclose(m["close_rate"], m["rate"], rtol=0, atol=1e-9), "Kaplan-Meier close rates differ"
-    return f"{len(m)} cells: counts and rates equal"
+    m = _merged(ours, duck, ["q", "segment"])
+    for c in ("created", "won", "pending"):
+        assert (m[c] == m[f"{c}_duck"]).all(), f"{c} counts differ"
+    assert np.allclose(m["followed_days"], m["followed_days_duck"], rtol=0, atol=1e-9, equal_nan=True), "follow-ups differ"
+    assert np.allclose(m["close_rate"], m["rate"], rtol=0, atol=1e-9, equal_nan=True), "Kaplan-Meier close rates differ"
+    return f"{len(m)} cells (every quarter x segment): counts, follow-ups and rates equal"
 
 
 def check_km(ours: pd.DataFrame, duck: pd.DataFrame) -> str:

@@ -4,6 +4,9 @@
 
 Leads become MQLs; reps (and marketing automation) log activities on leads and on accounts.
 
+Both sides return, per month of the MQL date, the leads met, breached and pending and the median and 90th
+percentile of the response hours (over the leads touched).
+
 - **bundle** (the normal use): the tables are validated once into a SalesData, whose reference checks
   already look up every activity's lead, account and owner; response_sla reuses those look-ups. Timed
   wall-clock (checked equal to DuckDB's query, count by count) and with a 09:00–18:00 weekday business
@@ -76,11 +79,13 @@ by_lead AS (
   SELECT date_trunc('month', mql_at) AS month,
          CASE WHEN first_at IS NOT NULL AND first_at - mql_at <= INTERVAL 24 HOUR THEN 'met'
               WHEN first_at IS NOT NULL OR TIMESTAMPTZ '{as_of}' - mql_at > INTERVAL 24 HOUR THEN 'breached'
-              ELSE 'pending' END AS status
+              ELSE 'pending' END AS status,
+         (epoch_ns(first_at) - epoch_ns(mql_at)) / 3600e9 AS hours
   FROM f
 )
 SELECT month, count(*) FILTER (status = 'met') AS met, count(*) FILTER (status = 'breached') AS breached,
-       count(*) FILTER (status = 'pending') AS pending
+       count(*) FILTER (status = 'pending') AS pending,
+       quantile_cont(hours, 0.5) AS median_hours, quantile_cont(hours, 0.9) AS p90_hours
 FROM s GROUP BY month ORDER BY month
 """
 
@@ -94,7 +99,10 @@ def check(ours: pd.DataFrame, duck: pd.DataFrame) -> str:
     d = duck.assign(month=pd.to_datetime(duck["month"]).dt.tz_localize(None)).set_index("month")[["met", "breached", "pending"]]
     assert (o.loc[d.index].to_numpy() == d.to_numpy()).all(), "SLA counts differ from DuckDB's"
     assert int(o.to_numpy().sum()) == int(d.to_numpy().sum()), "MQLs counted differ"
-    return f"{len(d)} months: met, breached and pending equal"
+    hours = ours.assign(month=ours["period"].dt.start_time).set_index("month").loc[d.index]
+    for mine, theirs in (("median_response_hours", "median_hours"), ("p90_response_hours", "p90_hours")):
+        assert np.allclose(hours[mine].to_numpy(float), duck[theirs].to_numpy(float), rtol=1e-9, atol=1e-9, equal_nan=True), mine
+    return f"{len(d)} months: met, breached and pending, median and p90 response hours equal"
 
 
 def check_total(ours: pd.DataFrame, duck: pd.DataFrame) -> str:

@@ -49,6 +49,23 @@ def in_pieces(array: Any, fn: Callable[[Any], Any]) -> list[Any]:
         return list(pool.map(fn, slices))
 
 
+def together(*calls: Callable[[], Any]) -> list[Any]:
+    """The results of ``calls`` (functions of no argument), in order, run on one thread each up to the number of
+    cores: numpy's loops and Arrow's kernels release the GIL, so independent passes over long arrays overlap.
+
+    Examples
+    --------
+    >>> a = np.arange(10)
+    >>> together(lambda: int(a.min()), lambda: int(a.max()))
+    [0, 9]
+    """
+    k = min(_threads(), len(calls))
+    if k <= 1:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(k) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
 def _indices(indices: Any) -> np.ndarray:
     """Arrow integer indices as numpy (nulls as -1), without a copy where there are no nulls."""
     import pyarrow.compute as pc
@@ -97,6 +114,52 @@ def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             else:
                 np.take(remap, c, out=out[at:at + len(c)])
             at += len(c)
+    return out, np.asarray(uniques.to_pylist(), dtype=object)
+
+
+def few_text_codes(values: pd.Series, most: int = 126, key: Callable[[str], Any] | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes (int8; missing: -1) and distinct values (object array) of a long Arrow text column with at most ``most``
+    distinct values, or None when the column is not one (short, not Arrow-backed, or with more values).
+
+    The distinct values are read from a sample of rows evenly spaced over the column, then every row is looked up
+    among them (a lookup in a small set costs about half of hashing every row into a new dictionary). A value
+    the sample missed makes the function return None, so a caller falls back to :func:`text_codes`: the codes
+    are exact or not given. The distinct values are sorted by ``key``; without it they are in no particular order.
+
+    Examples
+    --------
+    >>> s = pd.Series(["b", "a", None] * 400_000, dtype="str")
+    >>> codes, uniques = few_text_codes(s)
+    >>> sorted(uniques.tolist()), bool((uniques[codes[:2]] == ["b", "a"]).all()), int(codes[2])
+    (['a', 'b'], True, -1)
+    >>> few_text_codes(pd.Series(["b", "a"], dtype="str")) is None  # short: pandas' path is as fast
+    True
+    """
+    array = _arrow(values)
+    if array is None or len(array) <= SPLIT:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(array)
+    sample = array.take(pa.array(np.linspace(0, n - 1, min(n, 4096)).astype("int64")))
+    uniques = pc.unique(sample).drop_null()
+    if len(uniques) > min(most, 126):
+        return None
+    if key is not None:
+        uniques = pa.array(sorted(uniques.to_pylist(), key=key), type=uniques.type)
+
+    def codes(piece: Any) -> tuple[int, np.ndarray]:
+        found = pc.cast(pc.index_in(piece, value_set=uniques), pa.int8())
+        unmatched = found.null_count  # missing values, and values the sample missed
+        if unmatched:
+            found = pc.fill_null(found, -1)
+        return unmatched, np.asarray(found.to_numpy(zero_copy_only=False))
+
+    parts = in_pieces(array, codes)
+    if sum(u for u, _ in parts) != array.null_count:
+        return None
+    out = np.concatenate([c for _, c in parts]) if len(parts) != 1 else parts[0][1]
     return out, np.asarray(uniques.to_pylist(), dtype=object)
 
 

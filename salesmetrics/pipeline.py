@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._api import data_first, find_stack_level
-from ._kernels import text_in
+from ._kernels import text_in, together
 from .data import Inputs, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
 from .money import in_reporting, to_reporting
@@ -110,9 +110,12 @@ class Cells:
         """``cell`` with the rows in no cell (-1) in one more bin, ``size``: counted without selecting rows."""
         return np.where(self.cell >= 0, self.cell, self.size)
 
-    def count(self, mask: np.ndarray) -> np.ndarray:
+    def count(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Rows per cell where ``mask`` (every row without it)."""
         # a bincount weighted by the mask costs less than selecting the rows (a random mask defeats branch prediction);
         # float sums of ones are exact far beyond any row count
+        if mask is None:
+            return np.bincount(self._binned, minlength=self.size + 1)[:self.size]
         return np.bincount(self._binned, weights=mask, minlength=self.size + 1)[:self.size].astype("int64")
 
     def count_codes(self, code: np.ndarray, k: int) -> np.ndarray:
@@ -125,8 +128,9 @@ class Cells:
         return np.bincount(key, minlength=(self.size + 1) * k)[:self.size * k].reshape(self.size, k)
 
     def total(self, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-        sel = mask & (self.cell >= 0) & ~np.isnan(values)
-        return np.bincount(self.cell[sel], weights=values[sel], minlength=self.size)
+        """Sum per cell of ``values`` where ``mask``, NaN values left out."""
+        # zeros in place of the rows left out: the same sums (x + 0.0 == x) without selecting rows
+        return np.bincount(self._binned, weights=np.where(mask & ~np.isnan(values), values, 0.0), minlength=self.size + 1)[:self.size]
 
     def frame(self, columns: dict[str, Any]) -> pd.DataFrame:
         return cells_frame(self.periods, self.groups, self.by, columns)
@@ -535,9 +539,13 @@ def _deal_size_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str
     cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps), span=span,
                   rows=rows)
     sized = ~np.isnan(amount)
-    sel = sized & (cells.cell >= 0)
-    return inputs, cells, {"sized": cells.count(sized), "won_any": cells.count(np.ones(len(rows), dtype=bool)),
-                           "total": cells.total(sized, amount), "values": (cells.cell[sel], amount[sel])}
+    won_any = cells.count()
+    if sized.all():  # the usual case: every won deal has an amount
+        n_sized, values = won_any, (cells.cell, amount)  # rows in no cell (-1) are left out by group_quantiles
+    else:
+        sel = sized & (cells.cell >= 0)
+        n_sized, values = cells.count(sized), (cells.cell[sel], amount[sel])
+    return inputs, cells, {"sized": n_sized, "won_any": won_any, "total": cells.total(sized, amount), "values": values}
 
 
 def _span(stamps: np.ndarray, mask: np.ndarray, dtype: Any, freq: str | None, fiscal_year_start: int) -> tuple[int, int] | None:
@@ -547,8 +555,8 @@ def _span(stamps: np.ndarray, mask: np.ndarray, dtype: Any, freq: str | None, fi
         return None
     if not mask.any():
         return (0, -1)
-    ends = np.array([np.min(stamps, where=mask, initial=np.iinfo("int64").max),
-                     np.max(stamps, where=mask, initial=np.iinfo("int64").min)], dtype="datetime64[ns]")
+    ends = np.array(together(lambda: np.min(stamps, where=mask, initial=np.iinfo("int64").max),
+                             lambda: np.max(stamps, where=mask, initial=np.iinfo("int64").min)), dtype="datetime64[ns]")
     zone = getattr(dtype, "tz", None)
     index = pd.DatetimeIndex(ends).tz_localize("UTC").tz_convert(zone) if zone is not None else pd.DatetimeIndex(ends)
     lo, hi = period_ordinals(index, freq, fiscal_year_start=fiscal_year_start)

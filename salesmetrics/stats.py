@@ -77,7 +77,7 @@ def wilson_interval(successes: Any, trials: Any, confidence: float = 0.95) -> tu
 def group_quantiles(cell: np.ndarray, values: np.ndarray, n_cells: int, qs: tuple[float, ...]) -> dict[float, np.ndarray]:
     """Quantiles of ``values`` within each cell (linear interpolation, as numpy's default), vectorised.
 
-    Cells without values give NaN. NaN values are ignored.
+    Cells without values give NaN. NaN values, and values whose cell is outside ``0 .. n_cells - 1``, are ignored.
 
     Examples
     --------
@@ -86,6 +86,8 @@ def group_quantiles(cell: np.ndarray, values: np.ndarray, n_cells: int, qs: tupl
     [2.0, 5.0, nan]
     """
     ok = ~np.isnan(values)
+    if len(cell):
+        ok &= (cell >= 0) & (cell < n_cells)
     if not ok.all():
         cell, values = cell[ok], values[ok]
     counts = np.bincount(cell, minlength=n_cells)

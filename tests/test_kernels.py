@@ -57,6 +57,50 @@ def test_text_in_matches_exactly_on_slices(small_split: None) -> None:
     assert _kernels.text_in(series.astype(object), ("won", "lost")).tolist() == want.tolist()
 
 
+@pytest.mark.parametrize("seed", [0, 4, 11])
+def test_few_text_codes_are_exact_or_not_given(small_split: None, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5_000, 20_000))
+    words = np.array(["SMB", "Mid-Market", "Enterprise", "Ünïcode", "", None], dtype=object)
+    series = pd.Series(words[rng.integers(0, len(words), n)], dtype="str")
+    codes, uniques = _kernels.few_text_codes(series, key=str)
+    assert list(uniques) == sorted(w for w in words if w is not None)  # sorted by the key
+    assert codes.tolist() == [-1 if v is None else list(uniques).index(v) for v in series.astype(object).where(series.notna(), None)]
+    rare = series.copy()
+    sampled = set(np.linspace(0, n - 1, 4_096).astype("int64").tolist())  # the rows few_text_codes reads first
+    rare.iloc[int(rng.choice([i for i in range(n) if i not in sampled]))] = "a value no sample sees"
+    assert _kernels.few_text_codes(rare) is None  # a row the sample missed: no codes, rather than wrong ones
+    seen = series.copy()
+    seen.iloc[max(sampled)] = "seen"  # one row again, but one the sample reads: coded
+    codes, uniques = _kernels.few_text_codes(seen)
+    assert uniques[codes[max(sampled)]] == "seen" and (codes == list(uniques).index("seen")).sum() == 1
+    many = pd.Series(np.char.add("id", np.arange(n).astype(str)), dtype="str")
+    assert _kernels.few_text_codes(many) is None  # more distinct values than a few
+    assert _kernels.few_text_codes(series.astype(object)) is None  # not Arrow-backed: pandas' path
+
+
+def test_group_codes_are_the_same_by_the_sample_and_by_hashing(small_split: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from salesmetrics.data import _lookups
+
+    rng = np.random.default_rng(8)
+    labels = pd.Series(np.array(["West", "(missing)", "East", "(unknown)", "North"])[rng.integers(0, 5, 9_000)], dtype="str")
+    fast = _lookups.group_codes(labels)
+    monkeypatch.setattr(_lookups, "few_text_codes", lambda *a, **k: None)
+    slow = _lookups.group_codes(labels)
+    assert list(fast[1]) == list(slow[1]) == ["East", "North", "West", "(missing)", "(unknown)"]
+    assert fast[0].dtype == slow[0].dtype == np.int64 and fast[0].tolist() == slow[0].tolist()
+
+
+def test_text_in_refuses_repeated_choices(small_split: None) -> None:
+    with pytest.raises(ValueError, match="distinct"):
+        _kernels.text_in(pd.Series(["won"] * 2_000, dtype="str"), ("won", "won"))
+
+
+def test_together_keeps_the_order_of_the_calls() -> None:
+    assert _kernels.together(*(lambda i=i: i * i for i in range(7))) == [i * i for i in range(7)]
+    assert _kernels.together() == []
+
+
 def test_single_value_on_slices(small_split: None) -> None:
     same = pd.Series(["EUR"] * 3_000 + [None] * 10, dtype="str")
     assert _kernels.single_value(same) == "EUR"
@@ -120,3 +164,9 @@ def test_group_quantiles_by_selection_equal_numpy(seed: int) -> None:
             for q in qs:
                 want = np.quantile(x, q) if len(x) else np.nan
                 assert np.isclose(got[q][i], want, equal_nan=True), (i, q)
+
+
+def test_group_quantiles_leave_out_rows_in_no_cell() -> None:
+    # cell -1 (a row in no cell) and a cell past the last are ignored: the medians of [1, 3] and [10]
+    out = group_quantiles(np.array([0, -1, 0, 1, 2, -1]), np.array([1.0, 100.0, 3.0, 10.0, 50.0, -7.0]), 2, (0.5,))
+    assert out[0.5].tolist() == [2.0, 10.0]

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._api import find_stack_level
 from .._compat import is_arrow_text
-from .._kernels import in_pieces, text_codes
+from .._kernels import few_text_codes, in_pieces, text_codes
 from ..periods import as_timestamp
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -603,8 +603,14 @@ def _category(categories: list[Any], label: str) -> int:
 
 def group_codes(labels: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes for group labels, groups sorted by name with "(missing)" and "(unknown)" last."""
+    def key(label: Any) -> tuple[bool, str]:
+        return label in NO_GROUP, str(label)
+
+    few = few_text_codes(labels, key=key)
+    if few is not None:  # a long column of a few labels: codes in sorted order already
+        return few[0].astype("int64"), pd.Index(few[1])
     codes, uniques = text_codes(labels)
-    order = sorted(range(len(uniques)), key=lambda i: (uniques[i] in NO_GROUP, str(uniques[i])))
-    remap = np.empty(len(uniques), dtype="int64")
+    order = sorted(range(len(uniques)), key=lambda i: key(uniques[i]))
+    remap = np.full(len(uniques) + 1, -1, dtype="int64")  # a missing label (code -1) is in no group
     remap[order] = np.arange(len(uniques))
     return remap[codes], pd.Index(np.asarray(uniques, dtype=object)[order])
