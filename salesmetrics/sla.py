@@ -27,6 +27,7 @@ import pandas as pd
 
 from ._api import data_first, find_stack_level
 from ._compat import flags
+from ._kernels import in_ranges
 from .data import SETTINGS_ATTR, Inputs, index_in, resolve
 from .errors import DefinitionWarning, MissingDataError
 from .periods import BusinessCalendar, duration, parse_period
@@ -362,7 +363,6 @@ def _responses(data: SalesData | pd.DataFrame, *, activities: pd.DataFrame | Non
     on_clock = (s_ns != _NAT) & (s_ns <= now_ns)
     lead_idx = np.flatnonzero(on_clock)
     t_act = _ns(acts["occurred_at"])
-    valid = t_act != _NAT
     s_clock = s_ns[lead_idx]  # times stay exact int64 nanoseconds throughout: a touch 0.3 s after the start counts
     if rep_table is None:
         warnings.warn("response_sla: no reps table, so every activity owner counts as a rep; pass reps= to leave "
@@ -384,22 +384,35 @@ def _responses(data: SalesData | pd.DataFrame, *, activities: pd.DataFrame | Non
             wanted = pd.Series(pd.unique(lead_table["account_id"].iloc[lead_idx].dropna()))
             account_jobs = (pool.submit(index_in, acts["account_id"], wanted),
                             pool.submit(index_in, lead_table["account_id"], wanted))
-        on_lead_pos = lead_job.result()
-        is_rep = np.ones(len(acts), dtype=bool) if rep_job is None else rep_job.result() >= 0
+        on_lead = lead_job.result()
+        rep_pos = None if rep_job is None else rep_job.result()
         act_account, lead_account = (account_jobs[0].result(), account_jobs[1].result()[lead_idx]) if by_account else (None, None)
-    lead_codes = lead_rank[on_lead_pos]
-    touch = ~acts["automated"].to_numpy(bool) & valid & (t_act <= now_ns) & is_rep  # human, by a rep, not after as_of
+    automated = acts["automated"].to_numpy(bool)
 
+    def touches(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The touches of rows lo..hi (human, by a rep, not after as_of): (clocked lead, time) of those on a clocked
+        lead at or after its start, and the positions of those on an account."""
+        t = t_act[lo:hi]
+        touch = ~automated[lo:hi] & (t != _NAT) & (t <= now_ns)
+        if rep_pos is not None:
+            touch &= rep_pos[lo:hi] >= 0
+        lead = lead_rank[on_lead[lo:hi]]
+        use = np.flatnonzero(touch & (lead >= 0))  # positions, then gathers: faster than boolean masks
+        c, tt = lead[use], t[use]
+        keep = tt >= s_clock[c]
+        on_account = np.flatnonzero(touch & (act_account[lo:hi] >= 0)) + lo if act_account is not None else None
+        return c[keep], tt[keep], on_account
+
+    # one pass over a range of activities at a time, on every core: each activity's flags and look-ups once
+    parts = in_ranges(len(acts), touches)
+    c, t = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     # each clocked lead is its own key: a filtered minimum, no sort
-    use = np.flatnonzero(touch & (lead_codes >= 0))  # positions, then gathers: faster than boolean masks
-    c, t = lead_codes[use], t_act[use]
-    keep = t >= s_clock[c]
     never = np.iinfo("int64").max
     first_ns = np.full(len(lead_idx), never, dtype="int64")
-    np.minimum.at(first_ns, c[keep], t[keep])
+    np.minimum.at(first_ns, c, t)
     if act_account is not None and lead_account is not None:
         # several leads share an account: sort (account, time) once, then one search per lead (_first_after)
-        use = np.flatnonzero(touch & (act_account >= 0))
+        use = np.concatenate([p[2] for p in parts])
         codes, t = act_account[use], t_act[use]
         if len(codes) and len(lead_idx):
             base = int(min(t.min(), s_clock.min()))  # nanoseconds since the earliest time: never negative

@@ -96,6 +96,14 @@ def test_text_in_refuses_repeated_choices(small_split: None) -> None:
         _kernels.text_in(pd.Series(["won"] * 2_000, dtype="str"), ("won", "won"))
 
 
+@pytest.mark.parametrize("n", [0, 1, 9, 10, 11, 1_000])
+def test_in_ranges_covers_every_row_once_in_order(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_kernels, "_threads", lambda: 3)
+    parts = _kernels.in_ranges(n, lambda lo, hi: np.arange(lo, hi), size=10)
+    assert np.concatenate(parts).tolist() == list(range(n))
+    assert all(len(p) <= 10 for p in parts)
+
+
 def test_together_keeps_the_order_of_the_calls() -> None:
     assert _kernels.together(*(lambda i=i: i * i for i in range(7))) == [i * i for i in range(7)]
     assert _kernels.together() == []

@@ -209,3 +209,19 @@ def test_country_holidays_add_to_explicit_ones_and_unknown_countries_fail():
     assert both.business_time(a, b).iloc[0] == pd.Timedelta(hours=2)  # Thu 2 Oct 1 h, Mon 13 Oct 1 h
     with pytest.raises(ValueError, match="no public-holiday calendar"):
         sm.BusinessCalendar(SEOUL, country="XX")
+
+
+def test_activities_read_in_small_ranges_on_several_threads_give_the_same_table(sample, monkeypatch):
+    """response_sla reads the activities one range of rows at a time (salesmetrics._kernels.in_ranges); ranges of
+    997 rows over three threads, the last range short, must give the table one range gives, cell for cell."""
+    from salesmetrics import _kernels
+
+    kwargs = {"freq": "M", "by": "source", "as_of": sample.as_of}
+    monkeypatch.setattr(_kernels, "CHUNK", 10**9)
+    whole = response_sla(sample, **kwargs)
+    detail = response_sla(sample, detail=True, as_of=sample.as_of)
+    monkeypatch.setattr(_kernels, "CHUNK", 997)
+    monkeypatch.setattr(_kernels, "_threads", lambda: 3)
+    assert len(sample.activities) > 5 * 997
+    pd.testing.assert_frame_equal(response_sla(sample, **kwargs), whole)
+    pd.testing.assert_frame_equal(response_sla(sample, detail=True, as_of=sample.as_of), detail)
