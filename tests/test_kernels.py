@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from salesmetrics import _kernels
+from salesmetrics._compat import TEXT
 from salesmetrics.periods import period_ordinals, to_period
 from salesmetrics.stats import group_quantiles
 
@@ -62,7 +63,7 @@ def test_few_text_codes_are_exact_or_not_given(small_split: None, seed: int) -> 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(5_000, 20_000))
     words = np.array(["SMB", "Mid-Market", "Enterprise", "Ünïcode", "", None], dtype=object)
-    series = pd.Series(words[rng.integers(0, len(words), n)], dtype="str")
+    series = pd.Series(words[rng.integers(0, len(words), n)], dtype=TEXT)
     codes, uniques = _kernels.few_text_codes(series, key=str)
     assert list(uniques) == sorted(w for w in words if w is not None)  # sorted by the key
     assert codes.tolist() == [-1 if v is None else list(uniques).index(v) for v in series.astype(object).where(series.notna(), None)]
@@ -74,7 +75,7 @@ def test_few_text_codes_are_exact_or_not_given(small_split: None, seed: int) -> 
     seen.iloc[max(sampled)] = "seen"  # one row again, but one the sample reads: coded
     codes, uniques = _kernels.few_text_codes(seen)
     assert uniques[codes[max(sampled)]] == "seen" and (codes == list(uniques).index("seen")).sum() == 1
-    many = pd.Series(np.char.add("id", np.arange(n).astype(str)), dtype="str")
+    many = pd.Series(np.char.add("id", np.arange(n).astype(str)), dtype=TEXT)
     assert _kernels.few_text_codes(many) is None  # more distinct values than a few
     assert _kernels.few_text_codes(series.astype(object)) is None  # not Arrow-backed: pandas' path
 
@@ -83,7 +84,7 @@ def test_group_codes_are_the_same_by_the_sample_and_by_hashing(small_split: None
     from salesmetrics.data import _lookups
 
     rng = np.random.default_rng(8)
-    labels = pd.Series(np.array(["West", "(missing)", "East", "(unknown)", "North"])[rng.integers(0, 5, 9_000)], dtype="str")
+    labels = pd.Series(np.array(["West", "(missing)", "East", "(unknown)", "North"])[rng.integers(0, 5, 9_000)], dtype=TEXT)
     fast = _lookups.group_codes(labels)
     monkeypatch.setattr(_lookups, "few_text_codes", lambda *a, **k: None)
     slow = _lookups.group_codes(labels)
@@ -93,7 +94,7 @@ def test_group_codes_are_the_same_by_the_sample_and_by_hashing(small_split: None
 
 def test_text_in_refuses_repeated_choices(small_split: None) -> None:
     with pytest.raises(ValueError, match="distinct"):
-        _kernels.text_in(pd.Series(["won"] * 2_000, dtype="str"), ("won", "won"))
+        _kernels.text_in(pd.Series(["won"] * 2_000, dtype=TEXT), ("won", "won"))
 
 
 @pytest.mark.parametrize("n", [0, 1, 9, 10, 11, 1_000])
