@@ -94,7 +94,7 @@ sample: $(VENV)/.core
 	$(PY) -m salesmetrics.datasets --out data/sample
 
 # the benchmarks (not tests): each script checks its results against DuckDB's, times both sides alternately (at least
-# five runs each) and records min / median / max in benchmarks/results.json; the README's tables are generated from it.
+# five runs each, more for a short one) and records min / median / max in benchmarks/results.json; the README's tables are generated from it.
 # Run on a quiet machine: the run prints the load average it started with.
 bench: $(VENV)/.dev
 	@uptime

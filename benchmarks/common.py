@@ -1,7 +1,8 @@
 """Helpers shared by the benchmark scripts (not part of the library).
 
 Every comparison goes through :func:`measure`: one unmeasured run of each side whose results are checked
-equal (before any time is printed), then at least five alternating pairs (salesmetrics first in even pairs,
+equal (before any time is printed), then at least five alternating pairs, more for a short benchmark (until 30 s
+of pairs, at most fifteen; salesmetrics first in even pairs,
 DuckDB first in odd ones, so both meet the same machine state), each side's min / median / max, the ratio
 of the medians, and the peak resident memory of the process during salesmetrics' runs and how much of it the
 run added (Linux: the high-water mark is reset before each run through ``/proc/self/clear_refs``). :class:`Results` writes the
@@ -29,6 +30,10 @@ import pandas as pd
 
 RESULTS = Path(__file__).with_name("results.json")
 MIN_REPEAT = 5
+BUDGET_S = 30.0
+"""A comparison whose ``repeat`` pairs took less than this goes on pairing, up to :data:`MAX_FACTOR` times as many:
+on a shared machine a median of five short runs moves with every neighbour, a median of fifteen much less."""
+MAX_FACTOR = 3
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -124,6 +129,8 @@ def measure(key: str, label: str, ours: Callable[[], Any], base: Callable[[], An
     ``check(ours_result, base_result)`` raises when they differ and returns what was checked ("counts equal");
     it runs on the unmeasured first results, so no time is printed for a wrong answer. ``goal`` is the
     ratio of medians the benchmark must meet (printed beside it). ``base=None`` times salesmetrics alone.
+    At least ``repeat`` pairs run, and more while all of them together took under :data:`BUDGET_S` seconds (at
+    most ``MAX_FACTOR * repeat``); the entry's ``repeat`` is how many ran.
     Returns the entry :class:`Results` records.
     """
     if repeat < MIN_REPEAT:
@@ -136,8 +143,11 @@ def measure(key: str, label: str, ours: Callable[[], Any], base: Callable[[], An
     t_base: list[float] = []
     peaks: list[float] = []
     added: list[float] = []
-    for i in range(repeat):
+    started = time.perf_counter()
+    i = 0
+    while i < repeat or (time.perf_counter() - started < BUDGET_S and i < MAX_FACTOR * repeat):
         order = [("ours", ours), ("base", base)] if i % 2 == 0 else [("base", base), ("ours", ours)]
+        i += 1
         for side, fn in order:
             if fn is None:
                 continue
@@ -150,6 +160,7 @@ def measure(key: str, label: str, ours: Callable[[], Any], base: Callable[[], An
                     added.append(grew)
             else:
                 t_base.append(seconds)
+    repeat = len(t_ours)
     entry: dict[str, Any] = {"key": key, "label": label, "group": group, "rows": rows, "repeat": repeat,
                              "salesmetrics": _spread(t_ours), "checked": checked, "goal": goal, "note": note,
                              "peak_gib": max(peaks) if peaks else None, "added_gib": max(added) if added else None}

@@ -77,6 +77,23 @@ def in_ranges(n: int, fn: Callable[[int, int], Any], size: int | None = None) ->
         return list(pool.map(lambda r: fn(*r), ranges))
 
 
+def positions(mask: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(mask)``, a range of rows per core.
+
+    Examples
+    --------
+    >>> positions(np.array([True, False, True])).tolist()
+    [0, 2]
+    """
+    def part(lo: int, hi: int) -> np.ndarray:
+        found = np.flatnonzero(mask[lo:hi])
+        found += lo
+        return found
+
+    parts = in_ranges(len(mask), part, size=max(-(-len(mask) // _threads()), CHUNK))
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+
 def together(*calls: Callable[[], Any]) -> list[Any]:
     """The results of ``calls`` (functions of no argument), in order, run on one thread each up to the number of
     cores: numpy's loops and Arrow's kernels release the GIL, so independent passes over long arrays overlap.
@@ -247,3 +264,4 @@ def single_value(values: pd.Series) -> str | None:
     value = value.iloc[0] if isinstance(value, pd.Series) else value  # a repeated index label
     same = in_pieces(array, lambda piece: pc.all(pc.equal(piece, value)).as_py())  # missing values are skipped
     return str(value) if all(x is not False for x in same) else None
+

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._api import data_first, find_stack_level
-from ._kernels import text_in, together
+from ._kernels import in_ranges, positions, text_in
 from .data import Inputs, group_codes, group_labels, resolve
 from .errors import DataQualityWarning
 from .money import in_reporting, to_reporting
@@ -83,23 +83,29 @@ class Cells:
         else:
             # a new array (or the caller's, given to be used up): worked in place below
             cell = ordinals if ordinals is not None else period_ordinals(when, freq, fiscal_year_start=fiscal_year_start)
-            valid = cell != nat
             if span is not None:  # a fixed range of period ordinals, shared by several tables
                 lo, hi = span
-                valid &= (cell >= lo) & (cell <= hi)
             else:
-                hi = int(cell.max()) if valid.any() else -1  # NaT is the smallest int64: it never wins
-                lo = int(np.min(cell, where=valid, initial=np.iinfo("int64").max)) if valid.any() else 0
-            cell -= lo
-            if self.n_groups != 1:
-                cell *= self.n_groups
-            if group is not None:
-                cell += group
-            cell[~valid] = -1
+                hi = int(cell.max()) if len(cell) else nat  # NaT is the smallest int64: it never wins
+                lo = int(np.min(cell, where=cell != nat, initial=np.iinfo("int64").max)) if hi != nat else 0
+                hi = hi if hi != nat else -1  # no time stamp: no period
+
+            def place(a: int, b: int) -> None:  # in place, a range of rows per core
+                part = cell[a:b]
+                outside = (part < lo) | (part > hi)  # NaT (int64 min) included
+                part -= lo
+                if self.n_groups != 1:
+                    part *= self.n_groups
+                if group is not None:
+                    part += group[a:b]
+                    outside |= group[a:b] < 0
+                part[outside] = -1
+
+            in_ranges(len(cell), place)
             alias = freq_alias(freq, fiscal_year_start)
             self.periods = pd.PeriodIndex(pd.period_range(pd.Period(ordinal=lo, freq=alias), periods=hi - lo + 1, freq=alias)) \
                 if hi >= lo else pd.PeriodIndex([], freq=alias)
-        if group is not None:
+        if group is not None and self.periods is None:
             cell[group < 0] = -1
         self.n_periods = 1 if self.periods is None else len(self.periods)
         self.size = self.n_periods * self.n_groups
@@ -251,9 +257,17 @@ def _outcomes(inputs: Inputs, opps: pd.DataFrame, as_of: Any) -> tuple[int, np.n
     """
     now = inputs.as_of_timestamp(as_of).value if as_of is not None or inputs.as_of is not None else np.iinfo("int64").max
     created, closed = _ns(opps["created_at"]), _ns(opps["closed_at"])
-    done = (closed != _NAT) & (closed <= now) & (created <= now)
     status = text_in(opps["status"], ("won", "lost"))
-    return now, created, closed, done & (status == 0), done & (status == 1)
+    won, lost = np.empty(len(status), dtype=bool), np.empty(len(status), dtype=bool)
+
+    def mark(lo: int, hi: int) -> None:  # a range of rows at a time, on every core: no ten-million-row temporaries
+        when, code = closed[lo:hi], status[lo:hi]
+        done = (when != _NAT) & (when <= now) & (created[lo:hi] <= now)
+        np.logical_and(done, code == 0, out=won[lo:hi])
+        np.logical_and(done, code == 1, out=lost[lo:hi])
+
+    in_ranges(len(status), mark)
+    return now, created, closed, won, lost
 
 
 def _ns(s: pd.Series) -> np.ndarray:
@@ -338,7 +352,7 @@ def _win_rate_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str 
         raise ValueError(f"weight must be 'count' or 'amount', got {weight!r}.")
     inputs, opps = _opportunities(data, accounts, fx_rates)
     _now, _created, _closed, won, lost = _outcomes(inputs, opps, as_of)
-    span = _span(_closed, won | lost, opps["closed_at"].dtype, freq, inputs.fiscal_year_start)
+    span = _span(_closed, won, lost, opps["closed_at"].dtype, freq, inputs.fiscal_year_start)
     cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps), span=span)
     both = cells.count_codes(won.view("int8") + 2 * lost.view("int8"), 3)  # 1 won, 2 lost: one pass for both counts
     sums: dict[str, Any] = {"won": both[:, 1], "lost": both[:, 2]}
@@ -533,9 +547,9 @@ def _deal_size_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str
         warnings.warn("deal_size: the opportunities export has no amount column, so deal size and bookings are unknown "
                       "(NaN, not 0); map your amount column with columns={'<your column>': 'amount'}.",
                       DataQualityWarning, stacklevel=find_stack_level())
-    rows = np.flatnonzero(won)
+    rows = positions(won)
     amount = _amounts(inputs, opps, opps["closed_at"])[rows]
-    span = _span(closed, won | lost, opps["closed_at"].dtype, freq, inputs.fiscal_year_start)
+    span = _span(closed, won, lost, opps["closed_at"].dtype, freq, inputs.fiscal_year_start)
     cells = Cells(opps["closed_at"], group_labels(inputs, opps, by), freq, inputs.fiscal_year_start, by, len(opps), span=span,
                   rows=rows)
     sized = ~np.isnan(amount)
@@ -548,17 +562,26 @@ def _deal_size_sums(data: SalesData | pd.DataFrame, *, freq: str | None, by: str
     return inputs, cells, {"sized": n_sized, "won_any": won_any, "total": cells.total(sized, amount), "values": values}
 
 
-def _span(stamps: np.ndarray, mask: np.ndarray, dtype: Any, freq: str | None, fiscal_year_start: int) -> tuple[int, int] | None:
-    """The (first, last) period ordinals of the time stamps ``stamps`` (int64 ns) where ``mask``; ``(0, -1)``, no
-    period, when there are none; None without ``freq``."""
+def _span(stamps: np.ndarray, won: np.ndarray, lost: np.ndarray, dtype: Any, freq: str | None,
+          fiscal_year_start: int) -> tuple[int, int] | None:
+    """The (first, last) period ordinals of the time stamps ``stamps`` (int64 ns) of the deals won or lost; ``(0, -1)``,
+    no period, when there are none; None without ``freq``."""
     if freq is None:
         return None
-    if not mask.any():
+    top, bottom = np.iinfo("int64").max, np.iinfo("int64").min
+
+    def ends(lo: int, hi: int) -> tuple[int, int]:  # a range of rows per core, without a ten-million-row mask
+        closed = won[lo:hi] | lost[lo:hi]
+        part = stamps[lo:hi]
+        return int(np.min(part, where=closed, initial=top)), int(np.max(part, where=closed, initial=bottom))
+
+    found = in_ranges(len(stamps), ends)
+    first, last = min(a for a, _ in found), max(b for _, b in found)
+    if first > last:
         return (0, -1)
-    ends = np.array(together(lambda: np.min(stamps, where=mask, initial=np.iinfo("int64").max),
-                             lambda: np.max(stamps, where=mask, initial=np.iinfo("int64").min)), dtype="datetime64[ns]")
     zone = getattr(dtype, "tz", None)
-    index = pd.DatetimeIndex(ends).tz_localize("UTC").tz_convert(zone) if zone is not None else pd.DatetimeIndex(ends)
+    index = pd.DatetimeIndex(np.array([first, last], dtype="datetime64[ns]"))
+    index = index.tz_localize("UTC").tz_convert(zone) if zone is not None else index
     lo, hi = period_ordinals(index, freq, fiscal_year_start=fiscal_year_start)
     return int(lo), int(hi)
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ._kernels import CHUNK, in_ranges
+
 __all__ = ["ratio", "wilson_interval"]
 
 
@@ -85,24 +87,25 @@ def group_quantiles(cell: np.ndarray, values: np.ndarray, n_cells: int, qs: tupl
     >>> out[0.5].tolist()
     [2.0, 5.0, nan]
     """
-    ok = ~np.isnan(values)
-    if len(cell):
-        ok &= (cell >= 0) & (cell < n_cells)
-    if not ok.all():
-        cell, values = cell[ok], values[ok]
-    counts = np.bincount(cell, minlength=n_cells)
-    starts = np.cumsum(counts) - counts
     if 0 < n_cells <= 4096 and len(values) > 16 * n_cells:
-        # few cells, many values: group by cell (a stable radix sort of small integers), then select each cell's
-        # order statistics in linear time instead of sorting every value
-        small = cell.astype("int16") if n_cells <= np.iinfo("int16").max else cell
-        v = values[np.argsort(small, kind="stable")]
-        for i in np.flatnonzero(counts):
-            first, size = int(starts[i]), int(counts[i])
-            want = sorted({k for q in qs for k in (int(np.floor((size - 1) * q)), int(np.ceil((size - 1) * q)))})
-            segment = v[first:first + size]
-            segment.partition(want)
+        counts, starts, v = _grouped_by_cell(cell, values, n_cells)
+        # few cells, many values: each cell's order statistics are selected in linear time instead of sorting it
+        wanted = [(int(starts[i]), int(counts[i])) for i in np.flatnonzero(counts)]
+
+        def select(lo: int, hi: int) -> None:
+            for first, size in wanted[lo:hi]:
+                ks = sorted({k for q in qs for k in (int(np.floor((size - 1) * q)), int(np.ceil((size - 1) * q)))})
+                v[first:first + size].partition(ks)  # in place: the cells' slices do not overlap
+
+        in_ranges(len(wanted), select, size=max(len(wanted) // 4, 1) if len(v) > CHUNK else None)  # on every core when long
     else:
+        ok = ~np.isnan(values)
+        if len(cell):
+            ok &= (cell >= 0) & (cell < n_cells)
+        if not ok.all():
+            cell, values = cell[ok], values[ok]
+        counts = np.bincount(cell, minlength=n_cells)
+        starts = np.cumsum(counts) - counts
         v = values[np.lexsort((values, cell))]
     out = {}
     for q in qs:
@@ -114,6 +117,46 @@ def group_quantiles(cell: np.ndarray, values: np.ndarray, n_cells: int, qs: tupl
         b = np.where(have, v[np.minimum(starts + hi, max(len(v) - 1, 0))] if len(v) else np.nan, np.nan)
         out[q] = np.where(have, a + (b - a) * (pos - lo), np.nan)
     return out
+
+
+def _grouped_by_cell(cell: np.ndarray, values: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``values`` grouped by cell (``0 <= cell < n_cells``, fewer than 2**16 cells; other cells and NaN values
+    left out): (count per cell, where each cell starts, the grouped values).
+
+    A stable radix sort of the small cell numbers, one range of rows at a time on every core: the gather of each
+    range's values stays in the processor's caches, and the ranges are then laid end to end cell by cell.
+    """
+    small = "uint8" if n_cells <= 256 else "uint16"
+
+    def group(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        c, x = cell[lo:hi], values[lo:hi]
+        keep = ~np.isnan(x) & (c >= 0) & (c < n_cells)
+        if not keep.all():
+            c, x = c[keep], x[keep]
+        c = c.astype(small)
+        return np.bincount(c, minlength=n_cells), x[np.argsort(c, kind="stable")]
+
+    parts = in_ranges(len(values), group)
+    if len(parts) == 1:
+        counts, v = parts[0]
+        return counts, np.cumsum(counts) - counts, v
+    part_counts = np.array([c for c, _ in parts])  # (ranges, cells)
+    counts = part_counts.sum(axis=0)
+    starts = np.cumsum(counts) - counts
+    part_starts = np.cumsum(part_counts, axis=1) - part_counts  # where each cell starts within each range's values
+    # where each range's share of a cell goes: after the earlier ranges' shares of it
+    dest = starts + np.cumsum(part_counts, axis=0) - part_counts
+    v = np.empty(int(counts.sum()), dtype=values.dtype)
+
+    def lay(lo: int, hi: int) -> None:
+        for r in range(lo, hi):
+            x = parts[r][1]
+            for i in np.flatnonzero(part_counts[r]):
+                a, size, d = int(part_starts[r, i]), int(part_counts[r, i]), int(dest[r, i])
+                v[d:d + size] = x[a:a + size]
+
+    in_ranges(len(parts), lay, size=1)
+    return counts, starts, v
 
 
 def kaplan_meier(durations: Any, observed: Any, groups: Any = None) -> Any:

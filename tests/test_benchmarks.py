@@ -11,6 +11,7 @@ import json
 import re
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -74,6 +75,27 @@ def test_each_figure_is_the_distribution_of_its_runs(results: dict) -> None:
             pairs = [a / b for a, b in zip(e["salesmetrics"]["runs"], e["duckdb"]["runs"], strict=True)]
             assert e["pair_ratio"]["min"] == pytest.approx(min(pairs)) and e["pair_ratio"]["max"] == pytest.approx(max(pairs))
             assert e["checked"], f"{e['key']}: no check of DuckDB's result against salesmetrics' is recorded"
+
+
+def test_a_short_benchmark_pairs_on_within_its_budget_and_a_long_one_stops_at_its_repeat(monkeypatch: pytest.MonkeyPatch,
+                                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Calls are counted, not timed: with a budget no pair can fill, the runs stop at ``MAX_FACTOR * repeat``; with a
+    budget every pair exceeds, at ``repeat``. Either way both sides have one time per pair, after one unmeasured call."""
+    common = _module("common")
+    for budget, pairs in ((1e9, common.MAX_FACTOR * 5), (0.0, 5)):
+        calls = {"ours": 0, "base": 0}
+
+        def side(name: str, calls: dict[str, int] = calls) -> Callable[[], int]:
+            def run() -> int:
+                calls[name] += 1
+                return 1
+            return run
+
+        monkeypatch.setattr(common, "BUDGET_S", budget)
+        entry = common.measure("k", "a metric", side("ours"), side("base"), repeat=5, check=lambda a, b: "equal")
+        assert calls == {"ours": pairs + 1, "base": pairs + 1}
+        assert entry["repeat"] == pairs == len(entry["salesmetrics"]["runs"]) == len(entry["duckdb"]["runs"])
+        assert f"of {pairs})" in capsys.readouterr().out
 
 
 def test_the_renderer_marks_a_missed_goal() -> None:
