@@ -264,4 +264,3 @@ def single_value(values: pd.Series) -> str | None:
     value = value.iloc[0] if isinstance(value, pd.Series) else value  # a repeated index label
     same = in_pieces(array, lambda piece: pc.all(pc.equal(piece, value)).as_py())  # missing values are skipped
     return str(value) if all(x is not False for x in same) else None
-

@@ -179,3 +179,39 @@ def test_group_quantiles_leave_out_rows_in_no_cell() -> None:
     # cell -1 (a row in no cell) and a cell past the last are ignored: the medians of [1, 3] and [10]
     out = group_quantiles(np.array([0, -1, 0, 1, 2, -1]), np.array([1.0, 100.0, 3.0, 10.0, 50.0, -7.0]), 2, (0.5,))
     assert out[0.5].tolist() == [2.0, 10.0]
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_ranges_of_rows_give_the_same_medians_positions_and_pipeline_tables(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """Ranges of 997 rows on three threads (the ten-million-row path on small data): each cell's quantiles equal
+    numpy's own ``np.quantile`` of that cell's values (the reference, computed cell by cell), ``positions`` equals
+    ``np.flatnonzero``, and win_rate / deal_size give the same tables as in one range."""
+    import salesmetrics as sm
+    from salesmetrics import stats
+
+    rng = np.random.default_rng(seed)
+    n, n_cells = int(rng.integers(5_000, 9_000)), int(rng.integers(3, 40))
+    cell = rng.integers(-1, n_cells + 1, n)
+    values = rng.gamma(2.0, 1_000.0, n)
+    values[rng.random(n) < 0.02] = np.nan
+    opps = pd.DataFrame({"opportunity_id": pd.Series([f"o{i}" for i in range(n)], dtype=TEXT),
+                         "created_at": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+                         "status": pd.Series(np.array(["won", "lost", "open"])[rng.integers(0, 3, n)], dtype=TEXT),
+                         "amount": rng.gamma(2.0, 1_000.0, n),
+                         "segment": pd.Series(np.array(["SMB", "Enterprise", None], dtype=object)[rng.integers(0, 3, n)], dtype=TEXT)})
+    opps["closed_at"] = opps["created_at"] + pd.to_timedelta(rng.integers(1, 120, n), unit="D")
+    opps.loc[opps["status"] == "open", "closed_at"] = pd.NaT
+    one = [f(opps, by="segment", as_of="2024-12-31") for f in (sm.win_rate, sm.deal_size)]
+    monkeypatch.setattr(_kernels, "CHUNK", 997)
+    monkeypatch.setattr(stats, "CHUNK", 997)
+    monkeypatch.setattr(_kernels, "_threads", lambda: 3)
+    got = group_quantiles(cell, values, n_cells, (0.25, 0.5, 0.9))
+    for i in range(n_cells):
+        mine = values[(cell == i) & ~np.isnan(values)]
+        for q in (0.25, 0.5, 0.9):
+            want = np.quantile(mine, q) if len(mine) else np.nan  # numpy's default (linear) interpolation
+            assert got[q][i] == pytest.approx(want, rel=1e-12, nan_ok=True), (i, q)
+    mask = rng.random(n) < 0.3
+    assert np.array_equal(_kernels.positions(mask), np.flatnonzero(mask))
+    for f, before in zip((sm.win_rate, sm.deal_size), one, strict=True):
+        pd.testing.assert_frame_equal(f(opps, by="segment", as_of="2024-12-31"), before)
